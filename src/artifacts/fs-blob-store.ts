@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { newId } from '../shared/ids.js';
+import type { BlobStore, PutOptions, PutResult } from './blob-store.js';
+import { assertDigest, DigestVerifier, digestMismatch, HashingCounter } from './hashing.js';
+
+/** Blobs in a local folder: `sha256/ab/<digest>`, written to `tmp/` first and renamed into place. */
+export class FsBlobStore implements BlobStore {
+  readonly location: string;
+
+  constructor(private readonly root: string) {
+    this.location = root;
+    fs.mkdirSync(path.join(root, 'tmp'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'sha256'), { recursive: true });
+  }
+
+  private pathOf(digest: string): string {
+    assertDigest(digest);
+    return path.join(this.root, 'sha256', digest.slice(0, 2), digest);
+  }
+
+  async put(body: Readable, options: PutOptions = {}): Promise<PutResult> {
+    const tmp = path.join(this.root, 'tmp', newId());
+    const counter = new HashingCounter(options.maxBytes, options.onProgress);
+    try {
+      const out = fs.createWriteStream(tmp, { flags: 'wx' });
+      await pipeline(body, counter, out);
+      const digest = counter.digest();
+      if (options.expectedDigest && options.expectedDigest !== digest) throw digestMismatch(options.expectedDigest, digest);
+      // fsync before rename: a version row must never point at a blob a crash could lose.
+      const fh = await fs.promises.open(tmp, 'r');
+      await fh.sync();
+      await fh.close();
+      const final = this.pathOf(digest);
+      await fs.promises.mkdir(path.dirname(final), { recursive: true });
+      const existed = await exists(final);
+      if (existed) await fs.promises.rm(tmp, { force: true });
+      else await fs.promises.rename(tmp, final);
+      return { digest, size: counter.bytes, created: !existed };
+    } catch (err) {
+      await fs.promises.rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  async get(digest: string): Promise<Readable> {
+    const file = this.pathOf(digest);
+    await fs.promises.access(file).catch(() => {
+      throw Object.assign(new Error(`blob ${digest} not found`), { code: 'BLOB_NOT_FOUND' });
+    });
+    return fs.createReadStream(file).pipe(new DigestVerifier(digest));
+  }
+
+  async stat(digest: string): Promise<{ size: number } | null> {
+    try {
+      const s = await fs.promises.stat(this.pathOf(digest));
+      return { size: s.size };
+    } catch {
+      return null;
+    }
+  }
+
+  async delete(digest: string): Promise<void> {
+    await fs.promises.rm(this.pathOf(digest), { force: true });
+  }
+
+  async ping(): Promise<void> {
+    await fs.promises.access(path.join(this.root, 'tmp'), fs.constants.W_OK);
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.promises.access(p).then(
+    () => true,
+    () => false,
+  );
+}

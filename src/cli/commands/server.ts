@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/index.js';
+import { startServer, type RunningServer } from '../../server/index.js';
+import { migrate, openDatabase } from '../../storage/index.js';
+
+/** Stops the server on SIGTERM/SIGINT, letting in-flight requests finish first. */
+export function stopOnSignals(running: RunningServer): void {
+  const stop = (signal: string) => {
+    running.app.logger.info({ signal }, 'draining and stopping');
+    running.stop().then(
+      () => process.exit(0),
+      (err) => {
+        running.app.logger.error({ err }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+export function registerServerCommands(program: Command): void {
+  program
+    .command('server')
+    .description('start the Sextant service')
+    .option('--port <port>', 'port (default 8080, SEXTANT_PORT)')
+    .option('--host <host>', 'bind address (default 127.0.0.1, SEXTANT_HOST)')
+    .option('--home <dir>', 'state folder (default ./.sextant, SEXTANT_HOME)')
+    .option('--auth', 'require bearer tokens (required off loopback)')
+    .action(async (o) => {
+      const config = loadConfig({ env: process.env, flags: { port: o.port, host: o.host, home: o.home, auth: o.auth } });
+      const running = await startServer(config);
+      stopOnSignals(running);
+      running.app.logger.info(
+        { url: running.url, database: config.database.kind, artifacts: running.app.blobs.location, auth: config.auth.enabled },
+        'sextant listening',
+      );
+      process.stderr.write(`sextant listening on ${running.url} (${config.database.kind}, artifacts in ${running.app.blobs.location})\n`);
+    });
+
+  const db = program.command('db').description('database maintenance');
+  db.command('migrate')
+    .description('apply pending migrations (the server also does this on start)')
+    .option('--home <dir>', 'state folder (SEXTANT_HOME)')
+    .action(async (o) => {
+      const config = loadConfig({ env: process.env, flags: { home: o.home } });
+      const database = openDatabase(config.database);
+      try {
+        const applied = await migrate(database.db as never, database.dialect);
+        const where = config.database.kind === 'sqlite' ? config.database.path : 'PostgreSQL';
+        process.stdout.write(applied.length ? `applied ${applied.join(', ')} to ${where}\n` : `${where} is up to date\n`);
+      } finally {
+        await database.close();
+      }
+    });
+}

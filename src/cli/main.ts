@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { SextantError } from '../sdk/index.js';
+import { AppError } from '../shared/app-error.js';
+import { CliError } from './cli-error.js';
+import { registerAliasCommands } from './commands/aliases.js';
+import { registerAuditCommands } from './commands/audit.js';
+import { registerModelCommands } from './commands/models.js';
+import { registerQuickstartCommand } from './commands/quickstart.js';
+import { registerRegisterCommand } from './commands/register.js';
+import { registerServerCommands } from './commands/server.js';
+import { registerTokenCommands } from './commands/tokens.js';
+import { registerVersionCommands } from './commands/versions.js';
+
+const program = new Command('sextant')
+  .description('Sextant: register, serve, monitor and retrain machine-learning models')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerServerCommands(program);
+registerQuickstartCommand(program);
+registerModelCommands(program);
+registerRegisterCommand(program);
+registerVersionCommands(program);
+registerAliasCommands(program);
+registerAuditCommands(program);
+registerTokenCommands(program);
+
+/** Prints an error the way a user needs it: what went wrong, no stack, a non-zero exit. */
+function report(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+  if (err instanceof SextantError) {
+    const where = err.requestId ? ` [${err.code}, request ${err.requestId}]` : ` [${err.code}]`;
+    process.stderr.write(`error: ${err.message}${where}\n`);
+    return 1;
+  }
+  if (err instanceof CliError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    return err.exitCode;
+  }
+  if (err instanceof AppError) {
+    process.stderr.write(`error: ${err.message} [${err.code}]\n`);
+    return 1;
+  }
+  if ((err as NodeJS.ErrnoException)?.code === 'EADDRINUSE') {
+    process.stderr.write(`error: ${(err as Error).message}; pick another --port\n`);
+    return 1;
+  }
+  process.stderr.write(`error: ${(err as Error)?.stack ?? String(err)}\n`);
+  return 1;
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.exitCode = report(err);
+}

@@ -1,0 +1,162 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { AppError } from '../shared/app-error.js';
+import { describeIssues } from '../shared/parse.js';
+
+export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema?: string };
+
+export type ArtifactsConfig =
+  | { kind: 'fs'; root: string }
+  | {
+      kind: 's3';
+      bucket: string;
+      prefix: string;
+      region: string;
+      endpoint?: string;
+      forcePathStyle: boolean;
+      credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+    };
+
+export interface Config {
+  readonly home: string;
+  readonly host: string;
+  readonly port: number;
+  readonly database: DatabaseConfig;
+  readonly artifacts: ArtifactsConfig;
+  readonly auth: { readonly enabled: boolean };
+  readonly limits: { readonly bodyBytes: number; readonly artifactBytes: number };
+  readonly logLevel: string;
+}
+
+/** Command-line flags that override the environment. */
+export interface ConfigFlags {
+  host?: string;
+  port?: number | string;
+  home?: string;
+  auth?: boolean;
+  databaseUrl?: string;
+  artifacts?: string;
+  logLevel?: string;
+}
+
+const boolish = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const Raw = z.object({
+  home: z.string().min(1),
+  host: z.string().min(1),
+  port: z.coerce.number().int().min(0).max(65535),
+  databaseUrl: z.string().optional(),
+  artifacts: z.string().optional(),
+  auth: z.union([z.boolean(), boolish]).optional(),
+  bodyBytes: z.coerce.number().int().min(1024),
+  artifactBytes: z.coerce.number().int().min(1),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  s3Region: z.string().default('us-east-1'),
+  s3Endpoint: z.string().url().optional(),
+  s3ForcePathStyle: boolish.optional(),
+  awsAccessKeyId: z.string().optional(),
+  awsSecretAccessKey: z.string().optional(),
+  awsSessionToken: z.string().optional(),
+});
+
+const ENV_NAMES: Record<string, string> = {
+  home: 'SEXTANT_HOME',
+  host: 'SEXTANT_HOST',
+  port: 'SEXTANT_PORT',
+  databaseUrl: 'SEXTANT_DATABASE_URL',
+  artifacts: 'SEXTANT_ARTIFACTS',
+  auth: 'SEXTANT_AUTH',
+  bodyBytes: 'SEXTANT_BODY_LIMIT',
+  artifactBytes: 'SEXTANT_MAX_ARTIFACT_BYTES',
+  logLevel: 'SEXTANT_LOG_LEVEL',
+  s3Endpoint: 'AWS_ENDPOINT_URL_S3',
+  s3ForcePathStyle: 'SEXTANT_S3_FORCE_PATH_STYLE',
+};
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * The one place Sextant reads its environment. Pure: takes the environment and flags, returns a
+ * frozen, validated Config, or throws an `invalid_argument` AppError naming the variable.
+ */
+export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags; cwd?: string } = {}): Config {
+  const env = input.env ?? {};
+  const flags = input.flags ?? {};
+  const cwd = input.cwd ?? '.';
+  const raw = Raw.safeParse({
+    home: flags.home ?? env.SEXTANT_HOME ?? './.sextant',
+    host: flags.host ?? env.SEXTANT_HOST ?? '127.0.0.1',
+    port: flags.port ?? env.SEXTANT_PORT ?? 8080,
+    databaseUrl: flags.databaseUrl ?? env.SEXTANT_DATABASE_URL,
+    artifacts: flags.artifacts ?? env.SEXTANT_ARTIFACTS,
+    auth: flags.auth ?? env.SEXTANT_AUTH,
+    bodyBytes: env.SEXTANT_BODY_LIMIT ?? 1024 * 1024,
+    artifactBytes: env.SEXTANT_MAX_ARTIFACT_BYTES ?? 4 * 1024 ** 3,
+    logLevel: flags.logLevel ?? env.SEXTANT_LOG_LEVEL ?? 'info',
+    s3Region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
+    s3Endpoint: env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL,
+    s3ForcePathStyle: env.SEXTANT_S3_FORCE_PATH_STYLE,
+    awsAccessKeyId: env.AWS_ACCESS_KEY_ID,
+    awsSecretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+    awsSessionToken: env.AWS_SESSION_TOKEN,
+  });
+  if (!raw.success) {
+    const fields = describeIssues(raw.error.issues).map((f) => ({ ...f, field: ENV_NAMES[f.field] ?? f.field }));
+    throw new AppError('invalid_argument', `invalid configuration: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, {
+      fields,
+    });
+  }
+  const r = raw.data;
+  const home = path.resolve(cwd, r.home);
+  return Object.freeze({
+    home,
+    host: r.host,
+    port: r.port,
+    database: parseDatabase(r.databaseUrl, home),
+    artifacts: parseArtifacts(r.artifacts, home, r),
+    auth: Object.freeze({ enabled: r.auth ?? false }),
+    limits: Object.freeze({ bodyBytes: r.bodyBytes, artifactBytes: r.artifactBytes }),
+    logLevel: r.logLevel,
+  });
+}
+
+function parseDatabase(url: string | undefined, home: string): DatabaseConfig {
+  if (!url) return { kind: 'sqlite', path: path.join(home, 'sextant.db') };
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  if (url.startsWith('sqlite:')) return { kind: 'sqlite', path: path.resolve(home, url.slice('sqlite:'.length).replace(/^\/\//, '')) };
+  throw new AppError('invalid_argument', 'invalid configuration: SEXTANT_DATABASE_URL must start with postgres://, postgresql:// or sqlite:', {
+    field: 'SEXTANT_DATABASE_URL',
+  });
+}
+
+function parseArtifacts(spec: string | undefined, home: string, r: z.infer<typeof Raw>): ArtifactsConfig {
+  if (!spec) return { kind: 'fs', root: path.join(home, 'artifacts') };
+  if (spec.startsWith('s3://')) {
+    const rest = spec.slice('s3://'.length);
+    const [bucket, ...prefixParts] = rest.split('/');
+    if (!bucket) {
+      throw new AppError('invalid_argument', 'invalid configuration: SEXTANT_ARTIFACTS=s3://BUCKET[/PREFIX] needs a bucket', {
+        field: 'SEXTANT_ARTIFACTS',
+      });
+    }
+    const credentials =
+      r.awsAccessKeyId && r.awsSecretAccessKey
+        ? { accessKeyId: r.awsAccessKeyId, secretAccessKey: r.awsSecretAccessKey, sessionToken: r.awsSessionToken }
+        : undefined;
+    return {
+      kind: 's3',
+      bucket,
+      prefix: prefixParts.join('/').replace(/\/+$/, ''),
+      region: r.s3Region,
+      endpoint: r.s3Endpoint,
+      forcePathStyle: r.s3ForcePathStyle ?? r.s3Endpoint !== undefined,
+      credentials,
+    };
+  }
+  const root = spec.startsWith('file://') ? spec.slice('file://'.length) : spec;
+  return { kind: 'fs', root: path.resolve(home, root) };
+}

@@ -1,0 +1,243 @@
+import type { Kysely } from 'kysely';
+import {
+  type Alias,
+  type AliasHistory,
+  type AliasPeriod,
+  RollbackRequest,
+  SetAliasRequest,
+} from '../contracts/aliases.js';
+import { AliasName } from '../contracts/common.js';
+import type { Actor } from '../governance/actor.js';
+import { appendAudit } from '../governance/audit-log.js';
+import { AppError } from '../shared/app-error.js';
+import { type Clock, isoNow } from '../shared/clock.js';
+import { parseInput } from '../shared/parse.js';
+import type { DB, ModelsTable } from '../storage/index.js';
+import type { ModelService } from './model-service.js';
+
+type Change = Actor & { reason?: string | null };
+
+/** Aliases: movable names on versions. Every move is a history row and an audit event. */
+export class AliasService {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly clock: Clock,
+    private readonly models: ModelService,
+  ) {}
+
+  /** Resolves a version reference: a number, `latest` (highest active version) or an alias. */
+  async resolveNumber(model: ModelsTable, ref: string, db: Kysely<DB> = this.db): Promise<number> {
+    if (/^\d+$/.test(ref)) return Number(ref);
+    if (ref === 'latest') {
+      const row = await db
+        .selectFrom('model_versions')
+        .select('version')
+        .where('model_id', '=', model.id)
+        .where('status', '=', 'active')
+        .orderBy('version', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      if (!row) throw new AppError('not_found', `model ${model.name} has no active version, so ${model.name}@latest resolves to nothing`);
+      return Number(row.version);
+    }
+    const row = await db
+      .selectFrom('aliases')
+      .select('version')
+      .where('model_id', '=', model.id)
+      .where('alias', '=', ref)
+      .executeTakeFirst();
+    if (!row) throw new AppError('not_found', `alias ${ref} of model ${model.name} not found`, { model: model.name, alias: ref });
+    return Number(row.version);
+  }
+
+  async list(modelName: string): Promise<Alias[]> {
+    const model = await this.models.row(modelName);
+    const rows = await this.db.selectFrom('aliases').selectAll().where('model_id', '=', model.id).orderBy('alias').execute();
+    return Promise.all(rows.map((r) => this.describe(model, r.alias)));
+  }
+
+  private async describe(model: ModelsTable, alias: string, db: Kysely<DB> = this.db): Promise<Alias> {
+    const row = await db
+      .selectFrom('aliases')
+      .selectAll()
+      .where('model_id', '=', model.id)
+      .where('alias', '=', alias)
+      .executeTakeFirst();
+    if (!row) throw new AppError('not_found', `alias ${alias} of model ${model.name} not found`, { model: model.name, alias });
+    const stack = await this.stack(model, alias, db);
+    return {
+      model: model.name,
+      alias,
+      version: Number(row.version),
+      previousVersion: stack.length >= 2 ? stack[stack.length - 2]! : null,
+      updatedAt: row.updated_at,
+      updatedBy: row.updated_by,
+    };
+  }
+
+  async set(modelName: string, alias: string, input: unknown, by: Actor): Promise<Alias> {
+    parseInput(AliasName, alias, 'alias');
+    const req = parseInput(SetAliasRequest, input);
+    const now = isoNow(this.clock);
+    return this.db.transaction().execute(async (trx) => {
+      const model = await this.models.row(modelName, trx);
+      await this.setInTransaction(trx, model, alias, req.version, { ...by, reason: req.reason }, now);
+      return this.describe(model, alias, trx);
+    });
+  }
+
+  /** Points `alias` at `version` inside the caller's transaction (used by register --alias too). */
+  async setInTransaction(
+    trx: Kysely<DB>,
+    model: ModelsTable,
+    alias: string,
+    version: number,
+    by: Change,
+    now: string,
+    action: 'set' | 'rollback' = 'set',
+  ): Promise<void> {
+    const target = await trx
+      .selectFrom('model_versions')
+      .select('status')
+      .where('model_id', '=', model.id)
+      .where('version', '=', version)
+      .executeTakeFirst();
+    if (!target) throw new AppError('not_found', `version ${version} of model ${model.name} not found`, { model: model.name, version });
+    if (target.status === 'archived') throw new AppError('conflict', `version ${version} of model ${model.name} is archived and cannot take an alias`);
+    const current = await trx
+      .selectFrom('aliases')
+      .select('version')
+      .where('model_id', '=', model.id)
+      .where('alias', '=', alias)
+      .executeTakeFirst();
+    const from = current ? Number(current.version) : null;
+    if (current) {
+      await trx
+        .updateTable('aliases')
+        .set({ version, updated_at: now, updated_by: by.actor })
+        .where('model_id', '=', model.id)
+        .where('alias', '=', alias)
+        .execute();
+    } else {
+      await trx.insertInto('aliases').values({ model_id: model.id, alias, version, updated_at: now, updated_by: by.actor }).execute();
+    }
+    await trx
+      .insertInto('alias_history')
+      .values({
+        model_id: model.id,
+        alias,
+        from_version: from,
+        to_version: version,
+        action,
+        actor: by.actor,
+        reason: by.reason ?? null,
+        at: now,
+        request_id: by.requestId ?? null,
+      })
+      .execute();
+    await appendAudit(
+      trx,
+      {
+        ...by,
+        action: action === 'rollback' ? 'alias.rollback' : 'alias.set',
+        target: `model:${model.name}@${alias}`,
+        before: from === null ? null : { version: from },
+        after: { version },
+      },
+      now,
+    );
+  }
+
+  async delete(modelName: string, alias: string, by: Change): Promise<void> {
+    const now = isoNow(this.clock);
+    await this.db.transaction().execute(async (trx) => {
+      const model = await this.models.row(modelName, trx);
+      const current = await this.resolveAlias(trx, model, alias);
+      await trx.deleteFrom('aliases').where('model_id', '=', model.id).where('alias', '=', alias).execute();
+      await trx
+        .insertInto('alias_history')
+        .values({
+          model_id: model.id,
+          alias,
+          from_version: current,
+          to_version: null,
+          action: 'delete',
+          actor: by.actor,
+          reason: by.reason ?? null,
+          at: now,
+          request_id: by.requestId ?? null,
+        })
+        .execute();
+      await appendAudit(trx, { ...by, action: 'alias.delete', target: `model:${modelName}@${alias}`, before: { version: current }, after: null }, now);
+    });
+  }
+
+  private async resolveAlias(trx: Kysely<DB>, model: ModelsTable, alias: string): Promise<number> {
+    if (alias === 'latest') throw new AppError('invalid_argument', 'the alias "latest" is implicit and cannot be changed', { field: 'alias' });
+    return this.resolveNumber(model, alias, trx);
+  }
+
+  /**
+   * Replays an alias's history as an undo stack: a set pushes, a rollback pops, a delete empties.
+   * The top is the current version; the one beneath is where a rollback goes.
+   */
+  private async stack(model: ModelsTable, alias: string, db: Kysely<DB>): Promise<number[]> {
+    const rows = await db
+      .selectFrom('alias_history')
+      .select(['action', 'to_version'])
+      .where('model_id', '=', model.id)
+      .where('alias', '=', alias)
+      .orderBy('id')
+      .execute();
+    let stack: number[] = [];
+    for (const r of rows) {
+      if (r.action === 'set') stack.push(Number(r.to_version));
+      else if (r.action === 'rollback') stack.pop();
+      else stack = [];
+    }
+    return stack;
+  }
+
+  /** Moves the alias back to the version it held before its last move, in one transaction. */
+  async rollback(modelName: string, input: unknown, by: Actor): Promise<Alias> {
+    const req = parseInput(RollbackRequest, input);
+    const now = isoNow(this.clock);
+    return this.db.transaction().execute(async (trx) => {
+      const model = await this.models.row(modelName, trx);
+      const current = await this.resolveAlias(trx, model, req.alias);
+      const stack = await this.stack(model, req.alias, trx);
+      const previous = stack.length >= 2 ? stack[stack.length - 2]! : undefined;
+      if (previous === undefined) {
+        throw new AppError('conflict', `alias ${req.alias} of model ${modelName} has no earlier version to roll back to (it is at version ${current})`);
+      }
+      await this.setInTransaction(trx, model, req.alias, previous, { ...by, reason: req.reason ?? `rollback from version ${current}` }, now, 'rollback');
+      return this.describe(model, req.alias, trx);
+    });
+  }
+
+  /** Which version each alias held over time ("what served when"), oldest first. */
+  async history(modelName: string, alias?: string): Promise<AliasHistory> {
+    const model = await this.models.row(modelName);
+    let sel = this.db.selectFrom('alias_history').selectAll().where('model_id', '=', model.id);
+    if (alias) sel = sel.where('alias', '=', alias);
+    const rows = await sel.orderBy('id').execute();
+    const periods: AliasPeriod[] = [];
+    const open = new Map<string, AliasPeriod>();
+    for (const r of rows) {
+      const prev = open.get(r.alias);
+      if (prev) prev.to = r.at;
+      const period: AliasPeriod = {
+        alias: r.alias,
+        version: r.to_version === null ? null : Number(r.to_version),
+        from: r.at,
+        to: null,
+        action: r.action as AliasPeriod['action'],
+        actor: r.actor,
+        reason: r.reason,
+      };
+      periods.push(period);
+      open.set(r.alias, period);
+    }
+    return { model: modelName, periods };
+  }
+}

@@ -1,0 +1,35 @@
+import type { Kysely } from 'kysely';
+import type { BlobStore } from '../artifacts/index.js';
+import type { Clock } from '../shared/clock.js';
+import type { DB } from '../storage/index.js';
+import { AliasService } from './alias-service.js';
+import { ModelService, noReferences, type ModelReferences } from './model-service.js';
+import { VersionService } from './version-service.js';
+
+export { AliasService } from './alias-service.js';
+export { ModelService } from './model-service.js';
+export type { ModelReferences } from './model-service.js';
+export { VersionService } from './version-service.js';
+export type { Artifact } from './version-service.js';
+export { onnxSignature } from './onnx-signature.js';
+
+export interface Registry {
+  models: ModelService;
+  versions: VersionService;
+  aliases: AliasService;
+}
+
+/** Wires the registry services over one database and blob store. */
+export function createRegistry(deps: {
+  db: Kysely<DB>;
+  blobs: BlobStore;
+  clock: Clock;
+  maxArtifactBytes: number;
+  references?: ModelReferences;
+}): Registry {
+  let versions: VersionService | undefined;
+  const models = new ModelService(deps.db, deps.clock, (digests) => versions!.removeIfUnreferenced(digests), deps.references ?? noReferences);
+  const aliases = new AliasService(deps.db, deps.clock, models);
+  versions = new VersionService(deps.db, deps.blobs, deps.clock, models, aliases, deps.maxArtifactBytes);
+  return { models, versions, aliases };
+}

@@ -1,0 +1,191 @@
+import type { Kysely } from 'kysely';
+import {
+  CreateModelRequest,
+  ListModelsQuery,
+  type Model,
+  type ModelPage,
+  UpdateModelRequest,
+} from '../contracts/models.js';
+import type { Actor } from '../governance/actor.js';
+import { appendAudit } from '../governance/audit-log.js';
+import { AppError } from '../shared/app-error.js';
+import { type Clock, isoNow } from '../shared/clock.js';
+import { newId } from '../shared/ids.js';
+import { decodePageToken, encodePageToken } from '../shared/page-token.js';
+import { parseInput } from '../shared/parse.js';
+import type { DB, ModelsTable } from '../storage/index.js';
+import { escapeLike, isUniqueViolation, like } from '../storage/index.js';
+import { mergeTags, toModel } from './rows.js';
+
+/** Tells the registry what else points at a model (deployments, once serving exists). */
+export interface ModelReferences {
+  deploymentsUsing(modelName: string): Promise<string[]>;
+}
+
+export const noReferences: ModelReferences = { deploymentsUsing: async () => [] };
+
+const ORDER_COLUMN = { name: 'name', createdAt: 'created_at', updatedAt: 'updated_at' } as const;
+
+/** Models: create, read, update, search and delete, each change audited in its own transaction. */
+export class ModelService {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly clock: Clock,
+    private readonly onDelete: (digests: string[]) => Promise<void>,
+    private readonly references: ModelReferences = noReferences,
+  ) {}
+
+  /** The model row or a 404 naming it. Usable inside a transaction. */
+  async row(name: string, db: Kysely<DB> = this.db): Promise<ModelsTable> {
+    const row = await db.selectFrom('models').selectAll().where('name', '=', name).executeTakeFirst();
+    if (!row) throw new AppError('not_found', `model ${name} not found`, { model: name });
+    return row;
+  }
+
+  private async aliasesOf(modelIds: string[], db: Kysely<DB> = this.db): Promise<Map<string, Record<string, number>>> {
+    const out = new Map<string, Record<string, number>>(modelIds.map((id) => [id, {}]));
+    if (modelIds.length === 0) return out;
+    const rows = await db.selectFrom('aliases').select(['model_id', 'alias', 'version']).where('model_id', 'in', modelIds).execute();
+    for (const r of rows) out.get(r.model_id)![r.alias] = Number(r.version);
+    return out;
+  }
+
+  async get(name: string): Promise<Model> {
+    const row = await this.row(name);
+    return toModel(row, (await this.aliasesOf([row.id])).get(row.id)!);
+  }
+
+  async create(input: CreateModelRequest, by: Actor): Promise<Model> {
+    const req = parseInput(CreateModelRequest, input);
+    const now = isoNow(this.clock);
+    const row: ModelsTable = {
+      id: newId(),
+      name: req.name,
+      description: req.description,
+      owner: req.owner ?? by.actor,
+      task: req.task,
+      tags: JSON.stringify(req.tags),
+      latest_version: 0,
+      created_at: now,
+      updated_at: now,
+    };
+    const model = toModel(row, {});
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await trx.insertInto('models').values(row).execute();
+        await this.writeTags(trx, row.id, req.tags);
+        await appendAudit(trx, { ...by, action: 'model.create', target: `model:${req.name}`, after: model }, now);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppError('already_exists', `model ${req.name} already exists`, { model: req.name });
+      throw err;
+    }
+    return model;
+  }
+
+  private async writeTags(trx: Kysely<DB>, modelId: string, tags: Record<string, string>): Promise<void> {
+    await trx.deleteFrom('model_tags').where('model_id', '=', modelId).execute();
+    const rows = Object.entries(tags).map(([key, value]) => ({ model_id: modelId, key, value }));
+    if (rows.length > 0) await trx.insertInto('model_tags').values(rows).execute();
+  }
+
+  async update(name: string, input: UpdateModelRequest, by: Actor & { reason?: string }): Promise<Model> {
+    const req = parseInput(UpdateModelRequest, input);
+    const now = isoNow(this.clock);
+    return this.db.transaction().execute(async (trx) => {
+      const row = await this.row(name, trx);
+      const aliases = (await this.aliasesOf([row.id], trx)).get(row.id)!;
+      const before = toModel(row, aliases);
+      const tags = mergeTags(before.tags, req.tags);
+      const next: ModelsTable = {
+        ...row,
+        description: req.description ?? row.description,
+        owner: req.owner ?? row.owner,
+        tags: JSON.stringify(tags),
+        updated_at: now,
+      };
+      await trx
+        .updateTable('models')
+        .set({ description: next.description, owner: next.owner, tags: next.tags, updated_at: now })
+        .where('id', '=', row.id)
+        .execute();
+      if (req.tags) await this.writeTags(trx, row.id, tags);
+      const after = toModel(next, aliases);
+      await appendAudit(trx, { ...by, action: 'model.update', target: `model:${name}`, before, after }, now);
+      return after;
+    });
+  }
+
+  /** Search with keyset pagination; the page token is opaque to callers. */
+  async list(query: ListModelsQuery): Promise<ModelPage> {
+    const q = parseInput(ListModelsQuery, query, 'query');
+    const col = ORDER_COLUMN[q.orderBy];
+    const cursor = decodePageToken(q.pageToken);
+    let sel = this.db.selectFrom('models').selectAll();
+    if (q.q) sel = sel.where(like('name', `%${escapeLike(q.q.toLowerCase())}%`));
+    if (q.owner) sel = sel.where('owner', '=', q.owner);
+    if (q.task) sel = sel.where('task', '=', q.task);
+    for (const t of q.tag) {
+      const eq = t.indexOf('=');
+      const key = eq < 0 ? t : t.slice(0, eq);
+      const value = eq < 0 ? undefined : t.slice(eq + 1);
+      sel = sel.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('model_tags')
+            .select('model_tags.key')
+            .whereRef('model_tags.model_id', '=', 'models.id')
+            .where('model_tags.key', '=', key)
+            .$if(value !== undefined, (s) => s.where('model_tags.value', '=', value!)),
+        ),
+      );
+    }
+    const dir = q.order;
+    if (cursor) {
+      const op = dir === 'asc' ? '>' : '<';
+      sel = sel.where((eb) =>
+        eb.or([eb(col, op, String(cursor.k)), eb.and([eb(col, '=', String(cursor.k)), eb('id', op, String(cursor.id))])]),
+      );
+    }
+    const rows = await sel.orderBy(col, dir).orderBy('id', dir).limit(q.pageSize + 1).execute();
+    const page = rows.slice(0, q.pageSize);
+    const aliases = await this.aliasesOf(page.map((r) => r.id));
+    const last = page[page.length - 1];
+    return {
+      models: page.map((r) => toModel(r, aliases.get(r.id)!)),
+      nextPageToken: rows.length > q.pageSize && last ? encodePageToken({ k: last[col], id: last.id }) : null,
+    };
+  }
+
+  /** Deletes a model with its versions; refused while an alias or deployment still points at it. */
+  async delete(name: string, by: Actor & { reason?: string }): Promise<void> {
+    const deployments = await this.references.deploymentsUsing(name);
+    if (deployments.length > 0) {
+      throw new AppError('conflict', `model ${name} is served by deployment(s) ${deployments.join(', ')}; delete those first`, {
+        deployments,
+      });
+    }
+    const now = isoNow(this.clock);
+    const digests = await this.db.transaction().execute(async (trx) => {
+      const row = await this.row(name, trx);
+      const aliases = (await this.aliasesOf([row.id], trx)).get(row.id)!;
+      if (Object.keys(aliases).length > 0) {
+        throw new AppError('conflict', `model ${name} still has aliases (${Object.keys(aliases).join(', ')}); delete them first`, {
+          aliases,
+        });
+      }
+      const versions = await trx.selectFrom('model_versions').select('digest').where('model_id', '=', row.id).execute();
+      await trx.deleteFrom('alias_history').where('model_id', '=', row.id).execute();
+      await trx.deleteFrom('model_tags').where('model_id', '=', row.id).execute();
+      await trx.deleteFrom('model_versions').where('model_id', '=', row.id).execute();
+      await trx.deleteFrom('models').where('id', '=', row.id).execute();
+      await appendAudit(
+        trx,
+        { ...by, action: 'model.delete', target: `model:${name}`, before: toModel(row, aliases), after: null, reason: by.reason },
+        now,
+      );
+      return [...new Set(versions.map((v) => v.digest))];
+    });
+    await this.onDelete(digests);
+  }
+}

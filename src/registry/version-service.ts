@@ -1,0 +1,224 @@
+import type { Readable } from 'node:stream';
+import { sql, type Kysely } from 'kysely';
+import {
+  ListVersionsQuery,
+  type ModelVersion,
+  RegisterVersionMeta,
+  type RegisteredVersion,
+  type Signature,
+  UpdateVersionRequest,
+  type VersionPage,
+} from '../contracts/versions.js';
+import type { BlobStore } from '../artifacts/index.js';
+import type { Actor } from '../governance/actor.js';
+import { appendAudit } from '../governance/audit-log.js';
+import { AppError } from '../shared/app-error.js';
+import { type Clock, isoNow } from '../shared/clock.js';
+import { decodePageToken, encodePageToken } from '../shared/page-token.js';
+import { parseInput } from '../shared/parse.js';
+import type { DB, ModelVersionsTable } from '../storage/index.js';
+import type { AliasService } from './alias-service.js';
+import type { ModelService } from './model-service.js';
+import { onnxSignature } from './onnx-signature.js';
+import { mergeTags, toVersion } from './rows.js';
+
+/** Reading a whole ONNX file to find its signature is bounded; larger models must send --signature. */
+const MAX_ONNX_SIGNATURE_READ = 1024 ** 3;
+
+export interface Artifact {
+  stream: Readable;
+  digest: string;
+  size: number;
+  filename: string;
+}
+
+/** Versions: immutable records of an uploaded artifact plus its lineage, numbered 1, 2, … per model. */
+export class VersionService {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly blobs: BlobStore,
+    private readonly clock: Clock,
+    private readonly models: ModelService,
+    private readonly aliases: AliasService,
+    private readonly maxArtifactBytes: number,
+  ) {}
+
+  async aliasNames(modelId: string, db: Kysely<DB> = this.db): Promise<Map<number, string[]>> {
+    const rows = await db.selectFrom('aliases').select(['alias', 'version']).where('model_id', '=', modelId).execute();
+    const out = new Map<number, string[]>();
+    for (const r of rows) out.set(Number(r.version), [...(out.get(Number(r.version)) ?? []), r.alias]);
+    return out;
+  }
+
+  async versionRow(modelId: string, modelName: string, version: number, db: Kysely<DB> = this.db): Promise<ModelVersionsTable> {
+    const row = await db
+      .selectFrom('model_versions')
+      .selectAll()
+      .where('model_id', '=', modelId)
+      .where('version', '=', version)
+      .executeTakeFirst();
+    if (!row) throw new AppError('not_found', `version ${version} of model ${modelName} not found`, { model: modelName, version });
+    return row;
+  }
+
+  /**
+   * Streams the artifact into the blob store (hashing as it goes), then records the version, its
+   * optional alias and the audit event in one transaction. If anything fails, no version exists
+   * and a blob this upload created is removed again.
+   */
+  async register(modelName: string, body: Readable, metaInput: unknown, by: Actor): Promise<RegisteredVersion> {
+    const meta = parseInput(RegisterVersionMeta, metaInput, 'metadata');
+    const model = await this.models.row(modelName);
+    const stored = await this.blobs.put(body, { expectedDigest: meta.digest, maxBytes: this.maxArtifactBytes });
+    try {
+      let signature: Signature | null = meta.signature ?? null;
+      if (!signature && meta.format === 'onnx') signature = await this.readOnnxSignature(stored.digest, stored.size);
+      const now = isoNow(this.clock);
+      return await this.db.transaction().execute(async (trx) => {
+        // Row lock on the model: concurrent registrations get consecutive numbers, never gaps.
+        const bumped = await trx
+          .updateTable('models')
+          .set({ latest_version: sql`latest_version + 1`, updated_at: now })
+          .where('id', '=', model.id)
+          .returning('latest_version')
+          .executeTakeFirst();
+        if (!bumped) throw new AppError('not_found', `model ${modelName} not found`, { model: modelName });
+        const version = Number(bumped.latest_version);
+        const parent = meta.lineage.parentVersion;
+        if (parent !== undefined) {
+          if (parent >= version) throw new AppError('invalid_argument', `lineage.parentVersion ${parent} must be an earlier version`, { field: 'lineage.parentVersion' });
+          await this.versionRow(model.id, modelName, parent, trx);
+        }
+        const same = await trx
+          .selectFrom('model_versions')
+          .select('version')
+          .where('model_id', '=', model.id)
+          .where('digest', '=', stored.digest)
+          .orderBy('version')
+          .execute();
+        const row: ModelVersionsTable = {
+          model_id: model.id,
+          version,
+          format: meta.format,
+          digest: stored.digest,
+          size: stored.size,
+          signature: signature ? JSON.stringify(signature) : null,
+          params: JSON.stringify(meta.params),
+          metrics: JSON.stringify(meta.metrics),
+          tags: JSON.stringify(meta.tags),
+          lineage: JSON.stringify(meta.lineage),
+          description: meta.description,
+          status: 'active',
+          author: by.actor,
+          created_at: now,
+        };
+        await trx.insertInto('model_versions').values(row).execute();
+        const created = toVersion(modelName, row, []);
+        await appendAudit(trx, { ...by, action: 'version.create', target: `model:${modelName}/${version}`, after: created, reason: meta.reason }, now);
+        if (meta.alias) {
+          await this.aliases.setInTransaction(trx, model, meta.alias, version, { ...by, reason: meta.reason }, now);
+          created.aliases = [meta.alias];
+        }
+        const warnings = same.length
+          ? [`the same artifact (sha256 ${stored.digest}) is already registered as version(s) ${same.map((s) => s.version).join(', ')}`]
+          : [];
+        return { ...created, warnings };
+      });
+    } catch (err) {
+      if (stored.created) await this.removeIfUnreferenced([stored.digest]);
+      throw err;
+    }
+  }
+
+  private async readOnnxSignature(digest: string, size: number): Promise<Signature> {
+    if (size > MAX_ONNX_SIGNATURE_READ) {
+      throw new AppError('invalid_argument', 'ONNX model over 1 GiB: pass its signature explicitly (--signature)', { field: 'signature' });
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of await this.blobs.get(digest)) chunks.push(chunk as Buffer);
+    return onnxSignature(Buffer.concat(chunks));
+  }
+
+  /** Deletes blobs no version points at any more (after a failed upload or a model deletion). */
+  async removeIfUnreferenced(digests: string[]): Promise<void> {
+    for (const digest of digests) {
+      const ref = await this.db.selectFrom('model_versions').select('version').where('digest', '=', digest).limit(1).executeTakeFirst();
+      if (!ref) await this.blobs.delete(digest).catch(() => {});
+    }
+  }
+
+  /** Resolves `3`, an alias, or `latest` (highest active version) to a version. */
+  async get(modelName: string, ref: string | number): Promise<ModelVersion> {
+    const model = await this.models.row(modelName);
+    const version = await this.aliases.resolveNumber(model, String(ref));
+    const row = await this.versionRow(model.id, modelName, version);
+    return toVersion(modelName, row, (await this.aliasNames(model.id)).get(version) ?? []);
+  }
+
+  async list(modelName: string, query: ListVersionsQuery): Promise<VersionPage> {
+    const q = parseInput(ListVersionsQuery, query, 'query');
+    const model = await this.models.row(modelName);
+    const cursor = decodePageToken(q.pageToken);
+    let sel = this.db.selectFrom('model_versions').selectAll().where('model_id', '=', model.id);
+    if (q.status) sel = sel.where('status', '=', q.status);
+    if (cursor) sel = sel.where('version', q.order === 'asc' ? '>' : '<', Number(cursor.k));
+    const rows = await sel.orderBy('version', q.order).limit(q.pageSize + 1).execute();
+    const page = rows.slice(0, q.pageSize);
+    const aliases = await this.aliasNames(model.id);
+    const last = page[page.length - 1];
+    return {
+      versions: page.map((r) => toVersion(modelName, r, aliases.get(Number(r.version)) ?? [])),
+      nextPageToken: rows.length > q.pageSize && last ? encodePageToken({ k: Number(last.version), id: Number(last.version) }) : null,
+    };
+  }
+
+  /** Only description, tags and status change; everything else about a version is immutable. */
+  async update(modelName: string, version: number, input: unknown, by: Actor & { reason?: string }): Promise<ModelVersion> {
+    const req = parseInput(UpdateVersionRequest, input);
+    const now = isoNow(this.clock);
+    return this.db.transaction().execute(async (trx) => {
+      const model = await this.models.row(modelName, trx);
+      const row = await this.versionRow(model.id, modelName, version, trx);
+      const aliasNames = (await this.aliasNames(model.id, trx)).get(version) ?? [];
+      if (req.status === 'archived' && aliasNames.length > 0) {
+        throw new AppError('conflict', `version ${version} of ${modelName} is the target of alias(es) ${aliasNames.join(', ')}; move them before archiving`, {
+          aliases: aliasNames,
+        });
+      }
+      const before = toVersion(modelName, row, aliasNames);
+      const next: ModelVersionsTable = {
+        ...row,
+        description: req.description ?? row.description,
+        tags: JSON.stringify(mergeTags(before.tags, req.tags)),
+        status: req.status ?? row.status,
+      };
+      await trx
+        .updateTable('model_versions')
+        .set({ description: next.description, tags: next.tags, status: next.status })
+        .where('model_id', '=', model.id)
+        .where('version', '=', version)
+        .execute();
+      const after = toVersion(modelName, next, aliasNames);
+      await appendAudit(trx, { ...by, action: 'version.update', target: `model:${modelName}/${version}`, before, after }, now);
+      return after;
+    });
+  }
+
+  /** Streams the artifact back; the stream fails if the stored bytes no longer match the digest. */
+  async artifact(modelName: string, ref: string | number): Promise<Artifact> {
+    const v = await this.get(modelName, ref);
+    try {
+      const stream = await this.blobs.get(v.digest);
+      return { stream, digest: v.digest, size: v.size, filename: `${modelName}-${v.version}.${extensionOf(v.format)}` };
+    } catch (err) {
+      if ((err as { code?: string }).code === 'BLOB_NOT_FOUND') {
+        throw new AppError('unavailable', `the artifact of ${modelName}/${v.version} (sha256 ${v.digest}) is missing from the artifact store`);
+      }
+      throw err;
+    }
+  }
+}
+
+function extensionOf(format: string): string {
+  return format === 'onnx' ? 'onnx' : 'json';
+}

@@ -1,0 +1,201 @@
+import { Readable } from 'node:stream';
+import type { z } from 'zod';
+import {
+  Alias,
+  AliasHistory,
+  AliasList,
+  AuditPage,
+  AuditVerifyResult,
+  CreatedToken,
+  ErrorBody,
+  Model,
+  ModelPage,
+  ModelVersion,
+  Readiness,
+  RegisteredVersion,
+  Token,
+  TokenList,
+  VersionPage,
+  type CreateModelRequest,
+  type CreateTokenRequest,
+  type ListAuditQuery,
+  type ListModelsQuery,
+  type ListVersionsQuery,
+  type RegisterVersionMeta,
+  type UpdateModelRequest,
+  type UpdateVersionRequest,
+} from '../contracts/index.js';
+import { multipartBody } from './multipart-body.js';
+import { SextantError } from './sextant-error.js';
+
+export interface ClientOptions {
+  /** Server URL, e.g. http://127.0.0.1:8080 */
+  baseUrl: string;
+  /** Bearer token when the server has auth on. */
+  token?: string;
+  /** Names the caller in the audit trail when the server runs without auth. */
+  actor?: string;
+  fetch?: typeof fetch;
+}
+
+export interface UploadOptions {
+  /** The artifact bytes, streamed (a file stream, or any async iterable of chunks). */
+  file: AsyncIterable<Uint8Array>;
+  filename?: string;
+}
+
+export interface ArtifactDownload {
+  /** Node stream of the artifact bytes. */
+  stream: Readable;
+  digest: string;
+  size: number;
+}
+
+type Query = Record<string, string | number | string[] | undefined>;
+
+function qs(query: Query | undefined): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) {
+    if (v === undefined) continue;
+    for (const item of Array.isArray(v) ? v : [v]) p.append(k, String(item));
+  }
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}
+
+const enc = encodeURIComponent;
+
+/**
+ * Typed client of the Sextant REST API. Every response is parsed with the same zod contracts the
+ * server uses, so a mismatch fails loudly here instead of deep inside a caller.
+ */
+export function createClient(options: ClientOptions) {
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const doFetch = options.fetch ?? fetch;
+
+  function headers(extra: Record<string, string> = {}): Record<string, string> {
+    const h: Record<string, string> = { accept: 'application/json', ...extra };
+    if (options.token) h.authorization = `Bearer ${options.token}`;
+    if (options.actor) h['x-sextant-actor'] = options.actor;
+    return h;
+  }
+
+  async function send(method: string, path: string, init: { body?: unknown; query?: Query } = {}): Promise<Response> {
+    const url = `${base}${path}${qs(init.query)}`;
+    let res: Response;
+    try {
+      res = await doFetch(url, {
+        method,
+        headers: headers(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
+      });
+    } catch (err) {
+      throw new SextantError(0, 'unavailable', `cannot reach Sextant at ${base}: ${(err as Error).cause ?? (err as Error).message}`, undefined);
+    }
+    if (!res.ok) throw await toError(res);
+    return res;
+  }
+
+  async function call<S extends z.ZodType>(schema: S, method: string, path: string, init?: { body?: unknown; query?: Query }): Promise<z.output<S>> {
+    const res = await send(method, path, init);
+    return schema.parse(await res.json());
+  }
+
+  async function none(method: string, path: string, init?: { body?: unknown; query?: Query }): Promise<void> {
+    const res = await send(method, path, init);
+    await res.arrayBuffer();
+  }
+
+  return {
+    baseUrl: base,
+    health: {
+      /** GET /readyz */
+      ready: () => call(Readiness, 'GET', '/readyz'),
+    },
+    models: {
+      /** Creates a model; 409 when the name is taken. */
+      create: (req: CreateModelRequest) => call(Model, 'POST', '/api/v1/models', { body: req }),
+      /** Gets a model with its aliases. */
+      get: (name: string) => call(Model, 'GET', `/api/v1/models/${enc(name)}`),
+      /** Searches models; pass `pageToken` from the previous page to continue. */
+      list: (query: ListModelsQuery = {}) => call(ModelPage, 'GET', '/api/v1/models', { query: query as Query }),
+      /** Updates description, owner or tags (a null tag value deletes it). */
+      update: (name: string, req: UpdateModelRequest) => call(Model, 'PATCH', `/api/v1/models/${enc(name)}`, { body: req }),
+      /** Deletes a model and its versions; 409 while aliases or deployments point at it. */
+      delete: (name: string, reason?: string) => none('DELETE', `/api/v1/models/${enc(name)}`, { query: { reason } }),
+    },
+    versions: {
+      /** Uploads an artifact as a new version; the bytes are streamed, never buffered. */
+      register: async (model: string, meta: RegisterVersionMeta, upload: UploadOptions) => {
+        const { contentType, body } = multipartBody(meta, upload.file, upload.filename ?? 'artifact');
+        let res: Response;
+        try {
+          res = await doFetch(`${base}/api/v1/models/${enc(model)}/versions`, {
+            method: 'POST',
+            headers: headers({ 'content-type': contentType }),
+            body,
+            duplex: 'half',
+          } as RequestInit);
+        } catch (err) {
+          throw new SextantError(0, 'unavailable', `upload to ${base} failed: ${(err as Error).cause ?? (err as Error).message}`, undefined);
+        }
+        if (!res.ok) throw await toError(res);
+        return RegisteredVersion.parse(await res.json());
+      },
+      /** Gets a version by number, alias or `latest`. */
+      get: (model: string, ref: string | number) => call(ModelVersion, 'GET', `/api/v1/models/${enc(model)}/versions/${enc(String(ref))}`),
+      /** Resolves `name@alias`, `name@latest` or `name/3`. */
+      resolve: (ref: string) => call(ModelVersion, 'GET', '/api/v1/resolve', { query: { ref } }),
+      list: (model: string, query: ListVersionsQuery = {}) =>
+        call(VersionPage, 'GET', `/api/v1/models/${enc(model)}/versions`, { query: query as Query }),
+      /** Changes description, tags or status; everything else is immutable. */
+      update: (model: string, version: number, req: UpdateVersionRequest) =>
+        call(ModelVersion, 'PATCH', `/api/v1/models/${enc(model)}/versions/${version}`, { body: req }),
+      /** Streams the artifact; the server checks its digest while sending. */
+      artifact: async (model: string, ref: string | number): Promise<ArtifactDownload> => {
+        const res = await send('GET', `/api/v1/models/${enc(model)}/versions/${enc(String(ref))}/artifact`);
+        return {
+          stream: Readable.fromWeb(res.body as never),
+          digest: res.headers.get('x-sextant-digest') ?? '',
+          size: Number(res.headers.get('content-length') ?? 0),
+        };
+      },
+    },
+    aliases: {
+      list: async (model: string) => (await call(AliasList, 'GET', `/api/v1/models/${enc(model)}/aliases`)).aliases,
+      /** Points an alias at a version, recording the reason. */
+      set: (model: string, alias: string, version: number, reason?: string) =>
+        call(Alias, 'PUT', `/api/v1/models/${enc(model)}/aliases/${enc(alias)}`, { body: { version, reason } }),
+      delete: (model: string, alias: string, reason?: string) =>
+        none('DELETE', `/api/v1/models/${enc(model)}/aliases/${enc(alias)}`, { query: { reason } }),
+      /** Moves the alias back to the version it held before its last move. */
+      rollback: (model: string, alias: string, reason?: string) =>
+        call(Alias, 'POST', `/api/v1/models/${enc(model)}/rollback`, { body: { alias, reason } }),
+      /** Which version each alias held over time. */
+      history: (model: string, alias?: string) => call(AliasHistory, 'GET', `/api/v1/models/${enc(model)}/history`, { query: { alias } }),
+    },
+    audit: {
+      list: (query: ListAuditQuery = {}) => call(AuditPage, 'GET', '/api/v1/audit', { query: query as Query }),
+      /** Walks the hash chain server-side and reports the first broken link. */
+      verify: () => call(AuditVerifyResult, 'GET', '/api/v1/audit/verify'),
+    },
+    tokens: {
+      /** Creates a token; the returned `token` secret is shown only this once. */
+      create: (req: CreateTokenRequest) => call(CreatedToken, 'POST', '/api/v1/tokens', { body: req }),
+      list: async () => (await call(TokenList, 'GET', '/api/v1/tokens')).tokens,
+      revoke: (idOrName: string) => call(Token, 'DELETE', `/api/v1/tokens/${enc(idOrName)}`),
+    },
+  };
+}
+
+export type SextantClient = ReturnType<typeof createClient>;
+
+async function toError(res: Response): Promise<SextantError> {
+  const text = await res.text();
+  try {
+    const body = ErrorBody.parse(JSON.parse(text));
+    return new SextantError(res.status, body.error.code, body.error.message, body.error.requestId, body.error.details);
+  } catch {
+    return new SextantError(res.status, 'unknown', `HTTP ${res.status}: ${text.slice(0, 500)}`, res.headers.get('x-request-id') ?? undefined);
+  }
+}

@@ -1,0 +1,34 @@
+import type { FastifyRequest } from 'fastify';
+import type { Role } from '../contracts/tokens.js';
+import type { Actor } from '../governance/actor.js';
+import { roleAllows } from '../governance/index.js';
+import type { TokenService } from '../governance/index.js';
+import { AppError } from '../shared/app-error.js';
+
+const ACTOR_HEADER = /^[\p{L}\p{N} ._@+-]{1,128}$/u;
+
+/**
+ * Decides who the caller is. With auth on, a bearer token names the principal and its role must
+ * reach the route's; with auth off (loopback only), `x-sextant-actor` names the caller for the
+ * audit trail, as MLflow's user header does.
+ */
+export async function authenticate(req: FastifyRequest, needed: Role | 'public', tokens: TokenService, enabled: boolean): Promise<Actor> {
+  const requestId = String(req.id);
+  if (!enabled || needed === 'public') {
+    const claimed = req.headers['x-sextant-actor'];
+    if (claimed === undefined) return { actor: 'anonymous', requestId };
+    if (typeof claimed !== 'string' || !ACTOR_HEADER.test(claimed)) {
+      throw new AppError('invalid_argument', 'header x-sextant-actor must be 1-128 letters, digits, spaces or ._@+-', { field: 'x-sextant-actor' });
+    }
+    return { actor: claimed, requestId };
+  }
+  const header = req.headers.authorization;
+  const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  if (!match) throw new AppError('unauthenticated', 'missing bearer token: send "Authorization: Bearer <token>" (sextant tokens create)');
+  const principal = await tokens.authenticate(match[1]!);
+  if (!principal) throw new AppError('unauthenticated', 'the bearer token is unknown, revoked or expired');
+  if (!roleAllows(principal.role, needed)) {
+    throw new AppError('permission_denied', `token ${principal.name} has role ${principal.role}; this operation needs ${needed}`);
+  }
+  return { actor: `token:${principal.name}`, requestId };
+}

@@ -1,0 +1,85 @@
+import multipart from '@fastify/multipart';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { App } from '../app.js';
+import { AppError } from '../shared/app-error.js';
+import { newRequestId } from '../shared/ids.js';
+import { authenticate } from './auth.js';
+import { sendError } from './errors.js';
+import { buildOpenApi } from './openapi.js';
+import type { RouteSpec } from './route-spec.js';
+import { parseInput } from '../shared/parse.js';
+import { aliasRoutes } from './routes/aliases.js';
+import { governanceRoutes } from './routes/governance.js';
+import { healthRoutes } from './routes/health.js';
+import { modelRoutes } from './routes/models.js';
+import { versionRoutes } from './routes/versions.js';
+
+export const API_VERSION = '0.1.0';
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** All REST routes, in the order OpenAPI lists them. */
+export function allRoutes(app: App): RouteSpec[] {
+  return [...healthRoutes(app), ...modelRoutes(app), ...versionRoutes(app), ...aliasRoutes(app), ...governanceRoutes(app)];
+}
+
+/** Builds the Fastify server over a wired App; `inject()` drives it in tests without a socket. */
+export async function buildServer(app: App): Promise<FastifyInstance> {
+  const server = Fastify({
+    loggerInstance: app.logger as FastifyBaseLogger,
+    bodyLimit: app.config.limits.bodyBytes,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : newRequestId();
+    },
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+  });
+
+  // JSON bodies must be valid UTF-8 and free of prototype keys; say so instead of guessing.
+  const jsonParse = server.getDefaultJsonParser('error', 'error');
+  server.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    const buf = body as Buffer;
+    if (buf.length === 0) return done(new AppError('invalid_argument', 'the request body is empty; expected JSON'), undefined);
+    let text: string;
+    try {
+      text = utf8.decode(buf);
+    } catch {
+      return done(new AppError('invalid_argument', 'the request body is not valid UTF-8'), undefined);
+    }
+    jsonParse(req, text, (err, value) => {
+      if (err) done(new AppError('invalid_argument', `malformed JSON: ${err.message}`), undefined);
+      else done(null, value);
+    });
+  });
+  await server.register(multipart, {
+    limits: { fileSize: app.config.limits.artifactBytes, files: 1, fields: 10, fieldSize: app.config.limits.bodyBytes },
+  });
+
+  server.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', String(req.id));
+  });
+  server.setErrorHandler((err, req, reply) => sendError(err, req, reply));
+  server.setNotFoundHandler((req, reply) =>
+    sendError(new AppError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`), req, reply),
+  );
+
+  const routes = allRoutes(app);
+  for (const spec of routes) {
+    server.route({
+      method: spec.method,
+      url: spec.url,
+      handler: async (req, reply) => {
+        const actor = await authenticate(req, spec.role, app.tokens, app.config.auth.enabled);
+        const params = spec.params ? parseInput(spec.params, req.params, 'params') : req.params;
+        const result = await spec.handler({ params, query: req.query, body: req.body, actor, req, reply });
+        if (reply.sent) return reply;
+        if (result === undefined) return reply.code(204).send();
+        return reply.code(spec.status ?? 200).send(result);
+      },
+    });
+  }
+  const openapi = buildOpenApi(routes, API_VERSION);
+  server.get('/api/v1/openapi.json', async () => openapi);
+  return server;
+}

@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type App } from '../app.js';
+import { type Config, isLoopback } from '../config/index.js';
+import { AppError } from '../shared/app-error.js';
+import { buildServer } from './build-server.js';
+
+export interface RunningServer {
+  app: App;
+  server: FastifyInstance;
+  url: string;
+  /** Stops accepting, lets in-flight requests finish, closes the database. */
+  stop(): Promise<void>;
+}
+
+/** Refuses an exposed server without authentication. */
+export function assertSafeBinding(config: Config): void {
+  if (!isLoopback(config.host) && !config.auth.enabled) {
+    throw new AppError(
+      'invalid_argument',
+      `refusing to listen on ${config.host} without authentication: set SEXTANT_AUTH=on (or --auth) and create a token, or bind to 127.0.0.1`,
+      { field: 'host' },
+    );
+  }
+}
+
+/** Builds the app and listens; the returned stop() drains in-flight requests. */
+export async function startServer(config: Config, app?: App): Promise<RunningServer> {
+  assertSafeBinding(config);
+  const theApp = app ?? (await buildApp(config));
+  const server = await buildServer(theApp);
+  try {
+    await server.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    await theApp.close();
+    throw err;
+  }
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let stopping: Promise<void> | undefined;
+  return {
+    app: theApp,
+    server,
+    url: `http://${host}:${port}`,
+    stop: () =>
+      (stopping ??= (async () => {
+        await server.close();
+        await theApp.close();
+      })()),
+  };
+}

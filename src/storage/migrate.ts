@@ -1,0 +1,47 @@
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Dialect } from './connect-types.js';
+import * as m001 from './migrations/001-registry.js';
+
+interface Migration {
+  name: string;
+  up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
+}
+
+/** Ordered, append-only: a migration, once released, is never edited. */
+const MIGRATIONS: Migration[] = [{ name: '001-registry', up: m001.up }];
+
+/**
+ * Applies pending migrations, each in its own transaction. Concurrent starters (several workers or
+ * machines) are serialised: an advisory lock on PostgreSQL, the write lock on SQLite.
+ * Returns the names applied by this call.
+ */
+export async function migrate(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {
+  await db.schema
+    .createTable('sextant_migrations')
+    .ifNotExists()
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('applied_at', 'text', (c) => c.notNull())
+    .execute();
+  const applied: string[] = [];
+  for (const m of MIGRATIONS) {
+    const done = await db.transaction().execute(async (trx) => {
+      if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(7355608)`.execute(trx);
+      else await sql`update sextant_migrations set name = name where 0`.execute(trx);
+      const row = await trx
+        .selectFrom('sextant_migrations' as never)
+        .select('name' as never)
+        .where('name' as never, '=', m.name as never)
+        .executeTakeFirst();
+      if (row) return false;
+      await m.up(trx, dialect);
+      await trx
+        .insertInto('sextant_migrations' as never)
+        .values({ name: m.name, applied_at: new Date().toISOString() } as never)
+        .execute();
+      return true;
+    });
+    if (done) applied.push(m.name);
+  }
+  return applied;
+}

@@ -1,0 +1,103 @@
+import type { Generated } from 'kysely';
+
+/** Row types of every table. Timestamps are ISO 8601 text and JSON columns are text, identically on both databases. */
+export interface ModelsTable {
+  id: string;
+  name: string;
+  description: string;
+  owner: string;
+  task: string;
+  tags: string;
+  latest_version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ModelTagsTable {
+  model_id: string;
+  key: string;
+  value: string;
+}
+
+export interface ModelVersionsTable {
+  model_id: string;
+  version: number;
+  format: string;
+  digest: string;
+  size: number | string;
+  signature: string | null;
+  params: string;
+  metrics: string;
+  tags: string;
+  lineage: string;
+  description: string;
+  status: string;
+  author: string;
+  created_at: string;
+}
+
+export interface AliasesTable {
+  model_id: string;
+  alias: string;
+  version: number;
+  updated_at: string;
+  updated_by: string;
+}
+
+export interface AliasHistoryTable {
+  id: Generated<number>;
+  model_id: string;
+  alias: string;
+  from_version: number | null;
+  to_version: number | null;
+  action: string;
+  actor: string;
+  reason: string | null;
+  at: string;
+  request_id: string | null;
+}
+
+export interface AuditEventsTable {
+  seq: number;
+  time: string;
+  actor: string;
+  action: string;
+  target: string;
+  before: string | null;
+  after: string | null;
+  reason: string | null;
+  request_id: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+export interface TokensTable {
+  id: string;
+  name: string;
+  role: string;
+  scopes: string;
+  hash: string;
+  prefix: string;
+  created_at: string;
+  created_by: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface DB {
+  models: ModelsTable;
+  model_tags: ModelTagsTable;
+  model_versions: ModelVersionsTable;
+  aliases: AliasesTable;
+  alias_history: AliasHistoryTable;
+  audit_events: AuditEventsTable;
+  audit_head: AuditHeadTable;
+  tokens: TokensTable;
+}
