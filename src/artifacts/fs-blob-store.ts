@@ -54,8 +54,9 @@ export class FsBlobStore implements BlobStore {
   }
 
   async stat(digest: string): Promise<{ size: number } | null> {
+    const file = this.pathOf(digest);
     try {
-      const s = await fs.promises.stat(this.pathOf(digest));
+      const s = await fs.promises.stat(file);
       return { size: s.size };
     } catch {
       return null;

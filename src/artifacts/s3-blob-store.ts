@@ -94,7 +94,7 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  stat(digest: string): Promise<{ size: number } | null> {
+  async stat(digest: string): Promise<{ size: number } | null> {
     return this.head(this.keyOf(digest));
   }
 

@@ -3,6 +3,7 @@ import type { BlobStore } from '../artifacts/index.js';
 import type { Clock } from '../shared/clock.js';
 import type { DB } from '../storage/index.js';
 import { AliasService } from './alias-service.js';
+import { removeUnreferencedBlobs } from './blob-gc.js';
 import { ModelService, noReferences, type ModelReferences } from './model-service.js';
 import { VersionService } from './version-service.js';
 
@@ -27,9 +28,8 @@ export function createRegistry(deps: {
   maxArtifactBytes: number;
   references?: ModelReferences;
 }): Registry {
-  let versions: VersionService | undefined;
-  const models = new ModelService(deps.db, deps.clock, (digests) => versions!.removeIfUnreferenced(digests), deps.references ?? noReferences);
+  const models = new ModelService(deps.db, deps.clock, (digests) => removeUnreferencedBlobs(deps.db, deps.blobs, digests), deps.references ?? noReferences);
   const aliases = new AliasService(deps.db, deps.clock, models);
-  versions = new VersionService(deps.db, deps.blobs, deps.clock, models, aliases, deps.maxArtifactBytes);
+  const versions = new VersionService(deps.db, deps.blobs, deps.clock, models, aliases, deps.maxArtifactBytes);
   return { models, versions, aliases };
 }

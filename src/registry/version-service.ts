@@ -19,6 +19,7 @@ import { parseInput } from '../shared/parse.js';
 import type { DB, ModelVersionsTable } from '../storage/index.js';
 import type { AliasService } from './alias-service.js';
 import type { ModelService } from './model-service.js';
+import { removeUnreferencedBlobs } from './blob-gc.js';
 import { onnxSignature } from './onnx-signature.js';
 import { mergeTags, toVersion } from './rows.js';
 
@@ -125,7 +126,7 @@ export class VersionService {
         return { ...created, warnings };
       });
     } catch (err) {
-      if (stored.created) await this.removeIfUnreferenced([stored.digest]);
+      if (stored.created) await removeUnreferencedBlobs(this.db, this.blobs, [stored.digest]);
       throw err;
     }
   }
@@ -139,13 +140,6 @@ export class VersionService {
     return onnxSignature(Buffer.concat(chunks));
   }
 
-  /** Deletes blobs no version points at any more (after a failed upload or a model deletion). */
-  async removeIfUnreferenced(digests: string[]): Promise<void> {
-    for (const digest of digests) {
-      const ref = await this.db.selectFrom('model_versions').select('version').where('digest', '=', digest).limit(1).executeTakeFirst();
-      if (!ref) await this.blobs.delete(digest).catch(() => {});
-    }
-  }
 
   /** Resolves `3`, an alias, or `latest` (highest active version) to a version. */
   async get(modelName: string, ref: string | number): Promise<ModelVersion> {

@@ -40,7 +40,11 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
   const jsonParse = server.getDefaultJsonParser('error', 'error');
   server.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
     const buf = body as Buffer;
-    if (buf.length === 0) return done(new AppError('invalid_argument', 'the request body is empty; expected JSON'), undefined);
+    if (buf.length === 0) {
+      // A bodiless GET or DELETE that still names a JSON content type is not a mistake.
+      if (req.method === 'GET' || req.method === 'DELETE') return done(null, undefined);
+      return done(new AppError('invalid_argument', 'the request body is empty; expected JSON'), undefined);
+    }
     let text: string;
     try {
       text = utf8.decode(buf);
@@ -52,8 +56,12 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
       else done(null, value);
     });
   });
+  // Only JSON, and multipart for uploads; anything else is a 415, not a guess.
+  server.removeContentTypeParser('text/plain');
+  // One byte over the artifact limit reaches the hashing stream, which refuses it: busboy alone
+  // would silently truncate the file at the limit.
   await server.register(multipart, {
-    limits: { fileSize: app.config.limits.artifactBytes, files: 1, fields: 10, fieldSize: app.config.limits.bodyBytes },
+    limits: { fileSize: app.config.limits.artifactBytes + 1, files: 1, fields: 10, fieldSize: app.config.limits.bodyBytes },
   });
 
   server.addHook('onSend', async (req, reply) => {

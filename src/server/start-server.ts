@@ -4,6 +4,9 @@ import { type Config, isLoopback } from '../config/index.js';
 import { AppError } from '../shared/app-error.js';
 import { buildServer } from './build-server.js';
 
+/** In-flight requests get this long to finish after SIGTERM before connections are cut. */
+const DRAIN_TIMEOUT_MS = 30_000;
+
 export interface RunningServer {
   app: App;
   server: FastifyInstance;
@@ -28,6 +31,12 @@ export async function startServer(config: Config, app?: App): Promise<RunningSer
   assertSafeBinding(config);
   const theApp = app ?? (await buildApp(config));
   const server = await buildServer(theApp);
+  let closing = false;
+  // Requests that finish while draining close their connection, so keep-alive clients cannot hold
+  // the process open after the last in-flight request.
+  server.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   try {
     await server.listen({ port: config.port, host: config.host });
   } catch (err) {
@@ -44,7 +53,11 @@ export async function startServer(config: Config, app?: App): Promise<RunningSer
     url: `http://${host}:${port}`,
     stop: () =>
       (stopping ??= (async () => {
+        closing = true;
+        const force = setTimeout(() => server.server.closeAllConnections(), DRAIN_TIMEOUT_MS);
+        force.unref();
         await server.close();
+        clearTimeout(force);
         await theApp.close();
       })()),
   };

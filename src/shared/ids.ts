@@ -1,6 +1,31 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
-export const newId = (): string => randomUUID();
+let lastMs = 0;
+let seq = 0;
+
+/**
+ * Time-ordered UUID (version 7): ids sort in creation order, so "newest first" stays stable even
+ * when two rows share a millisecond. A counter in the random bits keeps order within one process.
+ */
+export function newId(): string {
+  let ms = Date.now();
+  if (ms <= lastMs) {
+    ms = lastMs;
+    seq += 1;
+    if (seq > 0xfff) {
+      ms = lastMs + 1;
+      seq = 0;
+    }
+  } else seq = 0;
+  lastMs = ms;
+  const b = randomBytes(16);
+  b.writeUIntBE(ms, 0, 6);
+  b[6] = 0x70 | (seq >> 8);
+  b[7] = seq & 0xff;
+  b[8] = 0x80 | (b[8]! & 0x3f);
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
 
 /** Request ids are short, URL-safe and unique enough to join feedback to predictions. */
 export const newRequestId = (): string => randomBytes(12).toString('base64url');

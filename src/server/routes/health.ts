@@ -31,8 +31,7 @@ export function healthRoutes(app: App) {
         };
         const checks = { database: await check(() => app.database.ping()), artifacts: await check(() => app.blobs.ping()) };
         const ready = checks.database.ok && checks.artifacts.ok;
-        reply.code(ready ? 200 : 503);
-        return { status: ready ? 'ready' : 'unavailable', checks };
+        return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
       },
     }),
   ];

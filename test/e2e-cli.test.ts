@@ -1,0 +1,157 @@
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '../src/sdk/index.js';
+import { tempDir } from './helpers/app.js';
+import { ROOT, runCli, startCliServer, type ServerProcess } from './helpers/processes.js';
+
+const ONNX = path.join(ROOT, 'test', 'fixtures', 'onnx', 'linear-classifier.onnx');
+
+describe('the built server driven by the CLI', () => {
+  let home: string;
+  let server: ServerProcess;
+  let env: Record<string, string>;
+  const cli = (...args: string[]) => runCli(args, env);
+
+  beforeAll(async () => {
+    home = tempDir('sextant-e2e-');
+    server = await startCliServer(['server', '--port', '0', '--home', home]);
+    env = { SEXTANT_URL: server.url };
+  });
+  afterAll(async () => {
+    server?.child.kill('SIGKILL');
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('creates, registers, aliases, rolls back and shows history', async () => {
+    expect(await cli('models', 'create', 'fraud', '--task', 'binary-classification', '--tag', 'team=risk')).toMatchObject({ code: 0, stdout: 'created model fraud\n' });
+    fs.writeFileSync(path.join(home, 'metrics.json'), JSON.stringify({ auc: 0.91 }));
+    const r1 = await cli('register', 'fraud', '--file', ONNX, '--format', 'onnx', '--metrics', path.join(home, 'metrics.json'), '--alias', 'champion', '--data-digest', 'sha256:feed', '--code-ref', 'abc123');
+    expect(r1).toMatchObject({ code: 0, stdout: '1\n' });
+    const big = path.join(home, 'big.bin');
+    fs.writeFileSync(big, randomBytes(6 * 1024 * 1024));
+    const r2 = await cli('register', 'fraud', '--file', big, '--format', 'sextant-linear', '--parent', '1', '--tag', 'size=big');
+    expect(r2).toMatchObject({ code: 0, stdout: '2\n' });
+    expect(await cli('alias', 'set', 'fraud', 'champion', '2', '--reason', 'better auc')).toMatchObject({ code: 0, stdout: 'fraud@champion -> 2 (was 1)\n' });
+    expect(await cli('rollback', 'fraud', '--alias', 'champion', '--reason', 'alert fired')).toMatchObject({ code: 0, stdout: 'fraud@champion -> 1\n' });
+    const history = JSON.parse((await cli('history', 'fraud', '--json')).stdout);
+    expect(history.periods.map((p: { version: number; action: string }) => `${p.version}:${p.action}`)).toEqual(['1:set', '2:set', '1:rollback']);
+    expect(history.periods[2].reason).toBe('alert fired');
+    const table = await cli('history', 'fraud');
+    expect(table.stdout).toMatch(/champion\s+1\s+\S+\s+now\s+rollback\s+e2e\s+alert fired/);
+
+    const shown = JSON.parse((await cli('versions', 'show', 'fraud@champion', '--json')).stdout);
+    expect(shown).toMatchObject({ version: 1, metrics: { auc: 0.91 }, lineage: { dataDigest: 'sha256:feed', codeRef: 'abc123' }, author: 'e2e' });
+    const rest = await (await fetch(`${server.url}/api/v1/models/fraud/versions/1`)).json();
+    expect(shown).toEqual(rest);
+    expect(JSON.parse((await cli('versions', 'show', 'fraud/2', '--json')).stdout).lineage).toEqual({ parentVersion: 1 });
+
+    const out = path.join(home, 'download.bin');
+    expect((await cli('versions', 'download', 'fraud/2', '--output', out)).code).toBe(0);
+    expect(fs.readFileSync(out).equals(fs.readFileSync(big))).toBe(true);
+
+    const list = await cli('models', 'list');
+    expect(list.stdout).toMatch(/fraud\s+binary-classification\s+e2e\s+2\s+champion=1\s+team=risk/);
+  });
+
+  it('verifies and lists the audit trail', async () => {
+    expect(await cli('audit', 'verify')).toMatchObject({ code: 0, stdout: expect.stringMatching(/audit chain intact: \d+ events verified/) });
+    const page = JSON.parse((await cli('audit', 'list', '--target', 'model:fraud@champion', '--json')).stdout);
+    expect(page.events.map((e: { action: string }) => e.action)).toEqual(['alias.set', 'alias.set', 'alias.rollback']);
+  });
+
+  it('fails with a clear message and a non-zero exit code', async () => {
+    const ghost = await cli('models', 'show', 'ghost');
+    expect(ghost.code).toBe(1);
+    expect(ghost.stderr).toMatch(/^error: model ghost not found \[not_found, request \S+\]\n$/);
+    const noFile = await cli('register', 'fraud', '--file', '/nonexistent.onnx', '--format', 'onnx');
+    expect(noFile).toMatchObject({ code: 2, stderr: expect.stringMatching(/--file \/nonexistent.onnx: cannot read \(ENOENT\)/) });
+    fs.writeFileSync(path.join(home, 'bad.json'), '{oops');
+    const badJson = await cli('register', 'fraud', '--file', ONNX, '--format', 'onnx', '--params', path.join(home, 'bad.json'));
+    expect(badJson).toMatchObject({ code: 2, stderr: expect.stringMatching(/--params .*not valid JSON/) });
+    const missing = await cli('models', 'create', 'x');
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/--task/);
+    const unreachable = await runCli(['models', 'list'], { SEXTANT_URL: 'http://127.0.0.1:9' });
+    expect(unreachable).toMatchObject({ code: 1, stderr: expect.stringMatching(/cannot reach Sextant/) });
+    expect(ghost.stderr + noFile.stderr + badJson.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('numbers 20 parallel registrations over HTTP 1..20 exactly', async () => {
+    const api = createClient({ baseUrl: server.url });
+    await api.models.create({ name: 'parallel', task: 'regression' });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        api.versions.register('parallel', { format: 'sextant-linear' }, { file: (async function* () { yield Buffer.from(`model ${i}`); })() }),
+      ),
+    );
+    expect(results.map((r) => r.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  it('creates tokens and shows the secret once', async () => {
+    const r = await cli('tokens', 'create', '--name', 'ci', '--json');
+    const t = JSON.parse(r.stdout);
+    expect(t.token).toMatch(/^sxt_/);
+    const list = await cli('tokens', 'list', '--json');
+    expect(list.stdout).not.toContain(t.token);
+  });
+});
+
+describe('server lifecycle', () => {
+  it('drains an in-flight upload on SIGTERM and exits 0', async () => {
+    const home = tempDir('sextant-drain-');
+    const s = await startCliServer(['server', '--port', '0', '--home', home]);
+    await createClient({ baseUrl: s.url }).models.create({ name: 'drain', task: 'regression' });
+    const payload = randomBytes(512 * 1024);
+    const boundary = 'drainboundary';
+    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="metadata"\r\n\r\n{"format":"sextant-linear"}\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="m"\r\n\r\n`);
+    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(`${s.url}/api/v1/models/drain/versions`, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.write(head);
+      req.write(payload.subarray(0, 256 * 1024));
+      setTimeout(() => {
+        s.child.kill('SIGTERM');
+        setTimeout(() => {
+          req.write(payload.subarray(256 * 1024));
+          req.end(tail);
+        }, 400);
+      }, 200);
+    });
+    const res = await response;
+    expect(res.status).toBe(201);
+    expect(JSON.parse(res.body)).toMatchObject({ version: 1, digest: createHash('sha256').update(payload).digest('hex') });
+    expect(await s.exited).toBe(0);
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('refuses to listen on a public address without auth', async () => {
+    const r = await runCli(['server', '--host', '0.0.0.0', '--port', '0', '--home', tempDir()]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/refusing to listen on 0.0.0.0 without authentication/);
+  });
+
+  it('runs the quick start: two versions, champion set, next steps printed', async () => {
+    const home = tempDir('sextant-qs-');
+    const r = await runCli(['quickstart', '--port', '0', '--home', home, '--exit']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/registered demo-classifier\/1/);
+    expect(r.stdout).toMatch(/registered demo-classifier\/2 \(parent 1\)/);
+    expect(r.stdout).toMatch(/demo-classifier@champion is version 2/);
+    expect(r.stdout).toMatch(/npx sextant history demo-classifier/);
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('migrates a database on demand', async () => {
+    const home = tempDir('sextant-migrate-');
+    expect(await runCli(['db', 'migrate', '--home', home])).toMatchObject({ code: 0, stdout: expect.stringMatching(/applied 001-registry/) });
+    expect(await runCli(['db', 'migrate', '--home', home])).toMatchObject({ code: 0, stdout: expect.stringMatching(/up to date/) });
+  });
+});
