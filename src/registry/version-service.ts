@@ -141,12 +141,34 @@ export class VersionService {
   }
 
 
-  /** Resolves `3`, an alias, or `latest` (highest active version) to a version. */
+  /**
+   * Resolves `3`, an alias, or `latest` (highest active version) to a version. The hit path is one
+   * join plus the version's alias names; only a miss pays for finding out which part was missing.
+   */
   async get(modelName: string, ref: string | number): Promise<ModelVersion> {
-    const model = await this.models.row(modelName);
-    const version = await this.aliases.resolveNumber(model, String(ref));
-    const row = await this.versionRow(model.id, modelName, version);
-    return toVersion(modelName, row, (await this.aliasNames(model.id)).get(version) ?? []);
+    const r = String(ref);
+    let q = this.db
+      .selectFrom('models as m')
+      .innerJoin('model_versions as v', 'v.model_id', 'm.id')
+      .selectAll('v')
+      .where('m.name', '=', modelName);
+    if (/^\d+$/.test(r)) q = q.where('v.version', '=', Number(r));
+    else if (r === 'latest') q = q.where('v.status', '=', 'active').orderBy('v.version', 'desc').limit(1);
+    else q = q.innerJoin('aliases as a', (j) => j.onRef('a.model_id', '=', 'm.id').onRef('a.version', '=', 'v.version')).where('a.alias', '=', r);
+    const row = await q.executeTakeFirst();
+    if (!row) {
+      // Name the missing piece: the model, the alias, or the version.
+      const model = await this.models.row(modelName);
+      await this.versionRow(model.id, modelName, await this.aliases.resolveNumber(model, r));
+      throw new AppError('not_found', `version ${r} of model ${modelName} not found`, { model: modelName, ref: r });
+    }
+    const aliases = await this.db
+      .selectFrom('aliases')
+      .select('alias')
+      .where('model_id', '=', row.model_id)
+      .where('version', '=', row.version)
+      .execute();
+    return toVersion(modelName, row, aliases.map((a) => a.alias));
   }
 
   async list(modelName: string, query: ListVersionsQuery): Promise<VersionPage> {
