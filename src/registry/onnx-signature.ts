@@ -1,6 +1,6 @@
 import type { Signature, TensorSpec, ValueType } from '../contracts/versions.js';
 import { AppError } from '../shared/app-error.js';
-import { readFields, utf8 } from './protobuf-reader.js';
+import { readFields, utf8 } from '../shared/protobuf.js';
 
 // ONNX TensorProto.DataType → the signature's value types (narrow ints widen, halves read as float).
 const ELEM_TYPE: Record<number, ValueType> = {

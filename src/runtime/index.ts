@@ -1,0 +1,5 @@
+export type { Column, Datatype, FeatureBatch, FeatureSpec, OutputSpec, OutputTensor, Predictor } from './predictor.js';
+export { loadPredictor } from './load-predictor.js';
+export { parseLinear, linearPredictor } from './linear-predictor.js';
+export { parseXgboost, xgboostPredictor } from './xgboost-predictor.js';
+export { onnxPredictor } from './onnx-predictor.js';

@@ -1,0 +1,20 @@
+import type { ModelFormat, Signature } from '../contracts/versions.js';
+import { AppError } from '../shared/app-error.js';
+import { linearPredictor, parseLinear } from './linear-predictor.js';
+import { onnxPredictor } from './onnx-predictor.js';
+import type { Predictor } from './predictor.js';
+import { parseXgboost, xgboostPredictor } from './xgboost-predictor.js';
+
+/** Builds the predictor for an artifact of the given format. */
+export async function loadPredictor(format: ModelFormat, bytes: Uint8Array, signature: Signature | null): Promise<Predictor> {
+  switch (format) {
+    case 'sextant-linear':
+      return linearPredictor(parseLinear(bytes));
+    case 'xgboost-json':
+      return xgboostPredictor(parseXgboost(bytes), signature?.inputs.map((i) => ({ name: i.name, type: i.type })) ?? null);
+    case 'onnx':
+      return onnxPredictor(bytes, signature);
+    case 'remote':
+      throw new AppError('invalid_argument', 'remote models are not served yet');
+  }
+}
