@@ -2,9 +2,28 @@ import { openBlobStore, type BlobStore } from './artifacts/index.js';
 import type { Config } from './config/index.js';
 import { AuditLog, TokenService } from './governance/index.js';
 import { createRegistry, type Registry } from './registry/index.js';
+import { loadPredictor } from './runtime/index.js';
+import {
+  DeploymentService,
+  deploymentsOfModel,
+  InferenceService,
+  LiveDeployments,
+  ModelCache,
+  ServingMetrics,
+  SloGuard,
+} from './serving/index.js';
 import { type Clock, systemClock } from './shared/clock.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { migrate, openDatabase, type Database } from './storage/index.js';
+
+export interface Serving {
+  deployments: DeploymentService;
+  live: LiveDeployments;
+  inference: InferenceService;
+  metrics: ServingMetrics;
+  slo: SloGuard;
+  cache: ModelCache;
+}
 
 /** Every service of a running Sextant, wired over one database and one blob store. */
 export interface App {
@@ -12,10 +31,13 @@ export interface App {
   readonly database: Database;
   readonly blobs: BlobStore;
   readonly registry: Registry;
+  readonly serving: Serving;
   readonly audit: AuditLog;
   readonly tokens: TokenService;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Starts the background loops a server needs (routing refresh, SLO guard). */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -24,6 +46,12 @@ export interface BuildOptions {
   logger?: Logger;
   /** Run pending migrations before returning (the default). */
   migrate?: boolean;
+}
+
+async function readAll(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const c of stream) chunks.push(c);
+  return Buffer.concat(chunks);
 }
 
 /** Composition root: the only place that chooses adapters. */
@@ -36,18 +64,44 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       const applied = await migrate(database.db as never, database.dialect);
       if (applied.length > 0) logger.info({ applied }, 'database migrated');
     }
+    const db = database.db;
     const blobs = openBlobStore(config.artifacts);
-    const registry = createRegistry({ db: database.db, blobs, clock, maxArtifactBytes: config.limits.artifactBytes });
+    const registry = createRegistry({
+      db,
+      blobs,
+      clock,
+      maxArtifactBytes: config.limits.artifactBytes,
+      references: { deploymentsUsing: (name) => deploymentsOfModel(db, name) },
+    });
+    const metrics = new ServingMetrics();
+    // Artifacts are verified against their digest while read (the blob store's stream fails otherwise).
+    const cache = new ModelCache(async (v) => loadPredictor(v.format, await readAll(await blobs.get(v.digest)), v.signature), config.serving.modelCacheBytes, (m, err) =>
+      logger.info({ model: m.model, version: m.version, err }, 'model released'),
+    );
+    const deployments = new DeploymentService(db, clock, registry.models, registry.aliases);
+    const live = new LiveDeployments({ db, deployments, cache, logger, metrics, pollMs: config.serving.refreshMs });
+    const slo = new SloGuard(live, deployments, metrics, logger);
+    const inference = new InferenceService(live, metrics, slo, logger);
     return {
       config,
       database,
       blobs,
       registry,
-      audit: new AuditLog(database.db),
-      tokens: new TokenService(database.db, clock),
+      serving: { deployments, live, inference, metrics, slo, cache },
+      audit: new AuditLog(db),
+      tokens: new TokenService(db, clock),
       clock,
       logger,
-      close: () => database.close(),
+      start: async () => {
+        await live.start();
+        slo.start();
+      },
+      close: async () => {
+        live.stop();
+        slo.stop();
+        await cache.close();
+        await database.close();
+      },
     };
   } catch (err) {
     await database.close();

@@ -26,6 +26,7 @@ export interface Config {
   readonly auth: { readonly enabled: boolean };
   readonly limits: { readonly bodyBytes: number; readonly artifactBytes: number };
   readonly logLevel: string;
+  readonly serving: { readonly modelCacheBytes: number; readonly refreshMs: number };
 }
 
 /** Command-line flags that override the environment. */
@@ -53,6 +54,8 @@ const Raw = z.object({
   bodyBytes: z.coerce.number().int().min(1024),
   artifactBytes: z.coerce.number().int().min(1),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  modelCacheMb: z.coerce.number().int().min(16),
+  refreshMs: z.coerce.number().int().min(10).max(60_000),
   s3Region: z.string().default('us-east-1'),
   s3Endpoint: z.string().url().optional(),
   s3ForcePathStyle: boolish.optional(),
@@ -71,6 +74,8 @@ const ENV_NAMES: Record<string, string> = {
   bodyBytes: 'SEXTANT_BODY_LIMIT',
   artifactBytes: 'SEXTANT_MAX_ARTIFACT_BYTES',
   logLevel: 'SEXTANT_LOG_LEVEL',
+  modelCacheMb: 'SEXTANT_MODEL_CACHE_MB',
+  refreshMs: 'SEXTANT_REFRESH_MS',
   s3Endpoint: 'AWS_ENDPOINT_URL_S3',
   s3ForcePathStyle: 'SEXTANT_S3_FORCE_PATH_STYLE',
 };
@@ -97,6 +102,8 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     bodyBytes: env.SEXTANT_BODY_LIMIT ?? 1024 * 1024,
     artifactBytes: env.SEXTANT_MAX_ARTIFACT_BYTES ?? 4 * 1024 ** 3,
     logLevel: flags.logLevel ?? env.SEXTANT_LOG_LEVEL ?? 'info',
+    modelCacheMb: env.SEXTANT_MODEL_CACHE_MB ?? 2048,
+    refreshMs: env.SEXTANT_REFRESH_MS ?? 200,
     s3Region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
     s3Endpoint: env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL,
     s3ForcePathStyle: env.SEXTANT_S3_FORCE_PATH_STYLE,
@@ -121,6 +128,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     auth: Object.freeze({ enabled: r.auth ?? false }),
     limits: Object.freeze({ bodyBytes: r.bodyBytes, artifactBytes: r.artifactBytes }),
     logLevel: r.logLevel,
+    serving: Object.freeze({ modelCacheBytes: r.modelCacheMb * 1024 * 1024, refreshMs: r.refreshMs }),
   });
 }
 

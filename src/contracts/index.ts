@@ -6,3 +6,4 @@ export * from './aliases.js';
 export * from './audit.js';
 export * from './tokens.js';
 export * from './health.js';
+export * from './deployments.js';

@@ -32,8 +32,13 @@ function toToken(r: TokensTable): Token {
   };
 }
 
+/** How long a verified token is trusted without asking the database again (inference must not hit it). */
+const AUTH_CACHE_MS = 5_000;
+
 /** Bearer tokens: the secret is shown once, only its sha256 is stored. */
 export class TokenService {
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly clock: Clock,
@@ -84,6 +89,7 @@ export class TokenService {
       if (rows.length > 1) throw new AppError('conflict', `several active tokens are named ${idOrName}; revoke by id`);
       const row = rows[0]!;
       await trx.updateTable('tokens').set({ revoked_at: now }).where('id', '=', row.id).execute();
+      this.verified.clear();
       const after = toToken({ ...row, revoked_at: now });
       await appendAudit(trx, { ...by, action: 'token.revoke', target: `token:${row.id}`, before: toToken(row), after }, now);
       return after;
@@ -95,9 +101,16 @@ export class TokenService {
     return Number(r.n);
   }
 
-  /** Resolves a presented secret to its principal, or null when unknown, revoked or expired. */
+  /**
+   * Resolves a presented secret to its principal, or null when unknown, revoked or expired. A
+   * verified token is cached for a few seconds; revocation clears this process's cache at once and
+   * reaches other processes within that time.
+   */
   async authenticate(secret: string): Promise<Principal | null> {
-    const row = await this.db.selectFrom('tokens').selectAll().where('hash', '=', hashToken(secret)).executeTakeFirst();
+    const hash = hashToken(secret);
+    const cached = this.verified.get(hash);
+    if (cached && cached.until > Date.now()) return cached.principal;
+    const row = await this.db.selectFrom('tokens').selectAll().where('hash', '=', hash).executeTakeFirst();
     if (!row || row.revoked_at) return null;
     const now = this.clock.now();
     if (row.expires_at && new Date(row.expires_at) <= now) return null;
@@ -105,6 +118,9 @@ export class TokenService {
     if (!row.last_used_at || now.getTime() - new Date(row.last_used_at).getTime() > 60_000) {
       await this.db.updateTable('tokens').set({ last_used_at: now.toISOString() }).where('id', '=', row.id).execute();
     }
-    return { name: row.name, role: row.role as Role, tokenId: row.id };
+    const principal: Principal = { name: row.name, role: row.role as Role, tokenId: row.id };
+    if (this.verified.size > 10_000) this.verified.clear();
+    this.verified.set(hash, { principal, until: Math.min(Date.now() + AUTH_CACHE_MS, row.expires_at ? new Date(row.expires_at).getTime() : Infinity) });
+    return principal;
   }
 }

@@ -13,6 +13,7 @@ import { AppError } from '../shared/app-error.js';
 import { type Clock, isoNow } from '../shared/clock.js';
 import { parseInput } from '../shared/parse.js';
 import type { DB, ModelsTable } from '../storage/index.js';
+import { bumpChangeSeq } from '../storage/index.js';
 import type { ModelService } from './model-service.js';
 
 type Change = Actor & { reason?: string | null };
@@ -135,6 +136,7 @@ export class AliasService {
         request_id: by.requestId ?? null,
       })
       .execute();
+    await bumpChangeSeq(trx);
     await appendAudit(
       trx,
       {
@@ -168,6 +170,7 @@ export class AliasService {
           request_id: by.requestId ?? null,
         })
         .execute();
+      await bumpChangeSeq(trx);
       await appendAudit(trx, { ...by, action: 'alias.delete', target: `model:${modelName}@${alias}`, before: { version: current }, after: null }, now);
     });
   }

@@ -17,6 +17,7 @@ import { type Clock, isoNow } from '../shared/clock.js';
 import { decodePageToken, encodePageToken } from '../shared/page-token.js';
 import { parseInput } from '../shared/parse.js';
 import type { DB, ModelVersionsTable } from '../storage/index.js';
+import { bumpChangeSeq } from '../storage/index.js';
 import type { AliasService } from './alias-service.js';
 import type { ModelService } from './model-service.js';
 import { removeUnreferencedBlobs } from './blob-gc.js';
@@ -215,6 +216,7 @@ export class VersionService {
         .where('version', '=', version)
         .execute();
       const after = toVersion(modelName, next, aliasNames);
+      if (next.status !== row.status) await bumpChangeSeq(trx);
       await appendAudit(trx, { ...by, action: 'version.update', target: `model:${modelName}/${version}`, before, after }, now);
       return after;
     });

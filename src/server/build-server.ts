@@ -13,14 +13,25 @@ import { governanceRoutes } from './routes/governance.js';
 import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
 import { versionRoutes } from './routes/versions.js';
+import { deploymentRoutes } from './routes/deployments.js';
+import { inferenceRoutes } from './routes/inference.js';
+import { API_VERSION_TEXT } from './version.js';
 
-export const API_VERSION = '0.1.0';
+export const API_VERSION = API_VERSION_TEXT;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** All REST routes, in the order OpenAPI lists them. */
 export function allRoutes(app: App): RouteSpec[] {
-  return [...healthRoutes(app), ...modelRoutes(app), ...versionRoutes(app), ...aliasRoutes(app), ...governanceRoutes(app)];
+  return [
+    ...healthRoutes(app),
+    ...modelRoutes(app),
+    ...versionRoutes(app),
+    ...aliasRoutes(app),
+    ...deploymentRoutes(app),
+    ...governanceRoutes(app),
+    ...inferenceRoutes(app),
+  ];
 }
 
 /** Builds the Fastify server over a wired App; `inject()` drives it in tests without a socket. */
@@ -56,8 +67,15 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
       else done(null, value);
     });
   });
-  // Only JSON, and multipart for uploads; anything else is a 415, not a guess.
+  // Only JSON, CSV for MLflow scoring, and multipart for uploads; anything else is a 415.
   server.removeContentTypeParser('text/plain');
+  server.addContentTypeParser('text/csv', { parseAs: 'buffer' }, (_req, body, done) => {
+    try {
+      done(null, utf8.decode(body as Buffer));
+    } catch {
+      done(new AppError('invalid_argument', 'the CSV body is not valid UTF-8'), undefined);
+    }
+  });
   // One byte over the artifact limit reaches the hashing stream, which refuses it: busboy alone
   // would silently truncate the file at the limit.
   await server.register(multipart, {
@@ -89,5 +107,9 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
   }
   const openapi = buildOpenApi(routes, API_VERSION);
   server.get('/api/v1/openapi.json', async () => openapi);
+  server.get('/metrics', async (_req, reply) => {
+    const registry = app.serving.metrics.registry;
+    return reply.header('content-type', registry.contentType).send(await registry.metrics());
+  });
   return server;
 }

@@ -30,6 +30,7 @@ export function assertSafeBinding(config: Config): void {
 export async function startServer(config: Config, app?: App): Promise<RunningServer> {
   assertSafeBinding(config);
   const theApp = app ?? (await buildApp(config));
+  await theApp.start();
   const server = await buildServer(theApp);
   let closing = false;
   // Requests that finish while draining close their connection, so keep-alive clients cannot hold

@@ -5,3 +5,4 @@ export { GENESIS_HASH } from './migrations/001-registry.js';
 export { isUnavailable, isUniqueViolation, mapStorageError } from './storage-errors.js';
 export type * from './schema.js';
 export { escapeLike, like } from './sql-helpers.js';
+export { bumpChangeSeq, readChangeSeq } from './change-seq.js';

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Dialect } from './connect-types.js';
 import * as m001 from './migrations/001-registry.js';
+import * as m002 from './migrations/002-deployments.js';
 
 interface Migration {
   name: string;
@@ -9,7 +10,10 @@ interface Migration {
 }
 
 /** Ordered, append-only: a migration, once released, is never edited. */
-const MIGRATIONS: Migration[] = [{ name: '001-registry', up: m001.up }];
+const MIGRATIONS: Migration[] = [
+  { name: '001-registry', up: m001.up },
+  { name: '002-deployments', up: m002.up },
+];
 
 /**
  * Applies pending migrations, each in its own transaction. Concurrent starters (several workers or

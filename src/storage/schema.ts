@@ -91,7 +91,23 @@ export interface TokensTable {
   revoked_at: string | null;
 }
 
+export interface DeploymentsTable {
+  name: string;
+  model_id: string;
+  spec: string;
+  last_event: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ChangeSeqTable {
+  id: number;
+  seq: number;
+}
+
 export interface DB {
+  deployments: DeploymentsTable;
+  change_seq: ChangeSeqTable;
   models: ModelsTable;
   model_tags: ModelTagsTable;
   model_versions: ModelVersionsTable;

@@ -26,6 +26,7 @@ export async function testApp(options: { env?: Record<string, string>; database?
   const base = loadConfig({ env: { SEXTANT_HOME: home, SEXTANT_LOG_LEVEL: 'silent', ...options.env }, flags: { auth: options.auth } });
   const config = options.database ? { ...base, database: options.database } : base;
   const app = await buildApp(config, { logger: silentLogger });
+  await app.start();
   const server = await buildServer(app);
   return {
     app,

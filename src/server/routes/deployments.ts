@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { CanaryRequest, CreateDeploymentRequest, Deployment, DeploymentList, DeploymentName, UpdateDeploymentRequest } from '../../contracts/deployments.js';
+import type { App } from '../../app.js';
+import { route } from '../route-spec.js';
+import { ReasonQuery } from './models.js';
+
+const Params = z.object({ name: DeploymentName });
+const ReasonBody = z.object({ reason: z.string().max(1000).optional() }).strict();
+
+export function deploymentRoutes(app: App) {
+  const { deployments, live } = app.serving;
+  // Changes take effect in this process at once; other processes pick them up from the change sequence.
+  const applied = async <T>(p: Promise<T>): Promise<T> => {
+    const r = await p;
+    await live.refresh();
+    return r;
+  };
+  return [
+    route({
+      method: 'POST',
+      url: '/api/v1/deployments',
+      summary: 'Create a deployment following an alias or pinning weighted versions',
+      tag: 'deployments',
+      role: 'editor',
+      body: CreateDeploymentRequest,
+      response: Deployment,
+      status: 201,
+      handler: ({ body, actor }) => applied(deployments.create(body as never, actor)),
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/deployments',
+      summary: 'List deployments',
+      tag: 'deployments',
+      role: 'viewer',
+      response: DeploymentList,
+      handler: async () => ({ deployments: await deployments.list() }),
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/deployments/:name',
+      summary: 'Get a deployment with its effective traffic split and last event',
+      tag: 'deployments',
+      role: 'viewer',
+      params: Params,
+      response: Deployment,
+      handler: ({ params }) => deployments.get(params.name),
+    }),
+    route({
+      method: 'PATCH',
+      url: '/api/v1/deployments/:name',
+      summary: 'Change alias or versions, shadows, batching, SLO or sticky header',
+      tag: 'deployments',
+      role: 'editor',
+      params: Params,
+      body: UpdateDeploymentRequest,
+      response: Deployment,
+      handler: ({ params, body, actor }) => applied(deployments.update(params.name, body as never, actor)),
+    }),
+    route({
+      method: 'DELETE',
+      url: '/api/v1/deployments/:name',
+      summary: 'Delete a deployment',
+      tag: 'deployments',
+      role: 'editor',
+      params: Params,
+      query: ReasonQuery,
+      handler: async ({ params, query, actor }) => {
+        await applied(deployments.delete(params.name, { ...actor, reason: ReasonQuery.parse(query ?? {}).reason }));
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/api/v1/deployments/:name/canary',
+      summary: 'Send a percentage of traffic to a canary version',
+      tag: 'deployments',
+      role: 'editor',
+      params: Params,
+      body: CanaryRequest,
+      response: Deployment,
+      handler: ({ params, body, actor }) => applied(deployments.canary(params.name, body as never, actor)),
+    }),
+    route({
+      method: 'POST',
+      url: '/api/v1/deployments/:name/promote',
+      summary: 'Make the canary the primary (moves the followed alias)',
+      tag: 'deployments',
+      role: 'editor',
+      params: Params,
+      body: ReasonBody,
+      response: Deployment,
+      handler: ({ params, body, actor }) => applied(deployments.promote(params.name, { ...actor, reason: ReasonBody.parse(body ?? {}).reason })),
+    }),
+    route({
+      method: 'POST',
+      url: '/api/v1/deployments/:name/abort',
+      summary: 'Remove the canary; all traffic returns to the primary',
+      tag: 'deployments',
+      role: 'editor',
+      params: Params,
+      body: ReasonBody,
+      response: Deployment,
+      handler: ({ params, body, actor }) => applied(deployments.abort(params.name, { ...actor, reason: ReasonBody.parse(body ?? {}).reason })),
+    }),
+  ];
+}

@@ -1,0 +1,213 @@
+import type { Kysely } from 'kysely';
+import {
+  CanaryRequest,
+  CreateDeploymentRequest,
+  type Deployment,
+  DeploymentSpec,
+  UpdateDeploymentRequest,
+} from '../contracts/deployments.js';
+import { DeploymentName } from '../contracts/deployments.js';
+import type { Actor } from '../governance/actor.js';
+import { appendAudit } from '../governance/audit-log.js';
+import type { AliasService, ModelService } from '../registry/index.js';
+import { AppError } from '../shared/app-error.js';
+import { type Clock, isoNow } from '../shared/clock.js';
+import { parseInput } from '../shared/parse.js';
+import type { DB, DeploymentsTable, ModelsTable } from '../storage/index.js';
+import { bumpChangeSeq, isUniqueViolation } from '../storage/index.js';
+
+export interface LastEvent {
+  time: string;
+  action: string;
+  reason: string | null;
+}
+
+/** Effective split: primaries share what the canary leaves, the canary takes its weight. */
+export function effectiveRoutes(spec: DeploymentSpec, aliasVersion: number | null): Deployment['routes'] {
+  const primaries = spec.alias !== undefined ? (aliasVersion === null ? [] : [{ version: aliasVersion, weight: 100 }]) : spec.versions!;
+  const total = primaries.reduce((s, v) => s + v.weight, 0);
+  const canaryWeight = spec.canary?.weight ?? 0;
+  const share = 100 - canaryWeight;
+  const routes: Deployment['routes'] = primaries.map((p) => ({ version: p.version, weight: total > 0 ? (p.weight / total) * share : 0, role: 'primary' }));
+  if (spec.canary) routes.push({ version: spec.canary.version, weight: canaryWeight, role: 'canary' });
+  return routes;
+}
+
+/** Names of the deployments serving a model (the registry refuses to delete it while any do). */
+export async function deploymentsOfModel(db: Kysely<DB>, modelName: string): Promise<string[]> {
+  const rows = await db.selectFrom('deployments as d').innerJoin('models as m', 'm.id', 'd.model_id').select('d.name').where('m.name', '=', modelName).execute();
+  return rows.map((r) => r.name);
+}
+
+/** Deployments: named endpoints over a model's versions. Every change bumps the change sequence. */
+export class DeploymentService {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly clock: Clock,
+    private readonly models: ModelService,
+    private readonly aliases: AliasService,
+  ) {}
+
+  private async row(name: string, db: Kysely<DB> = this.db): Promise<DeploymentsTable> {
+    parseInput(DeploymentName, name, 'deployment');
+    const row = await db.selectFrom('deployments').selectAll().where('name', '=', name).executeTakeFirst();
+    if (!row) throw new AppError('not_found', `deployment ${name} not found`, { deployment: name });
+    return row;
+  }
+
+  private async describe(row: DeploymentsTable, db: Kysely<DB> = this.db): Promise<Deployment> {
+    const spec = JSON.parse(row.spec) as DeploymentSpec;
+    const model = await db.selectFrom('models').select(['id', 'name']).where('id', '=', row.model_id).executeTakeFirstOrThrow();
+    let aliasVersion: number | null = null;
+    if (spec.alias) {
+      const a = await db.selectFrom('aliases').select('version').where('model_id', '=', model.id).where('alias', '=', spec.alias).executeTakeFirst();
+      aliasVersion = a ? Number(a.version) : null;
+    }
+    return {
+      name: row.name,
+      model: model.name,
+      alias: spec.alias ?? null,
+      versions: spec.versions ?? null,
+      canary: spec.canary,
+      shadow: spec.shadow,
+      batching: spec.batching,
+      slo: spec.slo,
+      stickyHeader: spec.stickyHeader,
+      routes: effectiveRoutes(spec, aliasVersion),
+      lastEvent: row.last_event ? (JSON.parse(row.last_event) as LastEvent) : null,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  }
+
+  /** Checks that every version the spec names exists and is servable. */
+  private async checkVersions(trx: Kysely<DB>, model: ModelsTable, spec: DeploymentSpec): Promise<void> {
+    const wanted = [...(spec.versions ?? []).map((v) => v.version), ...(spec.canary ? [spec.canary.version] : []), ...spec.shadow];
+    for (const version of new Set(wanted)) {
+      const v = await trx.selectFrom('model_versions').select('status').where('model_id', '=', model.id).where('version', '=', version).executeTakeFirst();
+      if (!v) throw new AppError('not_found', `version ${version} of model ${model.name} not found`, { model: model.name, version });
+      if (v.status === 'archived') throw new AppError('conflict', `version ${version} of model ${model.name} is archived and cannot serve`);
+    }
+    if (spec.alias) await this.aliases.resolveNumber(model, spec.alias, trx);
+  }
+
+  async get(name: string): Promise<Deployment> {
+    return this.describe(await this.row(name));
+  }
+
+  async list(): Promise<Deployment[]> {
+    const rows = await this.db.selectFrom('deployments').selectAll().orderBy('name').execute();
+    return Promise.all(rows.map((r) => this.describe(r)));
+  }
+
+  /** Specs of every deployment, for the serving layer's routing tables. */
+  async specs(): Promise<{ name: string; modelId: string; model: string; spec: DeploymentSpec }[]> {
+    const rows = await this.db
+      .selectFrom('deployments as d')
+      .innerJoin('models as m', 'm.id', 'd.model_id')
+      .select(['d.name', 'd.spec', 'm.id as modelId', 'm.name as model'])
+      .execute();
+    return rows.map((r) => ({ name: r.name, modelId: r.modelId, model: r.model, spec: JSON.parse(r.spec) as DeploymentSpec }));
+  }
+
+
+  async create(input: CreateDeploymentRequest, by: Actor): Promise<Deployment> {
+    const req = parseInput(CreateDeploymentRequest, input);
+    const { name, ...rest } = req;
+    const spec = parseInput(DeploymentSpec, { ...rest, canary: null });
+    const now = isoNow(this.clock);
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const model = await this.models.row(spec.model, trx);
+        await this.checkVersions(trx, model, spec);
+        const row: DeploymentsTable = { name, model_id: model.id, spec: JSON.stringify(spec), last_event: null, created_at: now, updated_at: now };
+        await trx.insertInto('deployments').values(row).execute();
+        await bumpChangeSeq(trx);
+        const d = await this.describe(row, trx);
+        await appendAudit(trx, { ...by, action: 'deployment.create', target: `deployment:${name}`, after: d }, now);
+        return d;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppError('already_exists', `deployment ${name} already exists`, { deployment: name });
+      throw err;
+    }
+  }
+
+  /** Applies `change` to the spec in one transaction, validates, audits and bumps the change sequence. */
+  private async change(
+    name: string,
+    by: Actor & { reason?: string | null },
+    action: string,
+    change: (spec: DeploymentSpec, trx: Kysely<DB>, model: ModelsTable) => Promise<DeploymentSpec> | DeploymentSpec,
+  ): Promise<Deployment> {
+    const now = isoNow(this.clock);
+    return this.db.transaction().execute(async (trx) => {
+      const row = await this.row(name, trx);
+      const model = await trx.selectFrom('models').selectAll().where('id', '=', row.model_id).executeTakeFirstOrThrow();
+      const before = await this.describe(row, trx);
+      const spec = parseInput(DeploymentSpec, await change(JSON.parse(row.spec) as DeploymentSpec, trx, model));
+      await this.checkVersions(trx, model, spec);
+      const lastEvent: LastEvent = { time: now, action, reason: by.reason ?? null };
+      const next = { ...row, spec: JSON.stringify(spec), last_event: JSON.stringify(lastEvent), updated_at: now };
+      await trx.updateTable('deployments').set({ spec: next.spec, last_event: next.last_event, updated_at: now }).where('name', '=', name).execute();
+      await bumpChangeSeq(trx);
+      const after = await this.describe(next, trx);
+      await appendAudit(trx, { ...by, action: `deployment.${action}`, target: `deployment:${name}`, before, after, reason: by.reason }, now);
+      return after;
+    });
+  }
+
+  async update(name: string, input: UpdateDeploymentRequest, by: Actor): Promise<Deployment> {
+    const req = parseInput(UpdateDeploymentRequest, input);
+    return this.change(name, by, 'update', (spec) => {
+      const next = { ...spec, ...req } as DeploymentSpec;
+      if (req.alias !== undefined) delete next.versions;
+      if (req.versions !== undefined) delete next.alias;
+      return next;
+    });
+  }
+
+  /** Sends `weight` percent of traffic to `version` (0 keeps it loaded but idle). */
+  async canary(name: string, input: CanaryRequest, by: Actor): Promise<Deployment> {
+    const req = parseInput(CanaryRequest, input);
+    return this.change(name, { ...by, reason: req.reason }, 'canary', (spec) => ({ ...spec, canary: { version: req.version, weight: req.weight } }));
+  }
+
+  /** Makes the canary the primary: moves the alias (alias mode) or pins it at 100 %. */
+  async promote(name: string, by: Actor & { reason?: string }): Promise<Deployment> {
+    return this.change(name, by, 'promote', async (spec, trx, model) => {
+      if (!spec.canary) throw new AppError('conflict', `deployment ${name} has no canary to promote`);
+      if (spec.alias) {
+        await this.aliases.setInTransaction(trx, model, spec.alias, spec.canary.version, { ...by, reason: by.reason ?? `promoted canary of deployment ${name}` }, isoNow(this.clock));
+        return { ...spec, canary: null };
+      }
+      return { ...spec, versions: [{ version: spec.canary.version, weight: 100 }], canary: null };
+    });
+  }
+
+  /** Removes the canary; all traffic returns to the primary versions. */
+  async abort(name: string, by: Actor & { reason?: string }): Promise<Deployment> {
+    return this.change(name, by, 'abort', (spec) => {
+      if (!spec.canary) throw new AppError('conflict', `deployment ${name} has no canary to abort`);
+      return { ...spec, canary: null };
+    });
+  }
+
+  /** The SLO guard's action: the canary keeps its place but gets no traffic. */
+  async zeroCanary(name: string, version: number, reason: string): Promise<Deployment | null> {
+    const current = JSON.parse((await this.row(name)).spec) as DeploymentSpec;
+    if (!current.canary || current.canary.version !== version || current.canary.weight === 0) return null;
+    return this.change(name, { actor: 'slo-guard', reason }, 'slo-rollback', (spec) => ({ ...spec, canary: spec.canary ? { ...spec.canary, weight: 0 } : null }));
+  }
+
+  async delete(name: string, by: Actor & { reason?: string }): Promise<void> {
+    const now = isoNow(this.clock);
+    await this.db.transaction().execute(async (trx) => {
+      const row = await this.row(name, trx);
+      const before = await this.describe(row, trx);
+      await trx.deleteFrom('deployments').where('name', '=', name).execute();
+      await bumpChangeSeq(trx);
+      await appendAudit(trx, { ...by, action: 'deployment.delete', target: `deployment:${name}`, before, after: null, reason: by.reason }, now);
+    });
+  }
+}

@@ -1,0 +1,14 @@
+export { DeploymentService, deploymentsOfModel, effectiveRoutes } from './deployment-service.js';
+export { InferenceService } from './inference-service.js';
+export type { InferResult, InferOptions } from './inference-service.js';
+export { LiveDeployments, pickRoute } from './live-deployments.js';
+export type { LiveDeployment } from './live-deployments.js';
+export { ModelCache } from './model-cache.js';
+export type { LoadedModel, VersionRecord } from './model-cache.js';
+export { ServingMetrics } from './serving-metrics.js';
+export { SloGuard } from './slo-guard.js';
+export { toFeatureBatch } from './infer-input.js';
+export type { InferInput } from './infer-input.js';
+export { parseOipRequest, oipResponse } from './oip.js';
+export { parseMlflowJson, parseCsv, mlflowResponse } from './mlflow.js';
+export { Batcher } from './batcher.js';

@@ -1,0 +1,208 @@
+import type { Kysely } from 'kysely';
+import type { Batching, DeploymentSpec } from '../contracts/deployments.js';
+import type { ModelFormat, Signature } from '../contracts/versions.js';
+import type { FeatureBatch, Predictor } from '../runtime/index.js';
+import { AppError } from '../shared/app-error.js';
+import type { Logger } from '../shared/logger.js';
+import type { DB } from '../storage/index.js';
+import { readChangeSeq } from '../storage/index.js';
+import { Batcher } from './batcher.js';
+import type { DeploymentService } from './deployment-service.js';
+import { effectiveRoutes } from './deployment-service.js';
+import type { LoadedModel, ModelCache, VersionRecord } from './model-cache.js';
+import type { ServingMetrics } from './serving-metrics.js';
+
+export interface LiveRoute {
+  version: number;
+  weight: number;
+  role: 'primary' | 'canary';
+  model: LoadedModel;
+  batcher: Batcher | null;
+}
+
+/** A deployment as this process serves it: everything resolved and loaded, no database needed. */
+export interface LiveDeployment {
+  name: string;
+  model: string;
+  modelId: string;
+  spec: DeploymentSpec;
+  routes: LiveRoute[];
+  /** Running sum of weights of routes that take traffic, for weighted picking. */
+  cumulative: number[];
+  shadows: LoadedModel[];
+}
+
+/** FNV-1a: a stable bucket for sticky routing. */
+function bucket(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return ((h >>> 0) % 10_000) / 100;
+}
+
+/** Picks a route by weight (random, or stable per sticky key). */
+export function pickRoute(d: LiveDeployment, stickyKey?: string): LiveRoute {
+  const active = d.routes.filter((r) => r.weight > 0);
+  if (active.length === 0) throw new AppError('unavailable', `deployment ${d.name} has no version taking traffic`);
+  const total = d.cumulative[d.cumulative.length - 1]!;
+  const x = (stickyKey === undefined ? Math.random() * 100 : bucket(stickyKey)) * (total / 100);
+  let lo = 0;
+  while (lo < d.cumulative.length - 1 && x >= d.cumulative[lo]!) lo++;
+  return active[lo]!;
+}
+
+function warmRow(p: Predictor): FeatureBatch {
+  return { rows: 1, columns: p.features.map((f) => (f.type === 'string' ? [''] : new Float64Array(1))) };
+}
+
+const sameBatching = (a: Batching | null, b: Batching | null) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The routing tables of this process. A poll of the change sequence (≤ 250 ms) notices any
+ * deployment, alias or status change; the new table is built with every model loaded and warmed
+ * before it replaces the old one in a single assignment, so requests never see a half-built state.
+ */
+export class LiveDeployments {
+  private table = new Map<string, LiveDeployment>();
+  private seq = -1;
+  private timer: NodeJS.Timeout | undefined;
+  private refreshing: Promise<void> | undefined;
+  /** Set when the last refresh failed for a deployment; cleared when it succeeds. */
+  readonly problems = new Map<string, string>();
+
+  constructor(
+    private readonly deps: {
+      db: Kysely<DB>;
+      deployments: DeploymentService;
+      cache: ModelCache;
+      logger: Logger;
+      metrics: ServingMetrics;
+      pollMs: number;
+    },
+  ) {}
+
+  async start(): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(() => void this.poll(), this.deps.pollMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  get(name: string): LiveDeployment | undefined {
+    return this.table.get(name);
+  }
+
+  all(): LiveDeployment[] {
+    return [...this.table.values()];
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      const seq = await readChangeSeq(this.deps.db);
+      if (seq !== this.seq) await this.refresh();
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'routing refresh failed; serving the previous table');
+    }
+  }
+
+  /** Rebuilds the table from the database; concurrent calls share one rebuild. */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.rebuild().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async records(modelId: string, modelName: string, versions: number[]): Promise<Map<number, VersionRecord>> {
+    if (versions.length === 0) return new Map();
+    const rows = await this.deps.db
+      .selectFrom('model_versions')
+      .select(['version', 'digest', 'format', 'signature'])
+      .where('model_id', '=', modelId)
+      .where('version', 'in', versions)
+      .execute();
+    return new Map(
+      rows.map((r) => [
+        Number(r.version),
+        { model: modelName, version: Number(r.version), digest: r.digest, format: r.format as ModelFormat, signature: r.signature ? (JSON.parse(r.signature) as Signature) : null },
+      ]),
+    );
+  }
+
+  private async load(rec: VersionRecord | undefined, what: string): Promise<LoadedModel> {
+    if (!rec) throw new AppError('not_found', `${what} not found`);
+    const m = await this.deps.cache.get(rec);
+    if (!m.warmed) {
+      await m.predictor.predict(warmRow(m.predictor)).catch(() => {});
+      m.warmed = true;
+    }
+    return m;
+  }
+
+  private async rebuild(): Promise<void> {
+    const seq = await readChangeSeq(this.deps.db);
+    const specs = await this.deps.deployments.specs();
+    const next = new Map<string, LiveDeployment>();
+    for (const s of specs) {
+      try {
+        let aliasVersion: number | null = null;
+        if (s.spec.alias) {
+          const a = await this.deps.db.selectFrom('aliases').select('version').where('model_id', '=', s.modelId).where('alias', '=', s.spec.alias).executeTakeFirst();
+          if (!a) throw new AppError('not_found', `alias ${s.spec.alias} of model ${s.model} not found`);
+          aliasVersion = Number(a.version);
+        }
+        const routesSpec = effectiveRoutes(s.spec, aliasVersion);
+        const wanted = [...new Set([...routesSpec.map((r) => r.version), ...s.spec.shadow])];
+        const recs = await this.records(s.modelId, s.model, wanted);
+        const previous = this.table.get(s.name);
+        const routes: LiveRoute[] = [];
+        for (const r of routesSpec) {
+          const model = await this.load(recs.get(r.version), `version ${r.version} of model ${s.model}`);
+          const old = previous?.routes.find((p) => p.model === model);
+          const batcher =
+            s.spec.batching === null
+              ? null
+              : old?.batcher && sameBatching(previous!.spec.batching, s.spec.batching)
+                ? old.batcher
+                : new Batcher(model.predictor, s.spec.batching.maxBatchSize, s.spec.batching.maxLatencyMs, (rows) =>
+                    this.deps.metrics.batchSize.labels(s.name).observe(rows),
+                  );
+          routes.push({ version: r.version, weight: r.weight, role: r.role, model, batcher });
+        }
+        const shadows = await Promise.all(s.spec.shadow.map((v) => this.load(recs.get(v), `shadow version ${v} of model ${s.model}`)));
+        const cumulative: number[] = [];
+        let sum = 0;
+        for (const r of routes) if (r.weight > 0) cumulative.push((sum += r.weight));
+        next.set(s.name, { name: s.name, model: s.model, modelId: s.modelId, spec: s.spec, routes, cumulative, shadows });
+        this.problems.delete(s.name);
+      } catch (err) {
+        // Keep serving what worked before; report why the new state could not load.
+        const previous = this.table.get(s.name);
+        if (previous) next.set(s.name, previous);
+        this.problems.set(s.name, (err as Error).message);
+        this.deps.logger.error({ err, deployment: s.name }, 'deployment could not be (re)loaded');
+      }
+    }
+    this.table = next;
+    this.seq = seq;
+    const pinned = new Set<LoadedModel>();
+    for (const d of next.values()) {
+      for (const r of d.routes) pinned.add(r.model);
+      for (const m of d.shadows) pinned.add(m);
+    }
+    await this.deps.cache.evict(pinned);
+    this.deps.metrics.loadedModels.set(this.deps.cache.size);
+    this.deps.metrics.loadedBytes.set(this.deps.cache.bytes);
+  }
+
+  /** Loads a specific version of a deployment's model, bypassing routing (`/versions/{v}`). */
+  async direct(d: LiveDeployment, version: number): Promise<LoadedModel> {
+    const inTable = d.routes.find((r) => r.version === version)?.model ?? d.shadows.find((m) => m.version === version);
+    if (inTable) return inTable;
+    const recs = await this.records(d.modelId, d.model, [version]);
+    return this.load(recs.get(version), `version ${version} of model ${d.model}`);
+  }
+}

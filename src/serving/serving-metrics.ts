@@ -1,0 +1,50 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Prometheus metrics of the serving path; one registry per process. */
+export class ServingMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'sextant_inference_requests_total',
+    help: 'Inference requests by deployment, version and HTTP status code',
+    labelNames: ['deployment', 'version', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly latency = new Histogram({
+    name: 'sextant_inference_duration_seconds',
+    help: 'Inference latency (parse, validate, predict) by deployment and version',
+    labelNames: ['deployment', 'version'] as const,
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly batchSize = new Histogram({
+    name: 'sextant_batch_rows',
+    help: 'Rows per runtime call when adaptive batching is on',
+    labelNames: ['deployment'] as const,
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({
+    name: 'sextant_batch_queue_depth',
+    help: 'Requests waiting in the batching queue',
+    labelNames: ['deployment'] as const,
+    registers: [this.registry],
+  });
+  readonly loadedModels = new Gauge({ name: 'sextant_loaded_models', help: 'Models loaded in this process', registers: [this.registry] });
+  readonly loadedBytes = new Gauge({ name: 'sextant_loaded_model_bytes', help: 'Approximate memory of loaded models', registers: [this.registry] });
+  readonly shadowErrors = new Counter({
+    name: 'sextant_shadow_errors_total',
+    help: 'Shadow predictions that failed (never visible to callers)',
+    labelNames: ['deployment', 'version'] as const,
+    registers: [this.registry],
+  });
+  readonly sloRollbacks = new Counter({
+    name: 'sextant_slo_rollbacks_total',
+    help: 'Canaries set to weight 0 by the SLO guard',
+    labelNames: ['deployment'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'sextant_process_' });
+  }
+}

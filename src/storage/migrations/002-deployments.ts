@@ -1,0 +1,18 @@
+import type { Kysely } from 'kysely';
+import type { Dialect } from '../connect-types.js';
+
+/** Deployments and the change sequence that tells every worker to refresh its routing. */
+export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {
+  await db.schema
+    .createTable('deployments')
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('model_id', 'text', (c) => c.notNull().references('models.id'))
+    .addColumn('spec', 'text', (c) => c.notNull())
+    .addColumn('last_event', 'text')
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('updated_at', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('deployments_model').on('deployments').columns(['model_id']).execute();
+  await db.schema.createTable('change_seq').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('seq', 'integer', (c) => c.notNull()).execute();
+  await db.insertInto('change_seq' as never).values({ id: 1, seq: 0 } as never).execute();
+}
