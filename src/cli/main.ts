@@ -5,6 +5,7 @@ import { AppError } from '../shared/app-error.js';
 import { CliError } from './cli-error.js';
 import { registerAliasCommands } from './commands/aliases.js';
 import { registerAuditCommands } from './commands/audit.js';
+import { registerDeployCommands } from './commands/deploy.js';
 import { registerModelCommands } from './commands/models.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
 import { registerRegisterCommand } from './commands/register.js';
@@ -26,6 +27,7 @@ registerVersionCommands(program);
 registerAliasCommands(program);
 registerAuditCommands(program);
 registerTokenCommands(program);
+registerDeployCommands(program);
 
 /** Prints an error the way a user needs it: what went wrong, no stack, a non-zero exit. */
 function report(err: unknown): number {

@@ -1,8 +1,8 @@
 import type { ModelFormat, Signature } from '../contracts/versions.js';
-import { AppError } from '../shared/app-error.js';
 import { linearPredictor, parseLinear } from './linear-predictor.js';
 import { onnxPredictor } from './onnx-predictor.js';
 import type { Predictor } from './predictor.js';
+import { remotePredictor } from './remote-predictor.js';
 import { parseXgboost, xgboostPredictor } from './xgboost-predictor.js';
 
 /** Builds the predictor for an artifact of the given format. */
@@ -15,6 +15,6 @@ export async function loadPredictor(format: ModelFormat, bytes: Uint8Array, sign
     case 'onnx':
       return onnxPredictor(bytes, signature);
     case 'remote':
-      throw new AppError('invalid_argument', 'remote models are not served yet');
+      return remotePredictor(bytes, signature);
   }
 }

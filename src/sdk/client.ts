@@ -13,8 +13,13 @@ import {
   ModelVersion,
   Readiness,
   RegisteredVersion,
+  Deployment,
+  DeploymentList,
   Token,
   TokenList,
+  type CanaryRequest,
+  type CreateDeploymentRequest,
+  type UpdateDeploymentRequest,
   VersionPage,
   type CreateModelRequest,
   type CreateTokenRequest,
@@ -173,6 +178,37 @@ export function createClient(options: ClientOptions) {
         call(Alias, 'POST', `/api/v1/models/${enc(model)}/rollback`, { body: { alias, reason } }),
       /** Which version each alias held over time. */
       history: (model: string, alias?: string) => call(AliasHistory, 'GET', `/api/v1/models/${enc(model)}/history`, { query: { alias } }),
+    },
+    deployments: {
+      /** Creates a deployment that follows an alias or pins weighted versions. */
+      create: (req: CreateDeploymentRequest) => call(Deployment, 'POST', '/api/v1/deployments', { body: req }),
+      get: (name: string) => call(Deployment, 'GET', `/api/v1/deployments/${enc(name)}`),
+      list: async () => (await call(DeploymentList, 'GET', '/api/v1/deployments')).deployments,
+      update: (name: string, req: UpdateDeploymentRequest) => call(Deployment, 'PATCH', `/api/v1/deployments/${enc(name)}`, { body: req }),
+      delete: (name: string, reason?: string) => none('DELETE', `/api/v1/deployments/${enc(name)}`, { query: { reason } }),
+      /** Sends `weight` percent of traffic to a canary version. */
+      canary: (name: string, req: CanaryRequest) => call(Deployment, 'POST', `/api/v1/deployments/${enc(name)}/canary`, { body: req }),
+      /** Makes the canary the primary (moves the followed alias). */
+      promote: (name: string, reason?: string) => call(Deployment, 'POST', `/api/v1/deployments/${enc(name)}/promote`, { body: { reason } }),
+      /** Removes the canary. */
+      abort: (name: string, reason?: string) => call(Deployment, 'POST', `/api/v1/deployments/${enc(name)}/abort`, { body: { reason } }),
+    },
+    inference: {
+      /** MLflow scoring protocol; returns the parsed body plus the answering version and request id. */
+      invocations: async (deployment: string, body: unknown) => {
+        const res = await send('POST', `/v1/deployments/${enc(deployment)}/invocations`, { body });
+        return {
+          predictions: ((await res.json()) as { predictions: unknown[] }).predictions,
+          version: Number(res.headers.get('x-model-version')),
+          requestId: res.headers.get('x-request-id') ?? '',
+        };
+      },
+      /** Open Inference Protocol v2 `infer` (optionally on one version, bypassing routing). */
+      infer: async (deployment: string, body: unknown, version?: number) => {
+        const path = version === undefined ? `/v2/models/${enc(deployment)}/infer` : `/v2/models/${enc(deployment)}/versions/${version}/infer`;
+        const res = await send('POST', path, { body });
+        return (await res.json()) as { model_name: string; model_version: string; id: string; outputs: { name: string; datatype: string; shape: number[]; data: unknown[] }[] };
+      },
     },
     audit: {
       list: (query: ListAuditQuery = {}) => call(AuditPage, 'GET', '/api/v1/audit', { query: query as Query }),

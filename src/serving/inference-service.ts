@@ -73,7 +73,8 @@ export class InferenceService {
       for (const shadow of d.shadows) this.shadow(d, shadow, input);
       return { deployment: d, model, outputs, rows: batch.rows };
     } catch (err) {
-      failed = err instanceof AppError ? err.code === 'internal' : true;
+      // Only server-side failures count against a version's SLO; a caller's bad input does not.
+      failed = err instanceof AppError ? err.status >= 500 : true;
       throw err;
     } finally {
       model.inflight--;

@@ -45,6 +45,6 @@ export class ServingMetrics {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'sextant_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'sextant_' });
   }
 }
