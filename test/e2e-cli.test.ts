@@ -138,14 +138,27 @@ describe('server lifecycle', () => {
     expect(r.stderr).toMatch(/refusing to listen on 0.0.0.0 without authentication/);
   });
 
-  it('runs the quick start: two versions, champion set, next steps printed', async () => {
+  it('runs the quick start: a real model, two versions, champion set, deployed, and a curl that works', async () => {
     const home = tempDir('sextant-qs-');
-    const r = await runCli(['quickstart', '--port', '0', '--home', home, '--exit']);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/registered demo-classifier\/1/);
-    expect(r.stdout).toMatch(/registered demo-classifier\/2 \(parent 1\)/);
-    expect(r.stdout).toMatch(/demo-classifier@champion is version 2/);
-    expect(r.stdout).toMatch(/npx sextant history demo-classifier/);
+    const qs = await startCliServer(['quickstart', '--port', '0', '--home', home], {}, /Press Ctrl-C/);
+    const out = qs.output();
+    expect(out).toMatch(/registered breast-cancer\/1 \(sextant-linear/);
+    expect(out).toMatch(/registered breast-cancer\/2 \(onnx, parent 1\)/);
+    expect(out).toMatch(/breast-cancer@champion is version 2; scoring one held-out row gave \{"label":1/);
+    const url = /Sextant is running at (http:\/\/\S+)/.exec(out)![1]!;
+    const oip = /-d '(\{"inputs".*\})'/.exec(out)![1]!;
+    const res = await fetch(`${url}/v2/models/breast-cancer/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: oip });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-model-version')).toBe('2');
+    expect((await res.json()).outputs[0].data).toEqual([1]);
+    const mlflow = /-d '(\{"instances".*\})'/.exec(out)![1]!;
+    const res2 = await fetch(`${url}/v1/deployments/breast-cancer/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: mlflow });
+    expect((await res2.json()).predictions[0].label).toBe(1);
+    qs.child.kill('SIGTERM');
+    expect(await qs.exited).toBe(0);
+    const again = await runCli(['quickstart', '--port', '0', '--home', home, '--exit']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/already exists .* reusing it/);
     fs.rmSync(home, { recursive: true, force: true });
   });
 
