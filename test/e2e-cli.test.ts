@@ -132,6 +132,26 @@ describe('server lifecycle', () => {
     fs.rmSync(home, { recursive: true, force: true });
   });
 
+  it('serves from several worker processes on one port and stops them all on SIGTERM', async () => {
+    const home = tempDir('sextant-workers-');
+    const port = String(20000 + Math.floor(Math.random() * 20000));
+    const s = await startCliServer(['server', '--port', port, '--home', home, '--workers', '2']);
+    expect(s.output()).toMatch(/2 workers/);
+    const api = createClient({ baseUrl: s.url });
+    await api.models.create({ name: 'shared', task: 'regression' });
+    const results = await Promise.all(Array.from({ length: 40 }, () => api.models.get('shared')));
+    expect(results.every((m) => m.name === 'shared')).toBe(true);
+    const pids = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const res = await fetch(`${s.url}/healthz`, { headers: { connection: 'close' } });
+      pids.add(res.headers.get('x-sextant-worker') ?? '');
+    }
+    expect(pids.size).toBe(2);
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
   it('refuses to listen on a public address without auth', async () => {
     const r = await runCli(['server', '--host', '0.0.0.0', '--port', '0', '--home', tempDir()]);
     expect(r.code).toBe(1);
@@ -150,10 +170,10 @@ describe('server lifecycle', () => {
     const res = await fetch(`${url}/v2/models/breast-cancer/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: oip });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-model-version')).toBe('2');
-    expect((await res.json()).outputs[0].data).toEqual([1]);
+    expect(((await res.json()) as { outputs: { data: number[] }[] }).outputs[0]!.data).toEqual([1]);
     const mlflow = /-d '(\{"instances".*\})'/.exec(out)![1]!;
     const res2 = await fetch(`${url}/v1/deployments/breast-cancer/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: mlflow });
-    expect((await res2.json()).predictions[0].label).toBe(1);
+    expect(((await res2.json()) as { predictions: { label: number }[] }).predictions[0]!.label).toBe(1);
     qs.child.kill('SIGTERM');
     expect(await qs.exited).toBe(0);
     const again = await runCli(['quickstart', '--port', '0', '--home', home, '--exit']);

@@ -82,8 +82,10 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
     limits: { fileSize: app.config.limits.artifactBytes + 1, files: 1, fields: 10, fieldSize: app.config.limits.bodyBytes },
   });
 
+  const worker = String(process.pid);
   server.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', String(req.id));
+    reply.header('x-sextant-worker', worker);
   });
   server.setErrorHandler((err, req, reply) => sendError(err, req, reply));
   server.setNotFoundHandler((req, reply) =>

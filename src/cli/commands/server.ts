@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
-import { startServer, type RunningServer } from '../../server/index.js';
+import os from 'node:os';
+import { runCluster, startServer, type RunningServer } from '../../server/index.js';
+import { createLogger } from '../../shared/logger.js';
+import { CliError } from '../cli-error.js';
+import { positiveInt } from '../context.js';
 import { migrate, openDatabase } from '../../storage/index.js';
 
 /** Stops the server on SIGTERM/SIGINT, letting in-flight requests finish first. */
@@ -27,8 +31,19 @@ export function registerServerCommands(program: Command): void {
     .option('--host <host>', 'bind address (default 127.0.0.1, SEXTANT_HOST)')
     .option('--home <dir>', 'state folder (default ./.sextant, SEXTANT_HOME)')
     .option('--auth', 'require bearer tokens (required off loopback)')
+    .option('--workers <n>', 'server processes sharing the port (default: one per core)')
     .action(async (o) => {
       const config = loadConfig({ env: process.env, flags: { port: o.port, host: o.host, home: o.home, auth: o.auth } });
+      // Port 0 (any free port) cannot be shared by several processes, so it means one process.
+      const workers = o.workers === undefined ? (config.port === 0 ? 1 : os.availableParallelism()) : positiveInt('--workers', o.workers);
+      if (workers > 1) {
+        if (config.port === 0) throw new CliError('--workers above 1 needs a fixed --port (workers share it)');
+        const logger = createLogger(config.logLevel);
+        await runCluster(config, workers, logger, (url) =>
+          process.stderr.write(`sextant listening on ${url} (${workers} workers, ${config.database.kind})\n`),
+        );
+        return;
+      }
       const running = await startServer(config);
       stopOnSignals(running);
       running.app.logger.info(

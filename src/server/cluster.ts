@@ -1,0 +1,62 @@
+import cluster from 'node:cluster';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../shared/logger.js';
+import { migrate, openDatabase } from '../storage/index.js';
+import { assertSafeBinding, startServer } from './start-server.js';
+
+interface ReadyMessage {
+  type: 'sextant-ready';
+  url: string;
+}
+
+/**
+ * Runs `workers` server processes sharing one port (node:cluster spreads connections). The primary
+ * migrates once, forks, restarts a worker that dies, and on SIGTERM/SIGINT asks every worker to
+ * drain and exits when they have. Workers keep only caches; all shared state is in the database.
+ */
+export async function runCluster(config: Config, workers: number, logger: Logger, onReady: (url: string) => void): Promise<void> {
+  if (cluster.isWorker) {
+    const running = await startServer(config);
+    const stop = () => void running.stop().then(() => process.exit(0), () => process.exit(1));
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', () => {});
+    process.on('message', (m) => m === 'sextant-stop' && stop());
+    process.send?.({ type: 'sextant-ready', url: running.url } satisfies ReadyMessage);
+    return;
+  }
+  assertSafeBinding(config);
+  const database = openDatabase(config.database);
+  try {
+    await migrate(database.db as never, database.dialect);
+  } finally {
+    await database.close();
+  }
+  let stopping = false;
+  let announced = false;
+  const fork = () => {
+    const w = cluster.fork();
+    w.on('message', (m: ReadyMessage) => {
+      if (m?.type === 'sextant-ready' && !announced) {
+        announced = true;
+        onReady(m.url);
+      }
+    });
+  };
+  cluster.on('exit', (w, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    logger.error({ worker: w.process.pid, code, signal }, 'worker died; starting another');
+    fork();
+  });
+  const stopAll = () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('draining workers');
+    for (const w of Object.values(cluster.workers ?? {})) w?.send('sextant-stop');
+  };
+  process.once('SIGTERM', stopAll);
+  process.once('SIGINT', stopAll);
+  for (let i = 0; i < workers; i++) fork();
+}
