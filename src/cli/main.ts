@@ -7,6 +7,7 @@ import { registerAliasCommands } from './commands/aliases.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerDeployCommands } from './commands/deploy.js';
 import { registerModelCommands } from './commands/models.js';
+import { registerPredictCommand } from './commands/predict.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
 import { registerRegisterCommand } from './commands/register.js';
 import { registerServerCommands } from './commands/server.js';
@@ -28,6 +29,7 @@ registerAliasCommands(program);
 registerAuditCommands(program);
 registerTokenCommands(program);
 registerDeployCommands(program);
+registerPredictCommand(program);
 
 /** Prints an error the way a user needs it: what went wrong, no stack, a non-zero exit. */
 function report(err: unknown): number {
