@@ -78,7 +78,7 @@ export class InferenceService {
       throw err;
     } finally {
       model.inflight--;
-      if (options.version === undefined) this.slo.record(d.name, model.version, performance.now() - started, failed);
+      if (options.version === undefined) this.slo.record(d, model.version, performance.now() - started, failed);
     }
   }
 

@@ -27,7 +27,8 @@ export interface LiveDeployment {
   modelId: string;
   spec: DeploymentSpec;
   routes: LiveRoute[];
-  /** Running sum of weights of routes that take traffic, for weighted picking. */
+  /** Routes with weight above 0, and the running sum of their weights, for weighted picking. */
+  active: LiveRoute[];
   cumulative: number[];
   shadows: LoadedModel[];
 }
@@ -44,7 +45,7 @@ function bucket(key: string): number {
 
 /** Picks a route by weight (random, or stable per sticky key). */
 export function pickRoute(d: LiveDeployment, stickyKey?: string): LiveRoute {
-  const active = d.routes.filter((r) => r.weight > 0);
+  const active = d.active;
   if (active.length === 0) throw new AppError('unavailable', `deployment ${d.name} has no version taking traffic`);
   const total = d.cumulative[d.cumulative.length - 1]!;
   const x = (stickyKey === undefined ? Math.random() * 100 : bucket(stickyKey)) * (total / 100);
@@ -176,7 +177,8 @@ export class LiveDeployments {
         const cumulative: number[] = [];
         let sum = 0;
         for (const r of routes) if (r.weight > 0) cumulative.push((sum += r.weight));
-        next.set(s.name, { name: s.name, model: s.model, modelId: s.modelId, spec: s.spec, routes, cumulative, shadows });
+        const active = routes.filter((r) => r.weight > 0);
+        next.set(s.name, { name: s.name, model: s.model, modelId: s.modelId, spec: s.spec, routes, active, cumulative, shadows });
         this.problems.delete(s.name);
       } catch (err) {
         // Keep serving what worked before; report why the new state could not load.

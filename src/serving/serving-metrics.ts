@@ -44,6 +44,16 @@ export class ServingMetrics {
     registers: [this.registry],
   });
 
+  private readonly children = new Map<string, { ok: ReturnType<Counter['labels']>; latency: ReturnType<Histogram['labels']> }>();
+
+  /** Label children for one deployment and version, cached: label lookups showed in profiles. */
+  route(deployment: string, version: string) {
+    const key = `${deployment}\u0000${version}`;
+    let c = this.children.get(key);
+    if (!c) this.children.set(key, (c = { ok: this.requests.labels(deployment, version, '200'), latency: this.latency.labels(deployment, version) }));
+    return c;
+  }
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'sextant_' });
   }

@@ -1,7 +1,9 @@
 import type { Logger } from '../shared/logger.js';
 import type { DeploymentService } from './deployment-service.js';
-import type { LiveDeployments } from './live-deployments.js';
+import type { LiveDeployment, LiveDeployments } from './live-deployments.js';
 import type { ServingMetrics } from './serving-metrics.js';
+
+const MAX_OBSERVATIONS = 100_000;
 
 interface Observation {
   t: number;
@@ -24,12 +26,15 @@ export class SloGuard {
     private readonly logger: Logger,
   ) {}
 
-  record(deployment: string, version: number, ms: number, error: boolean): void {
-    const key = `${deployment}\u0000${version}`;
+  /** Records one canary request; primaries are not judged, so they are not recorded. */
+  record(deployment: LiveDeployment, version: number, ms: number, error: boolean): void {
+    if (!deployment.spec.slo || deployment.spec.canary?.version !== version) return;
+    const key = `${deployment.name}\u0000${version}`;
     let w = this.windows.get(key);
     if (!w) this.windows.set(key, (w = []));
     w.push({ t: Date.now(), ms, error });
-    if (w.length > 100_000) w.splice(0, w.length - 100_000);
+    // Trim in halves, not per request: keeps the cost amortised O(1).
+    if (w.length > 2 * MAX_OBSERVATIONS) this.windows.set(key, w.slice(-MAX_OBSERVATIONS));
   }
 
   start(intervalMs = 1000): void {

@@ -27,5 +27,10 @@ export function newId(): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-/** Request ids are short, URL-safe and unique enough to join feedback to predictions. */
-export const newRequestId = (): string => randomBytes(12).toString('base64url');
+// A random per-process prefix plus a counter: unique across processes and restarts without
+// paying for randomness on every request (it showed in inference profiles).
+const requestPrefix = randomBytes(9).toString('base64url');
+let requestCounter = 0;
+
+/** Request ids are short, URL-safe and unique: they join feedback to predictions. */
+export const newRequestId = (): string => `${requestPrefix}${(requestCounter++).toString(36)}`;

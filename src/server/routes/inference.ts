@@ -55,9 +55,9 @@ export function inferenceRoutes(app: App) {
       throw err;
     } finally {
       if (result) {
-        const v = String(result.model.version);
-        metrics.requests.labels(name, v, '200').inc();
-        metrics.latency.labels(name, v).observe((performance.now() - started) / 1000);
+        const m = metrics.route(name, String(result.model.version));
+        m.ok.inc();
+        m.latency.observe((performance.now() - started) / 1000);
       }
     }
   }

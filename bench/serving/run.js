@@ -1,0 +1,175 @@
+#!/usr/bin/env node
+// bench/serving: requests/s and latency of Sextant serving a 20-feature logistic regression,
+// against the peer a team would run today (Flask + scikit-learn under gunicorn, 2 workers) and the
+// physical limit (a bare node:http cluster doing the arithmetic by hand), loaded with wrk on
+// loopback with 1-row and 64-row bodies. Every target gets the whole machine in turn; each number
+// is the median of --runs runs. Prints one JSON line.
+//
+//   node bench/serving/run.js [--duration 8] [--runs 3] [--connections 64]
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { median, round } from '../lib/http-timing.js';
+
+const HERE = import.meta.dirname;
+const ROOT = path.resolve(HERE, '..', '..');
+const PY = '/usr/bin/python3';
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '8' },
+    runs: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '64' },
+  },
+});
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-bench-serving-'));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function need(cmd, why) {
+  if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) {
+    console.error(`bench/serving needs ${cmd} (${why}); on Debian: apt-get install wrk gunicorn python3-flask python3-sklearn`);
+    process.exit(2);
+  }
+}
+need('wrk', 'the load generator');
+need('gunicorn', 'the Flask peer');
+const exported = spawnSync(PY, [path.join(HERE, 'peer_flask.py'), 'export', tmp], { encoding: 'utf8' });
+if (exported.status !== 0) {
+  console.error(`exporting the peer model failed:\n${exported.stderr}`);
+  process.exit(2);
+}
+const rows = JSON.parse(fs.readFileSync(path.join(tmp, 'rows.json'), 'utf8'));
+
+const bodies = {
+  invocations1: { instances: rows.slice(0, 1) },
+  invocations64: { instances: rows },
+  oip1: { inputs: [{ name: 'x', shape: [1, 20], datatype: 'FP64', data: rows[0] }] },
+  oip64: { inputs: [{ name: 'x', shape: [64, 20], datatype: 'FP64', data: rows.flat() }] },
+};
+for (const [name, body] of Object.entries(bodies)) fs.writeFileSync(path.join(tmp, `${name}.json`), JSON.stringify(body));
+
+async function waitFor(url, body) {
+  for (let i = 0; i < 200; i++) {
+    try {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`${url} never answered 200`);
+}
+
+function toMs(v) {
+  const m = /([\d.]+)(us|ms|s)/.exec(v);
+  return m ? Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1) : NaN;
+}
+
+function wrk(url, bodyName, connections, threads = 2) {
+  const r = spawnSync('wrk', [`-t${threads}`, `-c${connections}`, `-d${args.duration}s`, '--latency', '-s', path.join(HERE, 'post.lua'), url], {
+    env: { ...process.env, BODY_FILE: path.join(tmp, `${bodyName}.json`) },
+    encoding: 'utf8',
+  });
+  const out = r.stdout;
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const p99 = toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');
+  const p50 = toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '');
+  const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) + Number(/Socket errors:.*timeout (\d+)/.exec(out)?.[1] ?? 0);
+  return { rps, p50, p99, errors };
+}
+
+function start(cmd, argv, env = {}) {
+  const child = spawn(cmd, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  child.stderr.on('data', () => {});
+  return () => {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
+}
+
+function rssOf(pattern) {
+  const ps = spawnSync('sh', ['-c', `ps -eo rss,args | grep -F -- '${pattern}' | grep -v grep | awk '{s+=$1} END {print s}'`], { encoding: 'utf8' });
+  return round(Number(ps.stdout.trim()) / 1024, 1);
+}
+
+async function measure(target, url, bodyNames) {
+  const out = {};
+  for (const b of bodyNames) {
+    await waitFor(url(b), bodies[b]);
+    const runs = Array.from({ length: Number(args.runs) }, () => wrk(url(b), b, Number(args.connections)));
+    const light = wrk(url(b), b, 4, 1);
+    out[b] = {
+      rps: round(median(runs.map((r) => r.rps)), 0),
+      p50Ms: round(median(runs.map((r) => r.p50)), 2),
+      p99Ms: round(median(runs.map((r) => r.p99)), 2),
+      errors: runs.reduce((s, r) => s + r.errors, 0),
+      lightLoad: { connections: 4, rps: round(light.rps, 0), p99Ms: round(light.p99, 2) },
+    };
+    console.error(`${target} ${b}: ${out[b].rps} req/s, p99 ${out[b].p99Ms} ms`);
+  }
+  return out;
+}
+
+const results = {};
+const modelJson = path.join(tmp, 'model.json');
+
+// Peer: Flask + sklearn under gunicorn, 2 workers.
+{
+  const stop = start('gunicorn', ['-w', '2', '-b', '127.0.0.1:18301', '--chdir', HERE, '--log-level', 'warning', 'peer_flask:app'], { SEXTANT_PEER_MODEL: path.join(tmp, 'model.pkl') });
+  try {
+    results.flask = await measure('flask', () => 'http://127.0.0.1:18301/invocations', ['invocations1', 'invocations64']);
+    results.flask.rssMiB = rssOf('peer_flask:app');
+  } finally {
+    stop();
+  }
+}
+await sleep(500);
+// Physical limit: bare node:http cluster of 2.
+{
+  const stop = start(process.execPath, [path.join(HERE, 'bare-node.js'), modelJson, '18302', '2']);
+  try {
+    results.bareNode = await measure('bare-node', () => 'http://127.0.0.1:18302/', ['invocations1', 'invocations64']);
+  } finally {
+    stop();
+  }
+}
+await sleep(500);
+// Sextant: 2 workers, the same model as sextant-linear, deployed behind both protocols.
+{
+  const home = path.join(tmp, 'home');
+  const cli = (...a) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'sextant.js'), ...a], { env: { ...process.env, SEXTANT_URL: 'http://127.0.0.1:18303' }, encoding: 'utf8' });
+  const stop = start(process.execPath, [path.join(ROOT, 'bin', 'sextant.js'), 'server', '--port', '18303', '--workers', '2', '--home', home], { SEXTANT_LOG_LEVEL: 'warn' });
+  try {
+    for (let i = 0; i < 100 && cli('models', 'list').status !== 0; i++) await sleep(100);
+    const before = rssOf(`--home ${home}`);
+    for (const step of [
+      ['models', 'create', 'lr', '--task', 'binary-classification'],
+      ['register', 'lr', '--file', modelJson, '--format', 'sextant-linear', '--alias', 'champion'],
+      ['deploy', 'create', 'lr', '--model', 'lr', '--alias', 'champion'],
+    ]) {
+      const r = cli(...step);
+      if (r.status !== 0) throw new Error(`${step.join(' ')}: ${r.stderr}`);
+    }
+    results.sextant = await measure('sextant', (b) => (b.startsWith('oip') ? 'http://127.0.0.1:18303/v2/models/lr/infer' : 'http://127.0.0.1:18303/v1/deployments/lr/invocations'), Object.keys(bodies));
+    results.sextant.rssMiB = rssOf(`--home ${home}`);
+    results.sextant.rssBeforeModelMiB = before;
+  } finally {
+    stop();
+  }
+}
+fs.rmSync(tmp, { recursive: true, force: true });
+
+const s = results.sextant;
+const ratios = {
+  rps1RowVsFlask: round(s.invocations1.rps / results.flask.invocations1.rps, 1),
+  rps1RowVsBareNode: round(s.invocations1.rps / results.bareNode.invocations1.rps, 2),
+  oip1RowVsBareNode: round(s.oip1.rps / results.bareNode.invocations1.rps, 2),
+  rows64PerSecVsFlask: round((s.invocations64.rps * 64) / (results.flask.invocations64.rps * 64), 1),
+  rows64PerSecVsBareNode: round(s.invocations64.rps / results.bareNode.invocations64.rps, 2),
+};
+console.log(JSON.stringify({ bench: 'serving', date: new Date().toISOString(), duration: Number(args.duration), runs: Number(args.runs), connections: Number(args.connections), results, ratios }));
