@@ -220,6 +220,7 @@ describe('traffic', () => {
     const metrics = (await t.server.inject({ method: 'GET', url: '/metrics' })).body;
     const batches = Number(/sextant_batch_rows_count\{deployment="bc"\} (\d+)/.exec(metrics)![1]);
     expect(batches).toBeLessThan(results.length - 5);
+    expect(metrics).toMatch(/sextant_batch_queue_depth\{deployment="bc"\} 0/);
     await t.app.serving.deployments.update('bc', { batching: null }, who);
     await t.app.serving.live.refresh();
   });

@@ -45,6 +45,7 @@ export class Batcher {
     private readonly maxBatchSize: number,
     private readonly maxLatencyMs: number,
     private readonly onFlush: (rows: number) => void = () => {},
+    private readonly onDepth: (requests: number) => void = () => {},
   ) {}
 
   get depth(): number {
@@ -55,6 +56,7 @@ export class Batcher {
     return new Promise((resolve, reject) => {
       this.queue.push({ batch, resolve, reject });
       this.rows += batch.rows;
+      this.onDepth(this.queue.length);
       if (this.rows >= this.maxBatchSize) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), this.maxLatencyMs);
     });
@@ -66,6 +68,7 @@ export class Batcher {
     const items = this.queue;
     this.queue = [];
     this.rows = 0;
+    this.onDepth(0);
     if (items.length === 0) return;
     const combined = items.length === 1 ? items[0]!.batch : concat(items.map((i) => i.batch));
     this.onFlush(combined.rows);

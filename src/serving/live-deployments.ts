@@ -168,8 +168,12 @@ export class LiveDeployments {
               ? null
               : old?.batcher && sameBatching(previous!.spec.batching, s.spec.batching)
                 ? old.batcher
-                : new Batcher(model.predictor, s.spec.batching.maxBatchSize, s.spec.batching.maxLatencyMs, (rows) =>
-                    this.deps.metrics.batchSize.labels(s.name).observe(rows),
+                : new Batcher(
+                    model.predictor,
+                    s.spec.batching.maxBatchSize,
+                    s.spec.batching.maxLatencyMs,
+                    (rows) => this.deps.metrics.batchSize.labels(s.name).observe(rows),
+                    (depth) => this.deps.metrics.queueDepth.labels(s.name).set(depth),
                   );
           routes.push({ version: r.version, weight: r.weight, role: r.role, model, batcher });
         }
