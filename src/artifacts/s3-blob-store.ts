@@ -8,18 +8,12 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import type { ArtifactsConfig } from '../config/index.js';
 import { newId } from '../shared/ids.js';
 import type { BlobStore, PutOptions, PutResult } from './blob-store.js';
 import { assertDigest, DigestVerifier, digestMismatch, HashingCounter } from './hashing.js';
 
-export interface S3BlobStoreOptions {
-  bucket: string;
-  prefix: string;
-  region: string;
-  endpoint?: string;
-  forcePathStyle: boolean;
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-}
+export type S3BlobStoreOptions = Omit<Extract<ArtifactsConfig, { kind: 's3' }>, 'kind'>;
 
 /** Blobs in an S3 bucket: uploaded to `tmp/` with a multipart stream, then copied under their digest. */
 export class S3BlobStore implements BlobStore {

@@ -48,3 +48,10 @@ export function parseRef(ref: string): { model: string; ref: string } {
   if (!m) throw new CliError(`${ref}: expected MODEL/VERSION, MODEL@ALIAS or MODEL`);
   return { model: m[1]!, ref: m[2] ?? m[3] ?? 'latest' };
 }
+
+/** Merges `--tag k=v` and `--remove-tag k` flags into the API's tag edits (null deletes). */
+export function tagEdits(set: Record<string, string>, remove: string[]): Record<string, string | null> | undefined {
+  const edits: Record<string, string | null> = { ...set };
+  for (const k of remove) edits[k] = null;
+  return Object.keys(edits).length ? edits : undefined;
+}

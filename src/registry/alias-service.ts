@@ -122,13 +122,27 @@ export class AliasService {
     } else {
       await trx.insertInto('aliases').values({ model_id: model.id, alias, version, updated_at: now, updated_by: by.actor }).execute();
     }
+    await this.recordMove(trx, model, alias, from, version, action, by, now);
+  }
+
+  /** One alias move: its history row, the change sequence for serving, and the audit event. */
+  private async recordMove(
+    trx: Kysely<DB>,
+    model: ModelsTable,
+    alias: string,
+    from: number | null,
+    to: number | null,
+    action: 'set' | 'rollback' | 'delete',
+    by: Change,
+    now: string,
+  ): Promise<void> {
     await trx
       .insertInto('alias_history')
       .values({
         model_id: model.id,
         alias,
         from_version: from,
-        to_version: version,
+        to_version: to,
         action,
         actor: by.actor,
         reason: by.reason ?? null,
@@ -141,10 +155,10 @@ export class AliasService {
       trx,
       {
         ...by,
-        action: action === 'rollback' ? 'alias.rollback' : 'alias.set',
+        action: `alias.${action}`,
         target: `model:${model.name}@${alias}`,
         before: from === null ? null : { version: from },
-        after: { version },
+        after: to === null ? null : { version: to },
       },
       now,
     );
@@ -156,22 +170,7 @@ export class AliasService {
       const model = await this.models.row(modelName, trx);
       const current = await this.resolveAlias(trx, model, alias);
       await trx.deleteFrom('aliases').where('model_id', '=', model.id).where('alias', '=', alias).execute();
-      await trx
-        .insertInto('alias_history')
-        .values({
-          model_id: model.id,
-          alias,
-          from_version: current,
-          to_version: null,
-          action: 'delete',
-          actor: by.actor,
-          reason: by.reason ?? null,
-          at: now,
-          request_id: by.requestId ?? null,
-        })
-        .execute();
-      await bumpChangeSeq(trx);
-      await appendAudit(trx, { ...by, action: 'alias.delete', target: `model:${modelName}@${alias}`, before: { version: current }, after: null }, now);
+      await this.recordMove(trx, model, alias, current, null, 'delete', by, now);
     });
   }
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Model } from '../../contracts/index.js';
-import { client, collectList, collectTag, positiveInt } from '../context.js';
+import { client, collectList, collectTag, positiveInt, tagEdits } from '../context.js';
 import { formatTags, printFields, printJson, printTable, withJson } from '../output.js';
 
 const row = (m: Model) => ({
@@ -75,12 +75,10 @@ export function registerModelCommands(program: Command): void {
     .option('--tag <k=v>', 'set a tag, repeatable', collectTag, {})
     .option('--remove-tag <k>', 'remove a tag, repeatable', collectList, [])
     .action(async (name: string, o) => {
-      const tags: Record<string, string | null> = { ...o.tag };
-      for (const k of o.removeTag as string[]) tags[k] = null;
       const m = await client().models.update(name, {
         description: o.description,
         owner: o.owner,
-        tags: Object.keys(tags).length ? tags : undefined,
+        tags: tagEdits(o.tag, o.removeTag),
       });
       if (o.json) printJson(m);
       else showModel(m);

@@ -5,7 +5,7 @@ import { Transform } from 'node:stream';
 import type { Command } from 'commander';
 import type { ModelVersion } from '../../contracts/index.js';
 import { CliError } from '../cli-error.js';
-import { client, collectList, collectTag, parseRef, positiveInt } from '../context.js';
+import { client, collectList, collectTag, parseRef, positiveInt, tagEdits } from '../context.js';
 import { formatTags, printFields, printJson, printTable, withJson } from '../output.js';
 
 const row = (v: ModelVersion) => ({
@@ -66,12 +66,10 @@ export function registerVersionCommands(program: Command): void {
     .action(async (ref: string, o) => {
       const r = parseRef(ref);
       if (!/^\d+$/.test(r.ref)) throw new CliError(`${ref}: versions update needs MODEL/N`);
-      const tags: Record<string, string | null> = { ...o.tag };
-      for (const k of o.removeTag as string[]) tags[k] = null;
       const v = await client().versions.update(r.model, Number(r.ref), {
         description: o.description,
         status: o.status,
-        tags: Object.keys(tags).length ? tags : undefined,
+        tags: tagEdits(o.tag, o.removeTag),
       });
       if (o.json) printJson(v);
       else showVersion(v);
