@@ -31,6 +31,7 @@ const CASES = [
   { name: 'wine-softmax', file: 'wine-logreg.onnx', format: 'onnx', tol: 1e-6 },
   { name: 'diabetes-regression', file: 'diabetes-linear.json', format: 'sextant-linear', tol: 1e-9 },
   { name: 'diabetes-regression', file: 'diabetes-linreg.onnx', format: 'onnx', tol: 1e-4 },
+  { name: 'diabetes-forest', file: 'diabetes-forest.onnx', format: 'onnx', tol: 1e-4 },
   { name: 'xgb-binary', file: 'xgb-binary.json', format: 'xgboost-json', tol: 1e-6 },
   { name: 'xgb-multi', file: 'xgb-multi.json', format: 'xgboost-json', tol: 1e-6 },
   { name: 'xgb-regression', file: 'xgb-regression.json', format: 'xgboost-json', tol: 1e-5 },
