@@ -12,9 +12,10 @@ const ACTOR_HEADER = /^[\p{L}\p{N} ._@+-]{1,128}$/u;
  * reach the route's; with auth off (loopback only), `x-sextant-actor` names the caller for the
  * audit trail, as MLflow's user header does.
  */
-export async function authenticate(req: FastifyRequest, needed: Role | 'public', tokens: TokenService, enabled: boolean): Promise<Actor> {
+export function authenticate(req: FastifyRequest, needed: Role | 'public', tokens: TokenService, enabled: boolean): Actor | Promise<Actor> {
   const requestId = String(req.id);
   if (!enabled || needed === 'public') {
+    // Synchronous on purpose: no promise on the inference path when auth is off.
     const claimed = req.headers['x-sextant-actor'];
     if (claimed === undefined) return { actor: 'anonymous', requestId };
     if (typeof claimed !== 'string' || !ACTOR_HEADER.test(claimed)) {
@@ -22,6 +23,10 @@ export async function authenticate(req: FastifyRequest, needed: Role | 'public',
     }
     return { actor: claimed, requestId };
   }
+  return verifyBearer(req, needed, tokens, requestId);
+}
+
+async function verifyBearer(req: FastifyRequest, needed: Role, tokens: TokenService, requestId: string): Promise<Actor> {
   const header = req.headers.authorization;
   const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   if (!match) throw new AppError('unauthenticated', 'missing bearer token: send "Authorization: Bearer <token>" (sextant tokens create)');

@@ -44,6 +44,8 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : newRequestId();
     },
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request (it showed in inference profiles); errors log their request id.
+    childLoggerFactory: (logger) => logger,
     return503OnClosing: true,
   });
 
@@ -76,16 +78,13 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
       done(new AppError('invalid_argument', 'the CSV body is not valid UTF-8'), undefined);
     }
   });
-  // One byte over the artifact limit reaches the hashing stream, which refuses it: busboy alone
-  // would silently truncate the file at the limit.
-  await server.register(multipart, {
-    limits: { fileSize: app.config.limits.artifactBytes + 1, files: 1, fields: 10, fieldSize: app.config.limits.bodyBytes },
-  });
 
   const worker = String(process.pid);
-  server.addHook('onSend', async (req, reply) => {
+  // Synchronous hooks: async ones cost a promise per request on the inference path.
+  server.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', String(req.id));
     reply.header('x-sextant-worker', worker);
+    done();
   });
   server.setErrorHandler((err, req, reply) => sendError(err, req, reply));
   server.setNotFoundHandler((req, reply) =>
@@ -93,12 +92,13 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
   );
 
   const routes = allRoutes(app);
-  for (const spec of routes) {
-    server.route({
+  const register = (instance: FastifyInstance, spec: RouteSpec) =>
+    instance.route({
       method: spec.method,
       url: spec.url,
       handler: async (req, reply) => {
-        const actor = await authenticate(req, spec.role, app.tokens, app.config.auth.enabled);
+        const who = authenticate(req, spec.role, app.tokens, app.config.auth.enabled);
+        const actor = who instanceof Promise ? await who : who;
         const params = spec.params ? parseInput(spec.params, req.params, 'params') : req.params;
         const result = await spec.handler({ params, query: req.query, body: req.body, actor, req, reply });
         if (reply.sent) return reply;
@@ -106,7 +106,17 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
         return reply.code(spec.status ?? 200).send(result);
       },
     });
-  }
+  for (const spec of routes.filter((r) => !r.multipart)) register(server, spec);
+  // Multipart (artifact uploads) lives in its own plugin scope: its per-request hooks would
+  // otherwise run on every route, inference included.
+  await server.register(async (scope) => {
+    // One byte over the artifact limit reaches the hashing stream, which refuses it: busboy alone
+    // would silently truncate the file at the limit.
+    await scope.register(multipart, {
+      limits: { fileSize: app.config.limits.artifactBytes + 1, files: 1, fields: 10, fieldSize: app.config.limits.bodyBytes },
+    });
+    for (const spec of routes.filter((r) => r.multipart)) register(scope, spec);
+  });
   const openapi = buildOpenApi(routes, API_VERSION);
   server.get('/api/v1/openapi.json', async () => openapi);
   server.get('/metrics', async (_req, reply) => {

@@ -28,8 +28,8 @@ export function toAppError(err: unknown): AppError {
 
 export function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply): void {
   const e = toAppError(err);
-  if (e.code === 'internal') req.log.error({ err: (e.cause as Error) ?? e }, 'request failed');
-  else if (e.code === 'unavailable') req.log.warn({ err: e.cause ?? e }, e.message);
+  if (e.code === 'internal') req.log.error({ err: (e.cause as Error) ?? e, requestId: req.id }, 'request failed');
+  else if (e.code === 'unavailable') req.log.warn({ err: e.cause ?? e, requestId: req.id }, e.message);
   const body = { error: { code: e.code, message: e.message, requestId: String(req.id), ...(e.details !== undefined ? { details: e.details } : {}) } };
   // A failure after the response started streaming (a corrupt artifact) can only cut the stream.
   if (reply.sent || reply.raw.headersSent) {

@@ -35,8 +35,9 @@ export async function startServer(config: Config, app?: App): Promise<RunningSer
   let closing = false;
   // Requests that finish while draining close their connection, so keep-alive clients cannot hold
   // the process open after the last in-flight request.
-  server.addHook('onSend', async (_req, reply) => {
+  server.addHook('onSend', (_req, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
+    done(null, payload);
   });
   try {
     await server.listen({ port: config.port, host: config.host });
