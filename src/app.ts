@@ -80,7 +80,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     );
     const deployments = new DeploymentService(db, clock, registry.models, registry.aliases);
     const live = new LiveDeployments({ db, deployments, cache, logger, metrics, pollMs: config.serving.refreshMs });
-    const slo = new SloGuard(live, deployments, metrics, logger);
+    const slo = new SloGuard(db, live, deployments, metrics, logger);
     const inference = new InferenceService(live, metrics, slo, logger);
     return {
       config,

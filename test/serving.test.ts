@@ -191,6 +191,7 @@ describe('traffic', () => {
     let failures = 0;
     for (let i = 0; i < 80; i++) if ((await post('/v2/models/bc/infer', oip2d([bc.rows[0]!]))).statusCode !== 200) failures++;
     expect(failures).toBeGreaterThan(0);
+    await t.app.serving.slo.flush(true);
     expect(await t.app.serving.slo.check()).toEqual(['bc']);
     const status = await t.app.serving.deployments.get('bc');
     expect(status.canary).toEqual({ version: 4, weight: 0 });

@@ -1,44 +1,55 @@
+import os from 'node:os';
+import type { Kysely } from 'kysely';
 import type { Logger } from '../shared/logger.js';
+import type { DB } from '../storage/index.js';
 import type { DeploymentService } from './deployment-service.js';
+import { addTo, type Histogram, mergeInto, quantile } from './latency-histogram.js';
 import type { LiveDeployment, LiveDeployments } from './live-deployments.js';
 import type { ServingMetrics } from './serving-metrics.js';
 
-const MAX_OBSERVATIONS = 100_000;
-
-interface Observation {
-  t: number;
-  ms: number;
-  error: boolean;
+interface Second {
+  count: number;
+  errors: number;
+  histogram: Histogram;
 }
 
+/** Publishes what the guard decided (the event bus, once wired). */
+export type SloListener = (e: { deployment: string; version: number; reason: string; requests: number; p99Ms: number; errorRate: number }) => void;
+
 /**
- * Watches canaries against their deployment's SLO (p99 latency, error rate over a window) and
- * sets a breaching canary's weight to 0; the change is audited with the figures that decided it.
+ * Watches canaries against their deployment's SLO. Every process counts its canary requests per
+ * second and flushes finished seconds to the database; the guard combines all processes' seconds
+ * over the window before judging, and a breach sets the canary's weight to 0 through the normal
+ * (audited) deployment change. Several processes may judge; the change is idempotent.
  */
 export class SloGuard {
-  private readonly windows = new Map<string, Observation[]>();
+  private readonly pending = new Map<string, Second>();
+  private readonly worker = `${os.hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   private timer: NodeJS.Timeout | undefined;
+  private lastPrune = 0;
 
   constructor(
+    private readonly db: Kysely<DB>,
     private readonly live: LiveDeployments,
     private readonly deployments: DeploymentService,
     private readonly metrics: ServingMetrics,
     private readonly logger: Logger,
+    private readonly onRollback: SloListener = () => {},
   ) {}
 
   /** Records one canary request; primaries are not judged, so they are not recorded. */
   record(deployment: LiveDeployment, version: number, ms: number, error: boolean): void {
     if (!deployment.spec.slo || deployment.spec.canary?.version !== version) return;
-    const key = `${deployment.name}\u0000${version}`;
-    let w = this.windows.get(key);
-    if (!w) this.windows.set(key, (w = []));
-    w.push({ t: Date.now(), ms, error });
-    // Trim in halves, not per request: keeps the cost amortised O(1).
-    if (w.length > 2 * MAX_OBSERVATIONS) this.windows.set(key, w.slice(-MAX_OBSERVATIONS));
+    const key = `${deployment.name}\u0000${version}\u0000${Math.floor(Date.now() / 1000)}`;
+    let s = this.pending.get(key);
+    if (!s) this.pending.set(key, (s = { count: 0, errors: 0, histogram: new Map() }));
+    s.count++;
+    if (error) s.errors++;
+    addTo(s.histogram, ms);
   }
 
   start(intervalMs = 1000): void {
-    this.timer = setInterval(() => void this.check(), intervalMs);
+    this.timer = setInterval(() => void this.tick(), intervalMs);
     this.timer.unref();
   }
 
@@ -46,28 +57,76 @@ export class SloGuard {
     clearInterval(this.timer);
   }
 
-  /** One pass over every canary with an SLO; returns the deployments it rolled back. */
+  private async tick(): Promise<void> {
+    try {
+      await this.flush();
+      await this.check();
+    } catch (err) {
+      this.logger.warn({ err }, 'SLO guard pass failed');
+    }
+  }
+
+  /** Writes this process's finished seconds (all of them when `all`) to the database. */
+  async flush(all = false): Promise<void> {
+    const now = Math.floor(Date.now() / 1000);
+    const rows = [];
+    for (const [key, s] of this.pending) {
+      const [deployment, version, second] = key.split('\u0000');
+      if (!all && Number(second) >= now) continue;
+      this.pending.delete(key);
+      rows.push({
+        deployment: deployment!,
+        version: Number(version),
+        worker: this.worker,
+        second: Number(second),
+        count: s.count,
+        errors: s.errors,
+        histogram: JSON.stringify(Object.fromEntries(s.histogram)),
+      });
+    }
+    if (rows.length > 0) await this.db.insertInto('slo_samples').values(rows).execute();
+    if (now - this.lastPrune > 600) {
+      this.lastPrune = now;
+      await this.db.deleteFrom('slo_samples').where('second', '<', now - 86_400).execute();
+    }
+  }
+
+  /** One pass over every canary with an SLO, on figures from all processes; returns the deployments rolled back. */
   async check(): Promise<string[]> {
     const rolledBack: string[] = [];
+    const now = Math.floor(Date.now() / 1000);
     for (const d of this.live.all()) {
       const slo = d.spec.slo;
       const canary = d.spec.canary;
       if (!slo || !canary || canary.weight === 0) continue;
-      const w = (this.windows.get(`${d.name}\u0000${canary.version}`) ?? []).filter((o) => o.t >= Date.now() - slo.windowSeconds * 1000);
-      this.windows.set(`${d.name}\u0000${canary.version}`, w);
-      if (w.length < slo.minRequests) continue;
-      const sorted = w.map((o) => o.ms).sort((a, b) => a - b);
-      const p99 = sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))]!;
-      const errorRate = w.filter((o) => o.error).length / w.length;
+      const rows = await this.db
+        .selectFrom('slo_samples')
+        .select(['count', 'errors', 'histogram'])
+        .where('deployment', '=', d.name)
+        .where('version', '=', canary.version)
+        .where('second', '>=', now - slo.windowSeconds)
+        .execute();
+      const histogram: Histogram = new Map();
+      let count = 0;
+      let errors = 0;
+      for (const r of rows) {
+        count += Number(r.count);
+        errors += Number(r.errors);
+        mergeInto(histogram, JSON.parse(r.histogram) as Record<string, number>);
+      }
+      if (count < slo.minRequests) continue;
+      const p99 = quantile(histogram, 0.99);
+      const errorRate = errors / count;
       const reasons: string[] = [];
       if (slo.p99LatencyMs !== undefined && p99 > slo.p99LatencyMs) reasons.push(`p99 ${p99.toFixed(2)} ms > ${slo.p99LatencyMs} ms`);
       if (slo.maxErrorRate !== undefined && errorRate > slo.maxErrorRate) reasons.push(`error rate ${(errorRate * 100).toFixed(2)} % > ${(slo.maxErrorRate * 100).toFixed(2)} %`);
       if (reasons.length === 0) continue;
-      const reason = `SLO breached by canary version ${canary.version} over ${w.length} requests in ${slo.windowSeconds} s: ${reasons.join('; ')}`;
+      const reason = `SLO breached by canary version ${canary.version} over ${count} requests in ${slo.windowSeconds} s: ${reasons.join('; ')}`;
       try {
         if (await this.deployments.zeroCanary(d.name, canary.version, reason)) {
           this.metrics.sloRollbacks.labels(d.name).inc();
           this.logger.warn({ deployment: d.name, version: canary.version, reason }, 'canary rolled back by SLO guard');
+          this.onRollback({ deployment: d.name, version: canary.version, reason, requests: count, p99Ms: p99, errorRate });
           rolledBack.push(d.name);
           await this.live.refresh();
         }

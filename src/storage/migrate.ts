@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Dialect } from './connect-types.js';
 import * as m001 from './migrations/001-registry.js';
 import * as m002 from './migrations/002-deployments.js';
+import * as m003 from './migrations/003-slo-samples.js';
 
 interface Migration {
   name: string;
@@ -13,6 +14,7 @@ interface Migration {
 const MIGRATIONS: Migration[] = [
   { name: '001-registry', up: m001.up },
   { name: '002-deployments', up: m002.up },
+  { name: '003-slo-samples', up: m003.up },
 ];
 
 /**

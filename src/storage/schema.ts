@@ -105,7 +105,18 @@ export interface ChangeSeqTable {
   seq: number;
 }
 
+export interface SloSamplesTable {
+  deployment: string;
+  version: number;
+  worker: string;
+  second: number;
+  count: number;
+  errors: number;
+  histogram: string;
+}
+
 export interface DB {
+  slo_samples: SloSamplesTable;
   deployments: DeploymentsTable;
   change_seq: ChangeSeqTable;
   models: ModelsTable;
