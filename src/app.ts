@@ -1,5 +1,6 @@
 import { openBlobStore, type BlobStore } from './artifacts/index.js';
 import type { Config } from './config/index.js';
+import { type EventBus, InProcessBus, NatsBus } from './events/index.js';
 import { AuditLog, TokenService } from './governance/index.js';
 import { createRegistry, type Registry } from './registry/index.js';
 import { loadPredictor } from './runtime/index.js';
@@ -32,6 +33,7 @@ export interface App {
   readonly blobs: BlobStore;
   readonly registry: Registry;
   readonly serving: Serving;
+  readonly events: EventBus;
   readonly audit: AuditLog;
   readonly tokens: TokenService;
   readonly clock: Clock;
@@ -65,6 +67,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       if (applied.length > 0) logger.info({ applied }, 'database migrated');
     }
     const db = database.db;
+    const onHandlerError = (err: unknown, event: { type: string }) => logger.error({ err, event: event.type }, 'event subscriber failed');
+    const events: EventBus = config.natsUrl ? await NatsBus.connect(config.natsUrl, { onHandlerError }) : new InProcessBus(onHandlerError);
     const blobs = openBlobStore(config.artifacts);
     const registry = createRegistry({
       db,
@@ -80,7 +84,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     );
     const deployments = new DeploymentService(db, clock, registry.models, registry.aliases);
     const live = new LiveDeployments({ db, deployments, cache, logger, metrics, pollMs: config.serving.refreshMs });
-    const slo = new SloGuard(db, live, deployments, metrics, logger);
+    const slo = new SloGuard(db, live, deployments, metrics, logger, (e) => {
+      events
+        .publish({ type: 'deployment.slo_rollback', time: clock.now().toISOString(), subject: e.deployment, data: { ...e } })
+        .catch((err) => logger.error({ err }, 'could not publish the SLO rollback event'));
+    });
     const inference = new InferenceService(live, metrics, slo, logger);
     return {
       config,
@@ -88,6 +96,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       blobs,
       registry,
       serving: { deployments, live, inference, metrics, slo, cache },
+      events,
       audit: new AuditLog(db),
       tokens: new TokenService(db, clock),
       clock,
@@ -100,6 +109,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         live.stop();
         slo.stop();
         await cache.close();
+        await events.close();
         await database.close();
       },
     };

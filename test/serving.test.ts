@@ -191,8 +191,12 @@ describe('traffic', () => {
     let failures = 0;
     for (let i = 0; i < 80; i++) if ((await post('/v2/models/bc/infer', oip2d([bc.rows[0]!]))).statusCode !== 200) failures++;
     expect(failures).toBeGreaterThan(0);
+    const events: { type: string; subject: string }[] = [];
+    await t.app.events.subscribe('deployment.', (e) => void events.push(e));
     await t.app.serving.slo.flush(true);
     expect(await t.app.serving.slo.check()).toEqual(['bc']);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(events).toEqual([expect.objectContaining({ type: 'deployment.slo_rollback', subject: 'bc', data: expect.objectContaining({ version: 4 }) })]);
     const status = await t.app.serving.deployments.get('bc');
     expect(status.canary).toEqual({ version: 4, weight: 0 });
     expect(status.lastEvent).toMatchObject({ action: 'slo-rollback', reason: expect.stringMatching(/error rate .* > 5.00 %/) });

@@ -27,6 +27,8 @@ export interface Config {
   readonly limits: { readonly bodyBytes: number; readonly artifactBytes: number };
   readonly logLevel: string;
   readonly serving: { readonly modelCacheBytes: number; readonly refreshMs: number };
+  /** NATS server for the event bus; in-process events when absent. */
+  readonly natsUrl: string | undefined;
 }
 
 /** Command-line flags that override the environment. */
@@ -56,6 +58,7 @@ const Raw = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   modelCacheMb: z.coerce.number().int().min(16),
   refreshMs: z.coerce.number().int().min(10).max(60_000),
+  natsUrl: z.string().regex(/^(nats|tls):\/\/\S+$/, 'must look like nats://host:4222').optional(),
   s3Region: z.string().default('us-east-1'),
   s3Endpoint: z.string().url().optional(),
   s3ForcePathStyle: boolish.optional(),
@@ -76,6 +79,7 @@ const ENV_NAMES: Record<string, string> = {
   logLevel: 'SEXTANT_LOG_LEVEL',
   modelCacheMb: 'SEXTANT_MODEL_CACHE_MB',
   refreshMs: 'SEXTANT_REFRESH_MS',
+  natsUrl: 'SEXTANT_NATS_URL',
   s3Endpoint: 'AWS_ENDPOINT_URL_S3',
   s3ForcePathStyle: 'SEXTANT_S3_FORCE_PATH_STYLE',
 };
@@ -104,6 +108,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     logLevel: flags.logLevel ?? env.SEXTANT_LOG_LEVEL ?? 'info',
     modelCacheMb: env.SEXTANT_MODEL_CACHE_MB ?? 2048,
     refreshMs: env.SEXTANT_REFRESH_MS ?? 200,
+    natsUrl: env.SEXTANT_NATS_URL || undefined,
     s3Region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
     s3Endpoint: env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL,
     s3ForcePathStyle: env.SEXTANT_S3_FORCE_PATH_STYLE,
@@ -129,6 +134,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     limits: Object.freeze({ bodyBytes: r.bodyBytes, artifactBytes: r.artifactBytes }),
     logLevel: r.logLevel,
     serving: Object.freeze({ modelCacheBytes: r.modelCacheMb * 1024 * 1024, refreshMs: r.refreshMs }),
+    natsUrl: r.natsUrl,
   });
 }
 
