@@ -2,6 +2,7 @@ import { openBlobStore, type BlobStore } from './artifacts/index.js';
 import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus } from './events/index.js';
 import { AuditLog, TokenService } from './governance/index.js';
+import { FeedbackService, PredictionLog } from './monitoring/index.js';
 import { createRegistry, type Registry } from './registry/index.js';
 import { loadPredictor } from './runtime/index.js';
 import {
@@ -34,6 +35,7 @@ export interface App {
   readonly registry: Registry;
   readonly serving: Serving;
   readonly events: EventBus;
+  readonly monitoring: { predictions: PredictionLog; feedback: FeedbackService };
   readonly audit: AuditLog;
   readonly tokens: TokenService;
   readonly clock: Clock;
@@ -89,7 +91,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         .publish({ type: 'deployment.slo_rollback', time: clock.now().toISOString(), subject: e.deployment, data: { ...e } })
         .catch((err) => logger.error({ err }, 'could not publish the SLO rollback event'));
     });
-    const inference = new InferenceService(live, metrics, slo, logger);
+    const predictions = new PredictionLog(
+      db,
+      { maxQueue: config.monitoring.logQueue, batchSize: 1000, flushMs: 100 },
+      { queued: metrics.logQueued, dropped: metrics.logDropped, written: metrics.logWritten },
+      logger,
+    );
+    const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(r));
+    let retention: NodeJS.Timeout | undefined;
+    const purge = () =>
+      predictions.purge(config.monitoring.retentionDays).catch((err) => logger.warn({ err }, 'prediction retention purge failed'));
     return {
       config,
       database,
@@ -97,6 +108,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       registry,
       serving: { deployments, live, inference, metrics, slo, cache },
       events,
+      monitoring: { predictions, feedback: new FeedbackService(db, clock) },
       audit: new AuditLog(db),
       tokens: new TokenService(db, clock),
       clock,
@@ -104,10 +116,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       start: async () => {
         await live.start();
         slo.start();
+        predictions.start();
+        void purge();
+        retention = setInterval(() => void purge(), 3_600_000);
+        retention.unref();
       },
       close: async () => {
         live.stop();
         slo.stop();
+        clearInterval(retention);
+        await predictions.close();
         await cache.close();
         await events.close();
         await database.close();

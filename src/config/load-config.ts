@@ -27,6 +27,7 @@ export interface Config {
   readonly limits: { readonly bodyBytes: number; readonly artifactBytes: number };
   readonly logLevel: string;
   readonly serving: { readonly modelCacheBytes: number; readonly refreshMs: number };
+  readonly monitoring: { readonly logQueue: number; readonly retentionDays: number };
   /** NATS server for the event bus; in-process events when absent. */
   readonly natsUrl: string | undefined;
 }
@@ -58,6 +59,8 @@ const Raw = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   modelCacheMb: z.coerce.number().int().min(16),
   refreshMs: z.coerce.number().int().min(10).max(60_000),
+  logQueue: z.coerce.number().int().min(1),
+  retentionDays: z.coerce.number().min(0.001),
   natsUrl: z.string().regex(/^(nats|tls):\/\/\S+$/, 'must look like nats://host:4222').optional(),
   s3Region: z.string().default('us-east-1'),
   s3Endpoint: z.string().url().optional(),
@@ -80,6 +83,8 @@ const ENV_NAMES: Record<string, string> = {
   modelCacheMb: 'SEXTANT_MODEL_CACHE_MB',
   refreshMs: 'SEXTANT_REFRESH_MS',
   natsUrl: 'SEXTANT_NATS_URL',
+  logQueue: 'SEXTANT_LOG_QUEUE',
+  retentionDays: 'SEXTANT_PREDICTION_RETENTION_DAYS',
   s3Endpoint: 'AWS_ENDPOINT_URL_S3',
   s3ForcePathStyle: 'SEXTANT_S3_FORCE_PATH_STYLE',
 };
@@ -109,6 +114,8 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     modelCacheMb: env.SEXTANT_MODEL_CACHE_MB ?? 2048,
     refreshMs: env.SEXTANT_REFRESH_MS ?? 200,
     natsUrl: env.SEXTANT_NATS_URL || undefined,
+    logQueue: env.SEXTANT_LOG_QUEUE ?? 100_000,
+    retentionDays: env.SEXTANT_PREDICTION_RETENTION_DAYS ?? 30,
     s3Region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
     s3Endpoint: env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL,
     s3ForcePathStyle: env.SEXTANT_S3_FORCE_PATH_STYLE,
@@ -135,6 +142,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     logLevel: r.logLevel,
     serving: Object.freeze({ modelCacheBytes: r.modelCacheMb * 1024 * 1024, refreshMs: r.refreshMs }),
     natsUrl: r.natsUrl,
+    monitoring: Object.freeze({ logQueue: r.logQueue, retentionDays: r.retentionDays }),
   });
 }
 

@@ -26,6 +26,15 @@ export const Slo = z
   .meta({ id: 'Slo' });
 export type Slo = z.infer<typeof Slo>;
 
+export const Logging = z
+  .object({
+    sampleRate: z.number().min(0).max(1).default(1),
+    redact: z.array(z.string().min(1)).default([]).describe('features stored as "[redacted]"'),
+  })
+  .strict()
+  .meta({ id: 'Logging' });
+export type Logging = z.infer<typeof Logging>;
+
 /**
  * What a deployment serves: either it follows an alias (moving the alias hot-swaps it) or it pins
  * weighted versions; a canary takes `weight` percent of traffic; shadows get a copy of each request.
@@ -40,6 +49,7 @@ export const DeploymentSpec = z
     batching: Batching.nullable().default(null),
     slo: Slo.nullable().default(null),
     stickyHeader: z.string().regex(/^[a-z0-9-]{1,64}$/, 'a lowercase header name').nullable().default(null),
+    logging: Logging.default({ sampleRate: 1, redact: [] }),
   })
   .strict()
   .refine((d) => (d.alias === undefined) !== (d.versions === undefined), 'give either alias or versions (not both)')
@@ -56,6 +66,7 @@ export const CreateDeploymentRequest = z
     batching: Batching.nullable().default(null),
     slo: Slo.nullable().default(null),
     stickyHeader: z.string().regex(/^[a-z0-9-]{1,64}$/).nullable().default(null),
+    logging: Logging.optional(),
   })
   .strict()
   .meta({ id: 'CreateDeploymentRequest' });
@@ -69,6 +80,7 @@ export const UpdateDeploymentRequest = z
     batching: Batching.nullable().optional(),
     slo: Slo.nullable().optional(),
     stickyHeader: z.string().regex(/^[a-z0-9-]{1,64}$/).nullable().optional(),
+    logging: Logging.optional(),
   })
   .strict()
   .meta({ id: 'UpdateDeploymentRequest' });
@@ -93,6 +105,7 @@ export const Deployment = z
     batching: Batching.nullable(),
     slo: Slo.nullable(),
     stickyHeader: z.string().nullable(),
+    logging: Logging,
     routes: z.array(RouteEntry).describe('effective traffic split now'),
     lastEvent: z.object({ time: Timestamp, action: z.string(), reason: z.string().nullable() }).nullable(),
     createdAt: Timestamp,

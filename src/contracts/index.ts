@@ -7,3 +7,4 @@ export * from './audit.js';
 export * from './tokens.js';
 export * from './health.js';
 export * from './deployments.js';
+export * from './monitoring.js';

@@ -15,6 +15,10 @@ import {
   RegisteredVersion,
   Deployment,
   DeploymentList,
+  FeedbackResult,
+  PredictionList,
+  type FeedbackRequest,
+  type ListPredictionsQuery,
   Token,
   TokenList,
   type CanaryRequest,
@@ -192,6 +196,11 @@ export function createClient(options: ClientOptions) {
       promote: (name: string, reason?: string) => call(Deployment, 'POST', `/api/v1/deployments/${enc(name)}/promote`, { body: { reason } }),
       /** Removes the canary. */
       abort: (name: string, reason?: string) => call(Deployment, 'POST', `/api/v1/deployments/${enc(name)}/abort`, { body: { reason } }),
+      /** Sends ground truth for logged requests; repeats are idempotent, unknown ids are reported. */
+      feedback: (name: string, items: FeedbackRequest) => call(FeedbackResult, 'POST', `/api/v1/deployments/${enc(name)}/feedback`, { body: items }),
+      /** Logged predictions, newest first, with labels when known. */
+      predictions: async (name: string, query: ListPredictionsQuery = {}) =>
+        (await call(PredictionList, 'GET', `/api/v1/deployments/${enc(name)}/predictions`, { query: query as Query })).predictions,
     },
     inference: {
       /** MLflow scoring protocol; returns the parsed body plus the answering version and request id. */

@@ -73,6 +73,8 @@ export class DeploymentService {
       batching: spec.batching,
       slo: spec.slo,
       stickyHeader: spec.stickyHeader,
+      // Specs stored before logging existed read as the default.
+      logging: spec.logging ?? { sampleRate: 1, redact: [] },
       routes: effectiveRoutes(spec, aliasVersion),
       lastEvent: row.last_event ? (JSON.parse(row.last_event) as LastEvent) : null,
       createdAt: row.created_at,

@@ -1,4 +1,5 @@
-import type { OutputTensor, Predictor } from '../runtime/index.js';
+import type { PredictionRecord } from '../monitoring/index.js';
+import type { FeatureBatch, OutputTensor, Predictor } from '../runtime/index.js';
 import { AppError } from '../shared/app-error.js';
 import type { Logger } from '../shared/logger.js';
 import type { InferInput } from './infer-input.js';
@@ -20,7 +21,12 @@ export interface InferOptions {
   version?: number;
   /** Sticky routing key (the deployment's sticky header value). */
   stickyKey?: string;
+  /** The request id the answer carries; the prediction log keys on it. */
+  requestId?: string;
 }
+
+/** Where logged predictions go (the prediction log's bounded queue). */
+export type PredictionSink = (record: PredictionRecord) => void;
 
 /**
  * The hot path: cached routing → validation → model → answer; no database, no disk. Shadow copies
@@ -32,7 +38,27 @@ export class InferenceService {
     private readonly metrics: ServingMetrics,
     private readonly slo: SloGuard,
     private readonly logger: Logger,
+    private readonly sink: PredictionSink = () => {},
   ) {}
+
+  private log(d: LiveDeployment, role: 'primary' | 'shadow', model: LoadedModel | null, requestId: string | undefined, batch: FeatureBatch | null, outputs: OutputTensor[] | null, latencyMs: number, error: string | null): void {
+    const logging = d.spec.logging;
+    if (requestId === undefined || (logging && logging.sampleRate < 1 && Math.random() >= logging.sampleRate)) return;
+    this.sink({
+      requestId,
+      role,
+      deployment: d.name,
+      model: d.model,
+      version: model?.version ?? null,
+      time: Date.now(),
+      features: model ? model.predictor.features.map((f) => f.name) : [],
+      batch,
+      outputs,
+      latencyMs,
+      error,
+      redact: logging?.redact ?? [],
+    });
+  }
 
   deployment(name: string): LiveDeployment {
     const d = this.live.get(name);
@@ -56,10 +82,11 @@ export class InferenceService {
     const model = await this.target(d, options);
     const started = performance.now();
     let failed = true;
+    let batch: FeatureBatch | null = null;
     model.inflight++;
     try {
       const input = parse(model.predictor);
-      const batch = toFeatureBatch(input, model.predictor);
+      batch = toFeatureBatch(input, model.predictor);
       const route = options.version === undefined ? d.routes.find((r) => r.model === model) : undefined;
       let outputs: OutputTensor[];
       try {
@@ -70,11 +97,13 @@ export class InferenceService {
       }
       failed = false;
       model.lastUsed = Date.now();
-      for (const shadow of d.shadows) this.shadow(d, shadow, input);
+      this.log(d, 'primary', model, options.requestId, batch, outputs, performance.now() - started, null);
+      for (const shadow of d.shadows) this.shadow(d, shadow, input, options.requestId);
       return { deployment: d, model, outputs, rows: batch.rows };
     } catch (err) {
       // Only server-side failures count against a version's SLO; a caller's bad input does not.
       failed = err instanceof AppError ? err.status >= 500 : true;
+      this.log(d, 'primary', model, options.requestId, batch, null, performance.now() - started, (err as Error).message);
       throw err;
     } finally {
       model.inflight--;
@@ -82,16 +111,18 @@ export class InferenceService {
     }
   }
 
-  private shadow(d: LiveDeployment, shadow: LoadedModel, input: InferInput): void {
+  private shadow(d: LiveDeployment, shadow: LoadedModel, input: InferInput, requestId: string | undefined): void {
     setImmediate(() => {
       shadow.inflight++;
+      const started = performance.now();
+      let batch: FeatureBatch | null = null;
       Promise.resolve()
-        .then(() => shadow.predictor.predict(toFeatureBatch(input, shadow.predictor)))
+        .then(() => shadow.predictor.predict((batch = toFeatureBatch(input, shadow.predictor))))
         .then(
-          (outputs) => this.logger.debug({ deployment: d.name, shadowVersion: shadow.version, outputs: outputs.map((o) => o.name) }, 'shadow prediction'),
+          (outputs) => this.log(d, 'shadow', shadow, requestId, batch, outputs, performance.now() - started, null),
           (err) => {
             this.metrics.shadowErrors.labels(d.name, String(shadow.version)).inc();
-            this.logger.debug({ err, deployment: d.name, shadowVersion: shadow.version }, 'shadow prediction failed');
+            this.log(d, 'shadow', shadow, requestId, batch, null, performance.now() - started, (err as Error).message);
           },
         )
         .finally(() => shadow.inflight--);

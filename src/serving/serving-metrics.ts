@@ -44,6 +44,14 @@ export class ServingMetrics {
     registers: [this.registry],
   });
 
+  readonly logQueued = new Gauge({ name: 'sextant_prediction_log_queue_depth', help: 'Predictions waiting to be written', registers: [this.registry] });
+  readonly logDropped = new Counter({
+    name: 'sextant_prediction_log_dropped_total',
+    help: 'Predictions not logged because the queue was full or the database refused them',
+    registers: [this.registry],
+  });
+  readonly logWritten = new Counter({ name: 'sextant_prediction_log_written_total', help: 'Predictions written to the log', registers: [this.registry] });
+
   private readonly children = new Map<string, { ok: ReturnType<Counter['labels']>; latency: ReturnType<Histogram['labels']> }>();
 
   /** Label children for one deployment and version, cached: label lookups showed in profiles. */

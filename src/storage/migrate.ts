@@ -4,6 +4,7 @@ import type { Dialect } from './connect-types.js';
 import * as m001 from './migrations/001-registry.js';
 import * as m002 from './migrations/002-deployments.js';
 import * as m003 from './migrations/003-slo-samples.js';
+import * as m004 from './migrations/004-prediction-log.js';
 
 interface Migration {
   name: string;
@@ -15,6 +16,7 @@ const MIGRATIONS: Migration[] = [
   { name: '001-registry', up: m001.up },
   { name: '002-deployments', up: m002.up },
   { name: '003-slo-samples', up: m003.up },
+  { name: '004-prediction-log', up: m004.up },
 ];
 
 /**

@@ -115,7 +115,30 @@ export interface SloSamplesTable {
   histogram: string;
 }
 
+export interface PredictionsTable {
+  request_id: string;
+  role: string;
+  deployment: string;
+  model: string;
+  version: number | null;
+  time: string;
+  rows: number;
+  inputs: string | null;
+  outputs: string | null;
+  latency_ms: number;
+  error: string | null;
+}
+
+export interface FeedbackTable {
+  request_id: string;
+  deployment: string;
+  label: string;
+  received_at: string;
+}
+
 export interface DB {
+  predictions: PredictionsTable;
+  feedback: FeedbackTable;
   slo_samples: SloSamplesTable;
   deployments: DeploymentsTable;
   change_seq: ChangeSeqTable;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CanaryRequest, CreateDeploymentRequest, Deployment, DeploymentList, DeploymentName, UpdateDeploymentRequest } from '../../contracts/deployments.js';
+import { FeedbackRequest, FeedbackResult, ListPredictionsQuery, PredictionList } from '../../contracts/monitoring.js';
 import type { App } from '../../app.js';
 import { route } from '../route-spec.js';
 import { ReasonQuery } from './models.js';
@@ -15,7 +16,33 @@ export function deploymentRoutes(app: App) {
     await live.refresh();
     return r;
   };
+  const { feedback } = app.monitoring;
   return [
+    route({
+      method: 'POST',
+      url: '/api/v1/deployments/:name/feedback',
+      summary: 'Ground truth: [{requestId, label}], late, out of order and repeated alike',
+      tag: 'monitoring',
+      role: 'editor',
+      params: Params,
+      body: FeedbackRequest,
+      response: FeedbackResult,
+      handler: async ({ params, body }) => {
+        await deployments.get(params.name);
+        return feedback.record(params.name, body);
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/deployments/:name/predictions',
+      summary: 'Logged predictions, newest first, joined with their ground truth',
+      tag: 'monitoring',
+      role: 'viewer',
+      params: Params,
+      query: ListPredictionsQuery,
+      response: PredictionList,
+      handler: async ({ params, query }) => ({ predictions: await feedback.list(params.name, query) }),
+    }),
     route({
       method: 'POST',
       url: '/api/v1/deployments',

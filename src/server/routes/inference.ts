@@ -46,7 +46,7 @@ export function inferenceRoutes(app: App) {
     try {
       const d = inference.deployment(name);
       const sticky = d.spec.stickyHeader ? req.headers[d.spec.stickyHeader] : undefined;
-      result = await inference.infer(name, parse, { version, stickyKey: typeof sticky === 'string' ? sticky : undefined });
+      result = await inference.infer(name, parse, { version, stickyKey: typeof sticky === 'string' ? sticky : undefined, requestId: String(req.id) });
       reply.header('x-model-version', String(result.model.version));
       return result;
     } catch (err) {

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { PageSize, Timestamp } from './common.js';
+
+export const Label = z.union([z.number(), z.string(), z.boolean(), z.array(z.union([z.number(), z.string(), z.boolean()]))]);
+
+/** Ground truth for one logged request (a list for multi-row requests, in row order). */
+export const FeedbackItem = z.object({ requestId: z.string().min(1).max(256), label: Label }).strict();
+
+export const FeedbackRequest = z.array(FeedbackItem).min(1).max(10_000).meta({ id: 'FeedbackRequest' });
+export type FeedbackRequest = z.input<typeof FeedbackRequest>;
+
+export const FeedbackResult = z
+  .object({
+    accepted: z.number().int().describe('new labels stored'),
+    duplicates: z.number().int().describe('identical labels already stored (idempotent)'),
+    updated: z.number().int().describe('labels that replaced a different earlier label'),
+    unknown: z.array(z.string()).describe('request ids with no logged prediction yet; stored, joined when the prediction arrives'),
+  })
+  .meta({ id: 'FeedbackResult' });
+export type FeedbackResult = z.infer<typeof FeedbackResult>;
+
+export const LoggedPrediction = z
+  .object({
+    requestId: z.string(),
+    role: z.enum(['primary', 'shadow']),
+    deployment: z.string(),
+    model: z.string(),
+    version: z.number().int().nullable(),
+    time: Timestamp,
+    rows: z.number().int(),
+    inputs: z.object({ features: z.array(z.string()), rows: z.array(z.array(z.unknown())) }).nullable(),
+    outputs: z.array(z.object({ name: z.string(), datatype: z.string(), shape: z.array(z.number()), data: z.array(z.unknown()) })).nullable(),
+    latencyMs: z.number(),
+    error: z.string().nullable(),
+    label: Label.nullable(),
+  })
+  .meta({ id: 'LoggedPrediction' });
+export type LoggedPrediction = z.infer<typeof LoggedPrediction>;
+
+export const ListPredictionsQuery = z
+  .object({
+    since: z.iso.datetime({ offset: true }).optional(),
+    role: z.enum(['primary', 'shadow']).optional(),
+    withLabels: z.enum(['true', 'false']).optional().describe('only predictions that have ground truth'),
+    pageSize: PageSize,
+  })
+  .strict();
+export type ListPredictionsQuery = z.input<typeof ListPredictionsQuery>;
+
+export const PredictionList = z.object({ predictions: z.array(LoggedPrediction) }).meta({ id: 'PredictionList' });

@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bytes, tempDir, testApp, type TestApp } from './helpers/app.js';
+import { databaseTargets } from './helpers/databases.js';
+
+const FIX = path.resolve(import.meta.dirname, 'fixtures', 'serving');
+const bc = JSON.parse(fs.readFileSync(path.join(FIX, 'expected.json'), 'utf8')).cases['breast-cancer-logistic'] as { features: string[]; rows: number[][]; label: number[] };
+const who = { actor: 'test' };
+
+const targets = await databaseTargets();
+
+describe.each(targets)('prediction log and ground truth on $name', (target) => {
+  let t: TestApp;
+  let drop: () => Promise<void>;
+  const infer = (name: string, rows: number[][], headers: Record<string, string> = {}) =>
+    t.server.inject({ method: 'POST', url: `/v1/deployments/${name}/invocations`, payload: { instances: rows }, headers: { 'content-type': 'application/json', ...headers } });
+
+  beforeAll(async () => {
+    const db = await target.create(tempDir());
+    drop = db.drop;
+    t = await testApp({ env: { SEXTANT_LOG_QUEUE: '50' }, database: db.config });
+    const r = t.app.registry;
+    await r.models.create({ name: 'bc', task: 'binary-classification' }, who);
+    await r.versions.register('bc', bytes(fs.readFileSync(path.join(FIX, 'breast-cancer-linear.json'))), { format: 'sextant-linear', alias: 'champion' }, who);
+    await r.versions.register('bc', bytes(fs.readFileSync(path.join(FIX, 'breast-cancer-linear.json'))), { format: 'sextant-linear' }, who);
+    await t.app.serving.deployments.create({ name: 'bc', model: 'bc', alias: 'champion', shadow: [2], logging: { sampleRate: 1, redact: ['mean_area'] } }, who);
+    await t.app.serving.deployments.create({ name: 'quiet', model: 'bc', alias: 'champion', logging: { sampleRate: 0, redact: [] } }, who);
+    await t.app.serving.live.refresh();
+  });
+  afterAll(async () => {
+    await t?.close();
+    await drop?.();
+  });
+
+  it('logs every inference with inputs, outputs, version, latency and request id, redacting PII fields', async () => {
+    const res = await infer('bc', bc.rows.slice(0, 3), { 'x-request-id': 'req-logged-1' });
+    expect(res.statusCode).toBe(200);
+    await new Promise((r) => setTimeout(r, 30));
+    await t.app.monitoring.predictions.flush();
+    const logged = await t.app.monitoring.feedback.list('bc', { pageSize: 10 });
+    const primary = logged.find((p) => p.requestId === 'req-logged-1' && p.role === 'primary')!;
+    expect(primary).toMatchObject({ deployment: 'bc', model: 'bc', version: 1, rows: 3, error: null, label: null });
+    expect(primary.inputs!.features).toEqual(bc.features);
+    const area = bc.features.indexOf('mean_area');
+    expect(primary.inputs!.rows[0]![area]).toBe('[redacted]');
+    expect(primary.inputs!.rows[0]![0]).toBe(bc.rows[0]![0]);
+    expect(primary.outputs![0]!.data).toEqual(bc.label.slice(0, 3));
+    expect(primary.latencyMs).toBeGreaterThan(0);
+    expect(logged.some((p) => p.requestId === 'req-logged-1' && p.role === 'shadow' && p.version === 2)).toBe(true);
+  });
+
+  it('logs failed requests with their error, and honours the sampling rate', async () => {
+    await infer('bc', [bc.rows[0]!.slice(0, 3)], { 'x-request-id': 'req-bad' });
+    await infer('quiet', bc.rows.slice(0, 1), { 'x-request-id': 'req-quiet' });
+    await t.app.monitoring.predictions.flush();
+    const bad = (await t.app.monitoring.feedback.list('bc', { pageSize: 50 })).find((p) => p.requestId === 'req-bad')!;
+    expect(bad.error).toMatch(/expected 30 features/);
+    expect(await t.app.monitoring.feedback.list('quiet', {})).toEqual([]);
+  });
+
+  it('joins ground truth by request id: late, out of order, duplicated, unknown ids reported', async () => {
+    const early = await t.server.inject({ method: 'POST', url: '/api/v1/deployments/bc/feedback', payload: [{ requestId: 'req-later', label: [1] }] });
+    expect(early.json()).toEqual({ accepted: 1, duplicates: 0, updated: 0, unknown: ['req-later'] });
+    await infer('bc', bc.rows.slice(5, 6), { 'x-request-id': 'req-later' });
+    await new Promise((r) => setTimeout(r, 30));
+    await t.app.monitoring.predictions.flush();
+    const res = await t.server.inject({
+      method: 'POST',
+      url: '/api/v1/deployments/bc/feedback',
+      payload: [
+        { requestId: 'req-logged-1', label: [1, 0, 0] },
+        { requestId: 'req-logged-1', label: [1, 0, 0] },
+        { requestId: 'req-later', label: [1] },
+        { requestId: 'never-seen', label: 0 },
+      ],
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({ accepted: 2, duplicates: 2, updated: 0, unknown: ['never-seen'] });
+    const fix = await t.server.inject({ method: 'POST', url: '/api/v1/deployments/bc/feedback', payload: [{ requestId: 'req-logged-1', label: [1, 1, 0] }] });
+    expect(fix.json()).toMatchObject({ updated: 1 });
+    const labelled = (await t.server.inject({ method: 'GET', url: '/api/v1/deployments/bc/predictions?withLabels=true&role=primary' })).json().predictions;
+    expect(labelled.map((p: { requestId: string; label: unknown }) => [p.requestId, p.label]).sort()).toEqual([
+      ['req-later', [1]],
+      ['req-logged-1', [1, 1, 0]],
+    ]);
+    const invalid = await t.server.inject({ method: 'POST', url: '/api/v1/deployments/bc/feedback', payload: [{ requestId: '', label: 1 }] });
+    expect(invalid.statusCode).toBe(400);
+    expect(invalid.json().error.message).toMatch(/body\.0\.requestId/);
+    expect((await t.server.inject({ method: 'POST', url: '/api/v1/deployments/ghost/feedback', payload: [{ requestId: 'x', label: 1 }] })).statusCode).toBe(404);
+  });
+
+  it('counts drops when the queue is full instead of blocking or failing requests', async () => {
+    const before = Number(/sextant_prediction_log_dropped_total (\d+)/.exec((await t.server.inject({ method: 'GET', url: '/metrics' })).body)![1]);
+    const results = await Promise.all(Array.from({ length: 120 }, (_, i) => infer('bc', bc.rows.slice(0, 1), { 'x-request-id': `burst-${i}` })));
+    expect(results.every((r) => r.statusCode === 200)).toBe(true);
+    const metrics = (await t.server.inject({ method: 'GET', url: '/metrics' })).body;
+    const dropped = Number(/sextant_prediction_log_dropped_total (\d+)/.exec(metrics)![1]);
+    expect(dropped).toBeGreaterThan(before);
+    await t.app.monitoring.predictions.flush();
+    const written = (await t.app.monitoring.feedback.list('bc', { pageSize: 1000, role: 'primary' })).filter((p) => p.requestId.startsWith('burst-')).length;
+    expect(written + (dropped - before)).toBeGreaterThanOrEqual(120);
+  });
+
+  it('purges records past retention', async () => {
+    const purged = await t.app.monitoring.predictions.purge(1, Date.now() + 2 * 86_400_000);
+    expect(purged).toBeGreaterThan(0);
+    expect(await t.app.monitoring.feedback.list('bc', {})).toEqual([]);
+  });
+});
