@@ -168,11 +168,14 @@ await sleep(500);
       ['models', 'create', 'lr', '--task', 'binary-classification'],
       ['register', 'lr', '--file', modelJson, '--format', 'sextant-linear', '--alias', 'champion'],
       ['deploy', 'create', 'lr', '--model', 'lr', '--alias', 'champion'],
+      ['deploy', 'create', 'lr-nolog', '--model', 'lr', '--alias', 'champion', '--log-sample-rate', '0'],
     ]) {
       const r = cli(...step);
       if (r.status !== 0) throw new Error(`${step.join(' ')}: ${r.stderr}`);
     }
     results.sextant = await measure('sextant', (b) => (b.startsWith('oip') ? 'http://127.0.0.1:18303/v2/models/lr/infer' : 'http://127.0.0.1:18303/v1/deployments/lr/invocations'), Object.keys(bodies));
+    // Prediction logging is on for every measurement above; this one turns it off for the ratio.
+    results.sextantNoLogging = await measure('sextant-no-logging', () => 'http://127.0.0.1:18303/v1/deployments/lr-nolog/invocations', ['invocations1']);
     results.sextant.rssMiB = rssOf(`--home ${home}`);
     results.sextant.rssBeforeModelMiB = before;
   } finally {
@@ -188,5 +191,6 @@ const ratios = {
   oip1RowVsBareNode: round(s.oip1.rps / results.bareNode.invocations1.rps, 2),
   rows64PerSecVsFlask: round((s.invocations64.rps * 64) / (results.flask.invocations64.rps * 64), 1),
   rows64PerSecVsBareNode: round(s.invocations64.rps / results.bareNode.invocations64.rps, 2),
+  loggingOnVsOff: round(s.invocations1.rps / results.sextantNoLogging.invocations1.rps, 2),
 };
 console.log(JSON.stringify({ bench: 'serving', date: new Date().toISOString(), duration: Number(args.duration), runs: Number(args.runs), connections: Number(args.connections), results, ratios }));

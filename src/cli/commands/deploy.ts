@@ -22,6 +22,7 @@ function show(d: Deployment): void {
     shadow: d.shadow.join(', ') || '-',
     batching: d.batching ? `max ${d.batching.maxBatchSize} rows / ${d.batching.maxLatencyMs} ms` : 'off',
     slo: d.slo ? JSON.stringify(d.slo) : '-',
+    logging: `${d.logging.sampleRate * 100}% of requests${d.logging.redact.length ? `, redacting ${d.logging.redact.join(', ')}` : ''}`,
     lastEvent: d.lastEvent ? `${d.lastEvent.time} ${d.lastEvent.action}${d.lastEvent.reason ? `: ${d.lastEvent.reason}` : ''}` : '-',
     updated: d.updatedAt,
   });
@@ -55,6 +56,8 @@ export function registerDeployCommands(program: Command): void {
     .option('--slo-window <seconds>', 'SLO window', '60')
     .option('--slo-min-requests <n>', 'requests needed before the SLO is judged', '50')
     .option('--sticky-header <header>', 'route by this request header consistently')
+    .option('--log-sample-rate <rate>', 'share of requests written to the prediction log (0..1)', '1')
+    .option('--redact <feature>', 'store this feature as "[redacted]" in the log, repeatable', collectList, [])
     .action(async (name: string, o) => {
       if (!o.alias && o.version.length === 0) throw new CliError('give --alias ALIAS or --version N[:WEIGHT]');
       const d = await client().deployments.create({
@@ -66,6 +69,7 @@ export function registerDeployCommands(program: Command): void {
         batching: o.maxBatchSize ? { maxBatchSize: positiveInt('--max-batch-size', o.maxBatchSize), maxLatencyMs: Number(o.maxLatencyMs) } : undefined,
         slo: sloOf(o),
         stickyHeader: o.stickyHeader,
+        logging: { sampleRate: Number(o.logSampleRate), redact: o.redact },
       });
       out(o)(d);
     });
