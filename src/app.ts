@@ -2,7 +2,7 @@ import { openBlobStore, type BlobStore } from './artifacts/index.js';
 import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus } from './events/index.js';
 import { AuditLog, TokenService } from './governance/index.js';
-import { FeedbackService, PredictionLog } from './monitoring/index.js';
+import { FeedbackService, kyselyLogWriter, PredictionLog } from './monitoring/index.js';
 import { createRegistry, type Registry } from './registry/index.js';
 import { loadPredictor } from './runtime/index.js';
 import {
@@ -93,7 +93,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     });
     const predictions = new PredictionLog(
       db,
-      { maxQueue: config.monitoring.logQueue, batchSize: 1000, flushMs: 100 },
+      kyselyLogWriter(db),
+      { maxQueue: config.monitoring.logQueue, batchSize: 500, flushMs: 50 },
       { queued: metrics.logQueued, dropped: metrics.logDropped, written: metrics.logWritten },
       logger,
     );

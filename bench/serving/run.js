@@ -173,9 +173,20 @@ await sleep(500);
       const r = cli(...step);
       if (r.status !== 0) throw new Error(`${step.join(' ')}: ${r.stderr}`);
     }
-    results.sextant = await measure('sextant', (b) => (b.startsWith('oip') ? 'http://127.0.0.1:18303/v2/models/lr/infer' : 'http://127.0.0.1:18303/v1/deployments/lr/invocations'), Object.keys(bodies));
-    // Prediction logging is on for every measurement above; this one turns it off for the ratio.
+    // First without prediction logging (lr-nolog), then with it on every request (lr); a pause
+    // between lets the log writer finish its backlog so one phase does not load the next.
     results.sextantNoLogging = await measure('sextant-no-logging', () => 'http://127.0.0.1:18303/v1/deployments/lr-nolog/invocations', ['invocations1']);
+    results.sextant = {};
+    for (const b of Object.keys(bodies)) {
+      Object.assign(results.sextant, await measure('sextant', () => (b.startsWith('oip') ? 'http://127.0.0.1:18303/v2/models/lr/infer' : 'http://127.0.0.1:18303/v1/deployments/lr/invocations'), [b]));
+      await sleep(3000);
+    }
+    const metrics = await (await fetch('http://127.0.0.1:18303/metrics')).text();
+    const counter = (name) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(metrics)?.[1] ?? 0);
+    // One worker's counters (metrics are per process); the share is what matters.
+    const written = counter('sextant_prediction_log_written_total');
+    const dropped = counter('sextant_prediction_log_dropped_total');
+    results.sextant.predictionLog = { written, dropped, droppedShare: round(dropped / Math.max(1, written + dropped), 3) };
     results.sextant.rssMiB = rssOf(`--home ${home}`);
     results.sextant.rssBeforeModelMiB = before;
   } finally {

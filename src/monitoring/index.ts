@@ -1,3 +1,5 @@
 export { PredictionLog } from './prediction-log.js';
 export type { PredictionRecord, PredictionLogOptions } from './prediction-log.js';
 export { FeedbackService } from './feedback-service.js';
+export { kyselyLogWriter } from './log-writers.js';
+export type { LogWriter } from './log-writers.js';

@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Counter, Gauge } from 'prom-client';
 import type { FeatureBatch, OutputTensor } from '../runtime/index.js';
 import type { Logger } from '../shared/logger.js';
-import type { DB, PredictionsTable } from '../storage/index.js';
+import type { DB } from '../storage/index.js';
+import type { LogWriter } from './log-writers.js';
 
 /** One inference as the hot path hands it over: references only, serialised later by the writer. */
 export interface PredictionRecord {
@@ -23,7 +24,7 @@ export interface PredictionRecord {
 export interface PredictionLogOptions {
   /** Records waiting at most; beyond it new records are dropped and counted. */
   maxQueue: number;
-  /** Rows per insert. */
+  /** Records per insert (and at most twice as many input rows). */
   batchSize: number;
   /** How often the writer flushes. */
   flushMs: number;
@@ -33,39 +34,6 @@ export interface PredictionLogMetrics {
   queued: Gauge;
   dropped: Counter;
   written: Counter;
-}
-
-function inputsJson(r: PredictionRecord): string | null {
-  if (!r.batch) return null;
-  const redact = new Set(r.redact);
-  const cols = r.batch.columns;
-  const rows: unknown[][] = [];
-  for (let i = 0; i < r.batch.rows; i++) {
-    rows.push(
-      cols.map((c, f) => {
-        if (redact.has(r.features[f]!)) return '[redacted]';
-        const v = c[i];
-        return typeof v === 'number' && Number.isNaN(v) ? null : v;
-      }),
-    );
-  }
-  return JSON.stringify({ features: r.features, rows });
-}
-
-function toRow(r: PredictionRecord): PredictionsTable {
-  return {
-    request_id: r.requestId,
-    role: r.role,
-    deployment: r.deployment,
-    model: r.model,
-    version: r.version,
-    time: new Date(r.time).toISOString(),
-    rows: r.batch?.rows ?? 0,
-    inputs: inputsJson(r),
-    outputs: r.outputs ? JSON.stringify(r.outputs) : null,
-    latency_ms: r.latencyMs,
-    error: r.error,
-  };
 }
 
 /**
@@ -80,6 +48,7 @@ export class PredictionLog {
 
   constructor(
     private readonly db: Kysely<DB>,
+    private readonly writer: LogWriter,
     private readonly options: PredictionLogOptions,
     private readonly metrics: PredictionLogMetrics,
     private readonly logger: Logger,
@@ -113,15 +82,14 @@ export class PredictionLog {
   private async drain(): Promise<void> {
     this.metrics.queued.set(this.queue.length);
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.options.batchSize);
+      // Bounded by records and by rows: one insert of many wide requests would block the loop.
+      let take = 0;
+      let rows = 0;
+      while (take < this.queue.length && take < this.options.batchSize && rows < this.options.batchSize * 2) rows += this.queue[take++]!.batch?.rows ?? 1;
+      const batch = this.queue.splice(0, take);
       try {
         // The same request id and role twice (a retried client id) keeps the first record.
-        await this.db
-          .insertInto('predictions')
-          .values(batch.map(toRow))
-          .onConflict((oc) => oc.columns(['request_id', 'role']).doNothing())
-          .execute();
-        this.metrics.written.inc(batch.length);
+        this.metrics.written.inc(await this.writer.write(batch));
       } catch (err) {
         // The database refused the batch: count it as dropped, say why, keep serving.
         this.metrics.dropped.inc(batch.length);
@@ -136,6 +104,7 @@ export class PredictionLog {
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
+    await this.writer.close();
   }
 
   /** Deletes records older than `days` (retention); returns how many went. */

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type SqliteDialectConfig, sql } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config/index.js';
 import type { Dialect } from './connect-types.js';
@@ -18,6 +18,27 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * Transactions start with BEGIN IMMEDIATE: a deferred one that reads and then writes fails at once
+ * (SQLITE_BUSY, no busy wait) when another connection wrote in between, which other server
+ * processes and the prediction-log thread do. Taking the write lock first makes it wait instead.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.settings);
+  }
+}
+
 /** Opens SQLite (WAL, busy timeout) or a PostgreSQL pool, per the configuration. */
 export function openDatabase(config: DatabaseConfig): Database {
   if (config.kind === 'sqlite') {
@@ -27,7 +48,7 @@ export function openDatabase(config: DatabaseConfig): Database {
     handle.pragma('busy_timeout = 5000');
     handle.pragma('foreign_keys = ON');
     handle.pragma('synchronous = NORMAL');
-    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: handle }) });
+    const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: handle }) });
     return {
       db,
       dialect: 'sqlite',

@@ -21,7 +21,7 @@ const MIGRATIONS: Migration[] = [
 
 /**
  * Applies pending migrations, each in its own transaction. Concurrent starters (several workers or
- * machines) are serialised: an advisory lock on PostgreSQL, the write lock on SQLite.
+ * machines) are serialised: an advisory lock on PostgreSQL, the write lock taken at BEGIN on SQLite.
  * Returns the names applied by this call.
  */
 export async function migrate(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {
@@ -34,8 +34,8 @@ export async function migrate(db: Kysely<unknown>, dialect: Dialect): Promise<st
   const applied: string[] = [];
   for (const m of MIGRATIONS) {
     const done = await db.transaction().execute(async (trx) => {
+      // SQLite transactions begin IMMEDIATE (see database.ts), which already serialises starters.
       if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(7355608)`.execute(trx);
-      else await sql`update sextant_migrations set name = name where 0`.execute(trx);
       const row = await trx
         .selectFrom('sextant_migrations' as never)
         .select('name' as never)
