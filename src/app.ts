@@ -94,7 +94,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const predictions = new PredictionLog(
       db,
       kyselyLogWriter(db),
-      { maxQueue: config.monitoring.logQueue, batchSize: 500, flushMs: 50 },
+      { maxQueue: config.monitoring.logQueue, batchSize: 200, flushMs: 20 },
       { queued: metrics.logQueued, dropped: metrics.logDropped, written: metrics.logWritten },
       logger,
     );

@@ -90,6 +90,8 @@ export class PredictionLog {
       try {
         // The same request id and role twice (a retried client id) keeps the first record.
         this.metrics.written.inc(await this.writer.write(batch));
+        // SQLite writes are synchronous: give waiting requests the loop between batches.
+        await new Promise((resolve) => setImmediate(resolve));
       } catch (err) {
         // The database refused the batch: count it as dropped, say why, keep serving.
         this.metrics.dropped.inc(batch.length);
