@@ -22,7 +22,7 @@ export interface PredictionRecord {
 }
 
 export interface PredictionLogOptions {
-  /** Records waiting at most; beyond it new records are dropped and counted. */
+  /** Input rows waiting at most (the memory bound); beyond it new records are dropped and counted. */
   maxQueue: number;
   /** Records per insert (and at most twice as many input rows). */
   batchSize: number;
@@ -43,6 +43,7 @@ export interface PredictionLogMetrics {
  */
 export class PredictionLog {
   private queue: PredictionRecord[] = [];
+  private queuedRows = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
 
@@ -56,11 +57,13 @@ export class PredictionLog {
 
   /** Queues a record; false when the queue is full and the record was dropped. */
   enqueue(record: PredictionRecord): boolean {
-    if (this.queue.length >= this.options.maxQueue) {
+    const rows = record.batch?.rows ?? 1;
+    if (this.queuedRows + rows > this.options.maxQueue) {
       this.metrics.dropped.inc();
       return false;
     }
     this.queue.push(record);
+    this.queuedRows += rows;
     return true;
   }
 
@@ -87,6 +90,7 @@ export class PredictionLog {
       let rows = 0;
       while (take < this.queue.length && take < this.options.batchSize && rows < this.options.batchSize * 2) rows += this.queue[take++]!.batch?.rows ?? 1;
       const batch = this.queue.splice(0, take);
+      this.queuedRows -= rows;
       try {
         // The same request id and role twice (a retried client id) keeps the first record.
         this.metrics.written.inc(await this.writer.write(batch));
