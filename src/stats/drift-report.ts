@@ -1,0 +1,83 @@
+import { isMissing, type Values } from './binning.js';
+import { chiSquare, type FeatureKind, hellinger, jensenShannon, klDiv, ks2samp, psi, type TestResult, wassersteinNorm, zTest } from './drift-tests.js';
+
+export const TEST_NAMES = ['ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi', 'kl_div', 'hellinger'] as const;
+export type TestName = (typeof TEST_NAMES)[number];
+
+export interface FeatureDrift extends TestResult {
+  feature: string;
+  kind: FeatureKind;
+}
+
+export interface DriftReport {
+  features: FeatureDrift[];
+  driftedShare: number;
+  drifted: boolean;
+}
+
+export interface DriftOptions {
+  /** Per-feature kind; numbers default to `num`, anything else to `cat`. */
+  kinds?: Record<string, FeatureKind>;
+  /** Per-feature test instead of the default choice. */
+  tests?: Record<string, TestName>;
+  /** Per-feature threshold instead of the test's default. */
+  thresholds?: Record<string, number>;
+  /** Share of drifted features that makes the dataset drifted (Evidently's default 0.5). */
+  driftShare?: number;
+}
+
+/**
+ * Evidently's default test: reference of at most 1,000 rows → KS for numbers with more than 5
+ * distinct values, chi-squared for more than 2 categories, else the Z-test; larger references →
+ * Wasserstein (normed) for numbers with more than 5 values, Jensen–Shannon otherwise.
+ */
+export function defaultTest(reference: Values, current: Values, kind: FeatureKind): TestName {
+  const distinct = new Set([...reference, ...current].filter((v) => !isMissing(v))).size;
+  if (reference.length <= 1000) {
+    if (kind === 'num' && distinct > 5) return 'ks';
+    return distinct > 2 ? 'chisquare' : 'z';
+  }
+  return kind === 'num' && distinct > 5 ? 'wasserstein' : 'jensenshannon';
+}
+
+const asNumbers = (v: Values) => v as number[];
+
+/** Runs one named test (missing values are dropped first, as Evidently does). */
+export function runTest(name: TestName, reference: Values, current: Values, kind: FeatureKind, threshold?: number): TestResult {
+  const r = reference.filter((v) => !isMissing(v));
+  const c = current.filter((v) => !isMissing(v));
+  switch (name) {
+    case 'ks':
+      return ks2samp(asNumbers(r), asNumbers(c), threshold);
+    case 'chisquare':
+      return chiSquare(r, c, threshold);
+    case 'z':
+      return zTest(r, c, threshold);
+    case 'wasserstein':
+      return wassersteinNorm(asNumbers(r), asNumbers(c), threshold);
+    case 'jensenshannon':
+      return jensenShannon(r, c, kind, threshold);
+    case 'psi':
+      return psi(r, c, kind, threshold);
+    case 'kl_div':
+      return klDiv(r, c, kind, threshold);
+    case 'hellinger':
+      return hellinger(r, c, kind, threshold);
+  }
+}
+
+/** Drift of every feature the two datasets share, and whether the dataset as a whole drifted. */
+export function driftReport(reference: Record<string, Values>, current: Record<string, Values>, options: DriftOptions = {}): DriftReport {
+  const features: FeatureDrift[] = [];
+  for (const feature of Object.keys(reference)) {
+    const ref = reference[feature]!;
+    const cur = current[feature];
+    if (!cur) continue;
+    const present = ref.filter((v) => !isMissing(v));
+    const kind = options.kinds?.[feature] ?? (present.every((v) => typeof v === 'number') ? 'num' : 'cat');
+    const test = options.tests?.[feature] ?? defaultTest(ref, cur, kind);
+    features.push({ feature, kind, ...runTest(test, ref, cur, kind, options.thresholds?.[feature]) });
+  }
+  const driftedShare = features.length ? features.filter((f) => f.drifted).length / features.length : 0;
+  return { features, driftedShare, drifted: features.length > 0 && driftedShare >= (options.driftShare ?? 0.5) };
+}
