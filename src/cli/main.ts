@@ -6,6 +6,7 @@ import { CliError } from './cli-error.js';
 import { registerAliasCommands } from './commands/aliases.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerDeployCommands } from './commands/deploy.js';
+import { registerDriftCommand } from './commands/drift.js';
 import { registerModelCommands } from './commands/models.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
@@ -30,6 +31,7 @@ registerAuditCommands(program);
 registerTokenCommands(program);
 registerDeployCommands(program);
 registerPredictCommand(program);
+registerDriftCommand(program);
 
 /** Prints an error the way a user needs it: what went wrong, no stack, a non-zero exit. */
 function report(err: unknown): number {

@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { openRows } from '../row-readers.js';
+import { driftReport, TEST_NAMES, type TestName, type Values } from '../../stats/index.js';
+import { CliError } from '../cli-error.js';
+import { printJson, printTable, withJson } from '../output.js';
+
+/** Reads a whole CSV, JSON-lines or Parquet file into columns (drift reports compare full samples). */
+async function columns(file: string): Promise<Record<string, Values>> {
+  const source = await openRows(file, 10_000);
+  const cols: Record<string, (number | string | boolean | null)[]> = {};
+  let n = 0;
+  for await (const chunk of source.chunks) {
+    for (const row of chunk.rows) {
+      for (const [k, v] of Object.entries(row)) (cols[k] ??= new Array(n).fill(null))[n] = v as number | string | boolean | null;
+      n++;
+      for (const c of Object.values(cols)) if (c.length < n) c.length = n;
+    }
+  }
+  if (n === 0) throw new CliError(`${file}: no rows`);
+  return cols;
+}
+
+export function registerDriftCommand(program: Command): void {
+  withJson(program.command('drift'))
+    .description('compare two datasets feature by feature, as an Evidently data-drift report (no server needed)')
+    .requiredOption('--reference <file>', 'reference rows: .csv, .jsonl or .parquet')
+    .requiredOption('--current <file>', 'current rows, same columns')
+    .option('--test <feature=test>', `override the test of a feature (${TEST_NAMES.join(', ')}), repeatable`, (v: string, prev: Record<string, TestName> = {}) => {
+      const [f, t] = v.split('=');
+      if (!f || !TEST_NAMES.includes(t as TestName)) throw new CliError(`--test ${v}: expected FEATURE=${TEST_NAMES.join('|')}`);
+      return { ...prev, [f]: t as TestName };
+    }, {})
+    .option('--drift-share <share>', 'share of drifted features that makes the dataset drifted', '0.5')
+    .action(async (o) => {
+      const reference = await columns(o.reference);
+      const current = await columns(o.current);
+      const missing = Object.keys(reference).filter((k) => !(k in current));
+      if (missing.length === Object.keys(reference).length) throw new CliError(`${o.current} shares no column with ${o.reference}`);
+      const r = driftReport(reference, current, { tests: o.test, driftShare: Number(o.driftShare) });
+      if (o.json) return printJson({ ...r, missingInCurrent: missing });
+      printTable(
+        r.features.map((f) => ({ feature: f.feature, kind: f.kind, test: f.test, statistic: f.statistic.toPrecision(4), pValue: f.pValue === null ? null : f.pValue.toPrecision(4), threshold: f.threshold, drifted: f.drifted ? 'DRIFT' : 'ok' })),
+        ['feature', 'kind', 'test', 'statistic', 'pValue', 'threshold', 'drifted'],
+      );
+      process.stdout.write(`\n${r.features.filter((f) => f.drifted).length} of ${r.features.length} features drifted (share ${r.driftedShare.toFixed(3)}); dataset drift: ${r.drifted ? 'YES' : 'no'}\n`);
+      if (missing.length) process.stderr.write(`warning: not in the current data: ${missing.join(', ')}\n`);
+    });
+}

@@ -1,0 +1,40 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from './helpers/app.js';
+import { ROOT, runCli } from './helpers/processes.js';
+
+const cases = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'stats', 'drift-cases.json'), 'utf8')).cases as {
+  name: string;
+  reference: number[];
+  current: number[];
+  ks: [number, number];
+}[];
+
+describe('sextant drift (no server)', () => {
+  it('reports per-feature tests, the drifted share and dataset drift as JSON, matching scipy', async () => {
+    const dir = tempDir('sextant-drift-');
+    const c = cases.find((x) => x.name === 'normal unequal')!;
+    const write = (file: string, xs: number[]) =>
+      fs.writeFileSync(path.join(dir, file), ['x,colour', ...xs.map((v, i) => `${v},${i % 3 ? 'red' : 'blue'}`)].join('\n'));
+    write('ref.csv', c.reference);
+    write('cur.csv', c.current);
+    const r = await runCli(['drift', '--reference', path.join(dir, 'ref.csv'), '--current', path.join(dir, 'cur.csv'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    const x = report.features.find((f: { feature: string }) => f.feature === 'x');
+    expect(x).toMatchObject({ feature: 'x', kind: 'num', test: 'ks', threshold: 0.05 });
+    expect(Math.abs(x.statistic - c.ks[0])).toBeLessThan(1e-12);
+    expect(Math.abs(x.pValue - c.ks[1])).toBeLessThan(1e-6);
+    expect(report.features.find((f: { feature: string }) => f.feature === 'colour')).toMatchObject({ kind: 'cat', test: 'z', drifted: false });
+    expect(report).toMatchObject({ driftedShare: expect.any(Number), drifted: expect.any(Boolean) });
+    const table = await runCli(['drift', '--reference', path.join(dir, 'ref.csv'), '--current', path.join(dir, 'cur.csv'), '--test', 'x=psi']);
+    expect(table.stdout).toMatch(/x\s+num\s+psi/);
+    const bad = await runCli(['drift', '--reference', path.join(dir, 'nope.csv'), '--current', path.join(dir, 'cur.csv')]);
+    expect(bad).toMatchObject({ code: 2, stderr: expect.stringMatching(/nope.csv: cannot read/) });
+    const badTest = await runCli(['drift', '--reference', path.join(dir, 'ref.csv'), '--current', path.join(dir, 'cur.csv'), '--test', 'x=magic']);
+    expect(badTest.code).not.toBe(0);
+    expect(badTest.stderr).toMatch(/--test x=magic/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
