@@ -28,6 +28,12 @@ describe('sextant drift (no server)', () => {
     expect(Math.abs(x.pValue - c.ks[1])).toBeLessThan(1e-6);
     expect(report.features.find((f: { feature: string }) => f.feature === 'colour')).toMatchObject({ kind: 'cat', test: 'z', drifted: false });
     expect(report).toMatchObject({ driftedShare: expect.any(Number), drifted: expect.any(Boolean) });
+    const html = path.join(dir, 'report.html');
+    expect((await runCli(['drift', '--reference', path.join(dir, 'ref.csv'), '--current', path.join(dir, 'cur.csv'), '--html', html])).code).toBe(0);
+    const page = fs.readFileSync(html, 'utf8');
+    expect(page.match(/<svg /g)).toHaveLength(2);
+    expect(page).toMatch(/<td>x<\/td><td>num<\/td><td>ks<\/td>/);
+    expect(page).not.toMatch(/<script|https?:\/\//);
     const table = await runCli(['drift', '--reference', path.join(dir, 'ref.csv'), '--current', path.join(dir, 'cur.csv'), '--test', 'x=psi']);
     expect(table.stdout).toMatch(/x\s+num\s+psi/);
     const bad = await runCli(['drift', '--reference', path.join(dir, 'nope.csv'), '--current', path.join(dir, 'cur.csv')]);

@@ -5,3 +5,4 @@ export { chiSquare, hellinger, jensenShannon, klDiv, ks2samp, psi, wassersteinNo
 export type { FeatureKind, TestResult } from './drift-tests.js';
 export { defaultTest, driftReport, runTest, TEST_NAMES } from './drift-report.js';
 export type { DriftOptions, DriftReport, FeatureDrift, TestName } from './drift-report.js';
+export { driftHtml } from './drift-html.js';

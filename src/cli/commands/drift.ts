@@ -1,6 +1,7 @@
+import fs from 'node:fs';
 import type { Command } from 'commander';
 import { openRows } from '../row-readers.js';
-import { driftReport, TEST_NAMES, type TestName, type Values } from '../../stats/index.js';
+import { driftHtml, driftReport, TEST_NAMES, type TestName, type Values } from '../../stats/index.js';
 import { CliError } from '../cli-error.js';
 import { printJson, printTable, withJson } from '../output.js';
 
@@ -31,12 +32,17 @@ export function registerDriftCommand(program: Command): void {
       return { ...prev, [f]: t as TestName };
     }, {})
     .option('--drift-share <share>', 'share of drifted features that makes the dataset drifted', '0.5')
+    .option('--html <file>', 'also write a self-contained HTML report with a chart per feature')
     .action(async (o) => {
       const reference = await columns(o.reference);
       const current = await columns(o.current);
       const missing = Object.keys(reference).filter((k) => !(k in current));
       if (missing.length === Object.keys(reference).length) throw new CliError(`${o.current} shares no column with ${o.reference}`);
       const r = driftReport(reference, current, { tests: o.test, driftShare: Number(o.driftShare) });
+      if (o.html) {
+        fs.writeFileSync(o.html, driftHtml(r, reference, current));
+        process.stderr.write(`wrote ${o.html}\n`);
+      }
       if (o.json) return printJson({ ...r, missingInCurrent: missing });
       printTable(
         r.features.map((f) => ({ feature: f.feature, kind: f.kind, test: f.test, statistic: f.statistic.toPrecision(4), pValue: f.pValue === null ? null : f.pValue.toPrecision(4), threshold: f.threshold, drifted: f.drifted ? 'DRIFT' : 'ok' })),
