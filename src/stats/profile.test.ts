@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { CategoryProfile, NumericProfile } from './profile.js';
+
+let seed = 12345;
+const rand = () => {
+  seed = (seed * 48271) % 2147483647;
+  return seed / 2147483647;
+};
+const sample = (n: number, f: () => number) => Array.from({ length: n }, f);
+
+/** Rank error of a returned value against the exact sorted data. */
+function rankError(sorted: number[], value: number, q: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  let upper = lo;
+  while (upper < sorted.length && sorted[upper] === value) upper++;
+  const rankLo = lo / sorted.length;
+  const rankHi = upper / sorted.length;
+  return q < rankLo ? rankLo - q : q > rankHi ? q - rankHi : 0;
+}
+
+describe('NumericProfile', () => {
+  const data = sample(100_000, () => -Math.log(1 - rand()) * (rand() < 0.01 ? 1000 : 1));
+
+  it('merges count, mean and variance exactly and keeps quantiles within 1.33 % rank error', () => {
+    const whole = new NumericProfile();
+    const parts = [new NumericProfile(200, 2), new NumericProfile(200, 3), new NumericProfile(200, 4), new NumericProfile(200, 5)];
+    data.forEach((x, i) => {
+      whole.add(x);
+      parts[i % 4]!.add(x);
+    });
+    whole.add(null);
+    parts[0]!.add(Number.NaN);
+    const merged = parts.reduce((a, b) => (a.merge(b), a));
+    const mean = data.reduce((s, x) => s + x, 0) / data.length;
+    const variance = data.reduce((s, x) => s + (x - mean) ** 2, 0) / data.length;
+    for (const p of [whole, merged]) {
+      expect(p.count).toBe(100_000);
+      expect(p.missing).toBe(1);
+      expect(Math.abs(p.mean - mean) / mean).toBeLessThan(1e-12);
+      expect(Math.abs(p.variance - variance) / variance).toBeLessThan(1e-9);
+      expect(p.min).toBe(Math.min(...data));
+      expect(p.max).toBe(Math.max(...data));
+    }
+    const sorted = [...data].sort((a, b) => a - b);
+    for (const q of [0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99]) {
+      expect(rankError(sorted, whole.quantile(q), q)).toBeLessThanOrEqual(0.0133);
+      expect(rankError(sorted, merged.quantile(q), q)).toBeLessThanOrEqual(0.0133);
+    }
+  });
+
+  it('is reproducible for the same seed and stays small', () => {
+    const a = new NumericProfile(200, 9);
+    const b = new NumericProfile(200, 9);
+    for (const x of data) {
+      a.add(x);
+      b.add(x);
+    }
+    expect(a.quantile(0.37)).toBe(b.quantile(0.37));
+    expect(JSON.stringify(a.sketch.toJSON()).length).toBeLessThan(30_000);
+  });
+});
+
+describe('CategoryProfile', () => {
+  it('keeps every frequent category with counts low by at most count / (capacity + 1), also merged', () => {
+    const values = sample(50_000, () => {
+      const u = rand();
+      return u < 0.3 ? 'a' : u < 0.5 ? 'b' : u < 0.6 ? 'c' : `rare-${Math.floor(rand() * 5000)}`;
+    });
+    const exact = new Map<string, number>();
+    for (const v of values) exact.set(v, (exact.get(v) ?? 0) + 1);
+    const whole = new CategoryProfile(50);
+    const left = new CategoryProfile(50);
+    const right = new CategoryProfile(50);
+    values.forEach((v, i) => {
+      whole.add(v);
+      (i % 2 ? left : right).add(v);
+    });
+    left.merge(right);
+    for (const p of [whole, left]) {
+      const bound = p.count / 51;
+      expect(p.error).toBeLessThanOrEqual(bound);
+      const top = p.top();
+      expect(top.slice(0, 3).map((t) => t.value)).toEqual(['a', 'b', 'c']);
+      for (const t of top) {
+        expect(t.count).toBeLessThanOrEqual(exact.get(t.value)!);
+        expect(exact.get(t.value)! - t.count).toBeLessThanOrEqual(bound);
+      }
+    }
+  });
+});

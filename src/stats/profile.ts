@@ -1,0 +1,105 @@
+import { KllSketch } from './kll-sketch.js';
+
+/** Running statistics of one numeric feature; two profiles merge exactly (counts, moments) or within the sketch's bound (quantiles). */
+export class NumericProfile {
+  count = 0;
+  missing = 0;
+  mean = 0;
+  /** Sum of squared deviations from the mean (Welford), so variance = m2 / count. */
+  m2 = 0;
+  readonly sketch: KllSketch;
+
+  constructor(k = 200, seed = 1) {
+    this.sketch = new KllSketch(k, seed);
+  }
+
+  add(x: number | null | undefined): void {
+    if (x === null || x === undefined || Number.isNaN(x)) {
+      this.missing++;
+      return;
+    }
+    this.count++;
+    const d = x - this.mean;
+    this.mean += d / this.count;
+    this.m2 += d * (x - this.mean);
+    this.sketch.update(x);
+  }
+
+  get variance(): number {
+    return this.count > 0 ? this.m2 / this.count : Number.NaN;
+  }
+
+  get min(): number {
+    return this.sketch.min;
+  }
+
+  get max(): number {
+    return this.sketch.max;
+  }
+
+  quantile(q: number): number {
+    return this.sketch.quantile(q);
+  }
+
+  /** Chan et al.'s parallel update: the merged moments equal those of the concatenated data. */
+  merge(o: NumericProfile): void {
+    const n = this.count + o.count;
+    if (o.count > 0) {
+      const d = o.mean - this.mean;
+      this.m2 += o.m2 + (d * d * this.count * o.count) / n;
+      this.mean += (d * o.count) / n;
+    }
+    this.count = n;
+    this.missing += o.missing;
+    this.sketch.merge(o.sketch);
+  }
+}
+
+/**
+ * Category frequencies with a bounded number of counters (Misra–Gries): every category with more
+ * than count / (capacity + 1) occurrences is kept, and each kept count is low by at most that much.
+ */
+export class CategoryProfile {
+  count = 0;
+  missing = 0;
+  private readonly counters = new Map<string, number>();
+  /** Total decrements so far: the bound on how low any kept count can be. */
+  error = 0;
+
+  constructor(readonly capacity = 100) {}
+
+  add(v: string | number | boolean | null | undefined, times = 1): void {
+    if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) {
+      this.missing += times;
+      return;
+    }
+    this.count += times;
+    const key = String(v);
+    this.counters.set(key, (this.counters.get(key) ?? 0) + times);
+    this.shrink();
+  }
+
+  private shrink(): void {
+    while (this.counters.size > this.capacity) {
+      const min = Math.min(...this.counters.values());
+      this.error += min;
+      for (const [k, c] of this.counters) {
+        if (c - min <= 0) this.counters.delete(k);
+        else this.counters.set(k, c - min);
+      }
+    }
+  }
+
+  /** Frequent categories, most frequent first. */
+  top(): { value: string; count: number }[] {
+    return [...this.counters].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
+  }
+
+  merge(o: CategoryProfile): void {
+    this.count += o.count;
+    this.missing += o.missing;
+    this.error += o.error;
+    for (const [k, c] of o.counters) this.counters.set(k, (this.counters.get(k) ?? 0) + c);
+    this.shrink();
+  }
+}
