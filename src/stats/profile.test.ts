@@ -6,7 +6,7 @@ const rand = () => {
   seed = (seed * 48271) % 2147483647;
   return seed / 2147483647;
 };
-const sample = (n: number, f: () => number) => Array.from({ length: n }, f);
+const sample = <T>(n: number, f: () => T): T[] => Array.from({ length: n }, f);
 
 /** Rank error of a returned value against the exact sorted data. */
 function rankError(sorted: number[], value: number, q: number): number {
