@@ -32,7 +32,7 @@ export interface DriftOptions {
  * Wasserstein (normed) for numbers with more than 5 values, Jensen–Shannon otherwise.
  */
 export function defaultTest(reference: Values, current: Values, kind: FeatureKind): TestName {
-  const distinct = new Set([...reference, ...current].filter((v) => !isMissing(v))).size;
+  const distinct = distinctUpTo(6, reference, current);
   if (reference.length <= 1000) {
     if (kind === 'num' && distinct > 5) return 'ks';
     return distinct > 2 ? 'chisquare' : 'z';
@@ -41,6 +41,19 @@ export function defaultTest(reference: Values, current: Values, kind: FeatureKin
 }
 
 const asNumbers = (v: Values) => v as number[];
+
+/** Distinct non-missing values, counting no further than `limit` (the choice only asks "more than 5?"). */
+function distinctUpTo(limit: number, ...samples: Values[]): number {
+  const seen = new Set<unknown>();
+  for (const s of samples) {
+    for (const v of s) {
+      if (isMissing(v)) continue;
+      seen.add(v);
+      if (seen.size >= limit) return seen.size;
+    }
+  }
+  return seen.size;
+}
 
 /** Runs one named test (missing values are dropped first, as Evidently does). */
 export function runTest(name: TestName, reference: Values, current: Values, kind: FeatureKind, threshold?: number): TestResult {

@@ -69,8 +69,8 @@ const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
  * 10,000: the exact p-value. Larger samples use the asymptotic Kolmogorov distribution.
  */
 export function ks2samp(reference: readonly number[], current: readonly number[], threshold = 0.05): TestResult {
-  const a = [...reference].sort((x, y) => x - y);
-  const b = [...current].sort((x, y) => x - y);
+  const a = Float64Array.from(reference).sort();
+  const b = Float64Array.from(current).sort();
   const n1 = a.length;
   const n2 = b.length;
   let i = 0;
@@ -134,21 +134,28 @@ export function zTest(reference: Values, current: Values, threshold = 0.05): Tes
 
 /** Wasserstein-1 distance normed by the reference standard deviation (at least 0.001). */
 export function wassersteinNorm(reference: readonly number[], current: readonly number[], threshold = 0.1): TestResult {
-  const u = [...reference].sort((x, y) => x - y);
-  const v = [...current].sort((x, y) => x - y);
-  const all = [...u, ...v].sort((x, y) => x - y);
+  // Typed-array sorts are numeric and several times faster than comparator sorts on large samples.
+  const u = Float64Array.from(reference).sort();
+  const v = Float64Array.from(current).sort();
+  // Walk both sorted samples as one merged sequence: the integral of |U(x) - V(x)| dx.
   let iu = 0;
   let iv = 0;
   let w = 0;
-  for (let k = 0; k < all.length - 1; k++) {
-    const x = all[k]!;
+  let x = Math.min(u[0]!, v[0]!);
+  while (iu < u.length || iv < v.length) {
     while (iu < u.length && u[iu]! <= x) iu++;
     while (iv < v.length && v[iv]! <= x) iv++;
-    w += Math.abs(iu / u.length - iv / v.length) * (all[k + 1]! - x);
+    const next = Math.min(iu < u.length ? u[iu]! : Infinity, iv < v.length ? v[iv]! : Infinity);
+    if (next === Infinity) break;
+    w += Math.abs(iu / u.length - iv / v.length) * (next - x);
+    x = next;
   }
-  const mean = u.reduce((s, x) => s + x, 0) / u.length;
-  const std = Math.sqrt(u.reduce((s, x) => s + (x - mean) ** 2, 0) / u.length);
-  return distance('wasserstein', w / Math.max(std, 0.001), threshold);
+  let mean = 0;
+  for (let i = 0; i < u.length; i++) mean += u[i]!;
+  mean /= u.length;
+  let ss = 0;
+  for (let i = 0; i < u.length; i++) ss += (u[i]! - mean) ** 2;
+  return distance('wasserstein', w / Math.max(Math.sqrt(ss / u.length), 0.001), threshold);
 }
 
 const normalise = (p: number[]) => {

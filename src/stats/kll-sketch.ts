@@ -6,6 +6,9 @@
 export class KllSketch {
   private levels: number[][] = [[]];
   private seed: number;
+  /** Items held and the most the levels may hold, kept current instead of recounted per update. */
+  private held = 0;
+  private limit: number;
   count = 0;
   min = Infinity;
   max = -Infinity;
@@ -15,6 +18,7 @@ export class KllSketch {
     seed = 1,
   ) {
     this.seed = seed;
+    this.limit = this.maxSize();
   }
 
   private random(): number {
@@ -48,22 +52,28 @@ export class KllSketch {
     if (x < this.min) this.min = x;
     if (x > this.max) this.max = x;
     this.levels[0]!.push(x);
-    if (this.size() > this.maxSize()) this.compress();
+    if (++this.held > this.limit) this.compress();
   }
 
   private compress(): void {
     for (let h = 0; h < this.levels.length; h++) {
       const level = this.levels[h]!;
       if (level.length < this.capacity(h)) continue;
-      if (h + 1 === this.levels.length) this.levels.push([]);
-      level.sort((a, b) => a - b);
+      if (h + 1 === this.levels.length) {
+        this.levels.push([]);
+        this.limit = this.maxSize();
+      }
+      // A typed-array sort is numeric and much faster than a comparator sort (ingest profiles).
+      const sorted = Float64Array.from(level).sort();
       // An odd item stays behind; the others pair up and one of each pair moves up, at double weight.
-      const keep = level.length % 2 === 1 ? [level.pop()!] : [];
+      const pairs = sorted.length - (sorted.length % 2);
+      const keep = sorted.length % 2 === 1 ? [sorted[pairs]!] : [];
       const offset = this.random();
       const up = this.levels[h + 1]!;
-      for (let i = offset; i < level.length; i += 2) up.push(level[i]!);
+      for (let i = offset; i < pairs; i += 2) up.push(sorted[i]!);
       this.levels[h] = keep;
-      if (this.size() <= this.maxSize()) return;
+      this.held = this.size();
+      if (this.held <= this.limit) return;
     }
   }
 
@@ -74,7 +84,9 @@ export class KllSketch {
     this.count += other.count;
     this.min = Math.min(this.min, other.min);
     this.max = Math.max(this.max, other.max);
-    while (this.size() > this.maxSize()) this.compress();
+    this.limit = this.maxSize();
+    this.held = this.size();
+    while (this.held > this.limit) this.compress();
   }
 
   /** The value at rank q (0..1); NaN when empty. */
@@ -106,6 +118,8 @@ export class KllSketch {
     s.min = j.min;
     s.max = j.max;
     s.levels = j.levels.map((l) => [...l]);
+    s.limit = s.maxSize();
+    s.held = s.size();
     return s;
   }
 }
