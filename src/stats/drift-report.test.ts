@@ -45,4 +45,24 @@ describe('driftReport', () => {
     expect(r.features[0]!.statistic).toBeGreaterThan(0);
     expect(driftReport({ a: ['1', 2, 3] }, { a: [1, 2, 3] }).features[0]!.kind).toBe('cat');
   });
+
+  it('handles bad input with reasons instead of crashes: all missing, absent columns, single rows, constants, mixed types', () => {
+    const r = driftReport(
+      { empty: [null, NaN, null], gone: [1, 2, 3], one: [1, 2, 3, 4, 5, 6, 7], constant: [3, 3, 3, 3], mixed: [1, 2, 'three', 4], forced: [1, 'x'] },
+      { empty: [1, 2, 3], one: [9], constant: [3, 3, 3], mixed: [1, 2, 3, 4], forced: [1, 2] },
+      { kinds: { forced: 'num' }, tests: { forced: 'ks' } },
+    );
+    expect(r.skipped).toEqual([
+      { feature: 'empty', reason: 'no values in the reference data (all missing)' },
+      { feature: 'gone', reason: 'not in the current data' },
+      { feature: 'forced', reason: 'ks needs numbers, and the column holds other values too' },
+    ]);
+    const byName = Object.fromEntries(r.features.map((f) => [f.feature, f]));
+    expect(byName.one).toMatchObject({ test: 'ks', statistic: 1 });
+    expect(byName.one!.pValue).toBeGreaterThan(0);
+    expect(byName.constant).toMatchObject({ test: 'z', pValue: 1, drifted: false });
+    expect(byName.mixed!.kind).toBe('cat');
+    // A category absent from the reference gives an infinite chi-squared statistic (null in JSON), p = 0.
+    expect(byName.mixed).toMatchObject({ test: 'chisquare', statistic: Infinity, pValue: 0, drifted: true });
+  });
 });

@@ -11,6 +11,8 @@ export interface FeatureDrift extends TestResult {
 
 export interface DriftReport {
   features: FeatureDrift[];
+  /** Features that could not be tested, and why (no values on one side, missing from current). */
+  skipped: { feature: string; reason: string }[];
   driftedShare: number;
   drifted: boolean;
 }
@@ -82,15 +84,30 @@ export function runTest(name: TestName, reference: Values, current: Values, kind
 /** Drift of every feature the two datasets share, and whether the dataset as a whole drifted. */
 export function driftReport(reference: Record<string, Values>, current: Record<string, Values>, options: DriftOptions = {}): DriftReport {
   const features: FeatureDrift[] = [];
+  const skipped: DriftReport['skipped'] = [];
   for (const feature of Object.keys(reference)) {
     const ref = reference[feature]!;
     const cur = current[feature];
-    if (!cur) continue;
+    if (!cur) {
+      skipped.push({ feature, reason: 'not in the current data' });
+      continue;
+    }
     const present = ref.filter((v) => !isMissing(v));
-    const kind = options.kinds?.[feature] ?? (present.every((v) => typeof v === 'number') ? 'num' : 'cat');
+    const presentCur = cur.filter((v) => !isMissing(v));
+    if (present.length === 0 || presentCur.length === 0) {
+      skipped.push({ feature, reason: `no values in the ${present.length === 0 ? 'reference' : 'current'} data (all missing)` });
+      continue;
+    }
+    // A column with any non-number is categorical unless the caller says otherwise.
+    const numeric = present.every((v) => typeof v === 'number') && presentCur.every((v) => typeof v === 'number');
+    const kind = options.kinds?.[feature] ?? (numeric ? 'num' : 'cat');
     const test = options.tests?.[feature] ?? defaultTest(ref, cur, kind);
+    if (kind === 'num' && !numeric && ['ks', 'wasserstein'].includes(test)) {
+      skipped.push({ feature, reason: `${test} needs numbers, and the column holds other values too` });
+      continue;
+    }
     features.push({ feature, kind, ...runTest(test, ref, cur, kind, options.thresholds?.[feature]) });
   }
   const driftedShare = features.length ? features.filter((f) => f.drifted).length / features.length : 0;
-  return { features, driftedShare, drifted: features.length > 0 && driftedShare >= (options.driftShare ?? 0.5) };
+  return { features, skipped, driftedShare, drifted: features.length > 0 && driftedShare >= (options.driftShare ?? 0.5) };
 }
