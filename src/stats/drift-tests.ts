@@ -171,14 +171,17 @@ export function psi(reference: Values, current: Values, kind: FeatureKind, thres
   return distance('psi', s, threshold);
 }
 
+/** Σ p·ln(p/q) over p > 0 (scipy's rel_entr summed). */
+function relEntropy(p: number[], q: number[]): number {
+  let s = 0;
+  for (let i = 0; i < p.length; i++) if (p[i]! > 0) s += p[i]! * Math.log(p[i]! / q[i]!);
+  return s;
+}
+
 /** Kullback–Leibler divergence (scipy.stats.entropy) on Evidently's bins. */
 export function klDiv(reference: Values, current: Values, kind: FeatureKind, threshold = 0.1): TestResult {
   const b = binnedShares(reference, current, kind);
-  const p = normalise(b.ref);
-  const q = normalise(b.cur);
-  let s = 0;
-  for (let i = 0; i < p.length; i++) if (p[i]! > 0) s += p[i]! * Math.log(p[i]! / q[i]!);
-  return distance('kl_div', s, threshold);
+  return distance('kl_div', relEntropy(normalise(b.ref), normalise(b.cur)), threshold);
 }
 
 /** Jensen–Shannon distance (scipy.spatial.distance.jensenshannon, natural log) on Evidently's bins. */
@@ -186,13 +189,8 @@ export function jensenShannon(reference: Values, current: Values, kind: FeatureK
   const b = binnedShares(reference, current, kind);
   const p = normalise(b.ref);
   const q = normalise(b.cur);
-  let js = 0;
-  for (let i = 0; i < p.length; i++) {
-    const m = (p[i]! + q[i]!) / 2;
-    if (p[i]! > 0) js += p[i]! * Math.log(p[i]! / m);
-    if (q[i]! > 0) js += q[i]! * Math.log(q[i]! / m);
-  }
-  return distance('jensenshannon', Math.sqrt(Math.max(0, js / 2)), threshold);
+  const m = p.map((x, i) => (x + q[i]!) / 2);
+  return distance('jensenshannon', Math.sqrt(Math.max(0, (relEntropy(p, m) + relEntropy(q, m)) / 2)), threshold);
 }
 
 /** Hellinger distance as Evidently computes it (densities on Sturges bins of the distinct values). */
