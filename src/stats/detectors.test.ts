@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { Ddm, type Detector, Kswin, PageHinkley } from './detectors.js';
+
+function rng(seed: number) {
+  return () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+}
+const bern = (r: () => number, n: number, p: number) => Array.from({ length: n }, () => (r() < p ? 1 : 0));
+const gauss = (r: () => number, n: number, mu: number, sd: number) =>
+  Array.from({ length: n }, () => mu + sd * Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r()));
+const drifts = (d: Detector, stream: number[]) => stream.flatMap((x, i) => (d.update(x).drift ? [i] : []));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Over 20 seeded streams: false alarms on stable data, and the delay after a change. */
+function trial(make: () => Detector, stable: (r: () => number) => number[], shifted: (r: () => number) => number[], change: number) {
+  let falseAlarms = 0;
+  const delays: number[] = [];
+  for (let seed = 1; seed <= 20; seed++) {
+    falseAlarms += drifts(make(), stable(rng(seed))).length;
+    const first = drifts(make(), shifted(rng(seed + 100))).find((i) => i >= change);
+    delays.push(first === undefined ? Infinity : first - change);
+  }
+  return { falseAlarms, delays };
+}
+
+describe('streaming detectors (river defaults), over 20 seeded streams each', () => {
+  it('Page–Hinkley: no false alarm on a stable mean, finds a one-unit shift within 60 values', () => {
+    const t = trial(() => new PageHinkley(), (r) => gauss(r, 10_000, 0, 0.1), (r) => [...gauss(r, 3000, 0, 0.1), ...gauss(r, 2000, 1, 0.1)], 3000);
+    expect(t.falseAlarms).toBe(0);
+    expect(Math.max(...t.delays)).toBeLessThan(60);
+    const down = drifts(new PageHinkley(), [...gauss(rng(7), 3000, 0, 0.1), ...gauss(rng(8), 2000, -1, 0.1)]);
+    expect(down[0]! - 3000).toBeLessThan(60);
+  });
+
+  it('DDM: rare false alarms on a stable 20 % error rate, finds a jump to 50 %', () => {
+    const t = trial(() => new Ddm(), (r) => bern(r, 5000, 0.2), (r) => [...bern(r, 2000, 0.2), ...bern(r, 2000, 0.5)], 2000);
+    expect(t.falseAlarms).toBeLessThanOrEqual(10); // 100,000 stable values in all
+    expect(t.delays.every(Number.isFinite)).toBe(true);
+    expect(median(t.delays)).toBeLessThan(200);
+  });
+
+  it('DDM warns before it drifts', () => {
+    const d = new Ddm();
+    let warning = -1;
+    let drift = -1;
+    [...bern(rng(3), 2000, 0.1), ...bern(rng(4), 1000, 0.3)].forEach((x, i) => {
+      const r = d.update(x);
+      if (r.warning && warning < 0) warning = i;
+      if (r.drift && drift < 0) drift = i;
+    });
+    expect(drift).toBeGreaterThan(warning);
+    expect(warning).toBeGreaterThan(0);
+  });
+
+  it('KSWIN: finds a 3-sigma shift within 60 values; false alarms stay below its per-test alpha', () => {
+    const t = trial(() => new Kswin(), (r) => gauss(r, 3000, 0, 1), (r) => [...gauss(r, 1000, 0, 1), ...gauss(r, 1000, 3, 1)], 1000);
+    expect(t.delays.filter((d) => d < 60).length).toBeGreaterThanOrEqual(19);
+    expect(t.falseAlarms / (20 * 2900)).toBeLessThan(0.005);
+  });
+});
