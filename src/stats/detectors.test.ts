@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Ddm, type Detector, Kswin, PageHinkley } from './detectors.js';
+import { Adwin, Ddm, type Detector, Kswin, PageHinkley } from './detectors.js';
 
 function rng(seed: number) {
   return () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
@@ -55,5 +55,19 @@ describe('streaming detectors (river defaults), over 20 seeded streams each', ()
     const t = trial(() => new Kswin(), (r) => gauss(r, 3000, 0, 1), (r) => [...gauss(r, 1000, 0, 1), ...gauss(r, 1000, 3, 1)], 1000);
     expect(t.delays.filter((d) => d < 60).length).toBeGreaterThanOrEqual(19);
     expect(t.falseAlarms / (20 * 2900)).toBeLessThan(0.005);
+  });
+
+  it('ADWIN: keeps the whole window on stable data and cuts to the new regime after a change', () => {
+    const t = trial(() => new Adwin(), (r) => gauss(r, 10_000, 0, 1), (r) => [...bern(r, 2000, 0.2), ...bern(r, 2000, 0.6)], 2000);
+    expect(t.falseAlarms).toBe(0);
+    expect(Math.max(...t.delays)).toBeLessThan(100); // checked every 32 values
+    const a = new Adwin();
+    for (const x of gauss(rng(5), 10_000, 0, 1)) a.update(x);
+    expect(a.size).toBe(10_000);
+    const b = new Adwin();
+    for (const x of [...gauss(rng(3), 3000, 0, 1), ...gauss(rng(4), 3000, 2, 1)]) b.update(x);
+    expect(b.size).toBeGreaterThan(2500);
+    expect(b.size).toBeLessThan(3300);
+    expect(Math.abs(b.mean - 2)).toBeLessThan(0.1);
   });
 });

@@ -136,3 +136,114 @@ export class Kswin implements Detector {
     return none;
   }
 }
+
+interface Bucket {
+  total: number;
+  variance: number;
+  size: number;
+}
+
+/**
+ * ADWIN (Bifet & Gavaldà 2007): an adaptive window kept as an exponential histogram (at most
+ * 5 buckets of each size 2^i); every 32 values it drops the oldest part while two sub-windows of
+ * at least 5 values differ in mean by more than
+ * ε = sqrt(2/m · σ² · ln(2/δ')) + 2/(3m) · ln(2/δ'), m = 1/(1/n0 + 1/n1), δ' = δ / ln n
+ * (river: delta=0.002, clock=32, max_buckets=5, min_window_length=5, grace_period=10).
+ */
+export class Adwin implements Detector {
+  private rows: Bucket[][] = [[]];
+  private width = 0;
+  private total = 0;
+  private variance = 0;
+  private ticks = 0;
+
+  constructor(
+    private readonly delta = 0.002,
+    private readonly clock = 32,
+    private readonly maxBuckets = 5,
+    private readonly minWindowLength = 5,
+    private readonly gracePeriod = 10,
+  ) {}
+
+  reset(): void {
+    this.rows = [[]];
+    this.width = this.total = this.variance = this.ticks = 0;
+  }
+
+  /** Values currently in the window. */
+  get size(): number {
+    return this.width;
+  }
+
+  get mean(): number {
+    return this.width ? this.total / this.width : 0;
+  }
+
+  private insert(x: number): void {
+    if (this.width > 0) {
+      const mean = this.total / this.width;
+      this.variance += (this.width * (x - mean) ** 2) / (this.width + 1);
+    }
+    this.width++;
+    this.total += x;
+    this.rows[0]!.push({ total: x, variance: 0, size: 1 });
+    // Merge the two oldest buckets of a row into the next row when a row overflows.
+    for (let i = 0; i < this.rows.length; i++) {
+      const row = this.rows[i]!;
+      if (row.length <= this.maxBuckets) break;
+      const [a, b] = row.splice(0, 2) as [Bucket, Bucket];
+      const n = a.size;
+      const merged = { total: a.total + b.total, size: 2 * n, variance: a.variance + b.variance + (n * n * (a.total / n - b.total / n) ** 2) / (2 * n) };
+      if (i + 1 === this.rows.length) this.rows.push([]);
+      this.rows[i + 1]!.push(merged);
+    }
+  }
+
+  /** Removes the oldest bucket (it is the first of the highest non-empty row). */
+  private dropOldest(): void {
+    let i = this.rows.length - 1;
+    while (i > 0 && this.rows[i]!.length === 0) i--;
+    const b = this.rows[i]!.shift()!;
+    const n1 = this.width - b.size;
+    const mean1 = n1 ? (this.total - b.total) / n1 : 0;
+    this.variance -= b.variance + (b.size * n1 * (b.total / b.size - mean1) ** 2) / (b.size + n1);
+    this.width -= b.size;
+    this.total -= b.total;
+    if (this.variance < 0) this.variance = 0;
+    while (this.rows.length > 1 && this.rows[this.rows.length - 1]!.length === 0) this.rows.pop();
+  }
+
+  update(x: number): { drift: boolean; warning: boolean } {
+    this.insert(x);
+    this.ticks++;
+    if (this.ticks % this.clock !== 0 || this.width <= this.gracePeriod) return none;
+    let drift = false;
+    for (;;) {
+      // Oldest to newest: rows from the highest, each row's buckets in insertion order.
+      const buckets: Bucket[] = [];
+      for (let i = this.rows.length - 1; i >= 0; i--) buckets.push(...this.rows[i]!);
+      let n0 = 0;
+      let total0 = 0;
+      let cut = false;
+      const sigma2 = this.variance / this.width;
+      const deltaPrime = this.delta / Math.log(this.width);
+      const logTerm = Math.log(2 / deltaPrime);
+      for (let k = 0; k < buckets.length - 1; k++) {
+        n0 += buckets[k]!.size;
+        total0 += buckets[k]!.total;
+        const n1 = this.width - n0;
+        if (n0 < this.minWindowLength || n1 < this.minWindowLength) continue;
+        const m = 1 / (1 / n0 + 1 / n1);
+        const epsilon = Math.sqrt((2 / m) * sigma2 * logTerm) + (2 / (3 * m)) * logTerm;
+        if (Math.abs(total0 / n0 - (this.total - total0) / n1) > epsilon) {
+          cut = true;
+          break;
+        }
+      }
+      if (!cut) break;
+      this.dropOldest();
+      drift = true;
+    }
+    return { drift, warning: false };
+  }
+}

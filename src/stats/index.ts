@@ -8,5 +8,5 @@ export type { DriftOptions, DriftReport, FeatureDrift, TestName } from './drift-
 export { driftHtml } from './drift-html.js';
 export { KllSketch } from './kll-sketch.js';
 export { CategoryProfile, NumericProfile } from './profile.js';
-export { Ddm, Kswin, PageHinkley } from './detectors.js';
+export { Adwin, Ddm, Kswin, PageHinkley } from './detectors.js';
 export type { Detector } from './detectors.js';
