@@ -1,7 +1,8 @@
 import { isMissing, type Values } from './binning.js';
+import { cramerVonMises } from './cramer-von-mises.js';
 import { chiSquare, type FeatureKind, hellinger, jensenShannon, klDiv, ks2samp, psi, type TestResult, wassersteinNorm, zTest } from './drift-tests.js';
 
-export const TEST_NAMES = ['ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi', 'kl_div', 'hellinger'] as const;
+export const TEST_NAMES = ['ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi', 'kl_div', 'hellinger', 'cramer_von_mises'] as const;
 export type TestName = (typeof TEST_NAMES)[number];
 
 export interface FeatureDrift extends TestResult {
@@ -78,6 +79,8 @@ export function runTest(name: TestName, reference: Values, current: Values, kind
       return klDiv(r, c, kind, threshold);
     case 'hellinger':
       return hellinger(r, c, kind, threshold);
+    case 'cramer_von_mises':
+      return cramerVonMises(asNumbers(r), asNumbers(c), threshold);
   }
 }
 
@@ -102,8 +105,12 @@ export function driftReport(reference: Record<string, Values>, current: Record<s
     const numeric = present.every((v) => typeof v === 'number') && presentCur.every((v) => typeof v === 'number');
     const kind = options.kinds?.[feature] ?? (numeric ? 'num' : 'cat');
     const test = options.tests?.[feature] ?? defaultTest(ref, cur, kind);
-    if (kind === 'num' && !numeric && ['ks', 'wasserstein'].includes(test)) {
+    if (kind === 'num' && !numeric && ['ks', 'wasserstein', 'cramer_von_mises'].includes(test)) {
       skipped.push({ feature, reason: `${test} needs numbers, and the column holds other values too` });
+      continue;
+    }
+    if (test === 'cramer_von_mises' && (present.length < 2 || presentCur.length < 2)) {
+      skipped.push({ feature, reason: 'cramer_von_mises needs at least two values on each side' });
       continue;
     }
     features.push({ feature, kind, ...runTest(test, ref, cur, kind, options.thresholds?.[feature]) });

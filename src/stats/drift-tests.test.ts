@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Values } from './binning.js';
+import { cramerVonMises } from './cramer-von-mises.js';
 import { chiSquare, hellinger, jensenShannon, klDiv, ks2samp, psi, wassersteinNorm, zTest } from './drift-tests.js';
 
 interface Case {
@@ -14,6 +15,7 @@ interface Case {
   jensenshannon: number;
   hellinger: number;
   ks?: [number, number];
+  cvm?: [number, number];
   wasserstein?: number;
   chisquare?: [number, number];
   z?: [number, number];
@@ -47,6 +49,13 @@ describe.each(cases)('drift tests match scipy and Evidently: $name', (c) => {
       closeP(ks.pValue, c.ks![1]);
       close(wassersteinNorm(c.reference as number[], c.current as number[]).statistic, c.wasserstein!);
     });
+    if (c.cvm) {
+      it('Cramér–von Mises statistic and p-value (exact up to 20 values per side)', () => {
+        const r = cramerVonMises(c.reference as number[], c.current as number[]);
+        close(r.statistic, c.cvm![0]);
+        closeP(r.pValue, c.cvm![1]);
+      });
+    }
   } else {
     it('chi-squared and Z-test for proportions', () => {
       const chi = chiSquare(ref, cur);

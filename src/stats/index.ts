@@ -10,3 +10,4 @@ export { KllSketch } from './kll-sketch.js';
 export { CategoryProfile, NumericProfile } from './profile.js';
 export { Adwin, Ddm, Kswin, PageHinkley } from './detectors.js';
 export type { Detector } from './detectors.js';
+export { besselK, cramerVonMises } from './cramer-von-mises.js';
