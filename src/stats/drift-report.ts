@@ -1,8 +1,9 @@
 import { isMissing, type Values } from './binning.js';
+import { andersonDarling } from './anderson-darling.js';
 import { cramerVonMises } from './cramer-von-mises.js';
 import { chiSquare, type FeatureKind, hellinger, jensenShannon, klDiv, ks2samp, psi, type TestResult, wassersteinNorm, zTest } from './drift-tests.js';
 
-export const TEST_NAMES = ['ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi', 'kl_div', 'hellinger', 'cramer_von_mises'] as const;
+export const TEST_NAMES = ['ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi', 'kl_div', 'hellinger', 'cramer_von_mises', 'anderson'] as const;
 export type TestName = (typeof TEST_NAMES)[number];
 
 export interface FeatureDrift extends TestResult {
@@ -81,6 +82,8 @@ export function runTest(name: TestName, reference: Values, current: Values, kind
       return hellinger(r, c, kind, threshold);
     case 'cramer_von_mises':
       return cramerVonMises(asNumbers(r), asNumbers(c), threshold);
+    case 'anderson':
+      return andersonDarling([asNumbers(r), asNumbers(c)], threshold);
   }
 }
 
@@ -105,12 +108,16 @@ export function driftReport(reference: Record<string, Values>, current: Record<s
     const numeric = present.every((v) => typeof v === 'number') && presentCur.every((v) => typeof v === 'number');
     const kind = options.kinds?.[feature] ?? (numeric ? 'num' : 'cat');
     const test = options.tests?.[feature] ?? defaultTest(ref, cur, kind);
-    if (kind === 'num' && !numeric && ['ks', 'wasserstein', 'cramer_von_mises'].includes(test)) {
+    if (kind === 'num' && !numeric && ['ks', 'wasserstein', 'cramer_von_mises', 'anderson'].includes(test)) {
       skipped.push({ feature, reason: `${test} needs numbers, and the column holds other values too` });
       continue;
     }
     if (test === 'cramer_von_mises' && (present.length < 2 || presentCur.length < 2)) {
       skipped.push({ feature, reason: 'cramer_von_mises needs at least two values on each side' });
+      continue;
+    }
+    if (test === 'anderson' && new Set([...present, ...presentCur]).size < 2) {
+      skipped.push({ feature, reason: 'anderson needs more than one distinct value' });
       continue;
     }
     features.push({ feature, kind, ...runTest(test, ref, cur, kind, options.thresholds?.[feature]) });

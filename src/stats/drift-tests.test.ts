@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Values } from './binning.js';
+import { andersonDarling } from './anderson-darling.js';
 import { cramerVonMises } from './cramer-von-mises.js';
 import { chiSquare, hellinger, jensenShannon, klDiv, ks2samp, psi, wassersteinNorm, zTest } from './drift-tests.js';
 
@@ -16,6 +17,7 @@ interface Case {
   hellinger: number;
   ks?: [number, number];
   cvm?: [number, number];
+  anderson?: [number, number];
   wasserstein?: number;
   chisquare?: [number, number];
   z?: [number, number];
@@ -49,6 +51,13 @@ describe.each(cases)('drift tests match scipy and Evidently: $name', (c) => {
       closeP(ks.pValue, c.ks![1]);
       close(wassersteinNorm(c.reference as number[], c.current as number[]).statistic, c.wasserstein!);
     });
+    if (c.anderson) {
+      it('Anderson–Darling k-sample statistic and (capped) p-value', () => {
+        const r = andersonDarling([c.reference as number[], c.current as number[]]);
+        close(r.statistic, c.anderson![0]);
+        closeP(r.pValue, c.anderson![1]);
+      });
+    }
     if (c.cvm) {
       it('Cramér–von Mises statistic and p-value (exact up to 20 values per side)', () => {
         const r = cramerVonMises(c.reference as number[], c.current as number[]);

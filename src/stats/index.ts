@@ -11,3 +11,4 @@ export { CategoryProfile, NumericProfile } from './profile.js';
 export { Adwin, Ddm, Kswin, PageHinkley } from './detectors.js';
 export type { Detector } from './detectors.js';
 export { besselK, cramerVonMises } from './cramer-von-mises.js';
+export { andersonDarling } from './anderson-darling.js';
