@@ -1,0 +1,39 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { binaryMetrics, logLoss, multiclassMetrics, regressionMetrics, rocAuc } from './quality-metrics.js';
+
+interface Case {
+  name: string;
+  kind: 'binary' | 'multiclass' | 'regression';
+  y: number[];
+  pred: number[];
+  score?: number[];
+  [metric: string]: unknown;
+}
+
+const FIX = path.join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'stats', 'metric-cases.json');
+const { cases } = JSON.parse(fs.readFileSync(FIX, 'utf8')) as { cases: Case[] };
+const close = (a: number, b: unknown) => expect(Math.abs(a - (b as number))).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(b as number)));
+
+describe.each(cases)('quality metrics match scikit-learn: $name', (c) => {
+  it('every metric of its kind', () => {
+    if (c.kind === 'regression') {
+      const m = regressionMetrics(c.y, c.pred);
+      close(m.mae, c.mae);
+      close(m.rmse, c.rmse);
+      close(m.r2, c.r2);
+      close(m.mape, c.mape);
+      return;
+    }
+    const m = c.kind === 'binary' ? binaryMetrics(c.y, c.pred) : multiclassMetrics(c.y, c.pred);
+    close(m.accuracy, c.accuracy);
+    close(m.precision, c.precision);
+    close(m.recall, c.recall);
+    close(m.f1, c.f1);
+    if (c.kind === 'binary') {
+      close(rocAuc(c.y, c.score!), c.roc_auc);
+      close(logLoss(c.y, c.score!), c.log_loss);
+    }
+  });
+});
