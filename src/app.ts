@@ -2,7 +2,7 @@ import { openBlobStore, type BlobStore } from './artifacts/index.js';
 import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus } from './events/index.js';
 import { AuditLog, TokenService } from './governance/index.js';
-import { FeedbackService, kyselyLogWriter, PredictionLog } from './monitoring/index.js';
+import { FeedbackService, kyselyLogWriter, PredictionLog, QualityService } from './monitoring/index.js';
 import { createRegistry, type Registry } from './registry/index.js';
 import { loadPredictor } from './runtime/index.js';
 import {
@@ -35,7 +35,7 @@ export interface App {
   readonly registry: Registry;
   readonly serving: Serving;
   readonly events: EventBus;
-  readonly monitoring: { predictions: PredictionLog; feedback: FeedbackService };
+  readonly monitoring: { predictions: PredictionLog; feedback: FeedbackService; quality: QualityService };
   readonly audit: AuditLog;
   readonly tokens: TokenService;
   readonly clock: Clock;
@@ -109,7 +109,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       registry,
       serving: { deployments, live, inference, metrics, slo, cache },
       events,
-      monitoring: { predictions, feedback: new FeedbackService(db, clock) },
+      monitoring: { predictions, feedback: new FeedbackService(db, clock), quality: new QualityService(db) },
       audit: new AuditLog(db),
       tokens: new TokenService(db, clock),
       clock,

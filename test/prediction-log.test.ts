@@ -102,6 +102,25 @@ describe.each(targets)('prediction log and ground truth on $name', (target) => {
     expect(written + (dropped - before)).toBeGreaterThanOrEqual(120);
   });
 
+  it('computes quality over a window from logged predictions and their labels', async () => {
+    const empty = (await t.server.inject({ method: 'GET', url: '/api/v1/deployments/quiet/quality' })).json();
+    expect(empty).toMatchObject({ deployment: 'quiet', task: 'binary-classification', rows: 0, metrics: null });
+    const since = new Date().toISOString();
+    for (let i = 0; i < 20; i++) await infer('bc', [bc.rows[i]!], { 'x-request-id': `q-${i}` });
+    await new Promise((r) => setTimeout(r, 30));
+    await t.app.monitoring.predictions.flush();
+    // Truth equals the model's answer for 15 rows and is flipped for 5: accuracy exactly 0.75.
+    const feedback = bc.label.slice(0, 20).map((label, i) => ({ requestId: `q-${i}`, label: i < 15 ? label : 1 - label }));
+    await t.server.inject({ method: 'POST', url: '/api/v1/deployments/bc/feedback', payload: feedback });
+    const report = (await t.server.inject({ method: 'GET', url: `/api/v1/deployments/bc/quality?since=${since}` })).json();
+    expect(report).toMatchObject({ deployment: 'bc', task: 'binary-classification', rows: 20, requests: 20, skipped: 0 });
+    expect(report.metrics.accuracy).toBe(0.75);
+    expect(report.metrics.rocAuc).toBeGreaterThan(0);
+    expect(report.metrics.logLoss).toBeGreaterThan(0);
+    const bad = await t.server.inject({ method: 'GET', url: '/api/v1/deployments/bc/quality?since=yesterday' });
+    expect(bad.statusCode).toBe(400);
+  });
+
   it('purges records past retention', async () => {
     const purged = await t.app.monitoring.predictions.purge(1, Date.now() + 2 * 86_400_000);
     expect(purged).toBeGreaterThan(0);

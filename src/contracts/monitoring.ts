@@ -48,3 +48,24 @@ export const ListPredictionsQuery = z
 export type ListPredictionsQuery = z.input<typeof ListPredictionsQuery>;
 
 export const PredictionList = z.object({ predictions: z.array(LoggedPrediction) }).meta({ id: 'PredictionList' });
+
+export const QualityQuery = z
+  .object({
+    since: z.iso.datetime({ offset: true }).optional(),
+    until: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict();
+
+export const QualityReport = z
+  .object({
+    deployment: z.string(),
+    task: z.string(),
+    since: z.string().nullable(),
+    until: z.string().nullable(),
+    rows: z.number().int().describe('labelled rows the metrics are computed on'),
+    requests: z.number().int(),
+    metrics: z.record(z.string(), z.number().nullable()).nullable().describe('null until labels arrive'),
+    skipped: z.number().int().describe('labelled rows whose label or prediction could not be read'),
+  })
+  .meta({ id: 'QualityReport' });
+export type QualityReport = z.infer<typeof QualityReport>;

@@ -3,3 +3,4 @@ export type { PredictionRecord, PredictionLogOptions } from './prediction-log.js
 export { FeedbackService } from './feedback-service.js';
 export { kyselyLogWriter } from './log-writers.js';
 export type { LogWriter } from './log-writers.js';
+export { QualityService } from './quality-service.js';

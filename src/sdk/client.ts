@@ -17,6 +17,7 @@ import {
   DeploymentList,
   FeedbackResult,
   PredictionList,
+  QualityReport,
   type FeedbackRequest,
   type ListPredictionsQuery,
   Token,
@@ -198,6 +199,9 @@ export function createClient(options: ClientOptions) {
       abort: (name: string, reason?: string) => call(Deployment, 'POST', `/api/v1/deployments/${enc(name)}/abort`, { body: { reason } }),
       /** Sends ground truth for logged requests; repeats are idempotent, unknown ids are reported. */
       feedback: (name: string, items: FeedbackRequest) => call(FeedbackResult, 'POST', `/api/v1/deployments/${enc(name)}/feedback`, { body: items }),
+      /** Quality metrics over a window (ISO times), from logged predictions joined with ground truth. */
+      quality: (name: string, window: { since?: string; until?: string } = {}) =>
+        call(QualityReport, 'GET', `/api/v1/deployments/${enc(name)}/quality`, { query: window }),
       /** Logged predictions, newest first, with labels when known. */
       predictions: async (name: string, query: ListPredictionsQuery = {}) =>
         (await call(PredictionList, 'GET', `/api/v1/deployments/${enc(name)}/predictions`, { query: query as Query })).predictions,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CanaryRequest, CreateDeploymentRequest, Deployment, DeploymentList, DeploymentName, UpdateDeploymentRequest } from '../../contracts/deployments.js';
-import { FeedbackRequest, FeedbackResult, ListPredictionsQuery, PredictionList } from '../../contracts/monitoring.js';
+import { FeedbackRequest, FeedbackResult, ListPredictionsQuery, PredictionList, QualityQuery, QualityReport } from '../../contracts/monitoring.js';
 import type { App } from '../../app.js';
 import { route } from '../route-spec.js';
 import { ReasonQuery } from './models.js';
@@ -16,8 +16,19 @@ export function deploymentRoutes(app: App) {
     await live.refresh();
     return r;
   };
-  const { feedback } = app.monitoring;
+  const { feedback, quality } = app.monitoring;
   return [
+    route({
+      method: 'GET',
+      url: '/api/v1/deployments/:name/quality',
+      summary: 'Quality metrics over a window from logged predictions and their ground truth',
+      tag: 'monitoring',
+      role: 'viewer',
+      params: Params,
+      query: QualityQuery,
+      response: QualityReport,
+      handler: ({ params, query }) => quality.report(params.name, query),
+    }),
     route({
       method: 'POST',
       url: '/api/v1/deployments/:name/feedback',

@@ -1,0 +1,79 @@
+import type { Kysely } from 'kysely';
+import { QualityQuery, type QualityReport } from '../contracts/monitoring.js';
+import { AppError } from '../shared/app-error.js';
+import { parseInput } from '../shared/parse.js';
+import { binaryMetrics, logLoss, multiclassMetrics, regressionMetrics, rocAuc } from '../stats/index.js';
+import type { DB } from '../storage/index.js';
+
+/** Most labelled requests one report reads; older ones in the window are left out. */
+const MAX_REQUESTS = 100_000;
+
+interface Tensor {
+  name: string;
+  shape: number[];
+  data: unknown[];
+}
+
+/** Quality of a deployment over a time window, from logged predictions joined with their ground truth. */
+export class QualityService {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async report(deployment: string, query: unknown): Promise<QualityReport> {
+    const q = parseInput(QualityQuery, query ?? {}, 'query');
+    const dep = await this.db
+      .selectFrom('deployments as d')
+      .innerJoin('models as m', 'm.id', 'd.model_id')
+      .select(['m.task'])
+      .where('d.name', '=', deployment)
+      .executeTakeFirst();
+    if (!dep) throw new AppError('not_found', `deployment ${deployment} not found`, { deployment });
+    let sel = this.db
+      .selectFrom('predictions as p')
+      .innerJoin('feedback as f', 'f.request_id', 'p.request_id')
+      .select(['p.outputs', 'p.rows', 'f.label'])
+      .where('p.deployment', '=', deployment)
+      .where('p.role', '=', 'primary')
+      .where('p.error', 'is', null);
+    const since = q.since ? new Date(q.since).toISOString() : null;
+    const until = q.until ? new Date(q.until).toISOString() : null;
+    if (since) sel = sel.where('p.time', '>=', since);
+    if (until) sel = sel.where('p.time', '<', until);
+    const rows = await sel.orderBy('p.time', 'desc').limit(MAX_REQUESTS).execute();
+    const y: (number | string)[] = [];
+    const pred: (number | string)[] = [];
+    const score: number[] = [];
+    let skipped = 0;
+    for (const r of rows) {
+      const outputs = (r.outputs ? JSON.parse(r.outputs) : []) as Tensor[];
+      const primary = outputs[0];
+      const probs = outputs.find((o) => o.name === 'probabilities');
+      const labels = JSON.parse(r.label) as unknown;
+      const n = Number(r.rows);
+      for (let i = 0; i < n; i++) {
+        const truth = Array.isArray(labels) ? labels[i] : n === 1 ? labels : undefined;
+        const p = primary?.data[i];
+        if ((typeof truth !== 'number' && typeof truth !== 'string') || (typeof p !== 'number' && typeof p !== 'string')) {
+          skipped++;
+          continue;
+        }
+        y.push(truth);
+        pred.push(p);
+        if (probs && probs.shape.length === 2 && probs.shape[1] === 2) score.push(Number(probs.data[i * 2 + 1]));
+      }
+    }
+    const base = { deployment, task: dep.task, since, until, rows: y.length, requests: rows.length, skipped };
+    if (y.length === 0) return { ...base, metrics: null };
+    if (dep.task === 'regression') return { ...base, metrics: { ...regressionMetrics(y.map(Number), pred.map(Number)) } };
+    if (dep.task === 'binary-classification') {
+      const yn = y.map(Number);
+      const m: Record<string, number | null> = { ...binaryMetrics(yn, pred.map(Number)) };
+      if (score.length === yn.length) {
+        const auc = rocAuc(yn, score);
+        m.rocAuc = Number.isNaN(auc) ? null : auc;
+        m.logLoss = logLoss(yn, score);
+      }
+      return { ...base, metrics: m };
+    }
+    return { ...base, metrics: { ...multiclassMetrics(y, pred) } };
+  }
+}
