@@ -2,7 +2,7 @@ import { openBlobStore, type BlobStore } from './artifacts/index.js';
 import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus } from './events/index.js';
 import { AuditLog, TokenService } from './governance/index.js';
-import { FeedbackService, kyselyLogWriter, PredictionLog, QualityService } from './monitoring/index.js';
+import { FeedbackService, kyselyLogWriter, NotificationService, PredictionLog, QualityService } from './monitoring/index.js';
 import { createRegistry, type Registry } from './registry/index.js';
 import { loadPredictor } from './runtime/index.js';
 import {
@@ -35,7 +35,7 @@ export interface App {
   readonly registry: Registry;
   readonly serving: Serving;
   readonly events: EventBus;
-  readonly monitoring: { predictions: PredictionLog; feedback: FeedbackService; quality: QualityService };
+  readonly monitoring: { predictions: PredictionLog; feedback: FeedbackService; quality: QualityService; notifications: NotificationService };
   readonly audit: AuditLog;
   readonly tokens: TokenService;
   readonly clock: Clock;
@@ -99,7 +99,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       logger,
     );
     const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(r));
+    const notifications = new NotificationService(db, clock, logger);
     let retention: NodeJS.Timeout | undefined;
+    let unsubscribe: (() => void) | undefined;
     const purge = () =>
       predictions.purge(config.monitoring.retentionDays).catch((err) => logger.warn({ err }, 'prediction retention purge failed'));
     return {
@@ -109,7 +111,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       registry,
       serving: { deployments, live, inference, metrics, slo, cache },
       events,
-      monitoring: { predictions, feedback: new FeedbackService(db, clock), quality: new QualityService(db) },
+      monitoring: { predictions, feedback: new FeedbackService(db, clock), quality: new QualityService(db), notifications },
       audit: new AuditLog(db),
       tokens: new TokenService(db, clock),
       clock,
@@ -121,11 +123,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         void purge();
         retention = setInterval(() => void purge(), 3_600_000);
         retention.unref();
+        // Every event goes to the channels whose prefix it matches (deployment.slo_rollback today).
+        unsubscribe = await events.subscribe('', (e) => notifications.enqueue(e).then(() => notifications.deliverDue()));
+        notifications.start();
       },
       close: async () => {
         live.stop();
         slo.stop();
         clearInterval(retention);
+        unsubscribe?.();
+        notifications.stop();
         await predictions.close();
         await cache.close();
         await events.close();

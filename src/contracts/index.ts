@@ -8,3 +8,4 @@ export * from './tokens.js';
 export * from './health.js';
 export * from './deployments.js';
 export * from './monitoring.js';
+export * from './alerts.js';

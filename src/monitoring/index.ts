@@ -4,3 +4,4 @@ export { FeedbackService } from './feedback-service.js';
 export { kyselyLogWriter } from './log-writers.js';
 export type { LogWriter } from './log-writers.js';
 export { QualityService } from './quality-service.js';
+export { MAX_ATTEMPTS, NotificationService, signWebhook } from './notification-service.js';

@@ -13,6 +13,7 @@ import { governanceRoutes } from './routes/governance.js';
 import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
 import { versionRoutes } from './routes/versions.js';
+import { alertRoutes } from './routes/alerts.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { inferenceRoutes } from './routes/inference.js';
 import { API_VERSION_TEXT } from './version.js';
@@ -29,6 +30,7 @@ export function allRoutes(app: App): RouteSpec[] {
     ...versionRoutes(app),
     ...aliasRoutes(app),
     ...deploymentRoutes(app),
+    ...alertRoutes(app),
     ...governanceRoutes(app),
     ...inferenceRoutes(app),
   ];

@@ -5,6 +5,7 @@ import * as m001 from './migrations/001-registry.js';
 import * as m002 from './migrations/002-deployments.js';
 import * as m003 from './migrations/003-slo-samples.js';
 import * as m004 from './migrations/004-prediction-log.js';
+import * as m005 from './migrations/005-alert-channels.js';
 
 interface Migration {
   name: string;
@@ -17,6 +18,7 @@ const MIGRATIONS: Migration[] = [
   { name: '002-deployments', up: m002.up },
   { name: '003-slo-samples', up: m003.up },
   { name: '004-prediction-log', up: m004.up },
+  { name: '005-alert-channels', up: m005.up },
 ];
 
 /**

@@ -136,7 +136,32 @@ export interface FeedbackTable {
   received_at: string;
 }
 
+export interface ChannelsTable {
+  name: string;
+  kind: string;
+  url: string;
+  secret: string | null;
+  events: string;
+  created_at: string;
+}
+
+export interface DeliveriesTable {
+  id: string;
+  channel: string;
+  event_type: string;
+  payload: string;
+  status: string;
+  attempts: number;
+  last_code: number | null;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface DB {
+  channels: ChannelsTable;
+  deliveries: DeliveriesTable;
   predictions: PredictionsTable;
   feedback: FeedbackTable;
   slo_samples: SloSamplesTable;
