@@ -117,6 +117,10 @@ describe.each(targets)('prediction log and ground truth on $name', (target) => {
     expect(report.metrics.accuracy).toBe(0.75);
     expect(report.metrics.rocAuc).toBeGreaterThan(0);
     expect(report.metrics.logLoss).toBeGreaterThan(0);
+    // CBPE uses every scored row of the window, labelled or not.
+    expect(report.scoredRows).toBe(20);
+    expect(report.estimated.accuracy).toBeGreaterThan(0.5);
+    expect(report.estimated.accuracy).toBeLessThanOrEqual(1);
     const bad = await t.server.inject({ method: 'GET', url: '/api/v1/deployments/bc/quality?since=yesterday' });
     expect(bad.statusCode).toBe(400);
   });

@@ -66,6 +66,11 @@ export const QualityReport = z
     requests: z.number().int(),
     metrics: z.record(z.string(), z.number().nullable()).nullable().describe('null until labels arrive'),
     skipped: z.number().int().describe('labelled rows whose label or prediction could not be read'),
+    estimated: z
+      .record(z.string(), z.number())
+      .nullable()
+      .describe('binary classifiers: metrics estimated from calibrated scores of every logged row, labelled or not (CBPE)'),
+    scoredRows: z.number().int().describe('rows the estimate is computed on'),
   })
   .meta({ id: 'QualityReport' });
 export type QualityReport = z.infer<typeof QualityReport>;

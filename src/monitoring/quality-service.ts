@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { QualityQuery, type QualityReport } from '../contracts/monitoring.js';
 import { AppError } from '../shared/app-error.js';
 import { parseInput } from '../shared/parse.js';
-import { binaryMetrics, logLoss, multiclassMetrics, regressionMetrics, rocAuc } from '../stats/index.js';
+import { binaryMetrics, estimateBinaryMetrics, logLoss, multiclassMetrics, regressionMetrics, rocAuc } from '../stats/index.js';
 import type { DB } from '../storage/index.js';
 
 /** Most labelled requests one report reads; older ones in the window are left out. */
@@ -61,7 +61,9 @@ export class QualityService {
         if (probs && probs.shape.length === 2 && probs.shape[1] === 2) score.push(Number(probs.data[i * 2 + 1]));
       }
     }
-    const base = { deployment, task: dep.task, since, until, rows: y.length, requests: rows.length, skipped };
+    const scores = dep.task === 'binary-classification' ? await this.scores(deployment, since, until) : [];
+    const estimated = scores.length ? { ...estimateBinaryMetrics(scores) } : null;
+    const base = { deployment, task: dep.task, since, until, rows: y.length, requests: rows.length, skipped, estimated, scoredRows: scores.length };
     if (y.length === 0) return { ...base, metrics: null };
     if (dep.task === 'regression') return { ...base, metrics: { ...regressionMetrics(y.map(Number), pred.map(Number)) } };
     if (dep.task === 'binary-classification') {
@@ -75,5 +77,24 @@ export class QualityService {
       return { ...base, metrics: m };
     }
     return { ...base, metrics: { ...multiclassMetrics(y, pred) } };
+  }
+
+  /** Positive-class scores of every logged row in the window, labelled or not. */
+  private async scores(deployment: string, since: string | null, until: string | null): Promise<number[]> {
+    let sel = this.db
+      .selectFrom('predictions')
+      .select(['outputs', 'rows'])
+      .where('deployment', '=', deployment)
+      .where('role', '=', 'primary')
+      .where('error', 'is', null);
+    if (since) sel = sel.where('time', '>=', since);
+    if (until) sel = sel.where('time', '<', until);
+    const out: number[] = [];
+    for (const r of await sel.orderBy('time', 'desc').limit(MAX_REQUESTS).execute()) {
+      const probs = ((r.outputs ? JSON.parse(r.outputs) : []) as Tensor[]).find((o) => o.name === 'probabilities');
+      if (!probs || probs.shape.length !== 2 || probs.shape[1] !== 2) continue;
+      for (let i = 0; i < Number(r.rows); i++) out.push(Number(probs.data[i * 2 + 1]));
+    }
+    return out;
   }
 }

@@ -12,5 +12,5 @@ export { Adwin, Ddm, Kswin, PageHinkley } from './detectors.js';
 export type { Detector } from './detectors.js';
 export { besselK, cramerVonMises } from './cramer-von-mises.js';
 export { andersonDarling } from './anderson-darling.js';
-export { binaryMetrics, logLoss, multiclassMetrics, regressionMetrics, rocAuc } from './quality-metrics.js';
+export { binaryMetrics, estimateBinaryMetrics, logLoss, multiclassMetrics, regressionMetrics, rocAuc } from './quality-metrics.js';
 export type { ClassificationMetrics, RegressionMetrics } from './quality-metrics.js';

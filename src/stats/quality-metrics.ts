@@ -109,3 +109,33 @@ export function regressionMetrics(y: readonly number[], pred: readonly number[])
   }
   return { mae: ae / n, rmse: Math.sqrt(se / n), r2: ss === 0 ? (se === 0 ? 1 : 0) : 1 - se / ss, mape: ape / n };
 }
+
+/**
+ * Confidence-based performance estimation (NannyML's CBPE) for a binary classifier whose scores
+ * are calibrated: each row contributes its expected confusion-matrix entries (a predicted 1 with
+ * score p is a true positive with probability p), so accuracy, precision, recall and F1 can be
+ * estimated before any label arrives.
+ */
+export function estimateBinaryMetrics(score: readonly number[], threshold = 0.5): ClassificationMetrics {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  let tn = 0;
+  for (const p of score) {
+    if (p > threshold) {
+      tp += p;
+      fp += 1 - p;
+    } else {
+      fn += p;
+      tn += 1 - p;
+    }
+  }
+  const precision = tp + fp ? tp / (tp + fp) : 0;
+  const recall = tp + fn ? tp / (tp + fn) : 0;
+  return {
+    accuracy: (tp + tn) / score.length,
+    precision,
+    recall,
+    f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0,
+  };
+}
