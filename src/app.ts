@@ -2,7 +2,7 @@ import { openBlobStore, type BlobStore } from './artifacts/index.js';
 import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus } from './events/index.js';
 import { AuditLog, TokenService } from './governance/index.js';
-import { FeedbackService, kyselyLogWriter, NotificationService, PredictionLog, QualityService } from './monitoring/index.js';
+import { FeedbackService, kyselyLogWriter, NotificationService, PredictionLog, QualityService, ReferenceService } from './monitoring/index.js';
 import { createRegistry, type Registry } from './registry/index.js';
 import { loadPredictor } from './runtime/index.js';
 import {
@@ -35,7 +35,13 @@ export interface App {
   readonly registry: Registry;
   readonly serving: Serving;
   readonly events: EventBus;
-  readonly monitoring: { predictions: PredictionLog; feedback: FeedbackService; quality: QualityService; notifications: NotificationService };
+  readonly monitoring: {
+    predictions: PredictionLog;
+    feedback: FeedbackService;
+    quality: QualityService;
+    notifications: NotificationService;
+    references: ReferenceService;
+  };
   readonly audit: AuditLog;
   readonly tokens: TokenService;
   readonly clock: Clock;
@@ -111,7 +117,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       registry,
       serving: { deployments, live, inference, metrics, slo, cache },
       events,
-      monitoring: { predictions, feedback: new FeedbackService(db, clock), quality: new QualityService(db), notifications },
+      monitoring: {
+        predictions,
+        feedback: new FeedbackService(db, clock),
+        quality: new QualityService(db),
+        notifications,
+        references: new ReferenceService(db, blobs, clock),
+      },
       audit: new AuditLog(db),
       tokens: new TokenService(db, clock),
       clock,

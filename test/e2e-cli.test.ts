@@ -32,8 +32,9 @@ describe('the built server driven by the CLI', () => {
     expect(r1).toMatchObject({ code: 0, stdout: '1\n' });
     const big = path.join(home, 'big.bin');
     fs.writeFileSync(big, randomBytes(6 * 1024 * 1024));
-    const r2 = await cli('register', 'fraud', '--file', big, '--format', 'sextant-linear', '--parent', '1', '--tag', 'size=big');
-    expect(r2).toMatchObject({ code: 0, stdout: '2\n' });
+    fs.writeFileSync(path.join(home, 'ref.csv'), 'a,b\n1,x\n2,y\n3,x\n');
+    const r2 = await cli('register', 'fraud', '--file', big, '--format', 'sextant-linear', '--parent', '1', '--tag', 'size=big', '--reference', path.join(home, 'ref.csv'));
+    expect(r2).toMatchObject({ code: 0, stdout: '2\n', stderr: expect.stringMatching(/reference data: 3 rows, 2 columns/) });
     expect(await cli('alias', 'set', 'fraud', 'champion', '2', '--reason', 'better auc')).toMatchObject({ code: 0, stdout: 'fraud@champion -> 2 (was 1)\n' });
     expect(await cli('rollback', 'fraud', '--alias', 'champion', '--reason', 'alert fired')).toMatchObject({ code: 0, stdout: 'fraud@champion -> 1\n' });
     const history = JSON.parse((await cli('history', 'fraud', '--json')).stdout);

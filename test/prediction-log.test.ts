@@ -125,6 +125,34 @@ describe.each(targets)('prediction log and ground truth on $name', (target) => {
     expect(bad.statusCode).toBe(400);
   });
 
+  it('compares logged inputs with the version\'s reference data', async () => {
+    const missing = await t.server.inject({ method: 'GET', url: '/api/v1/deployments/bc/drift' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error.message).toMatch(/has no reference data/);
+    // Reference: the first 30 fixture rows; traffic: the same rows with mean_radius shifted.
+    const csv = [bc.features.join(','), ...bc.rows.slice(0, 30).map((r) => r.join(','))].join('\n');
+    const up = await t.server.inject({ method: 'PUT', url: '/api/v1/models/bc/versions/1/reference', payload: csv, headers: { 'content-type': 'text/csv' } });
+    expect(up.statusCode, up.body).toBe(200);
+    expect(up.json()).toMatchObject({ model: 'bc', version: 1, format: 'csv', rows: 30 });
+    const since = new Date().toISOString();
+    for (let i = 0; i < 30; i++) {
+      const row = [...bc.rows[i]!];
+      row[0] = row[0]! + 10;
+      await infer('bc', [row], { 'x-request-id': `drift-${i}` });
+    }
+    await new Promise((r) => setTimeout(r, 30));
+    await t.app.monitoring.predictions.flush();
+    const drift = (await t.server.inject({ method: 'GET', url: `/api/v1/deployments/bc/drift?since=${since}` })).json();
+    expect(drift).toMatchObject({ deployment: 'bc', version: 1, referenceRows: 30, currentRows: 30 });
+    const byName = Object.fromEntries(drift.features.map((f: { feature: string }) => [f.feature, f]));
+    expect(byName.mean_radius).toMatchObject({ test: 'ks', drifted: true });
+    expect(byName.mean_texture).toMatchObject({ test: 'ks', statistic: 0, drifted: false });
+    // mean_area is redacted in this deployment's log, so it cannot be compared.
+    expect(drift.skipped.map((s: { feature: string }) => s.feature)).toContain('mean_area');
+    const bad = await t.server.inject({ method: 'PUT', url: '/api/v1/models/bc/versions/9/reference', payload: csv, headers: { 'content-type': 'text/csv' } });
+    expect(bad.statusCode).toBe(404);
+  });
+
   it('purges records past retention', async () => {
     const purged = await t.app.monitoring.predictions.purge(1, Date.now() + 2 * 86_400_000);
     expect(purged).toBeGreaterThan(0);

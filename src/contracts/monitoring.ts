@@ -74,3 +74,42 @@ export const QualityReport = z
   })
   .meta({ id: 'QualityReport' });
 export type QualityReport = z.infer<typeof QualityReport>;
+
+export const ReferenceInfo = z
+  .object({
+    model: z.string(),
+    version: z.number().int(),
+    digest: z.string(),
+    format: z.enum(['csv', 'jsonl']),
+    rows: z.number().int(),
+    columns: z.array(z.string()),
+    createdAt: Timestamp,
+  })
+  .meta({ id: 'ReferenceInfo' });
+export type ReferenceInfo = z.infer<typeof ReferenceInfo>;
+
+export const DriftQuery = z
+  .object({
+    since: z.iso.datetime({ offset: true }).optional(),
+    until: z.iso.datetime({ offset: true }).optional(),
+    version: z.coerce.number().int().positive().optional().describe('default: the version taking most traffic'),
+  })
+  .strict();
+
+export const DriftResult = z
+  .object({
+    deployment: z.string(),
+    version: z.number().int(),
+    since: z.string().nullable(),
+    until: z.string().nullable(),
+    referenceRows: z.number().int(),
+    currentRows: z.number().int(),
+    features: z.array(
+      z.object({ feature: z.string(), kind: z.string(), test: z.string(), statistic: z.number().nullable(), pValue: z.number().nullable(), threshold: z.number(), drifted: z.boolean() }),
+    ),
+    skipped: z.array(z.object({ feature: z.string(), reason: z.string() })),
+    driftedShare: z.number(),
+    drifted: z.boolean(),
+  })
+  .meta({ id: 'DriftResult' });
+export type DriftResult = z.infer<typeof DriftResult>;

@@ -5,3 +5,4 @@ export { kyselyLogWriter } from './log-writers.js';
 export type { LogWriter } from './log-writers.js';
 export { QualityService } from './quality-service.js';
 export { MAX_ATTEMPTS, NotificationService, signWebhook } from './notification-service.js';
+export { ReferenceService } from './reference-service.js';

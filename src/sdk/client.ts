@@ -18,6 +18,8 @@ import {
   FeedbackResult,
   PredictionList,
   QualityReport,
+  ReferenceInfo,
+  DriftResult,
   type FeedbackRequest,
   type ListPredictionsQuery,
   Token,
@@ -161,6 +163,21 @@ export function createClient(options: ClientOptions) {
       /** Changes description, tags or status; everything else is immutable. */
       update: (model: string, version: number, req: UpdateVersionRequest) =>
         call(ModelVersion, 'PATCH', `/api/v1/models/${enc(model)}/versions/${version}`, { body: req }),
+      /** Uploads a version's reference data (CSV with a header, or JSON lines) for drift monitoring. */
+      uploadReference: async (model: string, version: number, text: string, format: 'csv' | 'jsonl') => {
+        let res: Response;
+        try {
+          res = await doFetch(`${base}/api/v1/models/${enc(model)}/versions/${version}/reference`, {
+            method: 'PUT',
+            headers: headers({ 'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson' }),
+            body: text,
+          });
+        } catch (err) {
+          throw new SextantError(0, 'unavailable', `cannot reach Sextant at ${base}: ${(err as Error).cause ?? (err as Error).message}`, undefined);
+        }
+        if (!res.ok) throw await toError(res);
+        return ReferenceInfo.parse(await res.json());
+      },
       /** Streams the artifact; the server checks its digest while sending. */
       artifact: async (model: string, ref: string | number): Promise<ArtifactDownload> => {
         const res = await send('GET', `/api/v1/models/${enc(model)}/versions/${enc(String(ref))}/artifact`);
@@ -202,6 +219,9 @@ export function createClient(options: ClientOptions) {
       /** Quality metrics over a window (ISO times), from logged predictions joined with ground truth. */
       quality: (name: string, window: { since?: string; until?: string } = {}) =>
         call(QualityReport, 'GET', `/api/v1/deployments/${enc(name)}/quality`, { query: window }),
+      /** Drift of the inputs logged in a window against the serving version's reference data. */
+      drift: (name: string, window: { since?: string; until?: string; version?: number } = {}) =>
+        call(DriftResult, 'GET', `/api/v1/deployments/${enc(name)}/drift`, { query: window as Query }),
       /** Logged predictions, newest first, with labels when known. */
       predictions: async (name: string, query: ListPredictionsQuery = {}) =>
         (await call(PredictionList, 'GET', `/api/v1/deployments/${enc(name)}/predictions`, { query: query as Query })).predictions,

@@ -73,7 +73,7 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
   });
   // Only JSON, CSV for MLflow scoring, and multipart for uploads; anything else is a 415.
   server.removeContentTypeParser('text/plain');
-  server.addContentTypeParser('text/csv', { parseAs: 'buffer' }, (_req, body, done) => {
+  server.addContentTypeParser(['text/csv', 'application/x-ndjson'], { parseAs: 'buffer' }, (_req, body, done) => {
     try {
       done(null, utf8.decode(body as Buffer));
     } catch {
@@ -98,6 +98,7 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
     instance.route({
       method: spec.method,
       url: spec.url,
+      ...(spec.bodyLimit ? { bodyLimit: spec.bodyLimit } : {}),
       handler: async (req, reply) => {
         const who = authenticate(req, spec.role, app.tokens, app.config.auth.enabled);
         const actor = who instanceof Promise ? await who : who;

@@ -31,6 +31,8 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType> {
   /** Non-JSON success body (artifact downloads). */
   binaryResponse?: boolean;
   status?: number;
+  /** Body limit for this route instead of the server's (reference data uploads). */
+  bodyLimit?: number;
   handler(ctx: HandlerContext<z.output<P>>): Promise<unknown>;
 }
 

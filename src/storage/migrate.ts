@@ -6,6 +6,7 @@ import * as m002 from './migrations/002-deployments.js';
 import * as m003 from './migrations/003-slo-samples.js';
 import * as m004 from './migrations/004-prediction-log.js';
 import * as m005 from './migrations/005-alert-channels.js';
+import * as m006 from './migrations/006-version-references.js';
 
 interface Migration {
   name: string;
@@ -19,6 +20,7 @@ const MIGRATIONS: Migration[] = [
   { name: '003-slo-samples', up: m003.up },
   { name: '004-prediction-log', up: m004.up },
   { name: '005-alert-channels', up: m005.up },
+  { name: '006-version-references', up: m006.up },
 ];
 
 /**

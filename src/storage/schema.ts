@@ -159,7 +159,18 @@ export interface DeliveriesTable {
   updated_at: string;
 }
 
+export interface VersionReferencesTable {
+  model_id: string;
+  version: number;
+  digest: string;
+  format: string;
+  rows: number;
+  columns: string;
+  created_at: string;
+}
+
 export interface DB {
+  version_references: VersionReferencesTable;
   channels: ChannelsTable;
   deliveries: DeliveriesTable;
   predictions: PredictionsTable;

@@ -43,6 +43,7 @@ export function registerRegisterCommand(program: Command): void {
     .option('--digest <sha256>', 'expected sha256 of the file; the upload is refused if it differs')
     .option('--alias <alias>', 'point this alias at the new version')
     .option('--reason <text>', 'why (recorded in the audit trail)')
+    .option('--reference <file>', 'reference data (training sample) for drift monitoring: .csv with a header or .jsonl')
     .action(async (model: string, o) => {
       let size: number;
       try {
@@ -70,8 +71,23 @@ export function registerRegisterCommand(program: Command): void {
         alias: o.alias,
         reason: o.reason,
       };
-      const v = await client().versions.register(model, meta, { file: readWithProgress(o.file, size), filename: path.basename(o.file) });
+      let reference: { text: string; format: 'csv' | 'jsonl' } | undefined;
+      if (o.reference) {
+        const ext = path.extname(o.reference).toLowerCase();
+        if (ext !== '.csv' && ext !== '.jsonl') throw new CliError(`--reference ${o.reference}: use a .csv or .jsonl file`);
+        try {
+          reference = { text: fs.readFileSync(o.reference, 'utf8'), format: ext === '.csv' ? 'csv' : 'jsonl' };
+        } catch (err) {
+          throw new CliError(`--reference ${o.reference}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        }
+      }
+      const api = client();
+      const v = await api.versions.register(model, meta, { file: readWithProgress(o.file, size), filename: path.basename(o.file) });
       for (const w of v.warnings) process.stderr.write(`warning: ${w}\n`);
+      if (reference) {
+        const info = await api.versions.uploadReference(model, v.version, reference.text, reference.format);
+        process.stderr.write(`reference data: ${info.rows} rows, ${info.columns.length} columns\n`);
+      }
       if (o.json) printJson(v);
       else process.stdout.write(`${v.version}\n`);
     });

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { CanaryRequest, CreateDeploymentRequest, Deployment, DeploymentList, DeploymentName, UpdateDeploymentRequest } from '../../contracts/deployments.js';
-import { FeedbackRequest, FeedbackResult, ListPredictionsQuery, PredictionList, QualityQuery, QualityReport } from '../../contracts/monitoring.js';
+import { DriftQuery, DriftResult, FeedbackRequest, FeedbackResult, ListPredictionsQuery, PredictionList, QualityQuery, QualityReport, ReferenceInfo } from '../../contracts/monitoring.js';
+import { ModelName } from '../../contracts/common.js';
+import { AppError } from '../../shared/app-error.js';
 import type { App } from '../../app.js';
 import { route } from '../route-spec.js';
 import { ReasonQuery } from './models.js';
@@ -16,8 +18,34 @@ export function deploymentRoutes(app: App) {
     await live.refresh();
     return r;
   };
-  const { feedback, quality } = app.monitoring;
+  const { feedback, quality, references } = app.monitoring;
   return [
+    route({
+      method: 'PUT',
+      url: '/api/v1/models/:name/versions/:version/reference',
+      summary: 'Upload reference data (the training sample) of a version: text/csv with a header, or application/x-ndjson',
+      tag: 'monitoring',
+      role: 'editor',
+      params: z.object({ name: ModelName, version: z.coerce.number().int().positive() }),
+      response: ReferenceInfo,
+      bodyLimit: app.config.limits.artifactBytes,
+      handler: ({ params, req, body }) => {
+        const type = String(req.headers['content-type'] ?? '');
+        if (typeof body !== 'string') throw new AppError('unsupported_media_type', 'send the reference data as text/csv or application/x-ndjson');
+        return references.upload(params.name, params.version, body, type.startsWith('text/csv') ? 'csv' : 'jsonl');
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/deployments/:name/drift',
+      summary: 'Drift of the inputs logged in a window against the serving version’s reference data',
+      tag: 'monitoring',
+      role: 'viewer',
+      params: Params,
+      query: DriftQuery,
+      response: DriftResult,
+      handler: ({ params, query }) => references.drift(params.name, query),
+    }),
     route({
       method: 'GET',
       url: '/api/v1/deployments/:name/quality',

@@ -1,0 +1,141 @@
+import { Readable } from 'node:stream';
+import { parse } from 'csv-parse/sync';
+import type { Kysely } from 'kysely';
+import type { BlobStore } from '../artifacts/index.js';
+import { DriftQuery, type DriftResult, type ReferenceInfo } from '../contracts/monitoring.js';
+import { AppError } from '../shared/app-error.js';
+import { type Clock, isoNow } from '../shared/clock.js';
+import { parseInput } from '../shared/parse.js';
+import { driftReport, type Values } from '../stats/index.js';
+import type { DB } from '../storage/index.js';
+
+/** Rows of a reference or a window used for drift at most (a uniform sample beyond). */
+const MAX_ROWS = 100_000;
+
+type Columns = Record<string, (number | string | boolean | null)[]>;
+
+function columnsOf(rows: Record<string, unknown>[]): Columns {
+  const cols: Columns = {};
+  rows.forEach((row, i) => {
+    for (const [k, v] of Object.entries(row)) {
+      (cols[k] ??= new Array(rows.length).fill(null))[i] = v === '' || v === undefined ? null : (v as number | string | boolean | null);
+    }
+  });
+  return cols;
+}
+
+function parseRows(text: string, format: 'csv' | 'jsonl'): Record<string, unknown>[] {
+  if (format === 'csv') {
+    try {
+      return parse(text, { columns: true, cast: true, skip_empty_lines: true, trim: true }) as Record<string, unknown>[];
+    } catch (err) {
+      throw new AppError('invalid_argument', `reference CSV: ${(err as Error).message}`);
+    }
+  }
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l, i) => {
+      try {
+        return JSON.parse(l) as Record<string, unknown>;
+      } catch {
+        throw new AppError('invalid_argument', `reference JSON lines: line ${i + 1} is not valid JSON`);
+      }
+    });
+}
+
+/** Reference data per version, and drift of a deployment's logged inputs against it. */
+export class ReferenceService {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly blobs: BlobStore,
+    private readonly clock: Clock,
+  ) {}
+
+  private async version(modelName: string, version: number) {
+    const model = await this.db.selectFrom('models').select(['id', 'name']).where('name', '=', modelName).executeTakeFirst();
+    if (!model) throw new AppError('not_found', `model ${modelName} not found`, { model: modelName });
+    const v = await this.db.selectFrom('model_versions').select('version').where('model_id', '=', model.id).where('version', '=', version).executeTakeFirst();
+    if (!v) throw new AppError('not_found', `version ${version} of model ${modelName} not found`, { model: modelName, version });
+    return model;
+  }
+
+  /** Stores a version's reference data (CSV with a header, or JSON lines) and describes it. */
+  async upload(modelName: string, version: number, text: string, format: 'csv' | 'jsonl'): Promise<ReferenceInfo> {
+    const model = await this.version(modelName, version);
+    const rows = parseRows(text, format);
+    if (rows.length === 0) throw new AppError('invalid_argument', 'the reference data has no rows');
+    const columns = Object.keys(columnsOf(rows.slice(0, 1000)));
+    const put = await this.blobs.put(Readable.from([Buffer.from(text, 'utf8')]));
+    const row = { model_id: model.id, version, digest: put.digest, format, rows: rows.length, columns: JSON.stringify(columns), created_at: isoNow(this.clock) };
+    await this.db.deleteFrom('version_references').where('model_id', '=', model.id).where('version', '=', version).execute();
+    await this.db.insertInto('version_references').values(row).execute();
+    return { model: modelName, version, digest: put.digest, format, rows: rows.length, columns, createdAt: row.created_at };
+  }
+
+  private async load(modelId: string, modelName: string, version: number): Promise<Columns> {
+    const ref = await this.db.selectFrom('version_references').selectAll().where('model_id', '=', modelId).where('version', '=', version).executeTakeFirst();
+    if (!ref) throw new AppError('not_found', `version ${version} of model ${modelName} has no reference data; upload it with PUT …/versions/${version}/reference`);
+    const chunks: Buffer[] = [];
+    for await (const c of await this.blobs.get(ref.digest)) chunks.push(c as Buffer);
+    const rows = parseRows(Buffer.concat(chunks).toString('utf8'), ref.format as 'csv' | 'jsonl');
+    const step = Math.max(1, Math.ceil(rows.length / MAX_ROWS));
+    return columnsOf(step === 1 ? rows : rows.filter((_, i) => i % step === 0));
+  }
+
+  /** Drift of the inputs a deployment logged in a window against the serving version's reference. */
+  async drift(deployment: string, query: unknown): Promise<DriftResult> {
+    const q = parseInput(DriftQuery, query ?? {}, 'query');
+    const dep = await this.db
+      .selectFrom('deployments as d')
+      .innerJoin('models as m', 'm.id', 'd.model_id')
+      .select(['m.id as modelId', 'm.name as model'])
+      .where('d.name', '=', deployment)
+      .executeTakeFirst();
+    if (!dep) throw new AppError('not_found', `deployment ${deployment} not found`, { deployment });
+    const since = q.since ? new Date(q.since).toISOString() : null;
+    const until = q.until ? new Date(q.until).toISOString() : null;
+    let sel = this.db.selectFrom('predictions').select(['version', 'inputs']).where('deployment', '=', deployment).where('role', '=', 'primary').where('inputs', 'is not', null);
+    if (since) sel = sel.where('time', '>=', since);
+    if (until) sel = sel.where('time', '<', until);
+    if (q.version) sel = sel.where('version', '=', q.version);
+    const logged = await sel.orderBy('time', 'desc').limit(MAX_ROWS).execute();
+    // Without an explicit version, judge the one that answered most requests in the window.
+    const counts = new Map<number, number>();
+    for (const r of logged) if (r.version !== null) counts.set(Number(r.version), (counts.get(Number(r.version)) ?? 0) + 1);
+    const version = q.version ?? [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
+    if (version === undefined) throw new AppError('not_found', `deployment ${deployment} logged no predictions in this window`);
+    const reference = await this.load(dep.modelId, dep.model, version);
+    const current: Columns = {};
+    let currentRows = 0;
+    for (const r of logged) {
+      if (Number(r.version) !== version) continue;
+      const inputs = JSON.parse(r.inputs!) as { features: string[]; rows: unknown[][] };
+      for (const row of inputs.rows) {
+        inputs.features.forEach((f, i) => (current[f] ??= []).push((row[i] ?? null) as number | string | null));
+        currentRows++;
+      }
+    }
+    const redacted = new Set(Object.keys(current).filter((k) => current[k]!.includes('[redacted]')));
+    const shared = Object.fromEntries(Object.entries(reference).filter(([k]) => k in current && !redacted.has(k))) as Record<string, Values>;
+    const report = driftReport(shared, current as Record<string, Values>);
+    const skipped = [
+      ...report.skipped,
+      ...Object.keys(reference)
+        .filter((k) => !(k in current) || redacted.has(k))
+        .map((feature) => ({ feature, reason: redacted.has(feature) ? 'redacted in the prediction log' : 'not among the model inputs logged' })),
+    ];
+    return {
+      deployment,
+      version,
+      since,
+      until,
+      referenceRows: Object.values(reference)[0]?.length ?? 0,
+      currentRows,
+      features: report.features.map((f) => ({ ...f, statistic: Number.isFinite(f.statistic) ? f.statistic : null })),
+      skipped,
+      driftedShare: report.driftedShare,
+      drifted: report.drifted,
+    };
+  }
+}
