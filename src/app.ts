@@ -2,7 +2,7 @@ import { openBlobStore, type BlobStore } from './artifacts/index.js';
 import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus } from './events/index.js';
 import { AuditLog, TokenService } from './governance/index.js';
-import { FeedbackService, kyselyLogWriter, NotificationService, PredictionLog, QualityService, ReferenceService } from './monitoring/index.js';
+import { FeedbackService, kyselyLogWriter, MonitorService, NotificationService, PredictionLog, QualityService, ReferenceService } from './monitoring/index.js';
 import { createRegistry, type Registry } from './registry/index.js';
 import { loadPredictor } from './runtime/index.js';
 import {
@@ -41,6 +41,7 @@ export interface App {
     quality: QualityService;
     notifications: NotificationService;
     references: ReferenceService;
+    monitors: MonitorService;
   };
   readonly audit: AuditLog;
   readonly tokens: TokenService;
@@ -106,6 +107,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     );
     const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(r));
     const notifications = new NotificationService(db, clock, logger);
+    const quality = new QualityService(db);
+    const references = new ReferenceService(db, blobs, clock);
+    const monitors = new MonitorService(db, clock, references, quality, events, logger);
     let retention: NodeJS.Timeout | undefined;
     let unsubscribe: (() => void) | undefined;
     const purge = () =>
@@ -120,9 +124,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       monitoring: {
         predictions,
         feedback: new FeedbackService(db, clock),
-        quality: new QualityService(db),
+        quality,
         notifications,
-        references: new ReferenceService(db, blobs, clock),
+        references,
+        monitors,
       },
       audit: new AuditLog(db),
       tokens: new TokenService(db, clock),
@@ -138,6 +143,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         // Every event goes to the channels whose prefix it matches (deployment.slo_rollback today).
         unsubscribe = await events.subscribe('', (e) => notifications.enqueue(e).then(() => notifications.deliverDue()));
         notifications.start();
+        monitors.start();
       },
       close: async () => {
         live.stop();
@@ -145,6 +151,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         clearInterval(retention);
         unsubscribe?.();
         notifications.stop();
+        monitors.stop();
         await predictions.close();
         await cache.close();
         await events.close();

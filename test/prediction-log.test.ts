@@ -155,6 +155,29 @@ describe.each(targets)('prediction log and ground truth on $name', (target) => {
     expect(bad.statusCode).toBe(404);
   });
 
+  it('monitors a deployment per window: drift and quality stored as a time series, alerts published once', async () => {
+    const events: { type: string; subject: string }[] = [];
+    await t.app.events.subscribe('monitor.', (e) => void events.push(e));
+    const created = await t.server.inject({ method: 'POST', url: '/api/v1/monitors', payload: { deployment: 'bc', windowSeconds: 60, thresholds: { driftShare: 0.01, minAccuracy: 0.9 } } });
+    expect(created.statusCode, created.body).toBe(201);
+    const monitor = await t.app.monitoring.monitors.get('bc');
+    // The window holding this test's traffic (the drifted mean_radius rows and the 75 %-accurate labels).
+    const start = new Date(Date.now() - 120_000);
+    const end = new Date(Date.now() + 1000);
+    const result = await t.app.monitoring.monitors.evaluate(monitor, start, end);
+    expect(result!.drift!.drifted).toBe(true);
+    expect(result!.quality!.accuracy).toBeLessThan(0.9);
+    expect(result!.alert).toEqual([expect.stringMatching(/data drift/), expect.stringMatching(/accuracy 0\.\d+ < 0\.9/)]);
+    expect(await t.app.monitoring.monitors.evaluate(monitor, start, end)).toBeNull();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(events.filter((e) => e.type === 'monitor.alert' && e.subject === 'bc')).toHaveLength(1);
+    const series = (await t.server.inject({ method: 'GET', url: '/api/v1/monitors/bc/results' })).json().results;
+    expect(series).toHaveLength(1);
+    expect(series[0]).toMatchObject({ deployment: 'bc', windowEnd: end.toISOString() });
+    expect((await t.server.inject({ method: 'POST', url: '/api/v1/monitors', payload: { deployment: 'bc' } })).statusCode).toBe(409);
+    expect((await t.server.inject({ method: 'POST', url: '/api/v1/monitors', payload: { deployment: 'ghost' } })).statusCode).toBe(404);
+  });
+
   it('purges records past retention', async () => {
     const purged = await t.app.monitoring.predictions.purge(1, Date.now() + 2 * 86_400_000);
     expect(purged).toBeGreaterThan(0);

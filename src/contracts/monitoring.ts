@@ -113,3 +113,41 @@ export const DriftResult = z
   })
   .meta({ id: 'DriftResult' });
 export type DriftResult = z.infer<typeof DriftResult>;
+
+export const MonitorThresholds = z
+  .object({
+    driftShare: z.number().min(0).max(1).default(0.5).describe('dataset drift when this share of features drifts'),
+    minAccuracy: z.number().min(0).max(1).optional(),
+    maxRmse: z.number().positive().optional(),
+  })
+  .strict();
+
+export const CreateMonitorRequest = z
+  .object({
+    deployment: z.string().min(1).max(128),
+    windowSeconds: z.number().int().min(10).max(30 * 86_400).default(3600),
+    thresholds: MonitorThresholds.default({ driftShare: 0.5 }),
+  })
+  .strict()
+  .meta({ id: 'CreateMonitorRequest' });
+export type CreateMonitorRequest = z.input<typeof CreateMonitorRequest>;
+
+export const Monitor = z
+  .object({ deployment: z.string(), windowSeconds: z.number().int(), thresholds: MonitorThresholds, createdAt: Timestamp })
+  .meta({ id: 'Monitor' });
+export type Monitor = z.infer<typeof Monitor>;
+
+export const MonitorResult = z
+  .object({
+    deployment: z.string(),
+    windowStart: Timestamp,
+    windowEnd: Timestamp,
+    drift: z.object({ drifted: z.boolean(), driftedShare: z.number(), features: z.array(z.unknown()) }).nullable(),
+    driftError: z.string().nullable(),
+    quality: z.record(z.string(), z.number().nullable()).nullable(),
+    alert: z.array(z.string()).describe('what breached its threshold in this window'),
+  })
+  .meta({ id: 'MonitorResult' });
+export type MonitorResult = z.infer<typeof MonitorResult>;
+
+export const MonitorResults = z.object({ results: z.array(MonitorResult) }).meta({ id: 'MonitorResults' });

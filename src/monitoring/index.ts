@@ -6,3 +6,4 @@ export type { LogWriter } from './log-writers.js';
 export { QualityService } from './quality-service.js';
 export { MAX_ATTEMPTS, NotificationService, signWebhook } from './notification-service.js';
 export { ReferenceService } from './reference-service.js';
+export { MonitorService } from './monitor-service.js';

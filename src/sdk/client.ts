@@ -20,6 +20,9 @@ import {
   QualityReport,
   ReferenceInfo,
   DriftResult,
+  Monitor,
+  MonitorResults,
+  type CreateMonitorRequest,
   type FeedbackRequest,
   type ListPredictionsQuery,
   Token,
@@ -242,6 +245,13 @@ export function createClient(options: ClientOptions) {
         const res = await send('POST', path, { body });
         return (await res.json()) as { model_name: string; model_version: string; id: string; outputs: { name: string; datatype: string; shape: number[]; data: unknown[] }[] };
       },
+    },
+    monitors: {
+      /** Watches a deployment per window: drift against the reference, quality against thresholds. */
+      create: (req: CreateMonitorRequest) => call(Monitor, 'POST', '/api/v1/monitors', { body: req }),
+      get: (deployment: string) => call(Monitor, 'GET', `/api/v1/monitors/${enc(deployment)}`),
+      /** Results per window, newest first. */
+      results: async (deployment: string) => (await call(MonitorResults, 'GET', `/api/v1/monitors/${enc(deployment)}/results`)).results,
     },
     audit: {
       list: (query: ListAuditQuery = {}) => call(AuditPage, 'GET', '/api/v1/audit', { query: query as Query }),

@@ -7,6 +7,7 @@ import * as m003 from './migrations/003-slo-samples.js';
 import * as m004 from './migrations/004-prediction-log.js';
 import * as m005 from './migrations/005-alert-channels.js';
 import * as m006 from './migrations/006-version-references.js';
+import * as m007 from './migrations/007-monitors.js';
 
 interface Migration {
   name: string;
@@ -21,6 +22,7 @@ const MIGRATIONS: Migration[] = [
   { name: '004-prediction-log', up: m004.up },
   { name: '005-alert-channels', up: m005.up },
   { name: '006-version-references', up: m006.up },
+  { name: '007-monitors', up: m007.up },
 ];
 
 /**

@@ -169,7 +169,25 @@ export interface VersionReferencesTable {
   created_at: string;
 }
 
+export interface MonitorsTable {
+  deployment: string;
+  window_seconds: number;
+  thresholds: string;
+  created_at: string;
+}
+
+export interface MonitorResultsTable {
+  deployment: string;
+  window_end: string;
+  window_start: string;
+  drift: string | null;
+  quality: string | null;
+  alert: string | null;
+}
+
 export interface DB {
+  monitors: MonitorsTable;
+  monitor_results: MonitorResultsTable;
   version_references: VersionReferencesTable;
   channels: ChannelsTable;
   deliveries: DeliveriesTable;

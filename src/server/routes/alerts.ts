@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Channel, ChannelList, CreateChannelRequest, DeliveryList } from '../../contracts/alerts.js';
+import { CreateMonitorRequest, Monitor, MonitorResults } from '../../contracts/monitoring.js';
 import type { App } from '../../app.js';
 import { route } from '../route-spec.js';
 
@@ -7,8 +8,31 @@ const Params = z.object({ name: z.string().min(1).max(64) });
 const DeliveriesQuery = z.object({ channel: z.string().max(64).optional() });
 
 export function alertRoutes(app: App) {
-  const { notifications } = app.monitoring;
+  const { notifications, monitors } = app.monitoring;
+  const MonitorParams = z.object({ deployment: z.string().min(1).max(128) });
   return [
+    route({
+      method: 'POST',
+      url: '/api/v1/monitors',
+      summary: 'Watch a deployment: drift against the reference and quality, per window, with thresholds',
+      tag: 'monitoring',
+      role: 'editor',
+      body: CreateMonitorRequest,
+      response: Monitor,
+      status: 201,
+      handler: ({ body }) => monitors.create(body),
+    }),
+    route({ method: 'GET', url: '/api/v1/monitors/:deployment', summary: 'A monitor', tag: 'monitoring', role: 'viewer', params: MonitorParams, response: Monitor, handler: ({ params }) => monitors.get(params.deployment) }),
+    route({
+      method: 'GET',
+      url: '/api/v1/monitors/:deployment/results',
+      summary: 'Results per window, newest first (a time series of drift, quality and alerts)',
+      tag: 'monitoring',
+      role: 'viewer',
+      params: MonitorParams,
+      response: MonitorResults,
+      handler: async ({ params }) => ({ results: await monitors.results(params.deployment) }),
+    }),
     route({
       method: 'POST',
       url: '/api/v1/channels',

@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import type { MonitorResult } from '../../contracts/index.js';
+import { client, positiveInt } from '../context.js';
+import { printFields, printJson, printTable, withJson } from '../output.js';
+
+const row = (r: MonitorResult) => ({
+  window: `${r.windowStart} → ${r.windowEnd}`,
+  drift: r.drift ? `${(r.drift.driftedShare * 100).toFixed(0)}%${r.drift.drifted ? ' DRIFT' : ''}` : (r.driftError ?? '-'),
+  accuracy: typeof r.quality?.accuracy === 'number' ? r.quality.accuracy.toFixed(3) : '-',
+  alert: r.alert.join('; ') || '-',
+});
+
+export function registerMonitorCommands(program: Command): void {
+  const monitor = program.command('monitor').description('watch deployments: drift and quality per window');
+
+  withJson(monitor.command('create <deployment>'))
+    .description('evaluate drift against the reference and quality every window')
+    .option('--window <seconds>', 'window length', '3600')
+    .option('--drift-share <share>', 'dataset drift when this share of features drifts', '0.5')
+    .option('--min-accuracy <value>', 'alert below this accuracy')
+    .option('--max-rmse <value>', 'alert above this RMSE')
+    .action(async (deployment: string, o) => {
+      const m = await client().monitors.create({
+        deployment,
+        windowSeconds: positiveInt('--window', o.window),
+        thresholds: {
+          driftShare: Number(o.driftShare),
+          minAccuracy: o.minAccuracy === undefined ? undefined : Number(o.minAccuracy),
+          maxRmse: o.maxRmse === undefined ? undefined : Number(o.maxRmse),
+        },
+      });
+      if (o.json) printJson(m);
+      else process.stdout.write(`monitoring ${m.deployment} every ${m.windowSeconds} s\n`);
+    });
+
+  withJson(monitor.command('status <deployment>'))
+    .description('the monitor and its latest window')
+    .action(async (deployment: string, o) => {
+      const api = client();
+      const [m, results] = await Promise.all([api.monitors.get(deployment), api.monitors.results(deployment)]);
+      if (o.json) return printJson({ monitor: m, latest: results[0] ?? null });
+      printFields({ deployment: m.deployment, every: `${m.windowSeconds} s`, thresholds: m.thresholds, ...(results[0] ? row(results[0]) : { latest: 'no window closed yet' }) });
+    });
+
+  withJson(monitor.command('results <deployment>'))
+    .description('results per window, newest first')
+    .action(async (deployment: string, o) => {
+      const results = await client().monitors.results(deployment);
+      if (o.json) return printJson({ results });
+      printTable(results.map(row), ['window', 'drift', 'accuracy', 'alert']);
+    });
+}

@@ -1,0 +1,145 @@
+import type { Kysely } from 'kysely';
+import { CreateMonitorRequest, type Monitor, type MonitorResult, MonitorThresholds } from '../contracts/monitoring.js';
+import type { EventBus } from '../events/index.js';
+import { AppError } from '../shared/app-error.js';
+import { type Clock, isoNow } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import { parseInput } from '../shared/parse.js';
+import type { DB, MonitorResultsTable, MonitorsTable } from '../storage/index.js';
+import { isUniqueViolation } from '../storage/index.js';
+import type { QualityService } from './quality-service.js';
+import type { ReferenceService } from './reference-service.js';
+
+const toMonitor = (r: MonitorsTable): Monitor => ({
+  deployment: r.deployment,
+  windowSeconds: Number(r.window_seconds),
+  thresholds: MonitorThresholds.parse(JSON.parse(r.thresholds)),
+  createdAt: r.created_at,
+});
+
+function toResult(r: MonitorResultsTable): MonitorResult {
+  const drift = r.drift ? (JSON.parse(r.drift) as { error?: string; drifted: boolean; driftedShare: number; features: unknown[] }) : null;
+  return {
+    deployment: r.deployment,
+    windowStart: r.window_start,
+    windowEnd: r.window_end,
+    drift: drift && !drift.error ? { drifted: drift.drifted, driftedShare: drift.driftedShare, features: drift.features } : null,
+    driftError: drift?.error ?? null,
+    quality: r.quality ? (JSON.parse(r.quality) as Record<string, number | null>) : null,
+    alert: r.alert ? (JSON.parse(r.alert) as string[]) : [],
+  };
+}
+
+/**
+ * Monitors: each closes a window on a fixed grid (multiples of its length), evaluates drift against
+ * the reference and quality against thresholds, stores one result per window (the primary key
+ * makes several processes evaluating the same window harmless), and publishes `monitor.alert`
+ * when something breached.
+ */
+export class MonitorService {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly clock: Clock,
+    private readonly references: ReferenceService,
+    private readonly quality: QualityService,
+    private readonly events: EventBus,
+    private readonly logger: Logger,
+  ) {}
+
+  async create(input: unknown): Promise<Monitor> {
+    const req = parseInput(CreateMonitorRequest, input);
+    const dep = await this.db.selectFrom('deployments').select('name').where('name', '=', req.deployment).executeTakeFirst();
+    if (!dep) throw new AppError('not_found', `deployment ${req.deployment} not found`, { deployment: req.deployment });
+    const row: MonitorsTable = { deployment: req.deployment, window_seconds: req.windowSeconds, thresholds: JSON.stringify(req.thresholds), created_at: isoNow(this.clock) };
+    try {
+      await this.db.insertInto('monitors').values(row).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppError('already_exists', `deployment ${req.deployment} already has a monitor`);
+      throw err;
+    }
+    return toMonitor(row);
+  }
+
+  async get(deployment: string): Promise<Monitor> {
+    const r = await this.db.selectFrom('monitors').selectAll().where('deployment', '=', deployment).executeTakeFirst();
+    if (!r) throw new AppError('not_found', `deployment ${deployment} has no monitor`, { deployment });
+    return toMonitor(r);
+  }
+
+  async results(deployment: string, limit = 100): Promise<MonitorResult[]> {
+    await this.get(deployment);
+    const rows = await this.db.selectFrom('monitor_results').selectAll().where('deployment', '=', deployment).orderBy('window_end', 'desc').limit(limit).execute();
+    return rows.map(toResult);
+  }
+
+  /** Evaluates the last closed window of every monitor (if not done yet); returns results written. */
+  async evaluateDue(now = this.clock.now()): Promise<MonitorResult[]> {
+    const written: MonitorResult[] = [];
+    for (const m of (await this.db.selectFrom('monitors').selectAll().execute()).map(toMonitor)) {
+      const size = m.windowSeconds * 1000;
+      const end = new Date(Math.floor(now.getTime() / size) * size);
+      const start = new Date(end.getTime() - size);
+      const r = await this.evaluate(m, start, end);
+      if (r) written.push(r);
+    }
+    return written;
+  }
+
+  /** Evaluates one window of a monitor and stores its result; null when it was already stored. */
+  async evaluate(m: Monitor, start: Date, end: Date): Promise<MonitorResult | null> {
+    const done = await this.db.selectFrom('monitor_results').select('window_end').where('deployment', '=', m.deployment).where('window_end', '=', end.toISOString()).executeTakeFirst();
+    if (done) return null;
+    const window = { since: start.toISOString(), until: end.toISOString() };
+    let drift: { error?: string; drifted: boolean; driftedShare: number; features: unknown[] };
+    try {
+      const d = await this.references.drift(m.deployment, window);
+      drift = { drifted: d.driftedShare >= m.thresholds.driftShare && d.features.length > 0, driftedShare: d.driftedShare, features: d.features };
+    } catch (err) {
+      drift = { error: (err as Error).message, drifted: false, driftedShare: 0, features: [] };
+    }
+    const q = await this.quality.report(m.deployment, window);
+    const alert: string[] = [];
+    if (drift.drifted) alert.push(`data drift: ${(drift.driftedShare * 100).toFixed(0)} % of features drifted`);
+    const accuracy = q.metrics?.accuracy;
+    if (m.thresholds.minAccuracy !== undefined && typeof accuracy === 'number' && accuracy < m.thresholds.minAccuracy) {
+      alert.push(`accuracy ${accuracy.toFixed(3)} < ${m.thresholds.minAccuracy}`);
+    }
+    const rmse = q.metrics?.rmse;
+    if (m.thresholds.maxRmse !== undefined && typeof rmse === 'number' && rmse > m.thresholds.maxRmse) alert.push(`RMSE ${rmse.toFixed(3)} > ${m.thresholds.maxRmse}`);
+    const row: MonitorResultsTable = {
+      deployment: m.deployment,
+      window_end: end.toISOString(),
+      window_start: start.toISOString(),
+      drift: JSON.stringify(drift),
+      quality: q.metrics ? JSON.stringify(q.metrics) : null,
+      alert: JSON.stringify(alert),
+    };
+    const inserted = await this.db
+      .insertInto('monitor_results')
+      .values(row)
+      .onConflict((oc) => oc.columns(['deployment', 'window_end']).doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return null;
+    const result = toResult(row);
+    if (alert.length) {
+      await this.events.publish({
+        type: 'monitor.alert',
+        time: isoNow(this.clock),
+        subject: m.deployment,
+        data: { reason: alert.join('; '), windowStart: row.window_start, windowEnd: row.window_end },
+      });
+    }
+    return result;
+  }
+
+  start(intervalMs = 5000): void {
+    this.timer = setInterval(() => void this.evaluateDue().catch((err) => this.logger.warn({ err }, 'monitor pass failed')), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
