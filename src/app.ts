@@ -2,7 +2,7 @@ import { openBlobStore, type BlobStore } from './artifacts/index.js';
 import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus } from './events/index.js';
 import { AuditLog, TokenService } from './governance/index.js';
-import { FeedbackService, kyselyLogWriter, MonitorService, NotificationService, PredictionLog, QualityService, ReferenceService } from './monitoring/index.js';
+import { AlertService, FeedbackService, kyselyLogWriter, MonitorService, NotificationService, PredictionLog, QualityService, ReferenceService } from './monitoring/index.js';
 import { createRegistry, type Registry } from './registry/index.js';
 import { loadPredictor } from './runtime/index.js';
 import {
@@ -42,6 +42,7 @@ export interface App {
     notifications: NotificationService;
     references: ReferenceService;
     monitors: MonitorService;
+    alerts: AlertService;
   };
   readonly audit: AuditLog;
   readonly tokens: TokenService;
@@ -109,7 +110,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const notifications = new NotificationService(db, clock, logger);
     const quality = new QualityService(db);
     const references = new ReferenceService(db, blobs, clock);
-    const monitors = new MonitorService(db, clock, references, quality, events, logger);
+    const alerts = new AlertService(db, clock);
+    const monitors = new MonitorService(db, clock, references, quality, events, logger, alerts);
     let retention: NodeJS.Timeout | undefined;
     let unsubscribe: (() => void) | undefined;
     const purge = () =>
@@ -128,6 +130,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         notifications,
         references,
         monitors,
+        alerts,
       },
       audit: new AuditLog(db),
       tokens: new TokenService(db, clock),

@@ -155,7 +155,7 @@ describe.each(targets)('prediction log and ground truth on $name', (target) => {
     expect(bad.statusCode).toBe(404);
   });
 
-  it('monitors a deployment per window: drift and quality stored as a time series, alerts published once', async () => {
+  it('monitors a deployment per window: results as a time series, alerts folded across windows, acked and resolved', async () => {
     const events: { type: string; subject: string }[] = [];
     await t.app.events.subscribe('monitor.', (e) => void events.push(e));
     const created = await t.server.inject({ method: 'POST', url: '/api/v1/monitors', payload: { deployment: 'bc', windowSeconds: 60, thresholds: { driftShare: 0.01, minAccuracy: 0.9 } } });
@@ -170,10 +170,29 @@ describe.each(targets)('prediction log and ground truth on $name', (target) => {
     expect(result!.alert).toEqual([expect.stringMatching(/data drift/), expect.stringMatching(/accuracy 0\.\d+ < 0\.9/)]);
     expect(await t.app.monitoring.monitors.evaluate(monitor, start, end)).toBeNull();
     await new Promise((r) => setTimeout(r, 20));
-    expect(events.filter((e) => e.type === 'monitor.alert' && e.subject === 'bc')).toHaveLength(1);
+    // One event per newly opened alert: drift and accuracy.
+    expect(events.filter((e) => e.type === 'monitor.alert' && e.subject === 'bc')).toHaveLength(2);
     const series = (await t.server.inject({ method: 'GET', url: '/api/v1/monitors/bc/results' })).json().results;
     expect(series).toHaveLength(1);
     expect(series[0]).toMatchObject({ deployment: 'bc', windowEnd: end.toISOString() });
+    // The next window breaches again: folded into the same alerts, no new event.
+    const next = new Date(end.getTime() + 60_000);
+    expect((await t.app.monitoring.monitors.evaluate(monitor, start, next))!.alert).toHaveLength(2);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(events.filter((e) => e.type === 'monitor.alert')).toHaveLength(2);
+    const open = (await t.server.inject({ method: 'GET', url: '/api/v1/alerts?deployment=bc&status=open' })).json().alerts;
+    expect(open.map((a: { rule: string; windows: number }) => [a.rule, a.windows]).sort()).toEqual([
+      ['accuracy', 2],
+      ['drift', 2],
+    ]);
+    const acked = await t.server.inject({ method: 'POST', url: `/api/v1/alerts/${open[0].id}/ack` });
+    expect(acked.json()).toMatchObject({ status: 'acked', ackedBy: 'anonymous' });
+    // A clean window (no traffic, no labels) resolves both.
+    const later = new Date(next.getTime() + 3_600_000);
+    await t.app.monitoring.monitors.evaluate(monitor, new Date(later.getTime() - 60_000), later);
+    const resolved = (await t.server.inject({ method: 'GET', url: '/api/v1/alerts?deployment=bc' })).json().alerts;
+    expect(resolved.every((a: { status: string }) => a.status === 'resolved')).toBe(true);
+    expect((await t.server.inject({ method: 'POST', url: `/api/v1/alerts/${open[0].id}/ack` })).statusCode).toBe(409);
     expect((await t.server.inject({ method: 'POST', url: '/api/v1/monitors', payload: { deployment: 'bc' } })).statusCode).toBe(409);
     expect((await t.server.inject({ method: 'POST', url: '/api/v1/monitors', payload: { deployment: 'ghost' } })).statusCode).toBe(404);
   });

@@ -8,7 +8,7 @@ import { registerAuditCommands } from './commands/audit.js';
 import { registerDeployCommands } from './commands/deploy.js';
 import { registerDriftCommand } from './commands/drift.js';
 import { registerModelCommands } from './commands/models.js';
-import { registerMonitorCommands } from './commands/monitor.js';
+import { registerAlertCommands, registerMonitorCommands } from './commands/monitor.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
 import { registerRegisterCommand } from './commands/register.js';
@@ -34,6 +34,7 @@ registerDeployCommands(program);
 registerPredictCommand(program);
 registerDriftCommand(program);
 registerMonitorCommands(program);
+registerAlertCommands(program);
 
 /** Prints an error the way a user needs it: what went wrong, no stack, a non-zero exit. */
 function report(err: unknown): number {

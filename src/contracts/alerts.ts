@@ -38,3 +38,22 @@ export const Delivery = z
 export type Delivery = z.infer<typeof Delivery>;
 
 export const DeliveryList = z.object({ deliveries: z.array(Delivery) }).meta({ id: 'DeliveryList' });
+
+export const Alert = z
+  .object({
+    id: z.string(),
+    deployment: z.string(),
+    rule: z.enum(['drift', 'accuracy', 'rmse']),
+    message: z.string().describe('the evidence of the latest breaching window'),
+    status: z.enum(['open', 'acked', 'resolved']),
+    firstWindowEnd: Timestamp,
+    lastWindowEnd: Timestamp,
+    windows: z.number().int().describe('consecutive breaching windows folded into this alert'),
+    ackedBy: z.string().nullable(),
+    resolvedAt: Timestamp.nullable(),
+    createdAt: Timestamp,
+  })
+  .meta({ id: 'Alert' });
+export type Alert = z.infer<typeof Alert>;
+
+export const AlertList = z.object({ alerts: z.array(Alert) }).meta({ id: 'AlertList' });

@@ -7,3 +7,4 @@ export { QualityService } from './quality-service.js';
 export { MAX_ATTEMPTS, NotificationService, signWebhook } from './notification-service.js';
 export { ReferenceService } from './reference-service.js';
 export { MonitorService } from './monitor-service.js';
+export { AlertService } from './alert-service.js';

@@ -7,6 +7,7 @@ import type { Logger } from '../shared/logger.js';
 import { parseInput } from '../shared/parse.js';
 import type { DB, MonitorResultsTable, MonitorsTable } from '../storage/index.js';
 import { isUniqueViolation } from '../storage/index.js';
+import type { AlertRule, AlertService } from './alert-service.js';
 import type { QualityService } from './quality-service.js';
 import type { ReferenceService } from './reference-service.js';
 
@@ -46,6 +47,7 @@ export class MonitorService {
     private readonly quality: QualityService,
     private readonly events: EventBus,
     private readonly logger: Logger,
+    private readonly alerts: AlertService,
   ) {}
 
   async create(input: unknown): Promise<Monitor> {
@@ -100,14 +102,20 @@ export class MonitorService {
       drift = { error: (err as Error).message, drifted: false, driftedShare: 0, features: [] };
     }
     const q = await this.quality.report(m.deployment, window);
-    const alert: string[] = [];
-    if (drift.drifted) alert.push(`data drift: ${(drift.driftedShare * 100).toFixed(0)} % of features drifted`);
+    const breaches: { rule: AlertRule; message: string }[] = [];
+    if (drift.drifted) {
+      const names = (drift.features as { feature: string; drifted: boolean }[]).filter((f) => f.drifted).map((f) => f.feature);
+      breaches.push({ rule: 'drift', message: `data drift: ${(drift.driftedShare * 100).toFixed(0)} % of features drifted (${names.slice(0, 10).join(', ')})` });
+    }
     const accuracy = q.metrics?.accuracy;
     if (m.thresholds.minAccuracy !== undefined && typeof accuracy === 'number' && accuracy < m.thresholds.minAccuracy) {
-      alert.push(`accuracy ${accuracy.toFixed(3)} < ${m.thresholds.minAccuracy}`);
+      breaches.push({ rule: 'accuracy', message: `accuracy ${accuracy.toFixed(3)} < ${m.thresholds.minAccuracy} over ${q.rows} labelled rows` });
     }
     const rmse = q.metrics?.rmse;
-    if (m.thresholds.maxRmse !== undefined && typeof rmse === 'number' && rmse > m.thresholds.maxRmse) alert.push(`RMSE ${rmse.toFixed(3)} > ${m.thresholds.maxRmse}`);
+    if (m.thresholds.maxRmse !== undefined && typeof rmse === 'number' && rmse > m.thresholds.maxRmse) {
+      breaches.push({ rule: 'rmse', message: `RMSE ${rmse.toFixed(3)} > ${m.thresholds.maxRmse} over ${q.rows} labelled rows` });
+    }
+    const alert = breaches.map((b) => b.message);
     const row: MonitorResultsTable = {
       deployment: m.deployment,
       window_end: end.toISOString(),
@@ -123,12 +131,13 @@ export class MonitorService {
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return null;
     const result = toResult(row);
-    if (alert.length) {
+    // Only newly opened alerts are published: a breach that continues is folded into its alert.
+    for (const a of await this.alerts.observe(m.deployment, row.window_end, breaches)) {
       await this.events.publish({
         type: 'monitor.alert',
         time: isoNow(this.clock),
         subject: m.deployment,
-        data: { reason: alert.join('; '), windowStart: row.window_start, windowEnd: row.window_end },
+        data: { alert: a.id, rule: a.rule, reason: a.message, windowStart: row.window_start, windowEnd: row.window_end },
       });
     }
     return result;

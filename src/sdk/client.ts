@@ -22,6 +22,8 @@ import {
   DriftResult,
   Monitor,
   MonitorResults,
+  Alert,
+  AlertList,
   type CreateMonitorRequest,
   type FeedbackRequest,
   type ListPredictionsQuery,
@@ -245,6 +247,12 @@ export function createClient(options: ClientOptions) {
         const res = await send('POST', path, { body });
         return (await res.json()) as { model_name: string; model_version: string; id: string; outputs: { name: string; datatype: string; shape: number[]; data: unknown[] }[] };
       },
+    },
+    alerts: {
+      /** Alerts raised by monitors, newest first. */
+      list: async (query: { status?: 'open' | 'acked' | 'resolved'; deployment?: string } = {}) =>
+        (await call(AlertList, 'GET', '/api/v1/alerts', { query })).alerts,
+      ack: (id: string) => call(Alert, 'POST', `/api/v1/alerts/${enc(id)}/ack`, { body: {} }),
     },
     monitors: {
       /** Watches a deployment per window: drift against the reference, quality against thresholds. */

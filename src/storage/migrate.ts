@@ -8,6 +8,7 @@ import * as m004 from './migrations/004-prediction-log.js';
 import * as m005 from './migrations/005-alert-channels.js';
 import * as m006 from './migrations/006-version-references.js';
 import * as m007 from './migrations/007-monitors.js';
+import * as m008 from './migrations/008-alerts.js';
 
 interface Migration {
   name: string;
@@ -23,6 +24,7 @@ const MIGRATIONS: Migration[] = [
   { name: '005-alert-channels', up: m005.up },
   { name: '006-version-references', up: m006.up },
   { name: '007-monitors', up: m007.up },
+  { name: '008-alerts', up: m008.up },
 ];
 
 /**

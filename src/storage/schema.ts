@@ -185,7 +185,22 @@ export interface MonitorResultsTable {
   alert: string | null;
 }
 
+export interface AlertsTable {
+  id: string;
+  deployment: string;
+  rule: string;
+  message: string;
+  status: string;
+  first_window_end: string;
+  last_window_end: string;
+  windows: number;
+  acked_by: string | null;
+  resolved_at: string | null;
+  created_at: string;
+}
+
 export interface DB {
+  alerts: AlertsTable;
   monitors: MonitorsTable;
   monitor_results: MonitorResultsTable;
   version_references: VersionReferencesTable;

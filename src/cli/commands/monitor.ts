@@ -50,3 +50,26 @@ export function registerMonitorCommands(program: Command): void {
       printTable(results.map(row), ['window', 'drift', 'accuracy', 'alert']);
     });
 }
+
+export function registerAlertCommands(program: Command): void {
+  const alerts = program.command('alerts').description('alerts raised by monitors');
+  withJson(alerts.command('list'))
+    .description('alerts, newest first')
+    .option('--status <status>', 'open | acked | resolved')
+    .option('--deployment <name>')
+    .action(async (o) => {
+      const list = await client().alerts.list({ status: o.status, deployment: o.deployment });
+      if (o.json) return printJson({ alerts: list });
+      printTable(
+        list.map((a) => ({ id: a.id, deployment: a.deployment, rule: a.rule, status: a.status, windows: a.windows, since: a.firstWindowEnd, message: a.message })),
+        ['id', 'deployment', 'rule', 'status', 'windows', 'since', 'message'],
+      );
+    });
+  withJson(alerts.command('ack <id>'))
+    .description('acknowledge an alert')
+    .action(async (id: string, o) => {
+      const a = await client().alerts.ack(id);
+      if (o.json) printJson(a);
+      else process.stdout.write(`acknowledged ${a.id} (${a.deployment} ${a.rule})\n`);
+    });
+}

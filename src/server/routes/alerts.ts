@@ -1,16 +1,42 @@
 import { z } from 'zod';
-import { Channel, ChannelList, CreateChannelRequest, DeliveryList } from '../../contracts/alerts.js';
+import { Alert, AlertList, Channel, ChannelList, CreateChannelRequest, DeliveryList } from '../../contracts/alerts.js';
 import { CreateMonitorRequest, Monitor, MonitorResults } from '../../contracts/monitoring.js';
 import type { App } from '../../app.js';
+import { AppError } from '../../shared/app-error.js';
 import { route } from '../route-spec.js';
 
 const Params = z.object({ name: z.string().min(1).max(64) });
 const DeliveriesQuery = z.object({ channel: z.string().max(64).optional() });
 
 export function alertRoutes(app: App) {
-  const { notifications, monitors } = app.monitoring;
+  const { notifications, monitors, alerts } = app.monitoring;
+  const AlertsQuery = z.object({ status: z.enum(['open', 'acked', 'resolved']).optional(), deployment: z.string().max(128).optional() });
   const MonitorParams = z.object({ deployment: z.string().min(1).max(128) });
   return [
+    route({
+      method: 'GET',
+      url: '/api/v1/alerts',
+      summary: 'Alerts raised by monitors (one per rule while it keeps breaching), newest first',
+      tag: 'alerts',
+      role: 'viewer',
+      query: AlertsQuery,
+      response: AlertList,
+      handler: async ({ query }) => {
+        const q = AlertsQuery.safeParse(query ?? {});
+        if (!q.success) throw new AppError('invalid_argument', `invalid query: ${q.error.issues.map((i) => `query.${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        return { alerts: await alerts.list(q.data.status, q.data.deployment) };
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/api/v1/alerts/:id/ack',
+      summary: 'Acknowledge an alert',
+      tag: 'alerts',
+      role: 'editor',
+      params: z.object({ id: z.string().min(1).max(64) }),
+      response: Alert,
+      handler: ({ params, actor }) => alerts.ack(params.id, actor),
+    }),
     route({
       method: 'POST',
       url: '/api/v1/monitors',

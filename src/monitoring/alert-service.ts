@@ -1,0 +1,95 @@
+import type { Kysely } from 'kysely';
+import type { Alert } from '../contracts/alerts.js';
+import type { Actor } from '../governance/actor.js';
+import { AppError } from '../shared/app-error.js';
+import { type Clock, isoNow } from '../shared/clock.js';
+import { newId } from '../shared/ids.js';
+import type { AlertsTable, DB } from '../storage/index.js';
+
+export type AlertRule = Alert['rule'];
+export const ALERT_RULES: AlertRule[] = ['drift', 'accuracy', 'rmse'];
+
+const toAlert = (r: AlertsTable): Alert => ({
+  id: r.id,
+  deployment: r.deployment,
+  rule: r.rule as AlertRule,
+  message: r.message,
+  status: r.status as Alert['status'],
+  firstWindowEnd: r.first_window_end,
+  lastWindowEnd: r.last_window_end,
+  windows: Number(r.windows),
+  ackedBy: r.acked_by,
+  resolvedAt: r.resolved_at,
+  createdAt: r.created_at,
+});
+
+/**
+ * Alerts folded across windows: a rule breached in consecutive windows stays one alert (counted,
+ * with the latest evidence); the first clean window resolves it. Acknowledging keeps it unresolved
+ * but marks that someone is on it.
+ */
+export class AlertService {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Records one window's breaches; returns the alerts this window newly opened. */
+  async observe(deployment: string, windowEnd: string, breaches: { rule: AlertRule; message: string }[]): Promise<Alert[]> {
+    const opened: Alert[] = [];
+    const now = isoNow(this.clock);
+    await this.db.transaction().execute(async (trx) => {
+      for (const rule of ALERT_RULES) {
+        const breach = breaches.find((b) => b.rule === rule);
+        const current = await trx
+          .selectFrom('alerts')
+          .selectAll()
+          .where('deployment', '=', deployment)
+          .where('rule', '=', rule)
+          .where('status', 'in', ['open', 'acked'])
+          .executeTakeFirst();
+        if (breach && current) {
+          await trx
+            .updateTable('alerts')
+            .set({ message: breach.message, last_window_end: windowEnd, windows: Number(current.windows) + 1 })
+            .where('id', '=', current.id)
+            .execute();
+        } else if (breach) {
+          const row: AlertsTable = {
+            id: newId(),
+            deployment,
+            rule,
+            message: breach.message,
+            status: 'open',
+            first_window_end: windowEnd,
+            last_window_end: windowEnd,
+            windows: 1,
+            acked_by: null,
+            resolved_at: null,
+            created_at: now,
+          };
+          await trx.insertInto('alerts').values(row).execute();
+          opened.push(toAlert(row));
+        } else if (current) {
+          await trx.updateTable('alerts').set({ status: 'resolved', resolved_at: now }).where('id', '=', current.id).execute();
+        }
+      }
+    });
+    return opened;
+  }
+
+  async list(status?: string, deployment?: string): Promise<Alert[]> {
+    let sel = this.db.selectFrom('alerts').selectAll();
+    if (status) sel = sel.where('status', '=', status);
+    if (deployment) sel = sel.where('deployment', '=', deployment);
+    return (await sel.orderBy('created_at', 'desc').limit(500).execute()).map(toAlert);
+  }
+
+  async ack(id: string, by: Actor): Promise<Alert> {
+    const row = await this.db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new AppError('not_found', `alert ${id} not found`, { alert: id });
+    if (row.status === 'resolved') throw new AppError('conflict', `alert ${id} is already resolved`);
+    await this.db.updateTable('alerts').set({ status: 'acked', acked_by: by.actor }).where('id', '=', id).execute();
+    return toAlert({ ...row, status: 'acked', acked_by: by.actor });
+  }
+}
