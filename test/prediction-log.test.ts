@@ -185,6 +185,10 @@ describe.each(targets)('prediction log and ground truth on $name', (target) => {
       ['accuracy', 2],
       ['drift', 2],
     ]);
+    const metrics = (await t.server.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/sextant_feature_drifted\{deployment="bc",feature="mean_radius"\} 1/);
+    expect(metrics).toMatch(/sextant_drift_score\{deployment="bc",feature="mean_radius",test="ks"\} /);
+    expect(metrics).toMatch(/sextant_alerts_open\{deployment="bc",rule="accuracy"\} 1/);
     const acked = await t.server.inject({ method: 'POST', url: `/api/v1/alerts/${open[0].id}/ack` });
     expect(acked.json()).toMatchObject({ status: 'acked', ackedBy: 'anonymous' });
     // A clean window (no traffic, no labels) resolves both.

@@ -143,6 +143,36 @@ export class MonitorService {
     return result;
   }
 
+  /**
+   * Sets the monitoring gauges from the database at scrape time, so every process exports the
+   * same figures whichever process evaluated the window.
+   */
+  async exportGauges(g: {
+    driftScore: { reset(): void; labels(...l: string[]): { set(v: number): void } };
+    featureDrifted: { reset(): void; labels(...l: string[]): { set(v: number): void } };
+    alertsOpen: { reset(): void; labels(...l: string[]): { set(v: number): void } };
+  }): Promise<void> {
+    g.driftScore.reset();
+    g.featureDrifted.reset();
+    g.alertsOpen.reset();
+    for (const m of await this.db.selectFrom('monitors').select('deployment').execute()) {
+      const latest = await this.db.selectFrom('monitor_results').select('drift').where('deployment', '=', m.deployment).orderBy('window_end', 'desc').limit(1).executeTakeFirst();
+      const drift = latest?.drift ? (JSON.parse(latest.drift) as { features?: { feature: string; test: string; statistic: number | null; pValue: number | null; drifted: boolean }[] }) : null;
+      for (const f of drift?.features ?? []) {
+        const score = f.pValue ?? f.statistic;
+        if (typeof score === 'number') g.driftScore.labels(m.deployment, f.feature, f.test).set(score);
+        g.featureDrifted.labels(m.deployment, f.feature).set(f.drifted ? 1 : 0);
+      }
+    }
+    const open = await this.db
+      .selectFrom('alerts')
+      .select(['deployment', 'rule', (eb) => eb.fn.countAll().as('n')])
+      .where('status', 'in', ['open', 'acked'])
+      .groupBy(['deployment', 'rule'])
+      .execute();
+    for (const r of open) g.alertsOpen.labels(r.deployment, r.rule).set(Number(r.n));
+  }
+
   start(intervalMs = 5000): void {
     this.timer = setInterval(() => void this.evaluateDue().catch((err) => this.logger.warn({ err }, 'monitor pass failed')), intervalMs);
     this.timer.unref();

@@ -122,8 +122,9 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
   });
   const openapi = buildOpenApi(routes, API_VERSION);
   server.get('/api/v1/openapi.json', async () => openapi);
-  server.get('/metrics', async (_req, reply) => {
+  server.get('/metrics', async (req, reply) => {
     const registry = app.serving.metrics.registry;
+    await app.monitoring.monitors.exportGauges(app.serving.metrics).catch((err) => req.log.warn({ err }, 'monitoring gauges unavailable'));
     return reply.header('content-type', registry.contentType).send(await registry.metrics());
   });
   return server;

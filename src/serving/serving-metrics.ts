@@ -52,6 +52,25 @@ export class ServingMetrics {
   });
   readonly logWritten = new Counter({ name: 'sextant_prediction_log_written_total', help: 'Predictions written to the log', registers: [this.registry] });
 
+  readonly driftScore = new Gauge({
+    name: 'sextant_drift_score',
+    help: 'Latest monitor window: the drift statistic per feature (a p-value for KS, chi-squared, Z; a distance otherwise)',
+    labelNames: ['deployment', 'feature', 'test'] as const,
+    registers: [this.registry],
+  });
+  readonly featureDrifted = new Gauge({
+    name: 'sextant_feature_drifted',
+    help: 'Latest monitor window: 1 when the feature drifted',
+    labelNames: ['deployment', 'feature'] as const,
+    registers: [this.registry],
+  });
+  readonly alertsOpen = new Gauge({
+    name: 'sextant_alerts_open',
+    help: 'Unresolved alerts (open or acknowledged) per deployment and rule',
+    labelNames: ['deployment', 'rule'] as const,
+    registers: [this.registry],
+  });
+
   private readonly children = new Map<string, { ok: ReturnType<Counter['labels']>; latency: ReturnType<Histogram['labels']> }>();
 
   /** Label children for one deployment and version, cached: label lookups showed in profiles. */
