@@ -1,11 +1,11 @@
 import fs from 'node:fs';
-import { loadClientConfig } from '../config/index.js';
+import { clientConfigFromProcess } from '../config/index.js';
 import { createClient, type SextantClient } from '../sdk/index.js';
 import { CliError } from './cli-error.js';
 
 /** A client for the server named by SEXTANT_URL / SEXTANT_TOKEN. */
 export function client(): SextantClient {
-  const c = loadClientConfig(process.env);
+  const c = clientConfigFromProcess();
   return createClient({ baseUrl: c.url, token: c.token, actor: c.actor });
 }
 

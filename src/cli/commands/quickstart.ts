@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { buildApp } from '../../app.js';
-import { type Config, loadConfig } from '../../config/index.js';
+import { type Config, configFromProcess } from '../../config/index.js';
 import { startServer } from '../../server/index.js';
 import { createClient, SextantError } from '../../sdk/index.js';
 import { createLogger } from '../../shared/logger.js';
@@ -93,7 +93,7 @@ export function registerQuickstartCommand(program: Command): void {
     .option('--home <dir>', 'state folder (default ./.sextant)')
     .option('--exit', 'stop the server once the demo is set up')
     .action(async (o) => {
-      const config = loadConfig({ env: process.env, flags: { port: o.port, home: o.home, host: '127.0.0.1' } });
+      const config = configFromProcess({ port: o.port, home: o.home, host: '127.0.0.1' });
       const app = await buildApp(config, { logger: createLogger('warn') });
       const running = await startServer(config, app).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') throw new CliError(`port ${config.port} is in use; pass --port to pick another (or stop what runs there)`, 1);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/index.js';
+import { configFromProcess } from '../../config/index.js';
 import os from 'node:os';
 import { runCluster, startServer, type RunningServer } from '../../server/index.js';
 import { createLogger } from '../../shared/logger.js';
@@ -33,7 +33,7 @@ export function registerServerCommands(program: Command): void {
     .option('--auth', 'require bearer tokens (required off loopback)')
     .option('--workers <n>', 'server processes sharing the port (default: one per core)')
     .action(async (o) => {
-      const config = loadConfig({ env: process.env, flags: { port: o.port, host: o.host, home: o.home, auth: o.auth } });
+      const config = configFromProcess({ port: o.port, host: o.host, home: o.home, auth: o.auth });
       // Port 0 (any free port) cannot be shared by several processes, so it means one process.
       const workers = o.workers === undefined ? (config.port === 0 ? 1 : os.availableParallelism()) : positiveInt('--workers', o.workers);
       if (workers > 1) {
@@ -58,7 +58,7 @@ export function registerServerCommands(program: Command): void {
     .description('apply pending migrations (the server also does this on start)')
     .option('--home <dir>', 'state folder (SEXTANT_HOME)')
     .action(async (o) => {
-      const config = loadConfig({ env: process.env, flags: { home: o.home } });
+      const config = configFromProcess({ home: o.home });
       const database = openDatabase(config.database);
       try {
         const applied = await migrate(database.db as never, database.dialect);

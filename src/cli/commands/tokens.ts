@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CreatedToken } from '../../contracts/index.js';
 import { buildApp } from '../../app.js';
-import { loadConfig } from '../../config/index.js';
+import { clientConfigFromProcess, configFromProcess } from '../../config/index.js';
 import { silentLogger } from '../../shared/logger.js';
 import { client } from '../context.js';
 import { printJson, printTable, withJson } from '../output.js';
@@ -25,9 +25,9 @@ export function registerTokenCommands(program: Command): void {
     .action(async (o) => {
       const req = { name: o.name, role: o.role, expiresInDays: o.expiresInDays === undefined ? undefined : Number(o.expiresInDays) };
       if (!o.local) return printCreated(await client().tokens.create(req), o.json);
-      const app = await buildApp(loadConfig({ env: process.env, flags: { home: o.home } }), { logger: silentLogger });
+      const app = await buildApp(configFromProcess({ home: o.home }), { logger: silentLogger });
       try {
-        printCreated(await app.tokens.create(req, { actor: `local:${process.env.USER ?? 'cli'}` }), o.json);
+        printCreated(await app.tokens.create(req, { actor: `local:${clientConfigFromProcess().actor ?? 'cli'}` }), o.json);
       } finally {
         await app.close();
       }
