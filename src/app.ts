@@ -16,6 +16,7 @@ import {
 } from './serving/index.js';
 import { type Clock, systemClock } from './shared/clock.js';
 import { createLogger, type Logger } from './shared/logger.js';
+import { readAll } from './shared/read-all.js';
 import { migrate, openDatabase, type Database } from './storage/index.js';
 
 export interface Serving {
@@ -58,12 +59,6 @@ export interface BuildOptions {
   logger?: Logger;
   /** Run pending migrations before returning (the default). */
   migrate?: boolean;
-}
-
-async function readAll(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  for await (const c of stream) chunks.push(c);
-  return Buffer.concat(chunks);
 }
 
 /** Composition root: the only place that chooses adapters. */

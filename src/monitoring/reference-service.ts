@@ -6,6 +6,7 @@ import { DriftQuery, type DriftResult, type ReferenceInfo } from '../contracts/m
 import { AppError } from '../shared/app-error.js';
 import { type Clock, isoNow } from '../shared/clock.js';
 import { parseInput } from '../shared/parse.js';
+import { readAll } from '../shared/read-all.js';
 import { driftReport, type Values } from '../stats/index.js';
 import type { DB } from '../storage/index.js';
 
@@ -76,9 +77,7 @@ export class ReferenceService {
   private async load(modelId: string, modelName: string, version: number): Promise<Columns> {
     const ref = await this.db.selectFrom('version_references').selectAll().where('model_id', '=', modelId).where('version', '=', version).executeTakeFirst();
     if (!ref) throw new AppError('not_found', `version ${version} of model ${modelName} has no reference data; upload it with PUT …/versions/${version}/reference`);
-    const chunks: Buffer[] = [];
-    for await (const c of await this.blobs.get(ref.digest)) chunks.push(c as Buffer);
-    const rows = parseRows(Buffer.concat(chunks).toString('utf8'), ref.format as 'csv' | 'jsonl');
+    const rows = parseRows((await readAll(await this.blobs.get(ref.digest))).toString('utf8'), ref.format as 'csv' | 'jsonl');
     const step = Math.max(1, Math.ceil(rows.length / MAX_ROWS));
     return columnsOf(step === 1 ? rows : rows.filter((_, i) => i % step === 0));
   }

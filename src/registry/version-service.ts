@@ -16,6 +16,7 @@ import { AppError } from '../shared/app-error.js';
 import { type Clock, isoNow } from '../shared/clock.js';
 import { decodePageToken, encodePageToken } from '../shared/page-token.js';
 import { parseInput } from '../shared/parse.js';
+import { readAll } from '../shared/read-all.js';
 import type { DB, ModelVersionsTable } from '../storage/index.js';
 import { bumpChangeSeq } from '../storage/index.js';
 import type { AliasService } from './alias-service.js';
@@ -136,9 +137,7 @@ export class VersionService {
     if (size > MAX_ONNX_SIGNATURE_READ) {
       throw new AppError('invalid_argument', 'ONNX model over 1 GiB: pass its signature explicitly (--signature)', { field: 'signature' });
     }
-    const chunks: Buffer[] = [];
-    for await (const chunk of await this.blobs.get(digest)) chunks.push(chunk as Buffer);
-    return onnxSignature(Buffer.concat(chunks));
+    return onnxSignature(await readAll(await this.blobs.get(digest)));
   }
 
 

@@ -67,6 +67,8 @@ const sameBatching = (a: Batching | null, b: Batching | null) => JSON.stringify(
  */
 export class LiveDeployments {
   private table = new Map<string, LiveDeployment>();
+  /** Records of versions asked for directly (bypassing routing), so repeats skip the database. */
+  private directRecords = new Map<string, VersionRecord>();
   private seq = -1;
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
@@ -194,6 +196,8 @@ export class LiveDeployments {
     }
     this.table = next;
     this.seq = seq;
+    // A status change or new artifact invalidates what direct requests remembered.
+    this.directRecords.clear();
     const pinned = new Set<LoadedModel>();
     for (const d of next.values()) {
       for (const r of d.routes) pinned.add(r.model);
@@ -208,7 +212,12 @@ export class LiveDeployments {
   async direct(d: LiveDeployment, version: number): Promise<LoadedModel> {
     const inTable = d.routes.find((r) => r.version === version)?.model ?? d.shadows.find((m) => m.version === version);
     if (inTable) return inTable;
-    const recs = await this.records(d.modelId, d.model, [version]);
-    return this.load(recs.get(version), `version ${version} of model ${d.model}`);
+    const key = `${d.modelId}:${version}`;
+    let rec = this.directRecords.get(key);
+    if (!rec) {
+      rec = (await this.records(d.modelId, d.model, [version])).get(version);
+      if (rec) this.directRecords.set(key, rec);
+    }
+    return this.load(rec, `version ${version} of model ${d.model}`);
   }
 }

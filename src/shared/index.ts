@@ -5,3 +5,4 @@ export * from './page-token.js';
 export * from './clock.js';
 export * from './ids.js';
 export * from './logger.js';
+export { readAll } from './read-all.js';
