@@ -30,6 +30,13 @@ export interface Config {
   readonly monitoring: { readonly logQueue: number; readonly retentionDays: number };
   /** NATS server for the event bus; in-process events when absent. */
   readonly natsUrl: string | undefined;
+  readonly pipelines: {
+    /** Whether this process claims and runs jobs (training is CPU work a serving-only process may refuse). */
+    readonly runJobs: boolean;
+    readonly monitorIntervalMs: number;
+    /** The environment an external trainer inherits: PATH, HOME, locale and temp dir, nothing secret. */
+    readonly trainerEnv: Readonly<Record<string, string>>;
+  };
 }
 
 /** Command-line flags that override the environment. */
@@ -61,6 +68,8 @@ const Raw = z.object({
   refreshMs: z.coerce.number().int().min(10).max(60_000),
   logQueue: z.coerce.number().int().min(1),
   retentionDays: z.coerce.number().min(0.001),
+  runJobs: boolish.optional(),
+  monitorIntervalMs: z.coerce.number().int().min(50).max(3_600_000),
   natsUrl: z.string().regex(/^(nats|tls):\/\/\S+$/, 'must look like nats://host:4222').optional(),
   s3Region: z.string().default('us-east-1'),
   s3Endpoint: z.string().url().optional(),
@@ -85,9 +94,13 @@ const ENV_NAMES: Record<string, string> = {
   natsUrl: 'SEXTANT_NATS_URL',
   logQueue: 'SEXTANT_LOG_QUEUE',
   retentionDays: 'SEXTANT_PREDICTION_RETENTION_DAYS',
+  runJobs: 'SEXTANT_RUN_JOBS',
+  monitorIntervalMs: 'SEXTANT_MONITOR_INTERVAL_MS',
   s3Endpoint: 'AWS_ENDPOINT_URL_S3',
   s3ForcePathStyle: 'SEXTANT_S3_FORCE_PATH_STYLE',
 };
+
+const TRAINER_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'PYTHONPATH', 'VIRTUAL_ENV'];
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -116,6 +129,8 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     natsUrl: env.SEXTANT_NATS_URL || undefined,
     logQueue: env.SEXTANT_LOG_QUEUE ?? 100_000,
     retentionDays: env.SEXTANT_PREDICTION_RETENTION_DAYS ?? 30,
+    runJobs: env.SEXTANT_RUN_JOBS,
+    monitorIntervalMs: env.SEXTANT_MONITOR_INTERVAL_MS ?? 5000,
     s3Region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
     s3Endpoint: env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL,
     s3ForcePathStyle: env.SEXTANT_S3_FORCE_PATH_STYLE,
@@ -143,6 +158,11 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     serving: Object.freeze({ modelCacheBytes: r.modelCacheMb * 1024 * 1024, refreshMs: r.refreshMs }),
     natsUrl: r.natsUrl,
     monitoring: Object.freeze({ logQueue: r.logQueue, retentionDays: r.retentionDays }),
+    pipelines: Object.freeze({
+      runJobs: r.runJobs ?? true,
+      monitorIntervalMs: r.monitorIntervalMs,
+      trainerEnv: Object.freeze(Object.fromEntries(TRAINER_ENV.filter((k) => env[k] !== undefined).map((k) => [k, env[k]!]))),
+    }),
   });
 }
 

@@ -9,3 +9,4 @@ export * from './health.js';
 export * from './deployments.js';
 export * from './monitoring.js';
 export * from './alerts.js';
+export * from './pipelines.js';

@@ -9,6 +9,7 @@ import * as m005 from './migrations/005-alert-channels.js';
 import * as m006 from './migrations/006-version-references.js';
 import * as m007 from './migrations/007-monitors.js';
 import * as m008 from './migrations/008-alerts.js';
+import * as m009 from './migrations/009-pipelines.js';
 
 interface Migration {
   name: string;
@@ -25,6 +26,7 @@ const MIGRATIONS: Migration[] = [
   { name: '006-version-references', up: m006.up },
   { name: '007-monitors', up: m007.up },
   { name: '008-alerts', up: m008.up },
+  { name: '009-pipelines', up: m009.up },
 ];
 
 /**

@@ -199,7 +199,73 @@ export interface AlertsTable {
   created_at: string;
 }
 
+export interface JobsTable {
+  id: string;
+  kind: string;
+  model: string | null;
+  status: string;
+  params: string;
+  trigger: string;
+  attempts: number;
+  max_attempts: number;
+  timeout_seconds: number;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  run_after: string;
+  cancel_requested: number;
+  result: string | null;
+  error: string | null;
+  created_by: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+export interface JobLogsTable {
+  job_id: string;
+  seq: number;
+  time: string;
+  line: string;
+}
+export interface RetrainingPoliciesTable {
+  model: string;
+  spec: string;
+  updated_by: string;
+  updated_at: string;
+}
+export interface ScheduleTicksTable {
+  model: string;
+  tick: string;
+}
+export interface VersionValidationsTable {
+  model: string;
+  version: number;
+  job_id: string | null;
+  result: string;
+  created_at: string;
+}
+export interface PromotionsTable {
+  id: string;
+  model: string;
+  version: number;
+  deployment: string;
+  strategy: string;
+  steps: string;
+  step: number;
+  step_seconds: number;
+  status: string;
+  next_at: string;
+  job_id: string | null;
+  reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
 export interface DB {
+  jobs: JobsTable;
+  job_logs: JobLogsTable;
+  retraining_policies: RetrainingPoliciesTable;
+  schedule_ticks: ScheduleTicksTable;
+  version_validations: VersionValidationsTable;
+  promotions: PromotionsTable;
   alerts: AlertsTable;
   monitors: MonitorsTable;
   monitor_results: MonitorResultsTable;
