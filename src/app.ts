@@ -3,6 +3,7 @@ import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus } from './events/index.js';
 import { AuditLog, TokenService } from './governance/index.js';
 import { AlertService, FeedbackService, kyselyLogWriter, MonitorService, NotificationService, PredictionLog, QualityService, ReferenceService } from './monitoring/index.js';
+import { JobQueue, JobWorker, PolicyService, PromotionService, RETRAIN, RetrainService, RetrainTriggers } from './pipelines/index.js';
 import { createRegistry, type Registry } from './registry/index.js';
 import { loadPredictor } from './runtime/index.js';
 import {
@@ -16,6 +17,7 @@ import {
 } from './serving/index.js';
 import { type Clock, systemClock } from './shared/clock.js';
 import { createLogger, type Logger } from './shared/logger.js';
+import path from 'node:path';
 import { readAll } from './shared/read-all.js';
 import { migrate, openDatabase, type Database } from './storage/index.js';
 
@@ -44,6 +46,14 @@ export interface App {
     references: ReferenceService;
     monitors: MonitorService;
     alerts: AlertService;
+  };
+  readonly pipelines: {
+    jobs: JobQueue;
+    policies: PolicyService;
+    promotions: PromotionService;
+    retrain: RetrainService;
+    triggers: RetrainTriggers;
+    worker: JobWorker;
   };
   readonly audit: AuditLog;
   readonly tokens: TokenService;
@@ -107,6 +117,24 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const references = new ReferenceService(db, blobs, clock);
     const alerts = new AlertService(db, clock);
     const monitors = new MonitorService(db, clock, references, quality, events, logger, alerts);
+    const jobs = new JobQueue(db, database.dialect, clock);
+    const policies = new PolicyService(db, clock, registry.models);
+    const promotions = new PromotionService(db, registry, deployments, events, clock, logger, () => slo.flush(true).then(() => slo.check()), () => live.refresh());
+    const retrain = new RetrainService({
+      db,
+      registry,
+      blobs,
+      references,
+      policies,
+      promotions,
+      queue: jobs,
+      events,
+      clock,
+      workDir: path.join(config.home, 'work'),
+      trainerEnv: config.pipelines.trainerEnv,
+    });
+    const triggers = new RetrainTriggers(db, policies, retrain, jobs, events, clock, logger);
+    const worker = new JobWorker(jobs, { [RETRAIN]: (job, ctx) => retrain.run(job, ctx) }, logger);
     let retention: NodeJS.Timeout | undefined;
     let unsubscribe: (() => void) | undefined;
     const purge = () =>
@@ -127,6 +155,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         monitors,
         alerts,
       },
+      pipelines: { jobs, policies, promotions, retrain, triggers, worker },
       audit: new AuditLog(db),
       tokens: new TokenService(db, clock),
       clock,
@@ -141,7 +170,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         // Every event goes to the channels whose prefix it matches (deployment.slo_rollback today).
         unsubscribe = await events.subscribe('', (e) => notifications.enqueue(e).then(() => notifications.deliverDue()));
         notifications.start();
-        monitors.start();
+        monitors.start(config.pipelines.monitorIntervalMs);
+        promotions.start();
+        await triggers.start();
+        if (config.pipelines.runJobs) worker.start();
       },
       close: async () => {
         live.stop();
@@ -150,6 +182,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         unsubscribe?.();
         notifications.stop();
         monitors.stop();
+        promotions.stop();
+        triggers.stop();
+        await worker.stop();
         await predictions.close();
         await cache.close();
         await events.close();

@@ -12,6 +12,7 @@ import { registerAlertCommands, registerMonitorCommands } from './commands/monit
 import { registerPredictCommand } from './commands/predict.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
 import { registerRegisterCommand } from './commands/register.js';
+import { registerRetrainCommands } from './commands/retrain.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerTokenCommands } from './commands/tokens.js';
 import { registerVersionCommands } from './commands/versions.js';
@@ -35,6 +36,7 @@ registerPredictCommand(program);
 registerDriftCommand(program);
 registerMonitorCommands(program);
 registerAlertCommands(program);
+registerRetrainCommands(program);
 
 /** Prints an error the way a user needs it: what went wrong, no stack, a non-zero exit. */
 function report(err: unknown): number {

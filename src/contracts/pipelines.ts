@@ -184,6 +184,8 @@ export const Promotion = z
     strategy: z.string(),
     steps: z.array(z.union([z.number(), z.literal('shadow')])),
     step: z.number().int().describe('index of the step applied last; -1 before the first'),
+    stepSeconds: z.number().int(),
+    shadowSeconds: z.number().int(),
     status: z.enum(['running', 'promoted', 'rolled-back']),
     nextAt: Timestamp,
     jobId: z.string().nullable(),

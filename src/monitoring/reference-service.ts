@@ -74,6 +74,14 @@ export class ReferenceService {
     return { model: modelName, version, digest: put.digest, format, rows: rows.length, columns, createdAt: row.created_at };
   }
 
+  /** Every row of a version's reference data (with columns beyond the features, such as the label); null when it has none. */
+  async rows(modelName: string, version: number): Promise<Record<string, unknown>[] | null> {
+    const model = await this.version(modelName, version);
+    const ref = await this.db.selectFrom('version_references').selectAll().where('model_id', '=', model.id).where('version', '=', version).executeTakeFirst();
+    if (!ref) return null;
+    return parseRows((await readAll(await this.blobs.get(ref.digest))).toString('utf8'), ref.format as 'csv' | 'jsonl');
+  }
+
   private async load(modelId: string, modelName: string, version: number): Promise<Columns> {
     const ref = await this.db.selectFrom('version_references').selectAll().where('model_id', '=', modelId).where('version', '=', version).executeTakeFirst();
     if (!ref) throw new AppError('not_found', `version ${version} of model ${modelName} has no reference data; upload it with PUT …/versions/${version}/reference`);

@@ -1,6 +1,15 @@
 import { Readable } from 'node:stream';
 import type { z } from 'zod';
 import {
+  Job,
+  JobList,
+  JobLogs,
+  type ListJobsQuery,
+  type PolicyInput,
+  PromotionList,
+  RetrainingPolicy,
+  type RetrainRequest,
+  ValidationResult,
   Alias,
   AliasHistory,
   AliasList,
@@ -260,6 +269,23 @@ export function createClient(options: ClientOptions) {
       get: (deployment: string) => call(Monitor, 'GET', `/api/v1/monitors/${enc(deployment)}`),
       /** Results per window, newest first. */
       results: async (deployment: string) => (await call(MonitorResults, 'GET', `/api/v1/monitors/${enc(deployment)}/results`)).results,
+    },
+    retraining: {
+      /** Queues a retrain of a model now; answers 409 while one is in flight. */
+      retrain: (model: string, req: RetrainRequest = {}) => call(Job, 'POST', `/api/v1/models/${enc(model)}/retrain`, { body: req }),
+      /** Replaces a model's retraining policy (defaults fill the rest). */
+      setPolicy: (model: string, spec: PolicyInput) => call(RetrainingPolicy, 'PUT', `/api/v1/models/${enc(model)}/policy`, { body: spec }),
+      getPolicy: (model: string) => call(RetrainingPolicy, 'GET', `/api/v1/models/${enc(model)}/policy`),
+      /** The gate result stored for a retrained version. */
+      validation: (model: string, version: number) => call(ValidationResult, 'GET', `/api/v1/models/${enc(model)}/versions/${version}/validation`),
+      promotions: async (query: { model?: string; status?: string } = {}) => (await call(PromotionList, 'GET', '/api/v1/promotions', { query })).promotions,
+    },
+    jobs: {
+      list: async (query: ListJobsQuery = {}) => (await call(JobList, 'GET', '/api/v1/jobs', { query: query as Query })).jobs,
+      get: (id: string) => call(Job, 'GET', `/api/v1/jobs/${enc(id)}`),
+      /** Log lines after `after` (a sequence number); pass the returned `next` to follow. */
+      logs: (id: string, after = 0) => call(JobLogs, 'GET', `/api/v1/jobs/${enc(id)}/logs`, { query: { after } }),
+      cancel: (id: string) => call(Job, 'POST', `/api/v1/jobs/${enc(id)}/cancel`, { body: {} }),
     },
     audit: {
       list: (query: ListAuditQuery = {}) => call(AuditPage, 'GET', '/api/v1/audit', { query: query as Query }),

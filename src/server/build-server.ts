@@ -16,6 +16,7 @@ import { versionRoutes } from './routes/versions.js';
 import { alertRoutes } from './routes/alerts.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { inferenceRoutes } from './routes/inference.js';
+import { pipelineRoutes } from './routes/pipelines.js';
 import { API_VERSION_TEXT } from './version.js';
 
 export const API_VERSION = API_VERSION_TEXT;
@@ -31,6 +32,7 @@ export function allRoutes(app: App): RouteSpec[] {
     ...aliasRoutes(app),
     ...deploymentRoutes(app),
     ...alertRoutes(app),
+    ...pipelineRoutes(app),
     ...governanceRoutes(app),
     ...inferenceRoutes(app),
   ];

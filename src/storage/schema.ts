@@ -252,6 +252,7 @@ export interface PromotionsTable {
   steps: string;
   step: number;
   step_seconds: number;
+  shadow_seconds: number;
   status: string;
   next_at: string;
   job_id: string | null;

@@ -71,6 +71,7 @@ export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> 
     .addColumn('steps', 'text', (c) => c.notNull())
     .addColumn('step', 'integer', (c) => c.notNull())
     .addColumn('step_seconds', 'integer', (c) => c.notNull())
+    .addColumn('shadow_seconds', 'integer', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('next_at', 'text', (c) => c.notNull())
     .addColumn('job_id', 'text')

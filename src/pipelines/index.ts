@@ -1,0 +1,10 @@
+export { JobQueue, toJob } from './job-queue.js';
+export { JobWorker, JobStopped } from './job-worker.js';
+export type { JobContext, JobHandler } from './job-worker.js';
+export { PolicyService } from './policy-service.js';
+export { PromotionService } from './promotion-service.js';
+export { RetrainService, RETRAIN, SYSTEM_ACTOR } from './retrain-service.js';
+export { RetrainTriggers } from './retrain-triggers.js';
+export { evaluate } from './evaluate.js';
+export { checkMetric } from './gate.js';
+export { parseCron, cronMatches, lastTick } from './cron.js';

@@ -1,0 +1,68 @@
+import type { Kysely } from 'kysely';
+import { PolicySpec, type RetrainingPolicy } from '../contracts/pipelines.js';
+import type { Actor } from '../governance/actor.js';
+import { appendAudit } from '../governance/audit-log.js';
+import type { ModelService } from '../registry/index.js';
+import { AppError } from '../shared/app-error.js';
+import { type Clock, isoNow } from '../shared/clock.js';
+import { parseInput } from '../shared/parse.js';
+import type { DB, RetrainingPoliciesTable } from '../storage/index.js';
+import { parseCron } from './cron.js';
+
+const toPolicy = (r: RetrainingPoliciesTable): RetrainingPolicy => ({
+  model: r.model,
+  spec: PolicySpec.parse(JSON.parse(r.spec)),
+  updatedBy: r.updated_by,
+  updatedAt: r.updated_at,
+});
+
+/** Retraining policies, one per model; every change is audited. */
+export class PolicyService {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly clock: Clock,
+    private readonly models: ModelService,
+  ) {}
+
+  /** Replaces a model's policy (defaults fill what the input leaves out). */
+  async set(model: string, input: unknown, by: Actor & { reason?: string }): Promise<RetrainingPolicy> {
+    const spec = parseInput(PolicySpec, input ?? {});
+    if (spec.triggers.schedule) parseCron(spec.triggers.schedule);
+    if (spec.trainer.type === 'ridge' || spec.trainer.type === 'logistic' || spec.trainer.type === 'gbt') {
+      const m = await this.models.get(model);
+      if (spec.trainer.type === 'ridge' && m.task && m.task !== 'regression') throw new AppError('invalid_argument', `trainer.type ridge is for regression, but ${model} is ${m.task}`, { field: 'trainer.type' });
+      if (spec.trainer.type === 'logistic' && m.task === 'regression') throw new AppError('invalid_argument', `trainer.type logistic is for classification, but ${model} is a regression model`, { field: 'trainer.type' });
+      if (spec.trainer.type === 'gbt' && m.task === 'multiclass-classification') throw new AppError('invalid_argument', 'trainer.type gbt supports binary classification and regression', { field: 'trainer.type' });
+    } else await this.models.get(model);
+    const now = isoNow(this.clock);
+    const row: RetrainingPoliciesTable = { model, spec: JSON.stringify(spec), updated_by: by.actor, updated_at: now };
+    await this.db.transaction().execute(async (trx) => {
+      const before = await trx.selectFrom('retraining_policies').selectAll().where('model', '=', model).executeTakeFirst();
+      if (before) await trx.updateTable('retraining_policies').set(row).where('model', '=', model).execute();
+      else await trx.insertInto('retraining_policies').values(row).execute();
+      await appendAudit(trx, { ...by, action: 'policy.set', target: `model:${model}`, before: before ? JSON.parse(before.spec) : null, after: spec, reason: by.reason }, now);
+    });
+    return toPolicy(row);
+  }
+
+  async get(model: string): Promise<RetrainingPolicy> {
+    const r = await this.db.selectFrom('retraining_policies').selectAll().where('model', '=', model).executeTakeFirst();
+    if (!r) {
+      await this.models.get(model);
+      throw new AppError('not_found', `model ${model} has no retraining policy; set one with sextant policy set ${model}`, { model });
+    }
+    return toPolicy(r);
+  }
+
+  /** The policy, or the defaults for the model's task when it has none (a manual retrain needs no policy). */
+  async effective(model: string): Promise<PolicySpec> {
+    const r = await this.db.selectFrom('retraining_policies').select('spec').where('model', '=', model).executeTakeFirst();
+    if (r) return PolicySpec.parse(JSON.parse(r.spec));
+    const m = await this.models.get(model);
+    return PolicySpec.parse({ trainer: { type: m.task === 'regression' ? 'ridge' : 'logistic' } });
+  }
+
+  async list(): Promise<RetrainingPolicy[]> {
+    return (await this.db.selectFrom('retraining_policies').selectAll().orderBy('model').execute()).map(toPolicy);
+  }
+}

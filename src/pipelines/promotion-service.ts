@@ -1,0 +1,230 @@
+import type { Kysely } from 'kysely';
+import type { Promotion, PromotionSpec } from '../contracts/pipelines.js';
+import type { EventBus } from '../events/index.js';
+import type { Registry } from '../registry/index.js';
+import type { DeploymentService } from '../serving/index.js';
+import { AppError } from '../shared/app-error.js';
+import { type Clock, isoNow } from '../shared/clock.js';
+import { newId } from '../shared/ids.js';
+import type { Logger } from '../shared/logger.js';
+import type { DB, PromotionsTable } from '../storage/index.js';
+
+const ACTOR = 'sextant:promotion';
+
+type Step = number | 'shadow';
+
+const toPromotion = (r: PromotionsTable): Promotion => ({
+  id: r.id,
+  model: r.model,
+  version: Number(r.version),
+  deployment: r.deployment,
+  strategy: r.strategy,
+  steps: JSON.parse(r.steps) as Step[],
+  step: Number(r.step),
+  stepSeconds: Number(r.step_seconds),
+  shadowSeconds: Number(r.shadow_seconds),
+  status: r.status as Promotion['status'],
+  nextAt: r.next_at,
+  jobId: r.job_id,
+  reason: r.reason,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export interface PromotionStart {
+  strategy: PromotionSpec['strategy'];
+  summary: string;
+  promotions: string[];
+}
+
+/**
+ * Safe promotion of a validated challenger. `manual` points the `challenger` alias at it and
+ * waits for a person. `canary` ramps each deployment that follows the champion alias through the
+ * given weights, one step per `stepSeconds`, and moves the alias at 100 %; `shadow-then-canary`
+ * mirrors traffic to it first. The ramp lives in the database: any process advances it (each step
+ * is a compare-and-set on the step number), a restart resumes it, and a canary the SLO guard set
+ * to 0 (or someone changed by hand) rolls the promotion back instead of leaving it half-way.
+ */
+export class PromotionService {
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly registry: Registry,
+    private readonly deployments: DeploymentService,
+    private readonly events: EventBus,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    /** Runs the SLO guard's judgement before each step, so a breach is seen before more traffic moves. */
+    private readonly checkSlo: () => Promise<unknown> = async () => {},
+    /** Called after a deployment change so this process serves the new split at once. */
+    private readonly refresh: () => Promise<unknown> = async () => {},
+  ) {}
+
+  private async publish(type: string, p: { model: string; deployment?: string; version: number }, data: Record<string, unknown>) {
+    await this.events
+      .publish({ type, time: isoNow(this.clock), subject: p.deployment ?? p.model, data: { model: p.model, version: p.version, ...data } })
+      .catch((err) => this.logger.error({ err, type }, 'could not publish a promotion event'));
+  }
+
+  /** Starts promoting `version` of `model` under `spec`. */
+  async begin(o: { model: string; version: number; spec: PromotionSpec; jobId?: string | null }): Promise<PromotionStart> {
+    const { model, version, spec } = o;
+    const by = { actor: ACTOR, reason: `validated challenger version ${version}${o.jobId ? ` from job ${o.jobId}` : ''}` };
+    await this.registry.aliases.set(model, 'challenger', { version, reason: by.reason }, by);
+    if (spec.strategy === 'manual') {
+      await this.publish('promotion.waiting', { model, version }, { alias: 'challenger', strategy: 'manual' });
+      return { strategy: 'manual', summary: `version ${version} waits as ${model}@challenger for someone to promote it`, promotions: [] };
+    }
+    const following = (await this.deployments.specs()).filter((d) => d.model === model && d.spec.alias === spec.alias);
+    if (following.length === 0) {
+      await this.registry.aliases.set(model, spec.alias, { version, reason: `${by.reason}; no deployment follows ${spec.alias}` }, by);
+      await this.publish('promotion.promoted', { model, version }, { alias: spec.alias, strategy: spec.strategy, deployments: [] });
+      return { strategy: spec.strategy, summary: `no deployment follows ${model}@${spec.alias}; moved the alias to ${version}`, promotions: [] };
+    }
+    const steps: Step[] = spec.strategy === 'shadow-then-canary' ? ['shadow', ...spec.steps] : [...spec.steps];
+    const now = isoNow(this.clock);
+    const ids: string[] = [];
+    for (const d of following) {
+      // A newer challenger supersedes a ramp still running on the same deployment.
+      for (const old of await this.db.selectFrom('promotions').selectAll().where('deployment', '=', d.name).where('status', '=', 'running').execute()) {
+        await this.rollBack(toPromotion(old), `superseded by version ${version}`);
+      }
+      const id = newId();
+      ids.push(id);
+      await this.db
+        .insertInto('promotions')
+        .values({
+          id,
+          model,
+          version,
+          deployment: d.name,
+          strategy: spec.strategy,
+          steps: JSON.stringify(steps),
+          step: -1,
+          step_seconds: spec.stepSeconds,
+          shadow_seconds: spec.shadowSeconds,
+          status: 'running',
+          next_at: now,
+          job_id: o.jobId ?? null,
+          reason: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      await this.publish('promotion.started', { model, deployment: d.name, version }, { strategy: spec.strategy, steps, promotion: id });
+    }
+    await this.advance();
+    return { strategy: spec.strategy, summary: `ramping version ${version} on ${following.map((d) => d.name).join(', ')} through ${steps.join(' → ')}`, promotions: ids };
+  }
+
+  async list(query: { model?: string; status?: string } = {}): Promise<Promotion[]> {
+    let sel = this.db.selectFrom('promotions').selectAll();
+    if (query.model) sel = sel.where('model', '=', query.model);
+    if (query.status) sel = sel.where('status', '=', query.status);
+    return (await sel.orderBy('id', 'desc').limit(200).execute()).map(toPromotion);
+  }
+
+  private async finish(p: Promotion, status: 'promoted' | 'rolled-back', reason: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('promotions')
+      .set({ status, reason, updated_at: isoNow(this.clock) })
+      .where('id', '=', p.id)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  private async rollBack(p: Promotion, reason: string): Promise<void> {
+    if (!(await this.finish(p, 'rolled-back', reason))) return;
+    try {
+      const d = await this.deployments.get(p.deployment);
+      if (d.canary?.version === p.version) await this.deployments.abort(p.deployment, { actor: ACTOR, reason: `promotion of version ${p.version} rolled back: ${reason}` });
+      if (d.shadow.includes(p.version)) await this.deployments.update(p.deployment, { shadow: d.shadow.filter((v) => v !== p.version) }, { actor: ACTOR });
+      await this.refresh();
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'not_found')) throw err;
+    }
+    this.logger.warn({ deployment: p.deployment, version: p.version, reason }, 'promotion rolled back');
+    await this.publish('promotion.rolled_back', p, { promotion: p.id, reason, step: p.step });
+  }
+
+  /** Advances every promotion whose next step is due; returns how many steps were taken. */
+  async advance(): Promise<number> {
+    if (this.busy) return 0;
+    this.busy = true;
+    try {
+      let taken = 0;
+      const due = await this.db.selectFrom('promotions').selectAll().where('status', '=', 'running').where('next_at', '<=', isoNow(this.clock)).orderBy('id').execute();
+      if (due.length) await this.checkSlo().catch((err) => this.logger.warn({ err }, 'SLO check before a promotion step failed'));
+      for (const row of due) {
+        try {
+          if (await this.step(toPromotion(row))) taken++;
+        } catch (err) {
+          this.logger.error({ err, promotion: row.id }, 'promotion step failed');
+          await this.rollBack(toPromotion(row), `step failed: ${(err as Error).message}`).catch(() => {});
+        }
+      }
+      return taken;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async step(p: Promotion): Promise<boolean> {
+    let d;
+    try {
+      d = await this.deployments.get(p.deployment);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'not_found') {
+        await this.finish(p, 'rolled-back', 'the deployment was deleted');
+        return false;
+      }
+      throw err;
+    }
+    const current = p.step >= 0 ? p.steps[p.step]! : null;
+    // Is the previous step still in place? If not, the SLO guard or a person intervened.
+    if (typeof current === 'number') {
+      if (d.canary?.version !== p.version) return this.rollBack(p, 'the canary was removed or replaced').then(() => false);
+      if (d.canary.weight === 0) return this.rollBack(p, d.lastEvent?.action === 'slo-rollback' ? (d.lastEvent.reason ?? 'SLO breached') : 'the canary weight was set to 0').then(() => false);
+    }
+    const nextIndex = p.step + 1;
+    const next = p.steps[nextIndex]!;
+    const seconds = next === 'shadow' ? p.shadowSeconds : p.stepSeconds;
+    const now = this.clock.now();
+    const claimed = await this.db
+      .updateTable('promotions')
+      .set({ step: nextIndex, next_at: new Date(now.getTime() + seconds * 1000).toISOString(), updated_at: now.toISOString() })
+      .where('id', '=', p.id)
+      .where('step', '=', p.step)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) !== 1) return false;
+    const by = { actor: ACTOR };
+    const reason = `promotion of version ${p.version} (job ${p.jobId ?? 'manual'}), step ${nextIndex + 1} of ${p.steps.length}`;
+    if (next === 'shadow') {
+      if (!d.shadow.includes(p.version)) await this.deployments.update(p.deployment, { shadow: [...d.shadow, p.version] }, by);
+    } else {
+      if (d.shadow.includes(p.version)) await this.deployments.update(p.deployment, { shadow: d.shadow.filter((v) => v !== p.version) }, by);
+      await this.deployments.canary(p.deployment, { version: p.version, weight: next, reason }, by);
+      if (next === 100) {
+        await this.deployments.promote(p.deployment, { ...by, reason });
+        await this.finish(p, 'promoted', `serving 100 % after ${p.steps.length} steps`);
+        await this.publish('promotion.promoted', p, { promotion: p.id, deployment: p.deployment });
+      }
+    }
+    await this.refresh();
+    await this.publish('promotion.step', p, { promotion: p.id, step: nextIndex, weight: next });
+    return true;
+  }
+
+  start(intervalMs = 1000): void {
+    this.timer = setInterval(() => void this.advance().catch((err) => this.logger.warn({ err }, 'promotion pass failed')), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}

@@ -1,0 +1,119 @@
+import type { Kysely } from 'kysely';
+import type { Job, PolicySpec } from '../contracts/pipelines.js';
+import type { EventBus, SextantEvent } from '../events/index.js';
+import { AppError } from '../shared/app-error.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import type { DB } from '../storage/index.js';
+import { cronMatches, parseCron } from './cron.js';
+import type { JobQueue } from './job-queue.js';
+import type { PolicyService } from './policy-service.js';
+import { RETRAIN, type RetrainService, SYSTEM_ACTOR } from './retrain-service.js';
+
+/**
+ * Turns policy triggers into retrain jobs: drift and quality alerts from the bus, cron schedules and
+ * label counts from a periodic pass. The cooldown, "one in flight" (a unique index) and the
+ * schedule tick (a primary key per model and minute) make several processes firing at once harmless.
+ */
+export class RetrainTriggers {
+  private timer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly policies: PolicyService,
+    private readonly retrain: RetrainService,
+    private readonly queue: JobQueue,
+    private readonly events: EventBus,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Queues a retrain unless the policy is off, a job is in flight, or the cooldown has not passed; returns the job or why not. */
+  async fire(model: string, trigger: Job['trigger'], policy: PolicySpec): Promise<Job | string> {
+    if (!policy.enabled) return 'policy disabled';
+    if (await this.queue.inFlight(RETRAIN, model)) return 'a retrain is already in flight';
+    const last = await this.db.selectFrom('jobs').select('created_at').where('kind', '=', RETRAIN).where('model', '=', model).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+    const since = last ? (this.clock.now().getTime() - Date.parse(last.created_at)) / 1000 : Infinity;
+    if (since < policy.cooldownSeconds) return `in cooldown (${Math.round(since)} s of ${policy.cooldownSeconds} s since the last retrain)`;
+    try {
+      const job = await this.retrain.request(model, {}, { actor: SYSTEM_ACTOR }, trigger);
+      this.logger.info({ model, job: job.id, trigger }, 'retrain triggered');
+      return job;
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'conflict') return 'a retrain is already in flight';
+      throw err;
+    }
+  }
+
+  /** A monitor alert: drift → the drift trigger; accuracy or RMSE → the quality trigger. */
+  async onAlert(e: SextantEvent): Promise<Job | string> {
+    const dep = await this.db
+      .selectFrom('deployments as d')
+      .innerJoin('models as m', 'm.id', 'd.model_id')
+      .select('m.name as model')
+      .where('d.name', '=', e.subject)
+      .executeTakeFirst();
+    if (!dep) return 'deployment gone';
+    const row = await this.db.selectFrom('retraining_policies').select('spec').where('model', '=', dep.model).executeTakeFirst();
+    if (!row) return 'no policy';
+    const policy = (await this.policies.get(dep.model)).spec;
+    const rule = String(e.data.rule);
+    const type = rule === 'drift' ? 'drift' : 'quality';
+    if (type === 'drift' ? !policy.triggers.drift : !policy.triggers.quality) return `${type} trigger off`;
+    return this.fire(dep.model, { type, detail: `${e.subject}: ${String(e.data.reason ?? rule)}` }, policy);
+  }
+
+  /** Schedules and label counts; returns the jobs queued. */
+  async tick(): Promise<Job[]> {
+    const queued: Job[] = [];
+    const now = this.clock.now();
+    const minute = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
+    for (const { model, spec } of await this.policies.list()) {
+      if (!spec.enabled) continue;
+      if (spec.triggers.schedule && cronMatches(parseCron(spec.triggers.schedule), minute)) {
+        // The (model, minute) primary key lets exactly one process fire each tick.
+        const claimed = await this.db.insertInto('schedule_ticks').values({ model, tick: minute.toISOString() }).onConflict((oc) => oc.columns(['model', 'tick']).doNothing()).executeTakeFirst();
+        if (Number(claimed.numInsertedOrUpdatedRows ?? 0) === 1) {
+          const r = await this.fire(model, { type: 'schedule', detail: `${spec.triggers.schedule} at ${minute.toISOString()}` }, { ...spec, cooldownSeconds: 0 });
+          if (typeof r !== 'string') queued.push(r);
+          else this.logger.info({ model, why: r }, 'scheduled retrain skipped');
+        }
+      }
+      if (spec.triggers.newLabels) {
+        const last = await this.db.selectFrom('jobs').select('created_at').where('kind', '=', RETRAIN).where('model', '=', model).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+        const since = last?.created_at ?? '';
+        const n = await this.db
+          .selectFrom('feedback as f')
+          .innerJoin('predictions as p', 'p.request_id', 'f.request_id')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('p.model', '=', model)
+          .where('p.role', '=', 'primary')
+          .where('f.received_at', '>', since)
+          .executeTakeFirst();
+        if (Number(n?.n ?? 0) >= spec.triggers.newLabels) {
+          const r = await this.fire(model, { type: 'labels', detail: `${Number(n?.n)} new labels since ${since || 'the start'}` }, spec);
+          if (typeof r !== 'string') queued.push(r);
+        }
+      }
+    }
+    return queued;
+  }
+
+  async start(intervalMs = 15_000): Promise<void> {
+    this.unsubscribe = await this.events.subscribe('monitor.alert', (e) =>
+      this.onAlert(e)
+        .then((r) => {
+          if (typeof r === 'string') this.logger.info({ deployment: e.subject, why: r }, 'alert did not trigger a retrain');
+        })
+        .catch((err) => this.logger.warn({ err }, 'retrain trigger failed')),
+    );
+    this.timer = setInterval(() => void this.tick().catch((err) => this.logger.warn({ err }, 'retrain schedule pass failed')), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.unsubscribe?.();
+  }
+}
