@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type App } from '../../src/app.js';
 import { type Config, type DatabaseConfig, loadConfig } from '../../src/config/index.js';
 import { buildServer } from '../../src/server/index.js';
+import type { Clock } from '../../src/shared/clock.js';
 import { silentLogger } from '../../src/shared/logger.js';
 
 export function tempDir(prefix = 'sextant-test-'): string {
@@ -21,11 +22,13 @@ export interface TestApp {
 }
 
 /** A wired app plus its Fastify server (not listening; drive it with inject()). */
-export async function testApp(options: { env?: Record<string, string>; database?: DatabaseConfig; auth?: boolean } = {}): Promise<TestApp> {
-  const home = tempDir();
+export async function testApp(
+  options: { env?: Record<string, string>; database?: DatabaseConfig; auth?: boolean; clock?: Clock; home?: string } = {},
+): Promise<TestApp> {
+  const home = options.home ?? tempDir();
   const base = loadConfig({ env: { SEXTANT_HOME: home, SEXTANT_LOG_LEVEL: 'silent', ...options.env }, flags: { auth: options.auth } });
   const config = options.database ? { ...base, database: options.database } : base;
-  const app = await buildApp(config, { logger: silentLogger });
+  const app = await buildApp(config, { logger: silentLogger, clock: options.clock });
   await app.start();
   const server = await buildServer(app);
   return {
@@ -36,7 +39,7 @@ export async function testApp(options: { env?: Record<string, string>; database?
     close: async () => {
       await server.close();
       await app.close().catch(() => {});
-      fs.rmSync(home, { recursive: true, force: true });
+      if (!options.home) fs.rmSync(home, { recursive: true, force: true });
     },
   };
 }
