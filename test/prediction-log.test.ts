@@ -201,6 +201,31 @@ describe.each(targets)('prediction log and ground truth on $name', (target) => {
     expect((await t.server.inject({ method: 'POST', url: '/api/v1/monitors', payload: { deployment: 'ghost' } })).statusCode).toBe(404);
   });
 
+  it('closes count windows every N logged requests', async () => {
+    await t.app.serving.deployments.create({ name: 'counted', model: 'bc', alias: 'champion' }, who);
+    await t.app.serving.live.refresh();
+    const created = await t.server.inject({ method: 'POST', url: '/api/v1/monitors', payload: { deployment: 'counted', windowRows: 10, thresholds: { minAccuracy: 0.9 } } });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json()).toMatchObject({ windowRows: 10, windowSeconds: null });
+    for (let i = 0; i < 25; i++) {
+      await infer('counted', [bc.rows[i]!], { 'x-request-id': `cw-${i}` });
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await t.app.monitoring.predictions.flush();
+    // Labels: all right in the first window, all wrong in the second.
+    await t.app.monitoring.feedback.record('counted', bc.label.slice(0, 20).map((label, i) => ({ requestId: `cw-${i}`, label: i < 10 ? label : 1 - label })));
+    const written = await t.app.monitoring.monitors.evaluateDue();
+    const mine = written.filter((r) => r.deployment === 'counted');
+    expect(mine).toHaveLength(2);
+    expect(mine.map((r) => r.quality?.accuracy)).toEqual([1, 0]);
+    expect(mine[1]!.alert).toEqual([expect.stringMatching(/accuracy 0\.000 < 0\.9 over 10 labelled rows/)]);
+    // The last 5 requests wait for the third window.
+    expect((await t.app.monitoring.monitors.evaluateDue()).filter((r) => r.deployment === 'counted')).toHaveLength(0);
+    const bad = await t.server.inject({ method: 'POST', url: '/api/v1/monitors', payload: { deployment: 'quiet', windowRows: 3 } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.message).toMatch(/windowRows/);
+  });
+
   it('purges records past retention', async () => {
     const purged = await t.app.monitoring.predictions.purge(1, Date.now() + 2 * 86_400_000);
     expect(purged).toBeGreaterThan(0);

@@ -125,7 +125,8 @@ export const MonitorThresholds = z
 export const CreateMonitorRequest = z
   .object({
     deployment: z.string().min(1).max(128),
-    windowSeconds: z.number().int().min(10).max(30 * 86_400).default(3600),
+    windowSeconds: z.number().int().min(10).max(30 * 86_400).default(3600).describe('time windows on a fixed grid of this length'),
+    windowRows: z.number().int().min(10).max(1_000_000).optional().describe('count windows instead: one closes every this many logged requests'),
     thresholds: MonitorThresholds.default({ driftShare: 0.5 }),
   })
   .strict()
@@ -133,7 +134,13 @@ export const CreateMonitorRequest = z
 export type CreateMonitorRequest = z.input<typeof CreateMonitorRequest>;
 
 export const Monitor = z
-  .object({ deployment: z.string(), windowSeconds: z.number().int(), thresholds: MonitorThresholds, createdAt: Timestamp })
+  .object({
+    deployment: z.string(),
+    windowSeconds: z.number().int().nullable().describe('null for count windows'),
+    windowRows: z.number().int().nullable().describe('null for time windows'),
+    thresholds: MonitorThresholds,
+    createdAt: Timestamp,
+  })
   .meta({ id: 'Monitor' });
 export type Monitor = z.infer<typeof Monitor>;
 

@@ -13,7 +13,8 @@ import type { ReferenceService } from './reference-service.js';
 
 const toMonitor = (r: MonitorsTable): Monitor => ({
   deployment: r.deployment,
-  windowSeconds: Number(r.window_seconds),
+  windowSeconds: r.window_rows === null ? Number(r.window_seconds) : null,
+  windowRows: r.window_rows === null ? null : Number(r.window_rows),
   thresholds: MonitorThresholds.parse(JSON.parse(r.thresholds)),
   createdAt: r.created_at,
 });
@@ -54,7 +55,11 @@ export class MonitorService {
     const req = parseInput(CreateMonitorRequest, input);
     const dep = await this.db.selectFrom('deployments').select('name').where('name', '=', req.deployment).executeTakeFirst();
     if (!dep) throw new AppError('not_found', `deployment ${req.deployment} not found`, { deployment: req.deployment });
-    const row: MonitorsTable = { deployment: req.deployment, window_seconds: req.windowSeconds, thresholds: JSON.stringify(req.thresholds), created_at: isoNow(this.clock) };
+    const row: MonitorsTable = {
+      deployment: req.deployment,
+      window_seconds: req.windowRows ? 0 : req.windowSeconds,
+      window_rows: req.windowRows ?? null,
+      thresholds: JSON.stringify(req.thresholds), created_at: isoNow(this.clock) };
     try {
       await this.db.insertInto('monitors').values(row).execute();
     } catch (err) {
@@ -76,11 +81,41 @@ export class MonitorService {
     return rows.map(toResult);
   }
 
+  /**
+   * Count windows: each closes once `windowRows` more primary requests are logged after the last
+   * closed window; it spans the first to the last of them. Evaluates every complete window not done
+   * yet (at most 20 per pass).
+   */
+  private async evaluateCountWindows(m: Monitor): Promise<MonitorResult[]> {
+    const written: MonitorResult[] = [];
+    for (let i = 0; i < 20; i++) {
+      const last = await this.db.selectFrom('monitor_results').select('window_end').where('deployment', '=', m.deployment).orderBy('window_end', 'desc').limit(1).executeTakeFirst();
+      const rows = await this.db
+        .selectFrom('predictions')
+        .select('time')
+        .where('deployment', '=', m.deployment)
+        .where('role', '=', 'primary')
+        .where('time', '>=', last?.window_end ?? m.createdAt)
+        .orderBy('time')
+        .limit(m.windowRows!)
+        .execute();
+      if (rows.length < m.windowRows!) break;
+      const r = await this.evaluate(m, new Date(rows[0]!.time), new Date(Date.parse(rows[rows.length - 1]!.time) + 1));
+      if (!r) break;
+      written.push(r);
+    }
+    return written;
+  }
+
   /** Evaluates the last closed window of every monitor (if not done yet); returns results written. */
   async evaluateDue(now = this.clock.now()): Promise<MonitorResult[]> {
     const written: MonitorResult[] = [];
     for (const m of (await this.db.selectFrom('monitors').selectAll().execute()).map(toMonitor)) {
-      const size = m.windowSeconds * 1000;
+      if (m.windowRows !== null) {
+        written.push(...(await this.evaluateCountWindows(m)));
+        continue;
+      }
+      const size = m.windowSeconds! * 1000;
       const end = new Date(Math.floor(now.getTime() / size) * size);
       const start = new Date(end.getTime() - size);
       const r = await this.evaluate(m, start, end);

@@ -172,6 +172,7 @@ export interface VersionReferencesTable {
 export interface MonitorsTable {
   deployment: string;
   window_seconds: number;
+  window_rows: number | null;
   thresholds: string;
   created_at: string;
 }

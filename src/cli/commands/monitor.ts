@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { MonitorResult } from '../../contracts/index.js';
+import type { Monitor, MonitorResult } from '../../contracts/index.js';
 import { client, positiveInt } from '../context.js';
 import { printFields, printJson, printTable, withJson } from '../output.js';
 
@@ -10,12 +10,15 @@ const row = (r: MonitorResult) => ({
   alert: r.alert.join('; ') || '-',
 });
 
+const every = (m: Monitor) => (m.windowRows !== null ? `${m.windowRows} requests` : `${m.windowSeconds} s`);
+
 export function registerMonitorCommands(program: Command): void {
   const monitor = program.command('monitor').description('watch deployments: drift and quality per window');
 
   withJson(monitor.command('create <deployment>'))
     .description('evaluate drift against the reference and quality every window')
     .option('--window <seconds>', 'window length', '3600')
+    .option('--window-rows <n>', 'count windows instead: one every N requests')
     .option('--drift-share <share>', 'dataset drift when this share of features drifts', '0.5')
     .option('--min-accuracy <value>', 'alert below this accuracy')
     .option('--max-rmse <value>', 'alert above this RMSE')
@@ -23,6 +26,7 @@ export function registerMonitorCommands(program: Command): void {
       const m = await client().monitors.create({
         deployment,
         windowSeconds: positiveInt('--window', o.window),
+        windowRows: o.windowRows === undefined ? undefined : positiveInt('--window-rows', o.windowRows),
         thresholds: {
           driftShare: Number(o.driftShare),
           minAccuracy: o.minAccuracy === undefined ? undefined : Number(o.minAccuracy),
@@ -30,7 +34,7 @@ export function registerMonitorCommands(program: Command): void {
         },
       });
       if (o.json) printJson(m);
-      else process.stdout.write(`monitoring ${m.deployment} every ${m.windowSeconds} s\n`);
+      else process.stdout.write(`monitoring ${m.deployment} every ${every(m)}\n`);
     });
 
   withJson(monitor.command('status <deployment>'))
@@ -39,7 +43,7 @@ export function registerMonitorCommands(program: Command): void {
       const api = client();
       const [m, results] = await Promise.all([api.monitors.get(deployment), api.monitors.results(deployment)]);
       if (o.json) return printJson({ monitor: m, latest: results[0] ?? null });
-      printFields({ deployment: m.deployment, every: `${m.windowSeconds} s`, thresholds: m.thresholds, ...(results[0] ? row(results[0]) : { latest: 'no window closed yet' }) });
+      printFields({ deployment: m.deployment, every: every(m), thresholds: m.thresholds, ...(results[0] ? row(results[0]) : { latest: 'no window closed yet' }) });
     });
 
   withJson(monitor.command('results <deployment>'))

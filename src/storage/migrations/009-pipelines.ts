@@ -79,5 +79,7 @@ export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> 
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
+  // Count windows for monitors: a window closes every N logged requests (time windows keep window_rows null).
+  await db.schema.alterTable('monitors').addColumn('window_rows', 'integer').execute();
   await db.schema.createIndex('promotions_status').on('promotions').columns(['status', 'next_at']).execute();
 }
