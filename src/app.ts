@@ -171,7 +171,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         unsubscribe = await events.subscribe('', (e) => notifications.enqueue(e).then(() => notifications.deliverDue()));
         notifications.start();
         monitors.start(config.pipelines.monitorIntervalMs);
-        promotions.start();
+        promotions.start(config.pipelines.promotionIntervalMs);
         await triggers.start();
         if (config.pipelines.runJobs) worker.start();
       },

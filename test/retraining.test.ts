@@ -186,17 +186,18 @@ describe.each(targets)('automated retraining on $name', (target) => {
     expect((await t.app.registry.versions.get('resume', 'champion')).version).toBe(2);
   });
 
-  it('triggers on drift alerts with a cooldown, on a schedule exactly once per tick across processes, and after N new labels', async () => {
+  it('triggers on drift breaches with a cooldown, on a schedule exactly once per tick across processes, and after N new labels', async () => {
     await newModel('trig', true);
     await setPolicy('trig', { trainer: { type: 'logistic' }, cooldownSeconds: 3600, promotion: { strategy: 'manual' } });
-    const alert = { type: 'monitor.alert', time: new Date().toISOString(), subject: 'trig', data: { rule: 'drift', reason: 'data drift: 60 % of features drifted' } };
-    const first = await t.app.pipelines.triggers.onAlert(alert);
+    const window = { type: 'monitor.window', time: new Date().toISOString(), subject: 'trig', data: { breaches: [{ rule: 'drift', message: 'data drift: 60 % of features drifted' }] } };
+    expect(await t.app.pipelines.triggers.onWindow({ ...window, data: { breaches: [] } })).toBe('no breach');
+    const first = await t.app.pipelines.triggers.onWindow(window);
     expect(typeof first).toBe('object');
     expect((first as Job).trigger).toEqual({ type: 'drift', detail: 'trig: data drift: 60 % of features drifted' });
     await waitJob((first as Job).id);
-    expect(await t.app.pipelines.triggers.onAlert(alert)).toMatch(/^in cooldown/);
+    expect(await t.app.pipelines.triggers.onWindow(window)).toMatch(/^in cooldown/);
     await setPolicy('trig', { trainer: { type: 'logistic' }, triggers: { drift: false }, cooldownSeconds: 0, promotion: { strategy: 'manual' } });
-    expect(await t.app.pipelines.triggers.onAlert(alert)).toBe('drift trigger off');
+    expect(await t.app.pipelines.triggers.onWindow(window)).toBe('drift trigger off');
 
     // Two processes tick the same minute: one job.
     await setPolicy('trig', { trainer: { type: 'logistic' }, triggers: { drift: false, quality: false, schedule: '* * * * *' }, cooldownSeconds: 0, promotion: { strategy: 'manual' } });

@@ -7,6 +7,7 @@ import { registerAliasCommands } from './commands/aliases.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerDeployCommands } from './commands/deploy.js';
 import { registerDriftCommand } from './commands/drift.js';
+import { registerExperimentCommand } from './commands/experiment.js';
 import { registerModelCommands } from './commands/models.js';
 import { registerAlertCommands, registerMonitorCommands } from './commands/monitor.js';
 import { registerPredictCommand } from './commands/predict.js';
@@ -37,6 +38,7 @@ registerDriftCommand(program);
 registerMonitorCommands(program);
 registerAlertCommands(program);
 registerRetrainCommands(program);
+registerExperimentCommand(program);
 
 /** Prints an error the way a user needs it: what went wrong, no stack, a non-zero exit. */
 function report(err: unknown): number {

@@ -34,6 +34,8 @@ export interface Config {
     /** Whether this process claims and runs jobs (training is CPU work a serving-only process may refuse). */
     readonly runJobs: boolean;
     readonly monitorIntervalMs: number;
+    /** How often promotions are advanced; a step is taken once its stepSeconds have passed. */
+    readonly promotionIntervalMs: number;
     /** The environment an external trainer inherits: PATH, HOME, locale and temp dir, nothing secret. */
     readonly trainerEnv: Readonly<Record<string, string>>;
   };
@@ -70,6 +72,7 @@ const Raw = z.object({
   retentionDays: z.coerce.number().min(0.001),
   runJobs: boolish.optional(),
   monitorIntervalMs: z.coerce.number().int().min(50).max(3_600_000),
+  promotionIntervalMs: z.coerce.number().int().min(50).max(60_000),
   natsUrl: z.string().regex(/^(nats|tls):\/\/\S+$/, 'must look like nats://host:4222').optional(),
   s3Region: z.string().default('us-east-1'),
   s3Endpoint: z.string().url().optional(),
@@ -96,6 +99,7 @@ const ENV_NAMES: Record<string, string> = {
   retentionDays: 'SEXTANT_PREDICTION_RETENTION_DAYS',
   runJobs: 'SEXTANT_RUN_JOBS',
   monitorIntervalMs: 'SEXTANT_MONITOR_INTERVAL_MS',
+  promotionIntervalMs: 'SEXTANT_PROMOTION_INTERVAL_MS',
   s3Endpoint: 'AWS_ENDPOINT_URL_S3',
   s3ForcePathStyle: 'SEXTANT_S3_FORCE_PATH_STYLE',
 };
@@ -131,6 +135,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     retentionDays: env.SEXTANT_PREDICTION_RETENTION_DAYS ?? 30,
     runJobs: env.SEXTANT_RUN_JOBS,
     monitorIntervalMs: env.SEXTANT_MONITOR_INTERVAL_MS ?? 5000,
+    promotionIntervalMs: env.SEXTANT_PROMOTION_INTERVAL_MS ?? 1000,
     s3Region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
     s3Endpoint: env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL,
     s3ForcePathStyle: env.SEXTANT_S3_FORCE_PATH_STYLE,
@@ -161,6 +166,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     pipelines: Object.freeze({
       runJobs: r.runJobs ?? true,
       monitorIntervalMs: r.monitorIntervalMs,
+      promotionIntervalMs: r.promotionIntervalMs,
       trainerEnv: Object.freeze(Object.fromEntries(TRAINER_ENV.filter((k) => env[k] !== undefined).map((k) => [k, env[k]!]))),
     }),
   });

@@ -166,8 +166,16 @@ export class MonitorService {
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return null;
     const result = toResult(row);
-    // Only newly opened alerts are published: a breach that continues is folded into its alert.
-    for (const a of await this.alerts.observe(m.deployment, row.window_end, breaches)) {
+    // Every window is an event (retraining reacts to breaches that continue); alerts are published
+    // only when newly opened: a breach that continues is folded into its alert.
+    const opened = await this.alerts.observe(m.deployment, row.window_end, breaches);
+    await this.events.publish({
+      type: 'monitor.window',
+      time: isoNow(this.clock),
+      subject: m.deployment,
+      data: { windowStart: row.window_start, windowEnd: row.window_end, breaches, driftedShare: drift.driftedShare, quality: q.metrics },
+    });
+    for (const a of opened) {
       await this.events.publish({
         type: 'monitor.alert',
         time: isoNow(this.clock),

@@ -11,7 +11,7 @@ import type { PolicyService } from './policy-service.js';
 import { RETRAIN, type RetrainService, SYSTEM_ACTOR } from './retrain-service.js';
 
 /**
- * Turns policy triggers into retrain jobs: drift and quality alerts from the bus, cron schedules and
+ * Turns policy triggers into retrain jobs: drift and quality breaches of monitor windows from the bus, cron schedules and
  * label counts from a periodic pass. The cooldown, "one in flight" (a unique index) and the
  * schedule tick (a primary key per model and minute) make several processes firing at once harmless.
  */
@@ -33,6 +33,9 @@ export class RetrainTriggers {
   async fire(model: string, trigger: Job['trigger'], policy: PolicySpec): Promise<Job | string> {
     if (!policy.enabled) return 'policy disabled';
     if (await this.queue.inFlight(RETRAIN, model)) return 'a retrain is already in flight';
+    // A challenger still ramping is the answer to the last breach; judge it before training another.
+    const ramping = await this.db.selectFrom('promotions').select('id').where('model', '=', model).where('status', '=', 'running').executeTakeFirst();
+    if (ramping) return 'a promotion is in progress';
     const last = await this.db.selectFrom('jobs').select('created_at').where('kind', '=', RETRAIN).where('model', '=', model).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
     const since = last ? (this.clock.now().getTime() - Date.parse(last.created_at)) / 1000 : Infinity;
     if (since < policy.cooldownSeconds) return `in cooldown (${Math.round(since)} s of ${policy.cooldownSeconds} s since the last retrain)`;
@@ -46,8 +49,13 @@ export class RetrainTriggers {
     }
   }
 
-  /** A monitor alert: drift → the drift trigger; accuracy or RMSE → the quality trigger. */
-  async onAlert(e: SextantEvent): Promise<Job | string> {
+  /**
+   * A monitor window: a drift breach fires the drift trigger, an accuracy or RMSE breach the quality
+   * trigger. Breaches that continue across windows fire again once the cooldown has passed.
+   */
+  async onWindow(e: SextantEvent): Promise<Job | string> {
+    const breaches = (e.data.breaches as { rule: string; message: string }[] | undefined) ?? [];
+    if (breaches.length === 0) return 'no breach';
     const dep = await this.db
       .selectFrom('deployments as d')
       .innerJoin('models as m', 'm.id', 'd.model_id')
@@ -58,10 +66,9 @@ export class RetrainTriggers {
     const row = await this.db.selectFrom('retraining_policies').select('spec').where('model', '=', dep.model).executeTakeFirst();
     if (!row) return 'no policy';
     const policy = (await this.policies.get(dep.model)).spec;
-    const rule = String(e.data.rule);
-    const type = rule === 'drift' ? 'drift' : 'quality';
-    if (type === 'drift' ? !policy.triggers.drift : !policy.triggers.quality) return `${type} trigger off`;
-    return this.fire(dep.model, { type, detail: `${e.subject}: ${String(e.data.reason ?? rule)}` }, policy);
+    const hit = breaches.find((b) => (b.rule === 'drift' ? policy.triggers.drift : policy.triggers.quality));
+    if (!hit) return `${breaches.map((b) => (b.rule === 'drift' ? 'drift' : 'quality')).join(', ')} trigger off`;
+    return this.fire(dep.model, { type: hit.rule === 'drift' ? 'drift' : 'quality', detail: `${e.subject}: ${hit.message}` }, policy);
   }
 
   /** Schedules and label counts; returns the jobs queued. */
@@ -101,10 +108,10 @@ export class RetrainTriggers {
   }
 
   async start(intervalMs = 15_000): Promise<void> {
-    this.unsubscribe = await this.events.subscribe('monitor.alert', (e) =>
-      this.onAlert(e)
+    this.unsubscribe = await this.events.subscribe('monitor.window', (e) =>
+      this.onWindow(e)
         .then((r) => {
-          if (typeof r === 'string') this.logger.info({ deployment: e.subject, why: r }, 'alert did not trigger a retrain');
+          if (typeof r === 'string' && r !== 'no breach' && r !== 'no policy') this.logger.info({ deployment: e.subject, why: r }, 'breach did not trigger a retrain');
         })
         .catch((err) => this.logger.warn({ err }, 'retrain trigger failed')),
     );
