@@ -119,7 +119,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const monitors = new MonitorService(db, clock, references, quality, events, logger, alerts);
     const jobs = new JobQueue(db, database.dialect, clock);
     const policies = new PolicyService(db, clock, registry.models);
-    const promotions = new PromotionService(db, registry, deployments, events, clock, logger, () => slo.flush(true).then(() => slo.check()), () => live.refresh());
+    // A jobs-only process loads no models: it neither serves nor judges SLOs (serving processes do).
+    const serves = config.pipelines.processRole !== 'jobs';
+    const promotions = new PromotionService(
+      db,
+      registry,
+      deployments,
+      events,
+      clock,
+      logger,
+      () => (serves ? slo.flush(true).then(() => slo.check()) : Promise.resolve()),
+      () => (serves ? live.refresh() : Promise.resolve()),
+    );
     const retrain = new RetrainService({
       db,
       registry,
@@ -161,9 +172,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       clock,
       logger,
       start: async () => {
-        await live.start();
-        slo.start();
-        predictions.start();
+        if (serves) {
+          await live.start();
+          slo.start();
+          predictions.start();
+        }
         void purge();
         retention = setInterval(() => void purge(), 3_600_000);
         retention.unref();

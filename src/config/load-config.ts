@@ -31,7 +31,12 @@ export interface Config {
   /** NATS server for the event bus; in-process events when absent. */
   readonly natsUrl: string | undefined;
   readonly pipelines: {
-    /** Whether this process claims and runs jobs (training is CPU work a serving-only process may refuse). */
+    /**
+     * `all` serves and runs jobs (one process); under `--workers` the primary starts `serve`
+     * processes and one `jobs` process, so training never competes with requests on an event loop.
+     */
+    readonly processRole: 'all' | 'serve' | 'jobs';
+    /** Whether this process claims and runs jobs. */
     readonly runJobs: boolean;
     readonly monitorIntervalMs: number;
     /** How often promotions are advanced; a step is taken once its stepSeconds have passed. */
@@ -71,6 +76,7 @@ const Raw = z.object({
   logQueue: z.coerce.number().int().min(1),
   retentionDays: z.coerce.number().min(0.001),
   runJobs: boolish.optional(),
+  processRole: z.enum(['all', 'serve', 'jobs']),
   monitorIntervalMs: z.coerce.number().int().min(50).max(3_600_000),
   promotionIntervalMs: z.coerce.number().int().min(50).max(60_000),
   natsUrl: z.string().regex(/^(nats|tls):\/\/\S+$/, 'must look like nats://host:4222').optional(),
@@ -98,6 +104,7 @@ const ENV_NAMES: Record<string, string> = {
   logQueue: 'SEXTANT_LOG_QUEUE',
   retentionDays: 'SEXTANT_PREDICTION_RETENTION_DAYS',
   runJobs: 'SEXTANT_RUN_JOBS',
+  processRole: 'SEXTANT_PROCESS_ROLE',
   monitorIntervalMs: 'SEXTANT_MONITOR_INTERVAL_MS',
   promotionIntervalMs: 'SEXTANT_PROMOTION_INTERVAL_MS',
   s3Endpoint: 'AWS_ENDPOINT_URL_S3',
@@ -134,6 +141,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     logQueue: env.SEXTANT_LOG_QUEUE ?? 100_000,
     retentionDays: env.SEXTANT_PREDICTION_RETENTION_DAYS ?? 30,
     runJobs: env.SEXTANT_RUN_JOBS,
+    processRole: env.SEXTANT_PROCESS_ROLE ?? 'all',
     monitorIntervalMs: env.SEXTANT_MONITOR_INTERVAL_MS ?? 5000,
     promotionIntervalMs: env.SEXTANT_PROMOTION_INTERVAL_MS ?? 1000,
     s3Region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
@@ -164,7 +172,8 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     natsUrl: r.natsUrl,
     monitoring: Object.freeze({ logQueue: r.logQueue, retentionDays: r.retentionDays }),
     pipelines: Object.freeze({
-      runJobs: r.runJobs ?? true,
+      processRole: r.processRole,
+      runJobs: r.processRole !== 'serve' && (r.runJobs ?? true),
       monitorIntervalMs: r.monitorIntervalMs,
       promotionIntervalMs: r.promotionIntervalMs,
       trainerEnv: Object.freeze(Object.fromEntries(TRAINER_ENV.filter((k) => env[k] !== undefined).map((k) => [k, env[k]!]))),

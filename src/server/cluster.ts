@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../shared/logger.js';
+import { buildApp } from '../app.js';
 import { migrate, openDatabase } from '../storage/index.js';
 import { assertSafeBinding, startServer } from './start-server.js';
 
@@ -10,11 +11,22 @@ interface ReadyMessage {
 }
 
 /**
- * Runs `workers` server processes sharing one port (node:cluster spreads connections). The primary
- * migrates once, forks, restarts a worker that dies, and on SIGTERM/SIGINT asks every worker to
- * drain and exits when they have. Workers keep only caches; all shared state is in the database.
+ * Runs `workers` server processes sharing one port (node:cluster spreads connections) and one jobs
+ * process (retraining, schedules, promotions) that serves nothing, so training never holds up a
+ * request. The primary migrates once, forks, restarts a process that dies in the same role, and
+ * on SIGTERM/SIGINT asks every process to drain and exits when they have. Workers keep only
+ * caches; all shared state is in the database.
  */
 export async function runCluster(config: Config, workers: number, logger: Logger, onReady: (url: string) => void): Promise<void> {
+  if (cluster.isWorker && config.pipelines.processRole === 'jobs') {
+    const app = await buildApp(config);
+    await app.start();
+    const stop = () => void app.close().then(() => process.exit(0), () => process.exit(1));
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', () => {});
+    process.on('message', (m) => m === 'sextant-stop' && stop());
+    return;
+  }
   if (cluster.isWorker) {
     const running = await startServer(config);
     const stop = () => void running.stop().then(() => process.exit(0), () => process.exit(1));
@@ -33,8 +45,10 @@ export async function runCluster(config: Config, workers: number, logger: Logger
   }
   let stopping = false;
   let announced = false;
-  const fork = () => {
-    const w = cluster.fork();
+  const roles = new Map<number, 'serve' | 'jobs'>();
+  const fork = (role: 'serve' | 'jobs') => {
+    const w = cluster.fork({ SEXTANT_PROCESS_ROLE: role });
+    roles.set(w.id, role);
     w.on('message', (m: ReadyMessage) => {
       if (m?.type === 'sextant-ready' && !announced) {
         announced = true;
@@ -47,8 +61,10 @@ export async function runCluster(config: Config, workers: number, logger: Logger
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
       return;
     }
-    logger.error({ worker: w.process.pid, code, signal }, 'worker died; starting another');
-    fork();
+    const role = roles.get(w.id) ?? 'serve';
+    roles.delete(w.id);
+    logger.error({ worker: w.process.pid, role, code, signal }, 'worker died; starting another');
+    fork(role);
   });
   const stopAll = () => {
     if (stopping) return;
@@ -58,5 +74,6 @@ export async function runCluster(config: Config, workers: number, logger: Logger
   };
   process.once('SIGTERM', stopAll);
   process.once('SIGINT', stopAll);
-  for (let i = 0; i < workers; i++) fork();
+  for (let i = 0; i < workers; i++) fork('serve');
+  if (config.pipelines.runJobs) fork('jobs');
 }

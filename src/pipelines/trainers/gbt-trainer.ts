@@ -80,6 +80,12 @@ export function trainGbt(data: TrainingData, task: 'binary-classification' | 're
   } else y = numericTargets(data.labels);
   const cuts = data.columns.map((c) => cutsOf(c, o.maxBins));
   const bins = data.columns.map((c, j) => Uint16Array.from(c, (v) => binOf(cuts[j]!, v)));
+  // Histograms of all features of a node live in one flat array (feature j at off[j]); the bins are
+  // also kept row-major so one pass over a node's rows fills every feature's histogram.
+  const off = new Int32Array(d + 1);
+  for (let j = 0; j < d; j++) off[j + 1] = off[j]! + cuts[j]!.length + 2;
+  const binsByRow = new Uint16Array(n * d);
+  for (let j = 0; j < d; j++) for (let i = 0; i < n; i++) binsByRow[i * d + j] = bins[j]![i]!;
   let mean = 0;
   for (let i = 0; i < n; i++) mean += y[i]!;
   mean /= n;
@@ -89,9 +95,22 @@ export function trainGbt(data: TrainingData, task: 'binary-classification' | 're
   const g = new Float64Array(n);
   const h = new Float64Array(n);
   const trees: Tree[] = [];
-  const maxBinsAll = Math.max(...cuts.map((c) => c.length + 2));
-  const histG = new Float64Array(maxBinsAll);
-  const histH = new Float64Array(maxBinsAll);
+  const histogram = (rows: Uint32Array) => {
+    const G = new Float64Array(off[d]!);
+    const H = new Float64Array(off[d]!);
+    for (let q = 0; q < rows.length; q++) {
+      const i = rows[q]!;
+      const gi = g[i]!;
+      const hi = h[i]!;
+      const base = i * d;
+      for (let j = 0; j < d; j++) {
+        const k = off[j]! + binsByRow[base + j]!;
+        G[k] = G[k]! + gi;
+        H[k] = H[k]! + hi;
+      }
+    }
+    return { G, H };
+  };
   for (let t = 0; t < o.nEstimators; t++) {
     for (let i = 0; i < n; i++) {
       if (logistic) {
@@ -116,10 +135,12 @@ export function trainGbt(data: TrainingData, task: 'binary-classification' | 're
       tree.weight.push(0);
       return tree.left.length - 1;
     };
-    const grow = (node: number, rows: Uint32Array, depth: number) => {
+    const grow = (node: number, rows: Uint32Array, depth: number, hist: { G: Float64Array; H: Float64Array } | null) => {
       let G = 0;
       let H = 0;
-      for (const i of rows) {
+      const m = rows.length;
+      for (let q = 0; q < m; q++) {
+        const i = rows[q]!;
         G += g[i]!;
         H += h[i]!;
       }
@@ -129,28 +150,24 @@ export function trainGbt(data: TrainingData, task: 'binary-classification' | 're
       const leaf = () => {
         const v = f32(weight * o.learningRate);
         tree.value[node] = v;
-        for (const i of rows) margin[i] = f32(margin[i]! + v);
+        for (let q = 0; q < m; q++) margin[rows[q]!] = f32(margin[rows[q]!]! + v);
       };
       if (depth >= o.maxDepth || rows.length < 2 || H < 2 * o.minChildWeight) return leaf();
       const parentScore = (G * G) / (H + o.lambda);
       let best = { gain: 1e-9, feature: -1, cut: -1, missingLeft: false };
+      const { G: histG, H: histH } = hist ?? histogram(rows);
       for (let j = 0; j < d; j++) {
-        const nb = cuts[j]!.length + 2;
-        histG.fill(0, 0, nb);
-        histH.fill(0, 0, nb);
-        const b = bins[j]!;
-        for (const i of rows) {
-          histG[b[i]!] = histG[b[i]!]! + g[i]!;
-          histH[b[i]!] = histH[b[i]!]! + h[i]!;
-        }
-        const gm = histG[nb - 1]!;
-        const hm = histH[nb - 1]!;
+        const o0 = off[j]!;
+        const nb = off[j + 1]! - o0;
+        const gm = histG[o0 + nb - 1]!;
+        const hm = histH[o0 + nb - 1]!;
         let gl = 0;
         let hl = 0;
         for (let c = 0; c < nb - 2; c++) {
-          gl += histG[c]!;
-          hl += histH[c]!;
-          for (const missingLeft of hm > 0 ? [false, true] : [false]) {
+          gl += histG[o0 + c]!;
+          hl += histH[o0 + c]!;
+          for (let mode = hm > 0 ? 1 : 0; mode >= 0; mode--) {
+            const missingLeft = mode === 1;
             const GL = missingLeft ? gl + gm : gl;
             const HL = missingLeft ? hl + hm : hl;
             const GR = G - GL;
@@ -164,9 +181,18 @@ export function trainGbt(data: TrainingData, task: 'binary-classification' | 're
       if (best.feature < 0) return leaf();
       const b = bins[best.feature]!;
       const missBin = cuts[best.feature]!.length + 1;
-      const goesLeft = (i: number) => (b[i] === missBin ? best.missingLeft : b[i]! <= best.cut);
-      const leftRows = rows.filter(goesLeft);
-      const rightRows = rows.filter((i) => !goesLeft(i));
+      const left = new Uint32Array(m);
+      const right = new Uint32Array(m);
+      let nl = 0;
+      let nr = 0;
+      for (let q = 0; q < m; q++) {
+        const i = rows[q]!;
+        const k = b[i]!;
+        if (k === missBin ? best.missingLeft : k <= best.cut) left[nl++] = i;
+        else right[nr++] = i;
+      }
+      const leftRows = left.subarray(0, nl);
+      const rightRows = right.subarray(0, nr);
       tree.feature[node] = best.feature;
       tree.value[node] = cuts[best.feature]![best.cut]!;
       tree.defaultLeft[node] = best.missingLeft ? 1 : 0;
@@ -175,10 +201,18 @@ export function trainGbt(data: TrainingData, task: 'binary-classification' | 're
       const r = newNode(node);
       tree.left[node] = l;
       tree.right[node] = r;
-      grow(l, leftRows, depth + 1);
-      grow(r, rightRows, depth + 1);
+      // Children that may split get histograms: the smaller by a pass, the larger by subtraction.
+      let lh: { G: Float64Array; H: Float64Array } | null = null;
+      let rh: { G: Float64Array; H: Float64Array } | null = null;
+      if (depth + 1 < o.maxDepth) {
+        const small = histogram(nl <= nr ? leftRows : rightRows);
+        const large = { G: histG.map((v, k) => v - small.G[k]!), H: histH.map((v, k) => v - small.H[k]!) };
+        [lh, rh] = nl <= nr ? [small, large] : [large, small];
+      }
+      grow(l, leftRows, depth + 1, lh);
+      grow(r, rightRows, depth + 1, rh);
     };
-    grow(newNode(-1), Uint32Array.from({ length: n }, (_, i) => i), 0);
+    grow(newNode(-1), Uint32Array.from({ length: n }, (_, i) => i), 0, null);
     trees.push(tree);
   }
   const objective = logistic ? 'binary:logistic' : 'reg:squarederror';
