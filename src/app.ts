@@ -114,7 +114,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(r));
     const notifications = new NotificationService(db, clock, logger);
     const quality = new QualityService(db);
-    const references = new ReferenceService(db, blobs, clock);
+    const references = new ReferenceService(db, blobs, clock, async (model, version) => {
+      const v = await registry.versions.get(model, version);
+      return loadPredictor(v.format, await readAll(await blobs.get(v.digest)), v.signature);
+    });
     const alerts = new AlertService(db, clock);
     const monitors = new MonitorService(db, clock, references, quality, events, logger, alerts);
     const jobs = new JobQueue(db, database.dialect, clock);
@@ -177,16 +180,22 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           slo.start();
           predictions.start();
         }
-        void purge();
-        retention = setInterval(() => void purge(), 3_600_000);
-        retention.unref();
-        // Every event goes to the channels whose prefix it matches (deployment.slo_rollback today).
+        // Every event goes to the channels whose prefix it matches; each process offers the events
+        // it hears (deliveries are keyed by event, so several processes record one).
         unsubscribe = await events.subscribe('', (e) => notifications.enqueue(e).then(() => notifications.deliverDue()));
         notifications.start();
-        monitors.start(config.pipelines.monitorIntervalMs);
-        promotions.start(config.pipelines.promotionIntervalMs);
-        await triggers.start();
-        if (config.pipelines.runJobs) worker.start();
+        // The background loops (monitor windows, promotions, triggers, jobs, retention) run where
+        // jobs run: the jobs process under --workers, or the one process otherwise. They read
+        // whole windows and references, which must not stall a serving event loop.
+        if (config.pipelines.processRole !== 'serve') {
+          void purge();
+          retention = setInterval(() => void purge(), 3_600_000);
+          retention.unref();
+          monitors.start(config.pipelines.monitorIntervalMs);
+          promotions.start(config.pipelines.promotionIntervalMs);
+          await triggers.start();
+          if (config.pipelines.runJobs) worker.start();
+        }
       },
       close: async () => {
         live.stop();

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytes, tempDir, testApp, type TestApp } from './helpers/app.js';
 import { databaseTargets } from './helpers/databases.js';
+import { ks2samp } from '../src/stats/index.js';
 
 const FIX = path.resolve(import.meta.dirname, 'fixtures', 'serving');
 const bc = JSON.parse(fs.readFileSync(path.join(FIX, 'expected.json'), 'utf8')).cases['breast-cancer-logistic'] as { features: string[]; rows: number[][]; label: number[] };
@@ -151,6 +152,19 @@ describe.each(targets)('prediction log and ground truth on $name', (target) => {
     expect(byName.mean_texture).toMatchObject({ test: 'ks', statistic: 0, drifted: false });
     // mean_area is redacted in this deployment's log, so it cannot be compared.
     expect(drift.skipped.map((s: { feature: string }) => s.feature)).toContain('mean_area');
+    // Prediction drift: the model's class-1 probabilities on the reference rows against those it gave the shifted traffic.
+    expect(drift.prediction).toMatchObject({ feature: 'prediction', kind: 'num', test: 'ks' });
+    // Independently: the logistic model's probabilities computed here from its coefficients.
+    const lm = JSON.parse(fs.readFileSync(path.join(FIX, 'breast-cancer-linear.json'), 'utf8')) as { coefficients: number[][]; intercept: number[] };
+    const p1 = (row: number[]) => 1 / (1 + Math.exp(-(lm.intercept[0]! + row.reduce((acc, v, j) => acc + v * lm.coefficients[0]![j]!, 0))));
+    const expected = ks2samp(bc.rows.slice(0, 30).map(p1), bc.rows.slice(0, 30).map((r) => p1([r[0]! + 10, ...r.slice(1)])));
+    expect(drift.prediction.statistic).toBeCloseTo(expected.statistic, 6);
+    expect(drift.prediction.drifted).toBe(expected.drifted);
+    const dq = (await t.server.inject({ method: 'GET', url: `/api/v1/deployments/bc/data-quality?since=${since}` })).json();
+    expect(dq).toMatchObject({ deployment: 'bc', version: 1, passed: false, failed: 1 });
+    const max = Math.max(...bc.rows.slice(0, 30).map((r) => r[0]!));
+    const outside = bc.rows.slice(0, 30).filter((r) => r[0]! + 10 > max).length / 30;
+    expect(dq.checks.find((c: { passed: boolean }) => !c.passed)).toMatchObject({ rule: 'out_of_range', feature: 'mean_radius', value: outside });
     const bad = await t.server.inject({ method: 'PUT', url: '/api/v1/models/bc/versions/9/reference', payload: csv, headers: { 'content-type': 'text/csv' } });
     expect(bad.statusCode).toBe(404);
   });
@@ -167,22 +181,24 @@ describe.each(targets)('prediction log and ground truth on $name', (target) => {
     const result = await t.app.monitoring.monitors.evaluate(monitor, start, end);
     expect(result!.drift!.drifted).toBe(true);
     expect(result!.quality!.accuracy).toBeLessThan(0.9);
-    expect(result!.alert).toEqual([expect.stringMatching(/data drift/), expect.stringMatching(/accuracy 0\.\d+ < 0\.9/)]);
+    expect(result!.alert).toEqual([expect.stringMatching(/data drift/), 'data quality: mean_radius out of range 25.0 %', expect.stringMatching(/accuracy 0\.\d+ < 0\.9/)]);
+    expect(result!.dataQuality).toEqual([{ rule: 'out_of_range', feature: 'mean_radius', value: 0.25, threshold: 0.05 }]);
     expect(await t.app.monitoring.monitors.evaluate(monitor, start, end)).toBeNull();
     await new Promise((r) => setTimeout(r, 20));
-    // One event per newly opened alert: drift and accuracy.
-    expect(events.filter((e) => e.type === 'monitor.alert' && e.subject === 'bc')).toHaveLength(2);
+    // One event per newly opened alert: drift, data quality and accuracy.
+    expect(events.filter((e) => e.type === 'monitor.alert' && e.subject === 'bc')).toHaveLength(3);
     const series = (await t.server.inject({ method: 'GET', url: '/api/v1/monitors/bc/results' })).json().results;
     expect(series).toHaveLength(1);
     expect(series[0]).toMatchObject({ deployment: 'bc', windowEnd: end.toISOString() });
     // The next window breaches again: folded into the same alerts, no new event.
     const next = new Date(end.getTime() + 60_000);
-    expect((await t.app.monitoring.monitors.evaluate(monitor, start, next))!.alert).toHaveLength(2);
+    expect((await t.app.monitoring.monitors.evaluate(monitor, start, next))!.alert).toHaveLength(3);
     await new Promise((r) => setTimeout(r, 20));
-    expect(events.filter((e) => e.type === 'monitor.alert')).toHaveLength(2);
+    expect(events.filter((e) => e.type === 'monitor.alert')).toHaveLength(3);
     const open = (await t.server.inject({ method: 'GET', url: '/api/v1/alerts?deployment=bc&status=open' })).json().alerts;
     expect(open.map((a: { rule: string; windows: number }) => [a.rule, a.windows]).sort()).toEqual([
       ['accuracy', 2],
+      ['data_quality', 2],
       ['drift', 2],
     ]);
     const metrics = (await t.server.inject({ method: 'GET', url: '/metrics' })).body;

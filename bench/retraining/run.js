@@ -78,8 +78,8 @@ const trainers = Object.fromEntries(
 const home = path.join(tmp, 'home');
 const port = 18000 + Math.floor(Math.random() * 1000);
 const server = spawn(process.execPath, [path.join(import.meta.dirname, '../../bin/sextant.js'), 'server', '--port', String(port), '--home', home, '--workers', '2'], {
-  env: { ...process.env, SEXTANT_LOG_LEVEL: 'warn', SEXTANT_MONITOR_INTERVAL_MS: '200', SEXTANT_PROMOTION_INTERVAL_MS: '250' },
-  stdio: ['ignore', 'ignore', 'pipe'],
+  env: { ...process.env, SEXTANT_LOG_LEVEL: process.env.BENCH_SERVER_LOG ?? 'warn', SEXTANT_MONITOR_INTERVAL_MS: '200', SEXTANT_PROMOTION_INTERVAL_MS: '250' },
+  stdio: ['ignore', process.env.BENCH_SERVER_LOG ? 'inherit' : 'ignore', 'pipe'],
 });
 const baseUrl = await new Promise((resolve, reject) => {
   let err = '';
@@ -91,6 +91,8 @@ const baseUrl = await new Promise((resolve, reject) => {
   server.once('exit', (code) => reject(new Error(`server exited with ${code}: ${err}`)));
 });
 const running = { url: baseUrl, stop: () => new Promise((r) => (server.once('exit', r), server.kill('SIGTERM'))) };
+// Never leave the server behind, whatever happens to this script.
+process.on('exit', () => server.kill('SIGKILL'));
 const api = createClient({ baseUrl: running.url });
 const first = trainLogistic(toTrainingData(train.slice(0, 5000), features));
 await api.models.create({ name: 'bench', task: 'binary-classification' });
@@ -98,7 +100,7 @@ await api.versions.register('bench', { format: first.format, alias: 'champion' }
 await api.versions.uploadReference('bench', 1, toCsv(train, features, 'label'), 'csv');
 const SLO_P99 = 50;
 await api.deployments.create({ name: 'bench', model: 'bench', alias: 'champion', slo: { p99LatencyMs: SLO_P99, minRequests: 50, windowSeconds: 30 } });
-await api.monitors.create({ deployment: 'bench', windowRows: 1000, thresholds: { driftShare: 0.5 } });
+await api.monitors.create({ deployment: 'bench', windowRows: 2000, thresholds: { driftShare: 0.5 } });
 await api.retraining.setPolicy('bench', {
   trainer: { type: 'logistic' },
   triggers: { drift: true, quality: false },
@@ -141,10 +143,16 @@ while (Date.now() - started < 180_000) {
 stop = true;
 await Promise.all(workers);
 const promotion = (await api.retraining.promotions({ model: 'bench' })).find((p) => p.status === 'promoted');
+if (!promotion) {
+  const jobs = await api.jobs.list({ model: 'bench' });
+  const results = await api.monitors.results('bench');
+  const logs = jobs[0] ? (await api.jobs.logs(jobs[0].id)).lines.map((l) => `${l.time} ${l.line}`) : [];
+  throw new Error(`the challenger did not reach 100 % within 180 s: logs ${logs.join(" | ")} jobs ${JSON.stringify(jobs.map((j) => [j.status, j.error]))}, windows ${results.length}, alerts ${JSON.stringify(results.map((r) => r.alert))}`);
+}
 const log = (await api.jobs.logs(promotion.jobId)).lines.map((l) => l.line);
 await running.stop();
 fs.rmSync(tmp, { recursive: true, force: true });
-if (promotedAt === null) throw new Error('the challenger did not reach 100 % within 180 s');
+
 const rampStart = Date.parse(promotion.createdAt);
 const before = samples.filter((s) => s[0] < breachAt).map((s) => s[1]);
 const training = samples.filter((s) => s[0] >= breachAt && s[0] < rampStart).map((s) => s[1]);

@@ -110,8 +110,36 @@ export const DriftResult = z
     skipped: z.array(z.object({ feature: z.string(), reason: z.string() })),
     driftedShare: z.number(),
     drifted: z.boolean(),
+    prediction: z
+      .object({ feature: z.string(), kind: z.string(), test: z.string(), statistic: z.number().nullable(), pValue: z.number().nullable(), threshold: z.number(), drifted: z.boolean() })
+      .nullable()
+      .describe("prediction drift: the model's outputs on the reference against the window's (class-1 probability for binary classifiers)"),
   })
   .meta({ id: 'DriftResult' });
+export const DataQualityResult = z
+  .object({
+    deployment: z.string(),
+    version: z.number().int(),
+    since: z.string().nullable(),
+    until: z.string().nullable(),
+    referenceRows: z.number().int(),
+    currentRows: z.number().int(),
+    requests: z.number().int(),
+    checks: z.array(
+      z.object({
+        rule: z.enum(['missing_share', 'out_of_range', 'new_categories', 'type_errors', 'schema_violations']),
+        feature: z.string().nullable(),
+        value: z.number().describe('share measured in the window'),
+        reference: z.number().nullable(),
+        threshold: z.number(),
+        passed: z.boolean(),
+      }),
+    ),
+    failed: z.number().int(),
+    passed: z.boolean(),
+  })
+  .meta({ id: 'DataQualityResult' });
+export type DataQualityResult = z.infer<typeof DataQualityResult>;
 export type DriftResult = z.infer<typeof DriftResult>;
 
 export const MonitorThresholds = z
@@ -119,6 +147,11 @@ export const MonitorThresholds = z
     driftShare: z.number().min(0).max(1).default(0.5).describe('dataset drift when this share of features drifts'),
     minAccuracy: z.number().min(0).max(1).optional(),
     maxRmse: z.number().positive().optional(),
+    predictionDrift: z.boolean().default(true).describe('alert when the distribution of predictions drifts'),
+    maxMissingShare: z.number().min(0).max(1).default(0.05).describe('missing values above the reference share by more than this'),
+    maxOutOfRangeShare: z.number().min(0).max(1).default(0.05).describe("numbers outside the reference's range"),
+    maxNewCategoryShare: z.number().min(0).max(1).default(0.05).describe('categories the reference never had'),
+    maxErrorShare: z.number().min(0).max(1).default(0.01).describe('requests refused for type errors or schema violations'),
   })
   .strict();
 
@@ -127,7 +160,7 @@ export const CreateMonitorRequest = z
     deployment: z.string().min(1).max(128),
     windowSeconds: z.number().int().min(10).max(30 * 86_400).default(3600).describe('time windows on a fixed grid of this length'),
     windowRows: z.number().int().min(10).max(1_000_000).optional().describe('count windows instead: one closes every this many logged requests'),
-    thresholds: MonitorThresholds.default({ driftShare: 0.5 }),
+    thresholds: MonitorThresholds.default(MonitorThresholds.parse({})),
   })
   .strict()
   .meta({ id: 'CreateMonitorRequest' });
@@ -152,6 +185,7 @@ export const MonitorResult = z
     drift: z.object({ drifted: z.boolean(), driftedShare: z.number(), features: z.array(z.unknown()) }).nullable(),
     driftError: z.string().nullable(),
     quality: z.record(z.string(), z.number().nullable()).nullable(),
+    dataQuality: z.array(z.object({ rule: z.string(), feature: z.string().nullable(), value: z.number(), threshold: z.number() })).describe('data-quality checks that failed in this window'),
     alert: z.array(z.string()).describe('what breached its threshold in this window'),
   })
   .meta({ id: 'MonitorResult' });

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { CreateMonitorRequest, type Monitor, type MonitorResult, MonitorThresholds } from '../contracts/monitoring.js';
+import { CreateMonitorRequest, type DataQualityResult, type DriftResult, type Monitor, type MonitorResult, MonitorThresholds } from '../contracts/monitoring.js';
 import type { EventBus } from '../events/index.js';
 import { AppError } from '../shared/app-error.js';
 import { type Clock, isoNow } from '../shared/clock.js';
@@ -10,6 +10,7 @@ import { isUniqueViolation } from '../storage/index.js';
 import type { AlertRule, AlertService } from './alert-service.js';
 import type { QualityService } from './quality-service.js';
 import type { ReferenceService } from './reference-service.js';
+import { periodic } from '../shared/periodic.js';
 
 const toMonitor = (r: MonitorsTable): Monitor => ({
   deployment: r.deployment,
@@ -20,7 +21,9 @@ const toMonitor = (r: MonitorsTable): Monitor => ({
 });
 
 function toResult(r: MonitorResultsTable): MonitorResult {
-  const drift = r.drift ? (JSON.parse(r.drift) as { error?: string; drifted: boolean; driftedShare: number; features: unknown[] }) : null;
+  const drift = r.drift
+    ? (JSON.parse(r.drift) as { error?: string; drifted: boolean; driftedShare: number; features: unknown[]; dataQuality?: MonitorResult['dataQuality'] })
+    : null;
   return {
     deployment: r.deployment,
     windowStart: r.window_start,
@@ -28,6 +31,7 @@ function toResult(r: MonitorResultsTable): MonitorResult {
     drift: drift && !drift.error ? { drifted: drift.drifted, driftedShare: drift.driftedShare, features: drift.features } : null,
     driftError: drift?.error ?? null,
     quality: r.quality ? (JSON.parse(r.quality) as Record<string, number | null>) : null,
+    dataQuality: drift?.dataQuality ?? [],
     alert: r.alert ? (JSON.parse(r.alert) as string[]) : [],
   };
 }
@@ -83,23 +87,24 @@ export class MonitorService {
 
   /**
    * Count windows: each closes once `windowRows` more primary requests are logged after the last
-   * closed window; it spans the first to the last of them. Evaluates every complete window not done
-   * yet (at most 20 per pass).
+   * closed window; it spans the first to the last of them. A monitor that fell more than three
+   * windows behind (traffic outpacing evaluation) skips to the newest complete window instead of
+   * evaluating stale ones; the skipped requests are logged.
    */
   private async evaluateCountWindows(m: Monitor): Promise<MonitorResult[]> {
     const written: MonitorResult[] = [];
-    for (let i = 0; i < 20; i++) {
+    const n = m.windowRows!;
+    for (let i = 0; i < 3; i++) {
       const last = await this.db.selectFrom('monitor_results').select('window_end').where('deployment', '=', m.deployment).orderBy('window_end', 'desc').limit(1).executeTakeFirst();
-      const rows = await this.db
-        .selectFrom('predictions')
-        .select('time')
-        .where('deployment', '=', m.deployment)
-        .where('role', '=', 'primary')
-        .where('time', '>=', last?.window_end ?? m.createdAt)
-        .orderBy('time')
-        .limit(m.windowRows!)
-        .execute();
-      if (rows.length < m.windowRows!) break;
+      const since = last?.window_end ?? m.createdAt;
+      const pending = this.db.selectFrom('predictions').where('deployment', '=', m.deployment).where('role', '=', 'primary').where('time', '>=', since);
+      const count = Number((await pending.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst())?.n ?? 0);
+      if (count < n) break;
+      let rows = await pending.select('time').orderBy('time').limit(n).execute();
+      if (count >= 4 * n) {
+        rows = (await pending.select('time').orderBy('time', 'desc').limit(n).execute()).reverse();
+        this.logger.warn({ deployment: m.deployment, skipped: count - n }, 'monitor fell behind; evaluating the newest window only');
+      }
       const r = await this.evaluate(m, new Date(rows[0]!.time), new Date(Date.parse(rows[rows.length - 1]!.time) + 1));
       if (!r) break;
       written.push(r);
@@ -129,10 +134,12 @@ export class MonitorService {
     const done = await this.db.selectFrom('monitor_results').select('window_end').where('deployment', '=', m.deployment).where('window_end', '=', end.toISOString()).executeTakeFirst();
     if (done) return null;
     const window = { since: start.toISOString(), until: end.toISOString() };
-    let drift: { error?: string; drifted: boolean; driftedShare: number; features: unknown[] };
+    let drift: { error?: string; drifted: boolean; driftedShare: number; features: unknown[]; prediction?: DriftResult['prediction'] };
+    let failedChecks: DataQualityResult['checks'] = [];
     try {
-      const d = await this.references.drift(m.deployment, window);
-      drift = { drifted: d.driftedShare >= m.thresholds.driftShare && d.features.length > 0, driftedShare: d.driftedShare, features: d.features };
+      const { drift: d, dataQuality } = await this.references.inspect(m.deployment, window, m.thresholds);
+      drift = { drifted: d.driftedShare >= m.thresholds.driftShare && d.features.length > 0, driftedShare: d.driftedShare, features: d.features, prediction: d.prediction };
+      failedChecks = dataQuality.checks.filter((c) => !c.passed);
     } catch (err) {
       drift = { error: (err as Error).message, drifted: false, driftedShare: 0, features: [] };
     }
@@ -141,6 +148,14 @@ export class MonitorService {
     if (drift.drifted) {
       const names = (drift.features as { feature: string; drifted: boolean }[]).filter((f) => f.drifted).map((f) => f.feature);
       breaches.push({ rule: 'drift', message: `data drift: ${(drift.driftedShare * 100).toFixed(0)} % of features drifted (${names.slice(0, 10).join(', ')})` });
+    }
+    if (m.thresholds.predictionDrift && drift.prediction?.drifted) {
+      const p = drift.prediction;
+      breaches.push({ rule: 'prediction_drift', message: `prediction drift: ${p.test} ${p.pValue !== null ? `p-value ${p.pValue.toPrecision(3)}` : `statistic ${p.statistic?.toPrecision(3)}`} (threshold ${p.threshold})` });
+    }
+    if (failedChecks.length) {
+      const what = failedChecks.slice(0, 5).map((c) => `${c.feature ? `${c.feature} ` : ''}${c.rule.replaceAll('_', ' ')} ${(c.value * 100).toFixed(1)} %`);
+      breaches.push({ rule: 'data_quality', message: `data quality: ${what.join('; ')}${failedChecks.length > 5 ? ` and ${failedChecks.length - 5} more` : ''}` });
     }
     const accuracy = q.metrics?.accuracy;
     if (m.thresholds.minAccuracy !== undefined && typeof accuracy === 'number' && accuracy < m.thresholds.minAccuracy) {
@@ -155,7 +170,7 @@ export class MonitorService {
       deployment: m.deployment,
       window_end: end.toISOString(),
       window_start: start.toISOString(),
-      drift: JSON.stringify(drift),
+      drift: JSON.stringify({ ...drift, dataQuality: failedChecks.map((c) => ({ rule: c.rule, feature: c.feature, value: c.value, threshold: c.threshold })) }),
       quality: q.metrics ? JSON.stringify(q.metrics) : null,
       alert: JSON.stringify(alert),
     };
@@ -217,8 +232,7 @@ export class MonitorService {
   }
 
   start(intervalMs = 5000): void {
-    this.timer = setInterval(() => void this.evaluateDue().catch((err) => this.logger.warn({ err }, 'monitor pass failed')), intervalMs);
-    this.timer.unref();
+    this.timer = periodic(() => this.evaluateDue(), intervalMs, (err) => this.logger.warn({ err }, 'monitor pass failed'));
   }
 
   stop(): void {

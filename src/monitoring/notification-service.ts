@@ -9,6 +9,7 @@ import type { Logger } from '../shared/logger.js';
 import { parseInput } from '../shared/parse.js';
 import type { ChannelsTable, DB, DeliveriesTable } from '../storage/index.js';
 import { isUniqueViolation } from '../storage/index.js';
+import { periodic } from '../shared/periodic.js';
 
 /** Attempts before a delivery is marked failed; waits double from 1 s between them. */
 export const MAX_ATTEMPTS = 6;
@@ -183,8 +184,7 @@ export class NotificationService {
   }
 
   start(intervalMs = 1000): void {
-    this.timer = setInterval(() => void this.deliverDue().catch((err) => this.logger.warn({ err }, 'alert delivery pass failed')), intervalMs);
-    this.timer.unref();
+    this.timer = periodic(() => this.deliverDue(), intervalMs, (err) => this.logger.warn({ err }, 'alert delivery pass failed'));
   }
 
   stop(): void {

@@ -2,12 +2,13 @@ import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import type { Kysely } from 'kysely';
 import type { BlobStore } from '../artifacts/index.js';
-import { DriftQuery, type DriftResult, type ReferenceInfo } from '../contracts/monitoring.js';
+import { type DataQualityResult, DriftQuery, type DriftResult, type ReferenceInfo } from '../contracts/monitoring.js';
 import { AppError } from '../shared/app-error.js';
 import { type Clock, isoNow } from '../shared/clock.js';
 import { parseInput } from '../shared/parse.js';
 import { readAll } from '../shared/read-all.js';
-import { driftReport, type Values } from '../stats/index.js';
+import type { OutputTensor, Predictor } from '../runtime/index.js';
+import { type DataQualityThresholds, dataQuality, driftReport, type Values } from '../stats/index.js';
 import type { DB } from '../storage/index.js';
 
 /** Rows of a reference or a window used for drift at most (a uniform sample beyond). */
@@ -47,10 +48,16 @@ function parseRows(text: string, format: 'csv' | 'jsonl'): Record<string, unknow
 
 /** Reference data per version, and drift of a deployment's logged inputs against it. */
 export class ReferenceService {
+  /** The model's outputs on each reference, computed once per process. */
+  private readonly referencePredictions = new Map<string, unknown[]>();
+  private readonly parsed = new Map<string, Columns>();
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly blobs: BlobStore,
     private readonly clock: Clock,
+    /** Loads a version to score its reference rows (prediction drift); none means no prediction drift. */
+    private readonly predictor?: (model: string, version: number) => Promise<Predictor>,
   ) {}
 
   private async version(modelName: string, version: number) {
@@ -79,19 +86,35 @@ export class ReferenceService {
     const model = await this.version(modelName, version);
     const ref = await this.db.selectFrom('version_references').selectAll().where('model_id', '=', model.id).where('version', '=', version).executeTakeFirst();
     if (!ref) return null;
+    // A reference the monitors already parsed (whole, not sampled) is turned back into rows.
+    const cached = this.parsed.get(ref.digest);
+    if (cached && (Object.values(cached)[0]?.length ?? 0) === Number(ref.rows)) {
+      const names = Object.keys(cached);
+      return Array.from({ length: Number(ref.rows) }, (_, i) => Object.fromEntries(names.map((n) => [n, cached[n]![i]])));
+    }
     return parseRows((await readAll(await this.blobs.get(ref.digest))).toString('utf8'), ref.format as 'csv' | 'jsonl');
   }
 
   private async load(modelId: string, modelName: string, version: number): Promise<Columns> {
     const ref = await this.db.selectFrom('version_references').selectAll().where('model_id', '=', modelId).where('version', '=', version).executeTakeFirst();
     if (!ref) throw new AppError('not_found', `version ${version} of model ${modelName} has no reference data; upload it with PUT …/versions/${version}/reference`);
+    // Parsing a large reference is the costly part of a window's evaluation; references are
+    // immutable by digest, so the last few parsed ones are kept.
+    const cached = this.parsed.get(ref.digest);
+    if (cached) return cached;
     const rows = parseRows((await readAll(await this.blobs.get(ref.digest))).toString('utf8'), ref.format as 'csv' | 'jsonl');
     const step = Math.max(1, Math.ceil(rows.length / MAX_ROWS));
-    return columnsOf(step === 1 ? rows : rows.filter((_, i) => i % step === 0));
+    const columns = columnsOf(step === 1 ? rows : rows.filter((_, i) => i % step === 0));
+    this.parsed.set(ref.digest, columns);
+    if (this.parsed.size > 4) this.parsed.delete(this.parsed.keys().next().value!);
+    return columns;
   }
 
-  /** Drift of the inputs a deployment logged in a window against the serving version's reference. */
-  async drift(deployment: string, query: unknown): Promise<DriftResult> {
+  /**
+   * A window of a deployment's logged primary traffic next to the reference of the version that
+   * answered most of it: inputs as columns, refused requests' messages, and the outputs.
+   */
+  private async window(deployment: string, query: unknown) {
     const q = parseInput(DriftQuery, query ?? {}, 'query');
     const dep = await this.db
       .selectFrom('deployments as d')
@@ -102,47 +125,107 @@ export class ReferenceService {
     if (!dep) throw new AppError('not_found', `deployment ${deployment} not found`, { deployment });
     const since = q.since ? new Date(q.since).toISOString() : null;
     const until = q.until ? new Date(q.until).toISOString() : null;
-    let sel = this.db.selectFrom('predictions').select(['version', 'inputs']).where('deployment', '=', deployment).where('role', '=', 'primary').where('inputs', 'is not', null);
+    let sel = this.db.selectFrom('predictions').select(['version', 'inputs', 'outputs', 'error']).where('deployment', '=', deployment).where('role', '=', 'primary');
     if (since) sel = sel.where('time', '>=', since);
     if (until) sel = sel.where('time', '<', until);
     if (q.version) sel = sel.where('version', '=', q.version);
     const logged = await sel.orderBy('time', 'desc').limit(MAX_ROWS).execute();
     // Without an explicit version, judge the one that answered most requests in the window.
     const counts = new Map<number, number>();
-    for (const r of logged) if (r.version !== null) counts.set(Number(r.version), (counts.get(Number(r.version)) ?? 0) + 1);
+    for (const r of logged) if (r.version !== null && r.inputs !== null) counts.set(Number(r.version), (counts.get(Number(r.version)) ?? 0) + 1);
     const version = q.version ?? [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
     if (version === undefined) throw new AppError('not_found', `deployment ${deployment} logged no predictions in this window`);
     const reference = await this.load(dep.modelId, dep.model, version);
     const current: Columns = {};
+    const outputs: unknown[] = [];
+    const refusals: string[] = [];
     let currentRows = 0;
     for (const r of logged) {
-      if (Number(r.version) !== version) continue;
-      const inputs = JSON.parse(r.inputs!) as { features: string[]; rows: unknown[][] };
+      if (r.error !== null && r.inputs === null) {
+        refusals.push(r.error);
+        continue;
+      }
+      if (Number(r.version) !== version || r.inputs === null) continue;
+      const inputs = JSON.parse(r.inputs) as { features: string[]; rows: unknown[][] };
       for (const row of inputs.rows) {
         inputs.features.forEach((f, i) => (current[f] ??= []).push((row[i] ?? null) as number | string | null));
         currentRows++;
       }
+      if (r.outputs) outputs.push(...predictionValues(JSON.parse(r.outputs) as OutputTensor[]));
     }
-    const redacted = new Set(Object.keys(current).filter((k) => current[k]!.includes('[redacted]')));
-    const shared = Object.fromEntries(Object.entries(reference).filter(([k]) => k in current && !redacted.has(k))) as Record<string, Values>;
-    const report = driftReport(shared, current as Record<string, Values>);
+    return { dep, version, since, until, reference, current, outputs, refusals, requests: logged.length, currentRows };
+  }
+
+  /** Drift of the model's predictions: its outputs on the reference rows against the window's outputs. */
+  private async predictionDrift(model: string, version: number, w: Awaited<ReturnType<ReferenceService['window']>>): Promise<DriftResult['prediction']> {
+    if (!this.predictor || w.outputs.length === 0) return null;
+    const key = `${model}/${version}/${Object.values(w.reference)[0]?.length ?? 0}`;
+    let expected = this.referencePredictions.get(key);
+    if (!expected) {
+      const p = await this.predictor(model, version);
+      const columns = p.features.map((f) => {
+        const col = w.reference[f.name];
+        return f.type === 'string' ? (col ?? []).map((v) => String(v ?? '')) : Float64Array.from(col ?? [], (v) => (typeof v === 'number' ? v : v === null ? Number.NaN : Number(v)));
+      });
+      if (p.features.some((f) => !(f.name in w.reference))) return null;
+      const rows = Object.values(w.reference)[0]?.length ?? 0;
+      try {
+        expected = predictionValues(await p.predict({ rows, columns }));
+      } catch {
+        return null;
+      }
+      this.referencePredictions.set(key, expected);
+      if (this.referencePredictions.size > 64) this.referencePredictions.delete(this.referencePredictions.keys().next().value!);
+    }
+    const report = driftReport({ prediction: expected as Values }, { prediction: w.outputs as Values });
+    const f = report.features[0];
+    return f ? { ...f, statistic: Number.isFinite(f.statistic) ? f.statistic : null } : null;
+  }
+
+  /** Drift and data quality of one window, from one read of the log (what monitors evaluate). */
+  async inspect(deployment: string, query: unknown, thresholds?: DataQualityThresholds): Promise<{ drift: DriftResult; dataQuality: DataQualityResult }> {
+    const w = await this.window(deployment, query);
+    const redacted = new Set(Object.keys(w.current).filter((k) => w.current[k]!.includes('[redacted]')));
+    const shared = Object.fromEntries(Object.entries(w.reference).filter(([k]) => k in w.current && !redacted.has(k))) as Record<string, Values>;
+    const current = w.current as Record<string, Values>;
+    const report = driftReport(shared, current);
     const skipped = [
       ...report.skipped,
-      ...Object.keys(reference)
-        .filter((k) => !(k in current) || redacted.has(k))
+      ...Object.keys(w.reference)
+        .filter((k) => !(k in w.current) || redacted.has(k))
         .map((feature) => ({ feature, reason: redacted.has(feature) ? 'redacted in the prediction log' : 'not among the model inputs logged' })),
     ];
+    const base = { deployment, version: w.version, since: w.since, until: w.until, referenceRows: Object.values(w.reference)[0]?.length ?? 0, currentRows: w.currentRows };
+    const quality = dataQuality(shared, current, w.refusals, w.requests, thresholds);
     return {
-      deployment,
-      version,
-      since,
-      until,
-      referenceRows: Object.values(reference)[0]?.length ?? 0,
-      currentRows,
-      features: report.features.map((f) => ({ ...f, statistic: Number.isFinite(f.statistic) ? f.statistic : null })),
-      skipped,
-      driftedShare: report.driftedShare,
-      drifted: report.drifted,
+      drift: {
+        ...base,
+        features: report.features.map((f) => ({ ...f, statistic: Number.isFinite(f.statistic) ? f.statistic : null })),
+        skipped,
+        driftedShare: report.driftedShare,
+        drifted: report.drifted,
+        prediction: await this.predictionDrift(w.dep.model, w.version, w),
+      },
+      dataQuality: { ...base, requests: w.requests, checks: quality.checks, failed: quality.failed.length, passed: quality.failed.length === 0 },
     };
   }
+
+  /** Drift of the inputs (and predictions) a deployment logged in a window against the serving version's reference. */
+  async drift(deployment: string, query: unknown): Promise<DriftResult> {
+    return (await this.inspect(deployment, query)).drift;
+  }
+
+  /** Data-quality checks of a window against the reference. */
+  async dataQuality(deployment: string, query: unknown): Promise<DataQualityResult> {
+    return (await this.inspect(deployment, query)).dataQuality;
+  }
+}
+
+/** The values a prediction drift compares: class-1 probability for binary scores, else the first output. */
+function predictionValues(outputs: OutputTensor[]): (number | string | boolean)[] {
+  const probs = outputs.find((o) => o.name === 'probabilities');
+  if (probs && probs.shape.length === 2 && probs.shape[1] === 2) return (probs.data as number[]).filter((_, i) => i % 2 === 1);
+  const first = outputs[0];
+  if (!first) return [];
+  return first.shape.length <= 1 || first.shape[1] === 1 ? (first.data as (number | string | boolean)[]) : [];
 }

@@ -8,6 +8,7 @@ import { type Clock, isoNow } from '../shared/clock.js';
 import { newId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import type { DB, PromotionsTable } from '../storage/index.js';
+import { periodic } from '../shared/periodic.js';
 
 const ACTOR = 'sextant:promotion';
 
@@ -220,8 +221,7 @@ export class PromotionService {
   }
 
   start(intervalMs = 1000): void {
-    this.timer = setInterval(() => void this.advance().catch((err) => this.logger.warn({ err }, 'promotion pass failed')), intervalMs);
-    this.timer.unref();
+    this.timer = periodic(() => this.advance(), intervalMs, (err) => this.logger.warn({ err }, 'promotion pass failed'));
   }
 
   stop(): void {

@@ -9,6 +9,7 @@ import { cronMatches, parseCron } from './cron.js';
 import type { JobQueue } from './job-queue.js';
 import type { PolicyService } from './policy-service.js';
 import { RETRAIN, type RetrainService, SYSTEM_ACTOR } from './retrain-service.js';
+import { periodic } from '../shared/periodic.js';
 
 /**
  * Turns policy triggers into retrain jobs: drift and quality breaches of monitor windows from the bus, cron schedules and
@@ -66,9 +67,13 @@ export class RetrainTriggers {
     const row = await this.db.selectFrom('retraining_policies').select('spec').where('model', '=', dep.model).executeTakeFirst();
     if (!row) return 'no policy';
     const policy = (await this.policies.get(dep.model)).spec;
-    const hit = breaches.find((b) => (b.rule === 'drift' ? policy.triggers.drift : policy.triggers.quality));
-    if (!hit) return `${breaches.map((b) => (b.rule === 'drift' ? 'drift' : 'quality')).join(', ')} trigger off`;
-    return this.fire(dep.model, { type: hit.rule === 'drift' ? 'drift' : 'quality', detail: `${e.subject}: ${hit.message}` }, policy);
+    // Bad input data is not fixed by retraining on it: data-quality breaches trigger nothing.
+    const kind = (rule: string) => (rule === 'drift' || rule === 'prediction_drift' ? 'drift' : rule === 'accuracy' || rule === 'rmse' ? 'quality' : null);
+    const relevant = breaches.filter((b) => kind(b.rule) !== null);
+    if (relevant.length === 0) return 'no drift or quality breach';
+    const hit = relevant.find((b) => (kind(b.rule) === 'drift' ? policy.triggers.drift : policy.triggers.quality));
+    if (!hit) return `${[...new Set(relevant.map((b) => kind(b.rule)))].join(', ')} trigger off`;
+    return this.fire(dep.model, { type: kind(hit.rule)!, detail: `${e.subject}: ${hit.message}` }, policy);
   }
 
   /** Schedules and label counts; returns the jobs queued. */
@@ -115,8 +120,7 @@ export class RetrainTriggers {
         })
         .catch((err) => this.logger.warn({ err }, 'retrain trigger failed')),
     );
-    this.timer = setInterval(() => void this.tick().catch((err) => this.logger.warn({ err }, 'retrain schedule pass failed')), intervalMs);
-    this.timer.unref();
+    this.timer = periodic(() => this.tick(), intervalMs, (err) => this.logger.warn({ err }, 'retrain schedule pass failed'));
   }
 
   stop(): void {

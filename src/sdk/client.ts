@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { z } from 'zod';
 import {
+  DataQualityResult,
   Job,
   JobList,
   JobLogs,
@@ -236,6 +237,9 @@ export function createClient(options: ClientOptions) {
       /** Drift of the inputs logged in a window against the serving version's reference data. */
       drift: (name: string, window: { since?: string; until?: string; version?: number } = {}) =>
         call(DriftResult, 'GET', `/api/v1/deployments/${enc(name)}/drift`, { query: window as Query }),
+      /** Data-quality checks of a window: missing values, out-of-range numbers, new categories, refused requests. */
+      dataQuality: (name: string, window: { since?: string; until?: string; version?: number } = {}) =>
+        call(DataQualityResult, 'GET', `/api/v1/deployments/${enc(name)}/data-quality`, { query: window as Query }),
       /** Logged predictions, newest first, with labels when known. */
       predictions: async (name: string, query: ListPredictionsQuery = {}) =>
         (await call(PredictionList, 'GET', `/api/v1/deployments/${enc(name)}/predictions`, { query: query as Query })).predictions,

@@ -86,6 +86,11 @@ export class LiveDeployments {
     },
   ) {}
 
+  /** Whether this process serves (keeps a routing table); a jobs-only process never starts it. */
+  get started(): boolean {
+    return this.timer !== undefined;
+  }
+
   async start(): Promise<void> {
     await this.refresh();
     this.timer = setInterval(() => void this.poll(), this.deps.pollMs);

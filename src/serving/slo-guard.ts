@@ -6,6 +6,7 @@ import type { DeploymentService } from './deployment-service.js';
 import { addTo, type Histogram, mergeInto, quantile } from './latency-histogram.js';
 import type { LiveDeployment, LiveDeployments } from './live-deployments.js';
 import type { ServingMetrics } from './serving-metrics.js';
+import { periodic } from '../shared/periodic.js';
 
 interface Second {
   count: number;
@@ -49,8 +50,7 @@ export class SloGuard {
   }
 
   start(intervalMs = 1000): void {
-    this.timer = setInterval(() => void this.tick(), intervalMs);
-    this.timer.unref();
+    this.timer = periodic(() => this.tick(), intervalMs, (err) => this.logger.warn({ err }, 'SLO guard pass failed'));
   }
 
   stop(): void {
@@ -95,7 +95,9 @@ export class SloGuard {
   async check(): Promise<string[]> {
     const rolledBack: string[] = [];
     const now = Math.floor(Date.now() / 1000);
-    for (const d of this.live.all()) {
+    // Specs come from the database, so a process that serves nothing (the jobs process judging a
+    // canary before a promotion step) sees every deployment too.
+    for (const d of await this.deployments.specs()) {
       const slo = d.spec.slo;
       const canary = d.spec.canary;
       if (!slo || !canary || canary.weight === 0) continue;
@@ -128,7 +130,7 @@ export class SloGuard {
           this.logger.warn({ deployment: d.name, version: canary.version, reason }, 'canary rolled back by SLO guard');
           this.onRollback({ deployment: d.name, version: canary.version, reason, requests: count, p99Ms: p99, errorRate });
           rolledBack.push(d.name);
-          await this.live.refresh();
+          if (this.live.started) await this.live.refresh();
         }
       } catch (err) {
         this.logger.error({ err, deployment: d.name }, 'SLO guard could not roll back the canary');

@@ -14,3 +14,5 @@ export { besselK, cramerVonMises } from './cramer-von-mises.js';
 export { andersonDarling } from './anderson-darling.js';
 export { binaryMetrics, estimateBinaryMetrics, logLoss, multiclassMetrics, regressionMetrics, rocAuc } from './quality-metrics.js';
 export type { ClassificationMetrics, RegressionMetrics } from './quality-metrics.js';
+export { classifyInputError, dataQuality, DEFAULT_DATA_QUALITY } from './data-quality.js';
+export type { DataQualityCheck, DataQualityReport, DataQualityRule, DataQualityThresholds } from './data-quality.js';

@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { CanaryRequest, CreateDeploymentRequest, Deployment, DeploymentList, DeploymentName, UpdateDeploymentRequest } from '../../contracts/deployments.js';
-import { DriftQuery, DriftResult, FeedbackRequest, FeedbackResult, ListPredictionsQuery, PredictionList, QualityQuery, QualityReport, ReferenceInfo } from '../../contracts/monitoring.js';
+import {
+  DataQualityResult,
+  DriftQuery,
+  DriftResult,
+  FeedbackRequest,
+  FeedbackResult,
+  ListPredictionsQuery,
+  PredictionList,
+  QualityQuery,
+  QualityReport,
+  ReferenceInfo,
+} from '../../contracts/monitoring.js';
 import { ModelName } from '../../contracts/common.js';
 import { AppError } from '../../shared/app-error.js';
 import type { App } from '../../app.js';
@@ -45,6 +56,17 @@ export function deploymentRoutes(app: App) {
       query: DriftQuery,
       response: DriftResult,
       handler: ({ params, query }) => references.drift(params.name, query),
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/deployments/:name/data-quality',
+      summary: 'Data-quality checks of a window against the reference: missing values, out-of-range numbers, new categories, refused requests',
+      tag: 'monitoring',
+      role: 'viewer',
+      params: Params,
+      query: DriftQuery,
+      response: DataQualityResult,
+      handler: ({ params, query }) => references.dataQuality(params.name, query),
     }),
     route({
       method: 'GET',
