@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { QualityQuery, type QualityReport } from '../contracts/monitoring.js';
 import { AppError } from '../shared/app-error.js';
 import { parseInput } from '../shared/parse.js';
-import { binaryMetrics, estimateBinaryMetrics, logLoss, multiclassMetrics, regressionMetrics, rocAuc } from '../stats/index.js';
+import { binaryMetrics, calibrationError, estimateBinaryMetrics, logLoss, multiclassMetrics, regressionMetrics, rocAuc } from '../stats/index.js';
 import type { DB } from '../storage/index.js';
 
 /** Most labelled requests one report reads; older ones in the window are left out. */
@@ -73,6 +73,7 @@ export class QualityService {
         const auc = rocAuc(yn, score);
         m.rocAuc = Number.isNaN(auc) ? null : auc;
         m.logLoss = logLoss(yn, score);
+        m.calibrationError = calibrationError(yn, score);
       }
       return { ...base, metrics: m };
     }

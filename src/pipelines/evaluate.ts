@@ -1,7 +1,7 @@
 import type { Task } from '../contracts/common.js';
 import type { Predictor } from '../runtime/index.js';
 import { AppError } from '../shared/app-error.js';
-import { binaryMetrics, logLoss, multiclassMetrics, regressionMetrics, rocAuc } from '../stats/index.js';
+import { binaryMetrics, calibrationError, logLoss, multiclassMetrics, regressionMetrics, rocAuc } from '../stats/index.js';
 import { classesOf, type TrainingData } from './trainers/index.js';
 
 export interface Evaluation {
@@ -17,7 +17,7 @@ const finite = (v: number) => (Number.isFinite(v) ? v : null);
 
 /**
  * Scores `data` with a loaded model and computes the metrics of its task, as sklearn defines
- * them: accuracy, precision, recall, f1, roc_auc and log_loss (binary: positive class = the greater
+ * them: accuracy, precision, recall, f1, roc_auc, log_loss and calibration_error (binary: positive class = the greater
  * label), macro averages for multiclass; rmse, mae, r2, mape for regression.
  */
 export async function evaluate(predictor: Predictor, data: TrainingData, task: Task): Promise<Evaluation> {
@@ -47,14 +47,16 @@ export async function evaluate(predictor: Predictor, data: TrainingData, task: T
     const probs = outputs.find((o) => o.name === 'probabilities');
     let auc: number | null = null;
     let loss: number | null = null;
+    let calibration: number | null = null;
     if (probs && probs.shape[1] === 2) {
       const p1 = (probs.data as number[]).filter((_, i) => i % 2 === 1);
       if (p1.every(Number.isFinite)) {
         auc = finite(rocAuc(y, p1));
         loss = finite(logLoss(y, p1));
+        calibration = finite(calibrationError(y, p1));
       }
     }
-    return { metrics: { accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, roc_auc: auc, log_loss: loss }, invalidPredictions: invalid };
+    return { metrics: { accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, roc_auc: auc, log_loss: loss, calibration_error: calibration }, invalidPredictions: invalid };
   }
   const m = multiclassMetrics(truth, pred);
   return { metrics: { accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1 }, invalidPredictions: invalid };

@@ -53,6 +53,58 @@ export class Ddm implements Detector {
   }
 }
 
+/**
+ * EDDM (Baena-García et al. 2006) on a 0/1 error stream: watches the distance between consecutive
+ * errors; with m = mean + 2·std of those distances and m_max its largest value so far, a warning
+ * when m / m_max < α and a drift when m / m_max < β, judged once `warmStart` errors have been seen
+ * (river: warm_start=30, alpha=0.95, beta=0.9). Meant for gradual decay; with these defaults it
+ * raises many false alarms on stable streams, as river's own documentation warns.
+ */
+export class Eddm implements Detector {
+  private n = 0;
+  private errors = 0;
+  private lastError = 0;
+  private mean = 0;
+  private m2 = 0;
+  private m2sMax = -1;
+
+  constructor(
+    private readonly warmStart = 30,
+    private readonly alpha = 0.95,
+    private readonly beta = 0.9,
+  ) {}
+
+  reset(): void {
+    this.n = this.errors = this.lastError = this.mean = this.m2 = 0;
+    this.m2sMax = -1;
+  }
+
+  update(x: number): { drift: boolean; warning: boolean } {
+    this.n++;
+    if (!x) return none;
+    this.errors++;
+    const distance = this.n - this.lastError;
+    this.lastError = this.n;
+    const delta = distance - this.mean;
+    this.mean += delta / this.errors;
+    this.m2 += delta * (distance - this.mean);
+    // As river: the maximum is tracked after `warmStart` values, judged after `warmStart` errors.
+    if (this.n <= this.warmStart) return none;
+    const m2s = this.mean + 2 * (this.errors > 1 ? Math.sqrt(this.m2 / (this.errors - 1)) : 0);
+    if (m2s > this.m2sMax) {
+      this.m2sMax = m2s;
+      return none;
+    }
+    if (this.errors <= this.warmStart) return none;
+    const level = m2s / this.m2sMax;
+    if (level < this.beta) {
+      this.reset();
+      return { drift: true, warning: false };
+    }
+    return { drift: false, warning: level < this.alpha };
+  }
+}
+
 /** Page–Hinkley for a change in the mean, both ways (river: min_instances=30, delta=0.005, threshold=50, alpha=1-1e-4). */
 export class PageHinkley implements Detector {
   private n = 0;

@@ -8,11 +8,11 @@ export type { DriftOptions, DriftReport, FeatureDrift, TestName } from './drift-
 export { driftHtml } from './drift-html.js';
 export { KllSketch } from './kll-sketch.js';
 export { CategoryProfile, NumericProfile } from './profile.js';
-export { Adwin, Ddm, Kswin, PageHinkley } from './detectors.js';
+export { Adwin, Ddm, Eddm, Kswin, PageHinkley } from './detectors.js';
 export type { Detector } from './detectors.js';
 export { besselK, cramerVonMises } from './cramer-von-mises.js';
 export { andersonDarling } from './anderson-darling.js';
-export { binaryMetrics, estimateBinaryMetrics, logLoss, multiclassMetrics, regressionMetrics, rocAuc } from './quality-metrics.js';
+export { binaryMetrics, calibrationError, estimateBinaryMetrics, logLoss, multiclassMetrics, regressionMetrics, rocAuc } from './quality-metrics.js';
 export type { ClassificationMetrics, RegressionMetrics } from './quality-metrics.js';
 export { classifyInputError, dataQuality, DEFAULT_DATA_QUALITY } from './data-quality.js';
 export type { DataQualityCheck, DataQualityReport, DataQualityRule, DataQualityThresholds } from './data-quality.js';

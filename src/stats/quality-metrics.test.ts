@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { binaryMetrics, estimateBinaryMetrics, logLoss, multiclassMetrics, regressionMetrics, rocAuc } from './quality-metrics.js';
+import { binaryMetrics, calibrationError, estimateBinaryMetrics, logLoss, multiclassMetrics, regressionMetrics, rocAuc } from './quality-metrics.js';
 
 interface Case {
   name: string;
@@ -34,6 +34,7 @@ describe.each(cases)('quality metrics match scikit-learn: $name', (c) => {
     if (c.kind === 'binary') {
       close(rocAuc(c.y, c.score!), c.roc_auc);
       close(logLoss(c.y, c.score!), c.log_loss);
+      close(calibrationError(c.y, c.score!), c.calibration_error!);
     }
   });
 });

@@ -83,6 +83,28 @@ export function logLoss(y: readonly number[], p1: readonly number[]): number {
   return s / y.length;
 }
 
+/**
+ * Expected calibration error of binary scores: over `bins` equal-width probability bins (as
+ * sklearn's `calibration_curve(strategy="uniform")` places them), the row-weighted mean of
+ * |share of positives − mean score|.
+ */
+export function calibrationError(y: readonly number[], p1: readonly number[], bins = 10): number {
+  const edges = Array.from({ length: bins - 1 }, (_, i) => (i + 1) / bins);
+  const count = new Float64Array(bins);
+  const positives = new Float64Array(bins);
+  const scores = new Float64Array(bins);
+  for (let i = 0; i < y.length; i++) {
+    let b = 0;
+    while (b < edges.length && edges[b]! < p1[i]!) b++;
+    count[b] = count[b]! + 1;
+    positives[b] = positives[b]! + (y[i] === 1 ? 1 : 0);
+    scores[b] = scores[b]! + p1[i]!;
+  }
+  let e = 0;
+  for (let b = 0; b < bins; b++) if (count[b]! > 0) e += Math.abs(positives[b]! - scores[b]!);
+  return e / y.length;
+}
+
 export interface RegressionMetrics {
   mae: number;
   rmse: number;
