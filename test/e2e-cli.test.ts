@@ -165,12 +165,19 @@ describe('server lifecycle', () => {
     const out = qs.output();
     expect(out).toMatch(/registered breast-cancer\/1 \(sextant-linear/);
     expect(out).toMatch(/registered breast-cancer\/2 \(onnx, parent 1\)/);
-    expect(out).toMatch(/breast-cancer@champion is version 2; scoring one held-out row gave \{"label":1/);
+    // The monitoring loop: a clean window, a shifted one with alerts, and the retrain they trigger.
+    expect(out).toMatch(/100 requests like the training data: accuracy 0\.9\d+/);
+    expect(out).toMatch(/100 requests worst_\* size features read 40 % high: accuracy 0\.\d+, \d+ of 30 features drifted \(worst_/);
+    expect(out).toMatch(/alert: prediction drift: ks p-value/);
+    expect(out).toMatch(/alert: data quality: worst_/);
+    expect(out).toMatch(/retrain \S+ \(drift\): succeeded/);
+    const champion = /breast-cancer@champion is version (\d+); scoring one held-out row gave \{"label":1/.exec(out)![1]!;
+    if (/gate passed/.test(out)) expect(out).toMatch(new RegExp(`canary 50 → 100 %: promoted; breast-cancer@champion is now version ${champion}`));
     const url = /Sextant is running at (http:\/\/\S+)/.exec(out)![1]!;
     const oip = /-d '(\{"inputs".*\})'/.exec(out)![1]!;
     const res = await fetch(`${url}/v2/models/breast-cancer/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: oip });
     expect(res.status).toBe(200);
-    expect(res.headers.get('x-model-version')).toBe('2');
+    expect(res.headers.get('x-model-version')).toBe(champion);
     expect(((await res.json()) as { outputs: { data: number[] }[] }).outputs[0]!.data).toEqual([1]);
     const mlflow = /-d '(\{"instances".*\})'/.exec(out)![1]!;
     const res2 = await fetch(`${url}/v1/deployments/breast-cancer/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: mlflow });

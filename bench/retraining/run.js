@@ -100,7 +100,7 @@ await api.versions.register('bench', { format: first.format, alias: 'champion' }
 await api.versions.uploadReference('bench', 1, toCsv(train, features, 'label'), 'csv');
 const SLO_P99 = 50;
 await api.deployments.create({ name: 'bench', model: 'bench', alias: 'champion', slo: { p99LatencyMs: SLO_P99, minRequests: 50, windowSeconds: 30 } });
-await api.monitors.create({ deployment: 'bench', windowRows: 2000, thresholds: { driftShare: 0.5 } });
+await api.monitors.create({ deployment: 'bench', windowRows: 10000, thresholds: { driftShare: 0.5 } });
 await api.retraining.setPolicy('bench', {
   trainer: { type: 'logistic' },
   triggers: { drift: true, quality: false },

@@ -21,6 +21,9 @@ import { registerVersionCommands } from './commands/versions.js';
 const program = new Command('sextant')
   .description('Sextant: register, serve, monitor and retrain machine-learning models')
   .version('0.1.0')
+  // Program options only before the subcommand: `deploy create --version 2:90` and
+  // `deploy canary --version 3` are the subcommands' own --version.
+  .enablePositionalOptions()
   .showHelpAfterError()
   .exitOverride();
 

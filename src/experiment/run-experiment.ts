@@ -136,6 +136,9 @@ async function runSetup(name: SetupName, stream: Stream, o: ExperimentOptions, w
       let labels: { requestId: string; label: number }[] = [];
       for (let i = start; i < start + o.windowRows; i++) {
         const row = replay[i]!;
+        // Labels go in before the request that closes the window, so the monitor sees them all
+        // but the last one whichever moment it evaluates.
+        if (i === start + o.windowRows - 1 && labels.length) labels = (await api.deployments.feedback(MODEL, labels), []);
         const t0 = performance.now();
         try {
           const r = await api.inference.invocations(MODEL, { dataframe_split: { columns: stream.features, data: [row.x] } });

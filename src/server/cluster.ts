@@ -45,12 +45,14 @@ export async function runCluster(config: Config, workers: number, logger: Logger
   }
   let stopping = false;
   let announced = false;
+  let ready = 0;
   const roles = new Map<number, 'serve' | 'jobs'>();
   const fork = (role: 'serve' | 'jobs') => {
     const w = cluster.fork({ SEXTANT_PROCESS_ROLE: role });
     roles.set(w.id, role);
     w.on('message', (m: ReadyMessage) => {
-      if (m?.type === 'sextant-ready' && !announced) {
+      // Announce once every serving process listens, so the first requests reach all of them.
+      if (m?.type === 'sextant-ready' && !announced && ++ready === workers) {
         announced = true;
         onReady(m.url);
       }

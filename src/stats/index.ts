@@ -16,3 +16,4 @@ export { binaryMetrics, calibrationError, estimateBinaryMetrics, logLoss, multic
 export type { ClassificationMetrics, RegressionMetrics } from './quality-metrics.js';
 export { classifyInputError, dataQuality, DEFAULT_DATA_QUALITY } from './data-quality.js';
 export type { DataQualityCheck, DataQualityReport, DataQualityRule, DataQualityThresholds } from './data-quality.js';
+export { isotonicFit } from './isotonic.js';

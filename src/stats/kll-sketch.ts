@@ -18,7 +18,8 @@ export class KllSketch {
     seed = 1,
   ) {
     this.seed = seed;
-    this.limit = this.maxSize();
+    this.limit = 0;
+    this.recap();
   }
 
   private random(): number {
@@ -31,19 +32,21 @@ export class KllSketch {
     return this.seed & 1;
   }
 
-  private capacity(level: number): number {
-    const depth = this.levels.length - level - 1;
-    return Math.max(2, Math.ceil(this.k * (2 / 3) ** depth));
+  /**
+   * Capacities per level, top level k, each lower one 2/3 of the one above, at least 8 (the
+   * minimum width DataSketches uses, so the lowest levels do not compact every few items).
+   * Recomputed only when a level is added.
+   */
+  private capacities: number[] = [];
+
+  private recap(): void {
+    const n = this.levels.length;
+    this.capacities = Array.from({ length: n }, (_, h) => Math.max(8, Math.ceil(this.k * (2 / 3) ** (n - h - 1))));
+    this.limit = this.capacities.reduce((a, b) => a + b, 0);
   }
 
   private size(): number {
     return this.levels.reduce((s, l) => s + l.length, 0);
-  }
-
-  private maxSize(): number {
-    let s = 0;
-    for (let h = 0; h < this.levels.length; h++) s += this.capacity(h);
-    return s;
   }
 
   update(x: number): void {
@@ -58,21 +61,18 @@ export class KllSketch {
   private compress(): void {
     for (let h = 0; h < this.levels.length; h++) {
       const level = this.levels[h]!;
-      if (level.length < this.capacity(h)) continue;
+      if (level.length < this.capacities[h]!) continue;
       if (h + 1 === this.levels.length) {
         this.levels.push([]);
-        this.limit = this.maxSize();
+        this.recap();
       }
-      // A typed-array sort is numeric and much faster than a comparator sort (ingest profiles).
-      const sorted = Float64Array.from(level).sort();
+      sortNumbers(level);
       // An odd item stays behind; the others pair up and one of each pair moves up, at double weight.
-      const pairs = sorted.length - (sorted.length % 2);
-      const keep = sorted.length % 2 === 1 ? [sorted[pairs]!] : [];
-      const offset = this.random();
+      const pairs = level.length - (level.length % 2);
       const up = this.levels[h + 1]!;
-      for (let i = offset; i < pairs; i += 2) up.push(sorted[i]!);
-      this.levels[h] = keep;
-      this.held = this.size();
+      for (let i = this.random(); i < pairs; i += 2) up.push(level[i]!);
+      this.levels[h] = level.length % 2 === 1 ? [level[pairs]!] : [];
+      this.held -= pairs / 2;
       if (this.held <= this.limit) return;
     }
   }
@@ -84,7 +84,7 @@ export class KllSketch {
     this.count += other.count;
     this.min = Math.min(this.min, other.min);
     this.max = Math.max(this.max, other.max);
-    this.limit = this.maxSize();
+    this.recap();
     this.held = this.size();
     while (this.held > this.limit) this.compress();
   }
@@ -118,8 +118,26 @@ export class KllSketch {
     s.min = j.min;
     s.max = j.max;
     s.levels = j.levels.map((l) => [...l]);
-    s.limit = s.maxSize();
+    s.recap();
     s.held = s.size();
     return s;
   }
+}
+
+/** Sorts numbers in place: insertion sort for the short lower levels, a typed-array sort beyond. */
+function sortNumbers(a: number[]): void {
+  if (a.length <= 32) {
+    for (let i = 1; i < a.length; i++) {
+      const v = a[i]!;
+      let j = i - 1;
+      while (j >= 0 && a[j]! > v) {
+        a[j + 1] = a[j]!;
+        j--;
+      }
+      a[j + 1] = v;
+    }
+    return;
+  }
+  const sorted = Float64Array.from(a).sort();
+  for (let i = 0; i < a.length; i++) a[i] = sorted[i]!;
 }

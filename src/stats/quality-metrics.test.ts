@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { binaryMetrics, calibrationError, estimateBinaryMetrics, logLoss, multiclassMetrics, regressionMetrics, rocAuc } from './quality-metrics.js';
+import { isotonicFit } from './isotonic.js';
 
 interface Case {
   name: string;
@@ -51,5 +52,13 @@ describe('CBPE estimate without labels', () => {
       const estimate = estimateBinaryMetrics(score);
       for (const k of ['accuracy', 'precision', 'recall', 'f1'] as const) expect(Math.abs(estimate[k] - actual[k])).toBeLessThan(0.02);
     }
+  });
+});
+
+describe('isotonic regression matches scikit-learn', () => {
+  const { isotonic } = JSON.parse(fs.readFileSync(FIX, 'utf8')) as { isotonic: { name: string; x: number[]; y: number[]; grid: number[]; predicted: number[] }[] };
+  it.each(isotonic)('$name', (c) => {
+    const f = isotonicFit(c.x, c.y);
+    c.grid.forEach((g, i) => close(f(g), c.predicted[i]));
   });
 });

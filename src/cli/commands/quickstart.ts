@@ -5,13 +5,15 @@ import type { Command } from 'commander';
 import { buildApp } from '../../app.js';
 import { type Config, configFromProcess } from '../../config/index.js';
 import { startServer } from '../../server/index.js';
-import { createClient, SextantError } from '../../sdk/index.js';
+import { makeStream } from '../../experiment/index.js';
+import { createClient, type SextantClient, SextantError } from '../../sdk/index.js';
 import { createLogger } from '../../shared/logger.js';
 import { CliError } from '../cli-error.js';
 import { stopOnSignals } from './server.js';
 
 const DEMO = 'breast-cancer';
 const ASSETS = fileURLToPath(new URL('../../../assets/quickstart/', import.meta.url));
+const DATASET = fileURLToPath(new URL('../../../assets/datasets/breast-cancer.csv', import.meta.url));
 const asset = (name: string) => path.join(ASSETS, name);
 const readJson = (name: string) => JSON.parse(fs.readFileSync(asset(name), 'utf8'));
 
@@ -61,6 +63,7 @@ async function setUpDemo(url: string, config: Config, artifactsAt: string): Prom
     await api.deployments.create({ name: DEMO, model: DEMO, alias: 'champion' });
     say(`deployed ${DEMO} following ${DEMO}@champion`);
   }
+  await demoMonitoringLoop(api, existing.latestVersion === null);
   const sample = readJson('sample.json') as { features: string[]; rows: number[][]; labels: number[] };
   const row = sample.rows[0]!;
   const scored = await api.inference.invocations(DEMO, { dataframe_split: { columns: sample.features, data: [row] } });
@@ -85,15 +88,106 @@ async function setUpDemo(url: string, config: Config, artifactsAt: string): Prom
   say(`  curl ${url}/metrics    ·    OpenAPI: ${url}/api/v1/openapi.json`);
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, f: () => Promise<T | null | undefined | false>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new CliError(`quickstart: timed out waiting for ${what}`, 1);
+    await sleep(100);
+  }
+}
+
+/**
+ * The monitoring and retraining loop on the demo: reference data, a monitor with count windows and
+ * a retraining policy; then 100 requests like the training data and 100 from a recalibrated
+ * instrument (five size features read 40 % high), each with its ground truth. Prints each window,
+ * the alerts, the retrain and its promotion.
+ */
+async function demoMonitoringLoop(api: SextantClient, firstRun: boolean): Promise<void> {
+  const window = 100;
+  const champion = await api.versions.get(DEMO, 'champion');
+  // A version retrained by an earlier run keeps the reference it was trained on.
+  if (firstRun) await api.versions.uploadReference(DEMO, champion.version, fs.readFileSync(DATASET, 'utf8'), 'csv');
+  try {
+    await api.monitors.create({ deployment: DEMO, windowRows: window, thresholds: { driftShare: 0.3, minAccuracy: 0.9 } });
+  } catch (err) {
+    if (!(err instanceof SextantError && err.code === 'already_exists')) throw err;
+  }
+  await api.retraining.setPolicy(DEMO, {
+    trainer: { type: 'logistic', params: {} },
+    triggers: { drift: true, quality: true },
+    cooldownSeconds: 60,
+    data: { includeReference: false, windowSeconds: 3600, maxRows: 1000, holdoutFraction: 0.3, seed: 1 },
+    promotion: { strategy: 'canary', steps: [50, 100], stepSeconds: 1 },
+  });
+  say('');
+  say(`monitoring ${DEMO}: reference data of version ${champion.version}, a window every ${window} requests, a retraining policy (logistic regression, canary 50 % → 100 %)`);
+  const stream = makeStream('dataset', 2 * window, 11, DATASET);
+  const jobsBefore = (await api.jobs.list({ model: DEMO })).length;
+  for (const [label, rows] of [
+    ['like the training data', stream.rows.slice(0, window)],
+    ['worst_* size features read 40 % high', stream.rows.slice(window)],
+  ] as const) {
+    const before = (await api.monitors.results(DEMO)).length;
+    let feedback: { requestId: string; label: number }[] = [];
+    for (const [i, r] of rows.entries()) {
+      // Ground truth goes in before the request that closes the window, so the window has it.
+      if (i === rows.length - 1) feedback = (await api.deployments.feedback(DEMO, feedback), []);
+      const res = await api.inference.invocations(DEMO, { dataframe_split: { columns: stream.features, data: [r.x] } });
+      feedback.push({ requestId: res.requestId, label: r.y });
+    }
+    await api.deployments.feedback(DEMO, feedback);
+    const [result] = await until('the monitor window', async () => {
+      const r = await api.monitors.results(DEMO);
+      return r.length > before ? r : null;
+    });
+    const drifted = (result!.drift?.features as { feature: string; drifted: boolean }[] | undefined)?.filter((f) => f.drifted).map((f) => f.feature) ?? [];
+    const accuracy = result!.quality?.accuracy;
+    say(
+      `  ${window} requests ${label}: accuracy ${typeof accuracy === 'number' ? accuracy.toFixed(3) : '-'}, ` +
+        `${drifted.length} of 30 features drifted${drifted.length ? ` (${drifted.slice(0, 5).join(', ')}${drifted.length > 5 ? ', …' : ''})` : ''}` +
+        `${result!.alert.length ? `\n    alert: ${result!.alert.join('\n    alert: ')}` : ''}`,
+    );
+  }
+  const job = await until('the retrain the alert triggers', async () => {
+    const jobs = await api.jobs.list({ model: DEMO });
+    return jobs.length > jobsBefore ? jobs[0] : null;
+  }, 5000).catch(() => null);
+  if (!job) {
+    say('  no retrain was triggered (a recent one is still in its cooldown)');
+    return;
+  }
+  const done = await until('the retrain', async () => {
+    const j = await api.jobs.get(job.id);
+    return ['succeeded', 'failed', 'cancelled'].includes(j.status) ? j : null;
+  }, 120_000);
+  const result = done.result as { version?: number; gate?: { passed: boolean; checks: { reason: string }[] } } | null;
+  say(`  retrain ${done.id} (${done.trigger.type}): ${done.status}${done.error ? ` — ${done.error}` : ''}`);
+  if (result?.gate) say(`    gate ${result.gate.passed ? 'passed' : 'failed'}: ${result.gate.checks.map((c) => c.reason).join('; ')}`);
+  if (result?.gate?.passed && result.version) {
+    const promoted = await until('the canary ramp', async () => {
+      const [p] = await api.retraining.promotions({ model: DEMO });
+      return p && p.version === result.version && p.status !== 'running' ? p : null;
+    }, 60_000);
+    say(`    canary ${promoted.steps.join(' → ')} %: ${promoted.status}; ${DEMO}@champion is now version ${(await api.versions.get(DEMO, 'champion')).version}`);
+  }
+  say(`  see it with: npx sextant alerts list · npx sextant jobs logs ${done.id} · npx sextant monitor results ${DEMO}`);
+}
+
 export function registerQuickstartCommand(program: Command): void {
   program
     .command('quickstart')
-    .description('start Sextant on the embedded default, register a real model with two versions, set champion, deploy it')
+    .description('start Sextant on the embedded default: register a real model, deploy it, then show drift, alerts and an automated retrain')
     .option('--port <port>', 'port', '8080')
     .option('--home <dir>', 'state folder (default ./.sextant)')
     .option('--exit', 'stop the server once the demo is set up')
     .action(async (o) => {
-      const config = configFromProcess({ port: o.port, home: o.home, host: '127.0.0.1' });
+      const base = configFromProcess({ port: o.port, home: o.home, host: '127.0.0.1' });
+      // The demo's monitor windows and canary steps are seconds apart, so look for them often.
+      const config = { ...base, pipelines: { ...base.pipelines, monitorIntervalMs: 250, promotionIntervalMs: 250 } };
       const app = await buildApp(config, { logger: createLogger('warn') });
       const running = await startServer(config, app).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') throw new CliError(`port ${config.port} is in use; pass --port to pick another (or stop what runs there)`, 1);

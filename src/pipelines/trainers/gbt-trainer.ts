@@ -64,7 +64,8 @@ interface Tree {
  * (and XGBoost itself) serve it.
  */
 export function trainGbt(data: TrainingData, task: 'binary-classification' | 'regression', p: Partial<GbtParams> = {}): TrainedModel {
-  const o = { ...DEFAULTS, ...p };
+  // Parameters the caller leaves undefined keep their defaults.
+  const o: GbtParams = { ...DEFAULTS, ...Object.fromEntries(Object.entries(p).filter((e) => e[1] !== undefined)) };
   if (!(o.nEstimators >= 1 && o.nEstimators <= 5000)) throw new AppError('invalid_argument', 'trainer.params.nEstimators must be between 1 and 5000');
   if (!(o.maxDepth >= 1 && o.maxDepth <= 12)) throw new AppError('invalid_argument', 'trainer.params.maxDepth must be between 1 and 12');
   if (!(o.learningRate > 0 && o.learningRate <= 1)) throw new AppError('invalid_argument', 'trainer.params.learningRate must be in (0, 1]');

@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// bench/monitoring/log-writer: the prediction log writer's sustained rate. Pushes 1-row records of
+// a 20-feature model (inputs, label and probabilities, as served) into PredictionLog as fast as the
+// queue takes them and measures rows written per second into SQLite (WAL, a file) and into the
+// machine's PostgreSQL, with the server's batch settings (200 records per insert, every 20 ms).
+// Medians of --runs runs; prints one JSON line.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { kyselyLogWriter, PredictionLog } from '../../dist/monitoring/index.js';
+import { silentLogger } from '../../dist/shared/logger.js';
+import { migrate, openDatabase } from '../../dist/storage/index.js';
+import { median, round } from '../lib/http-timing.js';
+
+const { values: args } = parseArgs({ options: { records: { type: 'string', default: '100000' }, runs: { type: 'string', default: '3' }, pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' } } });
+const N = Number(args.records);
+const RUNS = Number(args.runs);
+const features = Array.from({ length: 20 }, (_, j) => `x${j}`);
+const registry = new Registry();
+const metrics = {
+  queued: new Gauge({ name: 'q', help: 'q', registers: [registry] }),
+  dropped: new Counter({ name: 'd', help: 'd', registers: [registry] }),
+  written: new Counter({ name: 'w', help: 'w', registers: [registry] }),
+};
+const record = (i) => ({
+  requestId: `bench-${i}`,
+  role: 'primary',
+  deployment: 'bench',
+  model: 'bench',
+  version: 1,
+  time: Date.now(),
+  features,
+  batch: { rows: 1, columns: features.map((_, j) => Float64Array.of(i * 0.001 + j)) },
+  outputs: [
+    { name: 'label', datatype: 'INT64', shape: [1], data: [i % 2] },
+    { name: 'probabilities', datatype: 'FP64', shape: [1, 2], data: [0.3, 0.7] },
+  ],
+  latencyMs: 0.2,
+  error: null,
+  redact: [],
+});
+
+async function measure(config) {
+  const database = openDatabase(config);
+  await migrate(database.db, database.dialect);
+  const log = new PredictionLog(database.db, kyselyLogWriter(database.db), { maxQueue: 100_000, batchSize: 200, flushMs: 20 }, metrics, silentLogger);
+  log.start();
+  const t = process.hrtime.bigint();
+  for (let i = 0; i < N; ) {
+    // Offer records as fast as the queue accepts them; yield so the writer's timer runs.
+    while (i < N && log.enqueue(record(i))) i++;
+    await new Promise((r) => setImmediate(r));
+  }
+  await log.close();
+  const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+  const n = Number((await database.db.selectFrom('predictions').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst()).n);
+  await database.db.deleteFrom('predictions').execute();
+  await database.close();
+  if (n !== N) throw new Error(`wrote ${n} of ${N} records`);
+  return N / seconds;
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-bench-logwriter-'));
+const schema = `bench_${process.pid}`;
+const pg = (await import('pg')).default;
+const admin = new pg.Client({ connectionString: args.pg });
+await admin.connect();
+await admin.query(`create schema ${schema}`);
+const sqlite = [];
+const postgres = [];
+try {
+  for (let r = 0; r < RUNS; r++) {
+    sqlite.push(await measure({ kind: 'sqlite', path: path.join(tmp, `log-${r}.db`) }));
+    postgres.push(await measure({ kind: 'postgres', url: args.pg, schema }));
+  }
+} finally {
+  await admin.query(`drop schema ${schema} cascade`);
+  await admin.end();
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+console.log(JSON.stringify({ bench: 'log-writer', date: new Date().toISOString(), records: N, features: 20, sqliteRowsPerSecond: round(median(sqlite), 0), postgresRowsPerSecond: round(median(postgres), 0) }));
