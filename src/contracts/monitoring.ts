@@ -71,6 +71,7 @@ export const QualityReport = z
       .nullable()
       .describe('binary classifiers: metrics estimated from calibrated scores of every logged row, labelled or not (CBPE)'),
     scoredRows: z.number().int().describe('rows the estimate is computed on'),
+    calibrated: z.boolean().describe("whether the scores were calibrated on the reference data (isotonic, NannyML's CBPE) before estimating"),
   })
   .meta({ id: 'QualityReport' });
 export type QualityReport = z.infer<typeof QualityReport>;

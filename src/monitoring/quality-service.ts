@@ -16,14 +16,18 @@ interface Tensor {
 
 /** Quality of a deployment over a time window, from logged predictions joined with their ground truth. */
 export class QualityService {
-  constructor(private readonly db: Kysely<DB>) {}
+  constructor(
+    private readonly db: Kysely<DB>,
+    /** A calibration map for a version's scores (fitted on its reference data), or null to use them as they are. */
+    private readonly calibration: (model: string, version: number) => Promise<((p: number) => number) | null> = async () => null,
+  ) {}
 
   async report(deployment: string, query: unknown): Promise<QualityReport> {
     const q = parseInput(QualityQuery, query ?? {}, 'query');
     const dep = await this.db
       .selectFrom('deployments as d')
       .innerJoin('models as m', 'm.id', 'd.model_id')
-      .select(['m.task'])
+      .select(['m.task', 'm.name as model'])
       .where('d.name', '=', deployment)
       .executeTakeFirst();
     if (!dep) throw new AppError('not_found', `deployment ${deployment} not found`, { deployment });
@@ -61,9 +65,12 @@ export class QualityService {
         if (probs && probs.shape.length === 2 && probs.shape[1] === 2) score.push(Number(probs.data[i * 2 + 1]));
       }
     }
-    const scores = dep.task === 'binary-classification' ? await this.scores(deployment, since, until) : [];
+    const scored = dep.task === 'binary-classification' ? await this.scores(deployment, since, until) : { scores: [], version: null };
+    // CBPE assumes calibrated scores; a map fitted on the reference fixes them where it helps.
+    const calibrate = scored.version !== null && scored.scores.length ? await this.calibration(dep.model, scored.version) : null;
+    const scores = calibrate ? scored.scores.map(calibrate) : scored.scores;
     const estimated = scores.length ? { ...estimateBinaryMetrics(scores) } : null;
-    const base = { deployment, task: dep.task, since, until, rows: y.length, requests: rows.length, skipped, estimated, scoredRows: scores.length };
+    const base = { deployment, task: dep.task, since, until, rows: y.length, requests: rows.length, skipped, estimated, scoredRows: scores.length, calibrated: calibrate !== null };
     if (y.length === 0) return { ...base, metrics: null };
     if (dep.task === 'regression') return { ...base, metrics: { ...regressionMetrics(y.map(Number), pred.map(Number)) } };
     if (dep.task === 'binary-classification') {
@@ -80,22 +87,24 @@ export class QualityService {
     return { ...base, metrics: { ...multiclassMetrics(y, pred) } };
   }
 
-  /** Positive-class scores of every logged row in the window, labelled or not. */
-  private async scores(deployment: string, since: string | null, until: string | null): Promise<number[]> {
+  /** Positive-class scores of every logged row in the window, labelled or not, and the version that gave most of them. */
+  private async scores(deployment: string, since: string | null, until: string | null): Promise<{ scores: number[]; version: number | null }> {
     let sel = this.db
       .selectFrom('predictions')
-      .select(['outputs', 'rows'])
+      .select(['outputs', 'rows', 'version'])
       .where('deployment', '=', deployment)
       .where('role', '=', 'primary')
       .where('error', 'is', null);
     if (since) sel = sel.where('time', '>=', since);
     if (until) sel = sel.where('time', '<', until);
     const out: number[] = [];
+    const versions = new Map<number, number>();
     for (const r of await sel.orderBy('time', 'desc').limit(MAX_REQUESTS).execute()) {
       const probs = ((r.outputs ? JSON.parse(r.outputs) : []) as Tensor[]).find((o) => o.name === 'probabilities');
       if (!probs || probs.shape.length !== 2 || probs.shape[1] !== 2) continue;
       for (let i = 0; i < Number(r.rows); i++) out.push(Number(probs.data[i * 2 + 1]));
+      if (r.version !== null) versions.set(Number(r.version), (versions.get(Number(r.version)) ?? 0) + Number(r.rows));
     }
-    return out;
+    return { scores: out, version: [...versions].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null };
   }
 }

@@ -8,7 +8,7 @@ import { type Clock, isoNow } from '../shared/clock.js';
 import { parseInput } from '../shared/parse.js';
 import { readAll } from '../shared/read-all.js';
 import type { OutputTensor, Predictor } from '../runtime/index.js';
-import { type DataQualityThresholds, dataQuality, driftReport, type Values } from '../stats/index.js';
+import { calibrationError, type DataQualityThresholds, dataQuality, driftReport, isotonicFit, type Values } from '../stats/index.js';
 import type { DB } from '../storage/index.js';
 
 /** Rows of a reference or a window used for drift at most (a uniform sample beyond). */
@@ -157,29 +157,76 @@ export class ReferenceService {
   }
 
   /** Drift of the model's predictions: its outputs on the reference rows against the window's outputs. */
-  private async predictionDrift(model: string, version: number, w: Awaited<ReturnType<ReferenceService['window']>>): Promise<DriftResult['prediction']> {
-    if (!this.predictor || w.outputs.length === 0) return null;
-    const key = `${model}/${version}/${Object.values(w.reference)[0]?.length ?? 0}`;
-    let expected = this.referencePredictions.get(key);
-    if (!expected) {
-      const p = await this.predictor(model, version);
-      const columns = p.features.map((f) => {
-        const col = w.reference[f.name];
-        return f.type === 'string' ? (col ?? []).map((v) => String(v ?? '')) : Float64Array.from(col ?? [], (v) => (typeof v === 'number' ? v : v === null ? Number.NaN : Number(v)));
-      });
-      if (p.features.some((f) => !(f.name in w.reference))) return null;
-      const rows = Object.values(w.reference)[0]?.length ?? 0;
-      try {
-        expected = predictionValues(await p.predict({ rows, columns }));
-      } catch {
-        return null;
-      }
-      this.referencePredictions.set(key, expected);
-      if (this.referencePredictions.size > 64) this.referencePredictions.delete(this.referencePredictions.keys().next().value!);
+  /** The version's outputs on its reference rows (class-1 probability for binary scores), computed once per process. */
+  private async referenceOutputs(model: string, version: number, reference: Columns): Promise<unknown[] | null> {
+    if (!this.predictor) return null;
+    const key = `${model}/${version}/${Object.values(reference)[0]?.length ?? 0}`;
+    const cached = this.referencePredictions.get(key);
+    if (cached) return cached;
+    const p = await this.predictor(model, version);
+    if (p.features.some((f) => !(f.name in reference))) return null;
+    const columns = p.features.map((f) => {
+      const col = reference[f.name]!;
+      return f.type === 'string' ? col.map((v) => String(v ?? '')) : Float64Array.from(col, (v) => (typeof v === 'number' ? v : v === null ? Number.NaN : Number(v)));
+    });
+    let outputs: unknown[];
+    try {
+      outputs = predictionValues(await p.predict({ rows: Object.values(reference)[0]?.length ?? 0, columns }));
+    } catch {
+      return null;
     }
+    this.referencePredictions.set(key, outputs);
+    if (this.referencePredictions.size > 64) this.referencePredictions.delete(this.referencePredictions.keys().next().value!);
+    return outputs;
+  }
+
+  private async predictionDrift(model: string, version: number, w: Awaited<ReturnType<ReferenceService['window']>>): Promise<DriftResult['prediction']> {
+    if (w.outputs.length === 0) return null;
+    const expected = await this.referenceOutputs(model, version, w.reference);
+    if (!expected) return null;
     const report = driftReport({ prediction: expected as Values }, { prediction: w.outputs as Values });
     const f = report.features[0];
     return f ? { ...f, statistic: Number.isFinite(f.statistic) ? f.statistic : null } : null;
+  }
+
+  /**
+   * A calibration map for a binary classifier's scores, fitted on its reference data as NannyML's
+   * CBPE does: isotonic regression of the reference labels (the policy's target column, else
+   * `label`) on the model's scores for those rows. Used only when it helps: fitted on one half of
+   * the reference, it must lower the calibration error on the other half. Null otherwise (no
+   * reference, no labels, fewer than 100 rows, one class, or scores already calibrated).
+   */
+  async calibration(model: string, version: number): Promise<((p: number) => number) | null> {
+    const m = await this.db.selectFrom('models').select('id').where('name', '=', model).executeTakeFirst();
+    if (!m) return null;
+    let reference: Columns;
+    try {
+      reference = await this.load(m.id, model, version);
+    } catch {
+      return null;
+    }
+    const policy = await this.db.selectFrom('retraining_policies').select('spec').where('model', '=', model).executeTakeFirst();
+    const target = [policy ? (JSON.parse(policy.spec) as { target?: string }).target : undefined, 'label', 'target'].find((c) => c !== undefined && c in reference);
+    if (!target) return null;
+    const scores = await this.referenceOutputs(model, version, reference);
+    if (!scores || scores.length !== reference[target]!.length) return null;
+    const xs: number[] = [];
+    const ys: number[] = [];
+    reference[target]!.forEach((label, i) => {
+      const p = scores[i];
+      const y = Number(label);
+      if (typeof p === 'number' && Number.isFinite(p) && (y === 0 || y === 1)) {
+        xs.push(p);
+        ys.push(y);
+      }
+    });
+    if (xs.length < 100 || !ys.includes(0) || !ys.includes(1)) return null;
+    const half = (k: number) => [xs.filter((_, i) => i % 2 === k), ys.filter((_, i) => i % 2 === k)] as const;
+    const [fitX, fitY] = half(0);
+    const [testX, testY] = half(1);
+    const trial = isotonicFit(fitX, fitY);
+    if (calibrationError(testY, testX.map(trial)) >= calibrationError(testY, testX)) return null;
+    return isotonicFit(xs, ys);
   }
 
   /** Drift and data quality of one window, from one read of the log (what monitors evaluate). */
