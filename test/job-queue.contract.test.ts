@@ -8,20 +8,9 @@ import { migrate, openDatabase, type Database } from '../src/storage/index.js';
 import type { DatabaseConfig } from '../src/config/index.js';
 import { tempDir } from './helpers/app.js';
 import { databaseTargets } from './helpers/databases.js';
+import { sleep, waitFor } from '../src/shared/wait-for.js';
 
 const targets = await databaseTargets();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, f: () => Promise<T | null | undefined | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 describe.each(targets)('job queue contract on $name', (target) => {
   let database: Database;
   let config: DatabaseConfig;
@@ -83,7 +72,7 @@ describe.each(targets)('job queue contract on $name', (target) => {
     const r = await queue.enqueue({ kind: 'cancel-me', model: 'c2', createdBy: 't' });
     const worker = new JobWorker(queue, { 'cancel-me': (_j, ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))) }, silentLogger, { leaseMs: 5000, heartbeatMs: 50 });
     const run = worker.tick();
-    await until('running', async () => (await queue.get(r.id)).status === 'running');
+    await waitFor('running', async () => (await queue.get(r.id)).status === 'running');
     await queue.cancel(r.id, 'bob');
     await run;
     const done = await queue.get(r.id);
@@ -104,7 +93,7 @@ describe.each(targets)('job queue contract on $name', (target) => {
     const job = await queue.enqueue({ kind: 'sleepy', model: 'k1', createdBy: 't', maxAttempts: 2 });
     const child = spawn(process.execPath, [path.join(import.meta.dirname, 'helpers', 'job-worker-child.mjs'), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
-      await until('the child to start the job', async () => (await queue.logs(job.id, {})).lines.some((l) => l.line === 'started on the child worker'));
+      await waitFor('the child to start the job', async () => (await queue.logs(job.id, {})).lines.some((l) => l.line === 'started on the child worker'));
       expect((await queue.get(job.id)).leaseOwner).toBe('child-worker');
     } finally {
       child.kill('SIGKILL');
@@ -113,7 +102,7 @@ describe.each(targets)('job queue contract on $name', (target) => {
     let ran = 0;
     const survivor = new JobWorker(queue, { sleepy: async (_j, ctx) => (ran++, ctx.log('finished on the survivor'), { ok: true }) }, silentLogger, { id: 'survivor', leaseMs: 1500 });
     // The lease (1.5 s) runs out, the job is requeued with a 1 s backoff, then the survivor takes it.
-    const done = await until('the survivor to finish the job', async () => {
+    const done = await waitFor('the survivor to finish the job', async () => {
       await survivor.tick();
       const j = await queue.get(job.id);
       return j.status === 'succeeded' ? j : null;
@@ -126,7 +115,7 @@ describe.each(targets)('job queue contract on $name', (target) => {
     // A second death leaves no attempts: the job fails instead of looping.
     const twice = await queue.enqueue({ kind: 'sleepy', model: 'k2', createdBy: 't', maxAttempts: 2 });
     for (const ghost of ['ghost-1', 'ghost-2']) {
-      await until(`${ghost} to claim`, async () => (await queue.claim(ghost, ['sleepy'], 200))?.id === twice.id);
+      await waitFor(`${ghost} to claim`, async () => (await queue.claim(ghost, ['sleepy'], 200))?.id === twice.id);
       await sleep(250);
       await queue.reapExpired();
     }

@@ -97,34 +97,42 @@ export const DriftQuery = z
   })
   .strict();
 
+/** One feature's test in a drift result. */
+const FeatureDrift = z.object({
+  feature: z.string(),
+  kind: z.string(),
+  test: z.string(),
+  statistic: z.number().nullable(),
+  pValue: z.number().nullable(),
+  threshold: z.number(),
+  drifted: z.boolean(),
+});
+
+/** What a window of logged traffic is compared on. */
+const WindowSpan = {
+  deployment: z.string(),
+  version: z.number().int(),
+  since: z.string().nullable(),
+  until: z.string().nullable(),
+  referenceRows: z.number().int(),
+  currentRows: z.number().int(),
+};
+
 export const DriftResult = z
   .object({
-    deployment: z.string(),
-    version: z.number().int(),
-    since: z.string().nullable(),
-    until: z.string().nullable(),
-    referenceRows: z.number().int(),
-    currentRows: z.number().int(),
-    features: z.array(
-      z.object({ feature: z.string(), kind: z.string(), test: z.string(), statistic: z.number().nullable(), pValue: z.number().nullable(), threshold: z.number(), drifted: z.boolean() }),
-    ),
+    ...WindowSpan,
+    features: z.array(FeatureDrift),
     skipped: z.array(z.object({ feature: z.string(), reason: z.string() })),
     driftedShare: z.number(),
     drifted: z.boolean(),
-    prediction: z
-      .object({ feature: z.string(), kind: z.string(), test: z.string(), statistic: z.number().nullable(), pValue: z.number().nullable(), threshold: z.number(), drifted: z.boolean() })
-      .nullable()
+    prediction: FeatureDrift.nullable()
       .describe("prediction drift: the model's outputs on the reference against the window's (class-1 probability for binary classifiers)"),
   })
   .meta({ id: 'DriftResult' });
+
 export const DataQualityResult = z
   .object({
-    deployment: z.string(),
-    version: z.number().int(),
-    since: z.string().nullable(),
-    until: z.string().nullable(),
-    referenceRows: z.number().int(),
-    currentRows: z.number().int(),
+    ...WindowSpan,
     requests: z.number().int(),
     checks: z.array(
       z.object({

@@ -11,6 +11,7 @@ import { toCsv, toTrainingData } from '../pipelines/training-set.js';
 import { loadPredictor } from '../runtime/index.js';
 import { createClient, type SextantClient } from '../sdk/index.js';
 import { startServer } from '../server/index.js';
+import { waitFor } from '../shared/wait-for.js';
 import { makeStream, type Stream } from './streams.js';
 
 export const SETUPS = ['static', 'monitored', 'automated'] as const;
@@ -59,19 +60,8 @@ export interface ExperimentResult {
 }
 
 const MODEL = 'stream';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : 0);
-
-async function until<T>(what: string, f: () => Promise<T | null | undefined | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`experiment: timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /** The first model: the built-in logistic regression on the warm-up rows, as a data scientist would ship it. */
 async function initialModel(stream: Stream, warmup: number) {
@@ -85,7 +75,7 @@ async function initialModel(stream: Stream, warmup: number) {
 async function waitJobs(api: SextantClient): Promise<{ id: string; status: string; result: Record<string, unknown> | null }[]> {
   const busy = async () => [...(await api.jobs.list({ model: MODEL, status: 'queued' })), ...(await api.jobs.list({ model: MODEL, status: 'running' }))];
   const seen = await busy();
-  await until('retrain jobs to finish', async () => (await busy()).length === 0, 300_000);
+  await waitFor('retrain jobs to finish', async () => (await busy()).length === 0, 300_000);
   return Promise.all(seen.map((j) => api.jobs.get(j.id)));
 }
 
@@ -161,14 +151,14 @@ async function runSetup(name: SetupName, stream: Stream, o: ExperimentOptions, w
       windows.push({ row: rowAt, accuracy: right / o.windowRows, versions });
       if (name === 'static') continue;
       const jobsBefore = (await api.jobs.list({ model: MODEL })).length;
-      const results = await until(`monitor window ${k + 1}`, async () => {
+      const results = await waitFor(`monitor window ${k + 1}`, async () => {
         const r = await api.monitors.results(MODEL);
         return r.length >= k + 1 ? r : null;
       });
       if (name === 'automated' && results[0]!.alert.length > 0) {
         // The breach reaches the retraining trigger over the event bus; give it a moment to queue a job
         // (it declines while a retrain or a promotion is still in progress).
-        await until('the retraining trigger', async () => (await api.jobs.list({ model: MODEL })).length > jobsBefore, 1000).catch(() => undefined);
+        await waitFor('the retraining trigger', async () => (await api.jobs.list({ model: MODEL })).length > jobsBefore, 1000).catch(() => undefined);
       }
       for (const a of await api.alerts.list({ deployment: MODEL, status: 'open' })) {
         if (knownAlerts.has(a.id)) continue;

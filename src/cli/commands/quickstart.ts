@@ -8,6 +8,7 @@ import { startServer } from '../../server/index.js';
 import { makeStream } from '../../experiment/index.js';
 import { createClient, type SextantClient, SextantError } from '../../sdk/index.js';
 import { createLogger } from '../../shared/logger.js';
+import { waitFor } from '../../shared/wait-for.js';
 import { CliError } from '../cli-error.js';
 import { stopOnSignals } from './server.js';
 
@@ -88,18 +89,6 @@ async function setUpDemo(url: string, config: Config, artifactsAt: string): Prom
   say(`  curl ${url}/metrics    ·    OpenAPI: ${url}/api/v1/openapi.json`);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, f: () => Promise<T | null | undefined | false>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new CliError(`quickstart: timed out waiting for ${what}`, 1);
-    await sleep(100);
-  }
-}
-
 /**
  * The monitoring and retraining loop on the demo: reference data, a monitor with count windows and
  * a retraining policy; then 100 requests like the training data and 100 from a recalibrated
@@ -140,7 +129,7 @@ async function demoMonitoringLoop(api: SextantClient, firstRun: boolean): Promis
       feedback.push({ requestId: res.requestId, label: r.y });
     }
     await api.deployments.feedback(DEMO, feedback);
-    const [result] = await until('the monitor window', async () => {
+    const [result] = await waitFor('the monitor window', async () => {
       const r = await api.monitors.results(DEMO);
       return r.length > before ? r : null;
     });
@@ -152,7 +141,7 @@ async function demoMonitoringLoop(api: SextantClient, firstRun: boolean): Promis
         `${result!.alert.length ? `\n    alert: ${result!.alert.join('\n    alert: ')}` : ''}`,
     );
   }
-  const job = await until('the retrain the alert triggers', async () => {
+  const job = await waitFor('the retrain the alert triggers', async () => {
     const jobs = await api.jobs.list({ model: DEMO });
     return jobs.length > jobsBefore ? jobs[0] : null;
   }, 5000).catch(() => null);
@@ -160,7 +149,7 @@ async function demoMonitoringLoop(api: SextantClient, firstRun: boolean): Promis
     say('  no retrain was triggered (a recent one is still in its cooldown)');
     return;
   }
-  const done = await until('the retrain', async () => {
+  const done = await waitFor('the retrain', async () => {
     const j = await api.jobs.get(job.id);
     return ['succeeded', 'failed', 'cancelled'].includes(j.status) ? j : null;
   }, 120_000);
@@ -168,7 +157,7 @@ async function demoMonitoringLoop(api: SextantClient, firstRun: boolean): Promis
   say(`  retrain ${done.id} (${done.trigger.type}): ${done.status}${done.error ? ` — ${done.error}` : ''}`);
   if (result?.gate) say(`    gate ${result.gate.passed ? 'passed' : 'failed'}: ${result.gate.checks.map((c) => c.reason).join('; ')}`);
   if (result?.gate?.passed && result.version) {
-    const promoted = await until('the canary ramp', async () => {
+    const promoted = await waitFor('the canary ramp', async () => {
       const [p] = await api.retraining.promotions({ model: DEMO });
       return p && p.version === result.version && p.status !== 'running' ? p : null;
     }, 60_000);

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import type { Job, PolicyInput } from '../../contracts/index.js';
 import type { SextantClient } from '../../sdk/index.js';
+import { sleep } from '../../shared/wait-for.js';
 import { CliError } from '../cli-error.js';
 import { client, collectList, positiveInt, readJsonFlag } from '../context.js';
 import { printFields, printJson, printTable, withJson } from '../output.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const jobRow = (j: Job) => ({
   id: j.id,
