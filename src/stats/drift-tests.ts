@@ -1,5 +1,6 @@
 import { binnedShares, categoryShares, histogram, isMissing, numbers, sturgesEdges, type Values } from './binning.js';
 import { chi2Sf, normalSf } from './special.js';
+import { kolmogorovSf } from './kolmogorov.js';
 
 export type FeatureKind = 'num' | 'cat';
 
@@ -66,7 +67,8 @@ const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /**
  * Two-sample Kolmogorov–Smirnov, two-sided, as scipy's ks_2samp(method="auto") for samples up to
- * 10,000: the exact p-value. Larger samples use the asymptotic Kolmogorov distribution.
+ * 10,000: the exact p-value. Larger samples use scipy's asymptotic p-value, the one-sample
+ * distribution at the effective size (`kolmogorov.ts`).
  */
 export function ks2samp(reference: readonly number[], current: readonly number[], threshold = 0.05): TestResult {
   const a = Float64Array.from(reference).sort();
@@ -90,10 +92,8 @@ export function ks2samp(reference: readonly number[], current: readonly number[]
     d = h / lcm;
     p = h === 0 ? 1 : n1 === n2 ? probOutsideSquare(n1, h) : outerProbInside(n1, n2, g, h);
   } else {
-    const en = Math.round((n1 * n2) / (n1 + n2));
-    const lambda = (Math.sqrt(en) + 0.12 + 0.11 / Math.sqrt(en)) * d;
-    p = 0;
-    for (let k = 1; k < 100; k++) p += 2 * (k % 2 ? 1 : -1) * Math.exp(-2 * k * k * lambda * lambda);
+    // scipy: the one-sample distribution kstwo at n = round(n1·n2 / (n1 + n2)).
+    p = kolmogorovSf(Math.round((n1 * n2) / (n1 + n2)), d);
   }
   return pTest('ks', d, Math.min(1, Math.max(0, p)), threshold);
 }
