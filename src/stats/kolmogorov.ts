@@ -80,7 +80,7 @@ function ldexp(v: number, e: number): number {
   return r * 2 ** k;
 }
 
-function matmul(a: Float64Array, b: Float64Array, m: number): Float64Array {
+function matmul(a: Float64Array, b: Float64Array, m: number): Float64Array<ArrayBuffer> {
   const c = new Float64Array(m * m);
   for (let i = 0; i < m; i++) {
     for (let k = 0; k < m; k++) {
