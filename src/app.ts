@@ -2,7 +2,7 @@ import { openBlobStore, type BlobStore } from './artifacts/index.js';
 import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus } from './events/index.js';
 import { AuditLog, TokenService } from './governance/index.js';
-import { AlertService, FeedbackService, kyselyLogWriter, MonitorService, NotificationService, PredictionLog, QualityService, ReferenceService } from './monitoring/index.js';
+import { AlertService, FeedbackService, tableLogWriter, MonitorService, NotificationService, PredictionLog, QualityService, ReferenceService } from './monitoring/index.js';
 import { JobQueue, JobWorker, PolicyService, PromotionService, RETRAIN, RetrainService, RetrainTriggers } from './pipelines/index.js';
 import { createRegistry, type Registry } from './registry/index.js';
 import { loadPredictor } from './runtime/index.js';
@@ -106,7 +106,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     });
     const predictions = new PredictionLog(
       db,
-      kyselyLogWriter(db),
+      tableLogWriter(database),
       { maxQueue: config.monitoring.logQueue, batchSize: 200, flushMs: 20 },
       { queued: metrics.logQueued, dropped: metrics.logDropped, written: metrics.logWritten },
       logger,

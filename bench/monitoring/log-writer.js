@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Counter, Gauge, Registry } from 'prom-client';
-import { kyselyLogWriter, PredictionLog } from '../../dist/monitoring/index.js';
+import { tableLogWriter, PredictionLog } from '../../dist/monitoring/index.js';
 import { silentLogger } from '../../dist/shared/logger.js';
 import { migrate, openDatabase } from '../../dist/storage/index.js';
 import { median, round } from '../lib/http-timing.js';
@@ -45,7 +45,7 @@ const record = (i) => ({
 async function measure(config) {
   const database = openDatabase(config);
   await migrate(database.db, database.dialect);
-  const log = new PredictionLog(database.db, kyselyLogWriter(database.db), { maxQueue: 100_000, batchSize: 200, flushMs: 20 }, metrics, silentLogger);
+  const log = new PredictionLog(database.db, tableLogWriter(database), { maxQueue: 100_000, batchSize: 200, flushMs: 20 }, metrics, silentLogger);
   log.start();
   const t = process.hrtime.bigint();
   for (let i = 0; i < N; ) {

@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { DB } from '../storage/index.js';
+import { bulkInserter, type Database } from '../storage/index.js';
 import type { PredictionRecord } from './prediction-log.js';
 import { toPredictionRow } from './prediction-rows.js';
 
@@ -9,17 +8,16 @@ export interface LogWriter {
   close(): Promise<void>;
 }
 
-/** Through the shared query builder, on either database. */
-export function kyselyLogWriter(db: Kysely<DB>): LogWriter {
+const COLUMNS = ['request_id', 'role', 'deployment', 'model', 'version', 'time', 'rows', 'inputs', 'outputs', 'latency_ms', 'error'] as const;
+
+/**
+ * Into the `predictions` table of either database through `bulkInserter` (prepared statements on
+ * SQLite); the same request id and role twice keeps the first record.
+ */
+export function tableLogWriter(database: Database): LogWriter {
+  const insert = bulkInserter(database, 'predictions', [...COLUMNS], ['request_id', 'role']);
   return {
-    write: async (records) => {
-      await db
-        .insertInto('predictions')
-        .values(records.map(toPredictionRow))
-        .onConflict((oc) => oc.columns(['request_id', 'role']).doNothing())
-        .execute();
-      return records.length;
-    },
+    write: (records) => insert(records.map(toPredictionRow)),
     close: async () => {},
   };
 }

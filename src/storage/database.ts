@@ -13,6 +13,8 @@ export type { Dialect };
 export interface Database {
   readonly db: Kysely<DB>;
   readonly dialect: Dialect;
+  /** The SQLite connection under `db` (null on PostgreSQL), for `bulkInserter`'s prepared statements. */
+  readonly sqlite: BetterSqlite3.Database | null;
   /** Cheap liveness probe for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -52,6 +54,7 @@ export function openDatabase(config: DatabaseConfig): Database {
     return {
       db,
       dialect: 'sqlite',
+      sqlite: handle,
       ping: async () => {
         await sql`select 1`.execute(db);
       },
@@ -70,6 +73,7 @@ export function openDatabase(config: DatabaseConfig): Database {
   return {
     db,
     dialect: 'postgres',
+    sqlite: null,
     ping: async () => {
       await sql`select 1`.execute(db);
     },
