@@ -135,6 +135,15 @@ describe.each(targets)('prediction log and ground truth on $name', (target) => {
     const up = await t.server.inject({ method: 'PUT', url: '/api/v1/models/bc/versions/1/reference', payload: csv, headers: { 'content-type': 'text/csv' } });
     expect(up.statusCode, up.body).toBe(200);
     expect(up.json()).toMatchObject({ model: 'bc', version: 1, format: 'csv', rows: 30 });
+    // The stored profile: moments and quantiles per column (exact at 30 rows, below the sketch's size).
+    const info = (await t.server.inject({ method: 'GET', url: '/api/v1/models/bc/versions/1/reference' })).json();
+    const radius = bc.rows.slice(0, 30).map((r) => r[0]!);
+    const mean = radius.reduce((a, b) => a + b, 0) / 30;
+    expect(info.profile.mean_radius).toMatchObject({ kind: 'num', count: 30, missing: 0, min: Math.min(...radius), max: Math.max(...radius) });
+    expect(info.profile.mean_radius.mean).toBeCloseTo(mean, 10);
+    expect(info.profile.mean_radius.std).toBeCloseTo(Math.sqrt(radius.reduce((a, b) => a + (b - mean) ** 2, 0) / 30), 10);
+    expect(info.profile.mean_radius.quantiles.p50).toBe([...radius].sort((a, b) => a - b)[14]);
+    expect((await t.server.inject({ method: 'GET', url: '/api/v1/models/bc/versions/2/reference' })).statusCode).toBe(404);
     const since = new Date().toISOString();
     for (let i = 0; i < 30; i++) {
       const row = [...bc.rows[i]!];

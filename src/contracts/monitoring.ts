@@ -84,6 +84,25 @@ export const ReferenceInfo = z
     format: z.enum(['csv', 'jsonl']),
     rows: z.number().int(),
     columns: z.array(z.string()),
+    profile: z
+      .record(
+        z.string(),
+        z.union([
+          z.object({
+            kind: z.literal('num'),
+            count: z.number().int(),
+            missing: z.number().int(),
+            mean: z.number().nullable(),
+            std: z.number().nullable(),
+            min: z.number().nullable(),
+            max: z.number().nullable(),
+            quantiles: z.record(z.string(), z.number()).describe('p05, p25, p50, p75, p95 from a KLL sketch (rank error about 1.33 %)'),
+          }),
+          z.object({ kind: z.literal('cat'), count: z.number().int(), missing: z.number().int(), top: z.array(z.object({ value: z.string(), count: z.number().int() })) }),
+        ]),
+      )
+      .nullable()
+      .describe('per-column profile of the reference, computed when it was stored'),
     createdAt: Timestamp,
   })
   .meta({ id: 'ReferenceInfo' });

@@ -8,7 +8,7 @@ import { type Clock, isoNow } from '../shared/clock.js';
 import { parseInput } from '../shared/parse.js';
 import { readAll } from '../shared/read-all.js';
 import type { OutputTensor, Predictor } from '../runtime/index.js';
-import { calibrationError, type DataQualityThresholds, dataQuality, driftReport, isotonicFit, type Values } from '../stats/index.js';
+import { CategoryProfile, calibrationError, type DataQualityThresholds, dataQuality, driftReport, isotonicFit, NumericProfile, type Values } from '../stats/index.js';
 import type { DB } from '../storage/index.js';
 
 /** Rows of a reference or a window used for drift at most (a uniform sample beyond). */
@@ -46,6 +46,34 @@ function parseRows(text: string, format: 'csv' | 'jsonl'): Record<string, unknow
     });
 }
 
+/** Per-column profile: moments and sketch quantiles for numbers, top categories otherwise. */
+function profileOf(columns: Columns): NonNullable<ReferenceInfo['profile']> {
+  const out: NonNullable<ReferenceInfo['profile']> = {};
+  for (const [name, values] of Object.entries(columns)) {
+    const present = values.filter((v) => v !== null && !(typeof v === 'number' && Number.isNaN(v)));
+    if (present.every((v) => typeof v === 'number')) {
+      const p = new NumericProfile();
+      for (const v of values) p.add(v as number | null);
+      const has = p.count > 0;
+      out[name] = {
+        kind: 'num',
+        count: p.count,
+        missing: p.missing,
+        mean: has ? p.mean : null,
+        std: has ? Math.sqrt(p.variance) : null,
+        min: has ? p.min : null,
+        max: has ? p.max : null,
+        quantiles: has ? { p05: p.quantile(0.05), p25: p.quantile(0.25), p50: p.quantile(0.5), p75: p.quantile(0.75), p95: p.quantile(0.95) } : {},
+      };
+    } else {
+      const p = new CategoryProfile(100);
+      for (const v of values) p.add(v as string | number | boolean | null);
+      out[name] = { kind: 'cat', count: p.count, missing: p.missing, top: p.top().slice(0, 20) };
+    }
+  }
+  return out;
+}
+
 /** Reference data per version, and drift of a deployment's logged inputs against it. */
 export class ReferenceService {
   /** The model's outputs on each reference, computed once per process. */
@@ -73,12 +101,31 @@ export class ReferenceService {
     const model = await this.version(modelName, version);
     const rows = parseRows(text, format);
     if (rows.length === 0) throw new AppError('invalid_argument', 'the reference data has no rows');
-    const columns = Object.keys(columnsOf(rows.slice(0, 1000)));
+    const all = columnsOf(rows);
+    const columns = Object.keys(all);
+    const profile = profileOf(all);
     const put = await this.blobs.put(Readable.from([Buffer.from(text, 'utf8')]));
-    const row = { model_id: model.id, version, digest: put.digest, format, rows: rows.length, columns: JSON.stringify(columns), created_at: isoNow(this.clock) };
+    const row = { model_id: model.id, version, digest: put.digest, format, rows: rows.length, columns: JSON.stringify(columns), profile: JSON.stringify(profile), created_at: isoNow(this.clock) };
     await this.db.deleteFrom('version_references').where('model_id', '=', model.id).where('version', '=', version).execute();
     await this.db.insertInto('version_references').values(row).execute();
-    return { model: modelName, version, digest: put.digest, format, rows: rows.length, columns, createdAt: row.created_at };
+    return { model: modelName, version, digest: put.digest, format, rows: rows.length, columns, profile, createdAt: row.created_at };
+  }
+
+  /** What a version's reference data is: size, columns and per-column profile. */
+  async info(modelName: string, version: number): Promise<ReferenceInfo> {
+    const model = await this.version(modelName, version);
+    const r = await this.db.selectFrom('version_references').selectAll().where('model_id', '=', model.id).where('version', '=', version).executeTakeFirst();
+    if (!r) throw new AppError('not_found', `version ${version} of model ${modelName} has no reference data; upload it with PUT …/versions/${version}/reference`);
+    return {
+      model: modelName,
+      version,
+      digest: r.digest,
+      format: r.format as 'csv' | 'jsonl',
+      rows: Number(r.rows),
+      columns: JSON.parse(r.columns) as string[],
+      profile: r.profile ? (JSON.parse(r.profile) as ReferenceInfo['profile']) : null,
+      createdAt: r.created_at,
+    };
   }
 
   /** Every row of a version's reference data (with columns beyond the features, such as the label); null when it has none. */

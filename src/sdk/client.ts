@@ -179,6 +179,8 @@ export function createClient(options: ClientOptions) {
       update: (model: string, version: number, req: UpdateVersionRequest) =>
         call(ModelVersion, 'PATCH', `/api/v1/models/${enc(model)}/versions/${version}`, { body: req }),
       /** Uploads a version's reference data (CSV with a header, or JSON lines) for drift monitoring. */
+      /** A version's reference data: size, columns and per-column profile. */
+      reference: (model: string, version: number) => call(ReferenceInfo, 'GET', `/api/v1/models/${enc(model)}/versions/${version}/reference`),
       uploadReference: async (model: string, version: number, text: string, format: 'csv' | 'jsonl') => {
         let res: Response;
         try {

@@ -166,6 +166,7 @@ export interface VersionReferencesTable {
   format: string;
   rows: number;
   columns: string;
+  profile: string | null;
   created_at: string;
 }
 

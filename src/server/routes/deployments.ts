@@ -48,6 +48,16 @@ export function deploymentRoutes(app: App) {
     }),
     route({
       method: 'GET',
+      url: '/api/v1/models/:name/versions/:version/reference',
+      summary: 'A version’s reference data: size, columns, and the per-column profile',
+      tag: 'monitoring',
+      role: 'viewer',
+      params: z.object({ name: ModelName, version: z.coerce.number().int().positive() }),
+      response: ReferenceInfo,
+      handler: ({ params }) => references.info(params.name, params.version),
+    }),
+    route({
+      method: 'GET',
       url: '/api/v1/deployments/:name/drift',
       summary: 'Drift of the inputs logged in a window against the serving version’s reference data',
       tag: 'monitoring',

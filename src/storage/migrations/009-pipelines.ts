@@ -81,5 +81,7 @@ export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> 
     .execute();
   // Count windows for monitors: a window closes every N logged requests (time windows keep window_rows null).
   await db.schema.alterTable('monitors').addColumn('window_rows', 'integer').execute();
+  // A reference's per-column profile (JSON), computed once when it is stored.
+  await db.schema.alterTable('version_references').addColumn('profile', 'text').execute();
   await db.schema.createIndex('promotions_status').on('promotions').columns(['status', 'next_at']).execute();
 }
