@@ -143,6 +143,7 @@ describe.each(targets)('prediction log and ground truth on $name', (target) => {
     expect(info.profile.mean_radius.mean).toBeCloseTo(mean, 10);
     expect(info.profile.mean_radius.std).toBeCloseTo(Math.sqrt(radius.reduce((a, b) => a + (b - mean) ** 2, 0) / 30), 10);
     expect(info.profile.mean_radius.quantiles.p50).toBe([...radius].sort((a, b) => a - b)[14]);
+    expect(info.profile.mean_radius.histogram.counts.reduce((a: number, b: number) => a + b, 0)).toBe(30);
     expect((await t.server.inject({ method: 'GET', url: '/api/v1/models/bc/versions/2/reference' })).statusCode).toBe(404);
     const since = new Date().toISOString();
     for (let i = 0; i < 30; i++) {

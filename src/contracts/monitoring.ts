@@ -97,6 +97,7 @@ export const ReferenceInfo = z
             min: z.number().nullable(),
             max: z.number().nullable(),
             quantiles: z.record(z.string(), z.number()).describe('p05, p25, p50, p75, p95 from a KLL sketch (rank error about 1.33 %)'),
+            histogram: z.object({ edges: z.array(z.number()), counts: z.array(z.number().int()) }).describe('10 equal-width bins from min to max, from the sketch'),
           }),
           z.object({ kind: z.literal('cat'), count: z.number().int(), missing: z.number().int(), top: z.array(z.object({ value: z.string(), count: z.number().int() })) }),
         ]),

@@ -64,6 +64,7 @@ function profileOf(columns: Columns): NonNullable<ReferenceInfo['profile']> {
         min: has ? p.min : null,
         max: has ? p.max : null,
         quantiles: has ? { p05: p.quantile(0.05), p25: p.quantile(0.25), p50: p.quantile(0.5), p75: p.quantile(0.75), p95: p.quantile(0.95) } : {},
+        histogram: p.histogram(10),
       };
     } else {
       const p = new CategoryProfile(100);

@@ -1,9 +1,9 @@
 import { isMissing, type Values } from './binning.js';
 import { andersonDarling } from './anderson-darling.js';
 import { cramerVonMises } from './cramer-von-mises.js';
-import { chiSquare, type FeatureKind, hellinger, jensenShannon, klDiv, ks2samp, psi, type TestResult, wassersteinNorm, zTest } from './drift-tests.js';
+import { chiSquare, type FeatureKind, hellinger, jensenShannon, klDiv, ks2samp, lInfinity, psi, type TestResult, wassersteinNorm, zTest } from './drift-tests.js';
 
-export const TEST_NAMES = ['ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi', 'kl_div', 'hellinger', 'cramer_von_mises', 'anderson'] as const;
+export const TEST_NAMES = ['ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi', 'kl_div', 'hellinger', 'l_infinity', 'cramer_von_mises', 'anderson'] as const;
 export type TestName = (typeof TEST_NAMES)[number];
 
 export interface FeatureDrift extends TestResult {
@@ -80,6 +80,8 @@ export function runTest(name: TestName, reference: Values, current: Values, kind
       return klDiv(r, c, kind, threshold);
     case 'hellinger':
       return hellinger(r, c, kind, threshold);
+    case 'l_infinity':
+      return lInfinity(r, c, threshold);
     case 'cramer_von_mises':
       return cramerVonMises(asNumbers(r), asNumbers(c), threshold);
     case 'anderson':

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Values } from './binning.js';
 import { andersonDarling } from './anderson-darling.js';
 import { cramerVonMises } from './cramer-von-mises.js';
-import { chiSquare, hellinger, jensenShannon, klDiv, ks2samp, psi, wassersteinNorm, zTest } from './drift-tests.js';
+import { chiSquare, hellinger, jensenShannon, klDiv, ks2samp, lInfinity, psi, wassersteinNorm, zTest } from './drift-tests.js';
 
 interface Case {
   name: string;
@@ -20,6 +20,7 @@ interface Case {
   anderson?: [number, number];
   wasserstein?: number;
   chisquare?: [number, number];
+  l_infinity?: number;
   z?: [number, number];
 }
 
@@ -76,6 +77,11 @@ describe.each(cases)('drift tests match scipy and Evidently: $name', (c) => {
       const z = zTest(ref, cur);
       close(Math.abs(z.statistic), Math.abs(c.z![0]));
       closeP(z.pValue, c.z![1]);
+    });
+    it('L-infinity distance of category shares', () => {
+      const l = lInfinity(ref, cur);
+      close(l.statistic, c.l_infinity!);
+      expect(l.drifted).toBe(c.l_infinity! > 0.1);
     });
   }
 });

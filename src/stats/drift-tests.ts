@@ -98,6 +98,18 @@ export function ks2samp(reference: readonly number[], current: readonly number[]
   return pTest('ks', d, Math.min(1, Math.max(0, p)), threshold);
 }
 
+/**
+ * Evidently's L-infinity distance: the largest absolute difference between a category's share in
+ * the reference and in the current data (drift above the threshold, default 0.1). Numbers are
+ * taken as categories.
+ */
+export function lInfinity(reference: Values, current: Values, threshold = 0.1): TestResult {
+  const { ref, cur } = categoryShares(reference, current);
+  let d = 0;
+  for (let i = 0; i < ref.length; i++) d = Math.max(d, Math.abs(ref[i]! - cur[i]!));
+  return distance('l_infinity', d, threshold);
+}
+
 /** Evidently's chi-squared: current counts against reference shares scaled to the current size. */
 export function chiSquare(reference: Values, current: Values, threshold = 0.05): TestResult {
   const { ref, cur } = categoryShares(reference, current);

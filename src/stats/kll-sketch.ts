@@ -127,16 +127,21 @@ export class KllSketch {
     while (this.held > this.limit) this.compress();
   }
 
+  /** The retained items with their weights (2^level), sorted by value. */
+  weighted(): [number, number][] {
+    const items: [number, number][] = [];
+    this.levels.forEach((l, h) => {
+      for (let i = 0; i < l.size; i++) items.push([l.items[i]!, 2 ** h]);
+    });
+    return items.sort((a, b) => a[0] - b[0]);
+  }
+
   /** The value at rank q (0..1); NaN when empty. */
   quantile(q: number): number {
     if (this.count === 0) return Number.NaN;
     if (q <= 0) return this.min;
     if (q >= 1) return this.max;
-    const items: [number, number][] = [];
-    this.levels.forEach((l, h) => {
-      for (let i = 0; i < l.size; i++) items.push([l.items[i]!, 2 ** h]);
-    });
-    items.sort((a, b) => a[0] - b[0]);
+    const items = this.weighted();
     const total = items.reduce((s, [, w]) => s + w, 0);
     let cum = 0;
     for (const [v, w] of items) {

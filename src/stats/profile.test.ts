@@ -54,6 +54,22 @@ describe('NumericProfile', () => {
     }
   });
 
+  it('estimates a histogram from the sketch within its rank bound', () => {
+    const u = sample(50_000, () => rand());
+    const p = new NumericProfile();
+    u.forEach((x) => p.add(x));
+    const h = p.histogram(10);
+    expect(h.edges).toHaveLength(11);
+    expect(h.edges[0]).toBe(Math.min(...u));
+    expect(h.edges[10]).toBe(Math.max(...u));
+    h.counts.forEach((c, i) => {
+      const exact = u.filter((x) => x >= h.edges[i]! && (i === 9 ? x <= h.edges[10]! : x < h.edges[i + 1]!)).length;
+      // Each bin boundary carries at most the sketch's rank error (1.33 % of the count).
+      expect(Math.abs(c - exact)).toBeLessThanOrEqual(2 * 0.0133 * u.length + 1);
+    });
+    expect(new NumericProfile().histogram()).toEqual({ edges: [], counts: [] });
+  });
+
   it('is reproducible for the same seed and stays small', () => {
     const a = new NumericProfile(200, 9);
     const b = new NumericProfile(200, 9);

@@ -41,6 +41,24 @@ export class NumericProfile {
     return this.sketch.quantile(q);
   }
 
+  /**
+   * Counts over `bins` equal-width bins from min to max (the last bin closed), estimated from the
+   * sketch's weighted items and scaled to the exact count; as mergeable as the sketch.
+   */
+  histogram(bins = 10): { edges: number[]; counts: number[] } {
+    if (this.count === 0) return { edges: [], counts: [] };
+    const lo = this.min;
+    const width = (this.max - lo) / bins || 1;
+    const edges = Array.from({ length: bins + 1 }, (_, i) => (i === bins ? this.max : lo + i * width));
+    const raw = new Array<number>(bins).fill(0);
+    let total = 0;
+    for (const [v, w] of this.sketch.weighted()) {
+      raw[Math.min(bins - 1, Math.floor((v - lo) / width))]! += w;
+      total += w;
+    }
+    return { edges, counts: raw.map((c) => Math.round((c / total) * this.count)) };
+  }
+
   /** Chan et al.'s parallel update: the merged moments equal those of the concatenated data. */
   merge(o: NumericProfile): void {
     const n = this.count + o.count;
