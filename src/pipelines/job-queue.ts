@@ -102,12 +102,14 @@ export class JobQueue {
     return r ? toJob(r) : null;
   }
 
+  /** One job; `not_found` names it when it does not exist. */
   async get(id: string): Promise<Job> {
     const r = await this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
     if (!r) throw new AppError('not_found', `job ${id} not found`, { job: id });
     return toJob(r);
   }
 
+  /** Jobs newest first, filtered by model, status and kind (`ListJobsQuery`). */
   async list(query: unknown): Promise<Job[]> {
     const q = parseInput(ListJobsQuery, query ?? {}, 'query');
     let sel = this.db.selectFrom('jobs').selectAll();
@@ -277,6 +279,7 @@ export class JobQueue {
     }
   }
 
+  /** Log lines after `after` (a sequence number), with the job's status, so a reader can follow. */
   async logs(id: string, query: unknown): Promise<JobLogs> {
     const q = parseInput(JobLogsQuery, query ?? {}, 'query');
     const job = await this.get(id);

@@ -45,6 +45,7 @@ export class PolicyService {
     return toPolicy(row);
   }
 
+  /** A model's policy; `not_found` says how to set one. */
   async get(model: string): Promise<RetrainingPolicy> {
     const r = await this.db.selectFrom('retraining_policies').selectAll().where('model', '=', model).executeTakeFirst();
     if (!r) {
@@ -62,6 +63,7 @@ export class PolicyService {
     return PolicySpec.parse({ trainer: { type: m.task === 'regression' ? 'ridge' : 'logistic' } });
   }
 
+  /** Every model's policy (what the schedule and label triggers walk). */
   async list(): Promise<RetrainingPolicy[]> {
     return (await this.db.selectFrom('retraining_policies').selectAll().orderBy('model').execute()).map(toPolicy);
   }

@@ -120,6 +120,7 @@ export class PromotionService {
     return { strategy: spec.strategy, summary: `ramping version ${version} on ${following.map((d) => d.name).join(', ')} through ${steps.join(' → ')}`, promotions: ids };
   }
 
+  /** Promotions newest first, by model and status. */
   async list(query: { model?: string; status?: string } = {}): Promise<Promotion[]> {
     let sel = this.db.selectFrom('promotions').selectAll();
     if (query.model) sel = sel.where('model', '=', query.model);

@@ -281,16 +281,21 @@ export function createClient(options: ClientOptions) {
       retrain: (model: string, req: RetrainRequest = {}) => call(Job, 'POST', `/api/v1/models/${enc(model)}/retrain`, { body: req }),
       /** Replaces a model's retraining policy (defaults fill the rest). */
       setPolicy: (model: string, spec: PolicyInput) => call(RetrainingPolicy, 'PUT', `/api/v1/models/${enc(model)}/policy`, { body: spec }),
+      /** A model's retraining policy (404 when it has none). */
       getPolicy: (model: string) => call(RetrainingPolicy, 'GET', `/api/v1/models/${enc(model)}/policy`),
       /** The gate result stored for a retrained version. */
       validation: (model: string, version: number) => call(ValidationResult, 'GET', `/api/v1/models/${enc(model)}/versions/${version}/validation`),
+      /** Promotions of retrained versions (canary ramps), newest first. */
       promotions: async (query: { model?: string; status?: string } = {}) => (await call(PromotionList, 'GET', '/api/v1/promotions', { query })).promotions,
     },
     jobs: {
+      /** Jobs, newest first, filtered by model, status or kind. */
       list: async (query: ListJobsQuery = {}) => (await call(JobList, 'GET', '/api/v1/jobs', { query: query as Query })).jobs,
+      /** One job: status, attempts, trigger, result or error. */
       get: (id: string) => call(Job, 'GET', `/api/v1/jobs/${enc(id)}`),
       /** Log lines after `after` (a sequence number); pass the returned `next` to follow. */
       logs: (id: string, after = 0) => call(JobLogs, 'GET', `/api/v1/jobs/${enc(id)}/logs`, { query: { after } }),
+      /** Cancels a job: a queued one at once, a running one at its next heartbeat (409 once it ended). */
       cancel: (id: string) => call(Job, 'POST', `/api/v1/jobs/${enc(id)}/cancel`, { body: {} }),
     },
     audit: {
