@@ -113,15 +113,21 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     );
     const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(r));
     const notifications = new NotificationService(db, clock, logger);
-    const references = new ReferenceService(db, blobs, clock, async (model, version) => {
-      const v = await registry.versions.get(model, version);
-      return loadPredictor(v.format, await readAll(await blobs.get(v.digest)), v.signature);
-    });
+    const policies = new PolicyService(db, clock, registry.models);
+    const references = new ReferenceService(
+      db,
+      blobs,
+      clock,
+      async (model, version) => {
+        const v = await registry.versions.get(model, version);
+        return loadPredictor(v.format, await readAll(await blobs.get(v.digest)), v.signature);
+      },
+      async (model) => (await policies.find(model))?.target,
+    );
     const quality = new QualityService(db, (model, version) => references.calibration(model, version));
     const alerts = new AlertService(db, clock);
     const monitors = new MonitorService(db, clock, references, quality, events, logger, alerts);
     const jobs = new JobQueue(db, database.dialect, clock);
-    const policies = new PolicyService(db, clock, registry.models);
     // A jobs-only process loads no models: it neither serves nor judges SLOs (serving processes do).
     const serves = config.pipelines.processRole !== 'jobs';
     const promotions = new PromotionService(

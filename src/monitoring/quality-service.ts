@@ -4,6 +4,7 @@ import { AppError } from '../shared/app-error.js';
 import { parseInput } from '../shared/parse.js';
 import { binaryMetrics, calibrationError, estimateBinaryMetrics, logLoss, multiclassMetrics, regressionMetrics, rocAuc } from '../stats/index.js';
 import type { DB } from '../storage/index.js';
+import { positiveScores } from '../runtime/index.js';
 
 /** Most labelled requests one report reads; older ones in the window are left out. */
 const MAX_REQUESTS = 100_000;
@@ -50,7 +51,7 @@ export class QualityService {
     for (const r of rows) {
       const outputs = (r.outputs ? JSON.parse(r.outputs) : []) as Tensor[];
       const primary = outputs[0];
-      const probs = outputs.find((o) => o.name === 'probabilities');
+      const p1 = positiveScores(outputs);
       const labels = JSON.parse(r.label) as unknown;
       const n = Number(r.rows);
       for (let i = 0; i < n; i++) {
@@ -62,7 +63,7 @@ export class QualityService {
         }
         y.push(truth);
         pred.push(p);
-        if (probs && probs.shape.length === 2 && probs.shape[1] === 2) score.push(Number(probs.data[i * 2 + 1]));
+        if (p1) score.push(p1[i]!);
       }
     }
     const scored = dep.task === 'binary-classification' ? await this.scores(deployment, since, until) : { scores: [], version: null };
@@ -100,9 +101,9 @@ export class QualityService {
     const out: number[] = [];
     const versions = new Map<number, number>();
     for (const r of await sel.orderBy('time', 'desc').limit(MAX_REQUESTS).execute()) {
-      const probs = ((r.outputs ? JSON.parse(r.outputs) : []) as Tensor[]).find((o) => o.name === 'probabilities');
-      if (!probs || probs.shape.length !== 2 || probs.shape[1] !== 2) continue;
-      for (let i = 0; i < Number(r.rows); i++) out.push(Number(probs.data[i * 2 + 1]));
+      const p1 = positiveScores((r.outputs ? JSON.parse(r.outputs) : []) as Tensor[]);
+      if (!p1) continue;
+      out.push(...p1);
       if (r.version !== null) versions.set(Number(r.version), (versions.get(Number(r.version)) ?? 0) + Number(r.rows));
     }
     return { scores: out, version: [...versions].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null };

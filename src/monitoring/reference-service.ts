@@ -7,7 +7,7 @@ import { AppError } from '../shared/app-error.js';
 import { type Clock, isoNow } from '../shared/clock.js';
 import { parseInput } from '../shared/parse.js';
 import { readAll } from '../shared/read-all.js';
-import type { OutputTensor, Predictor } from '../runtime/index.js';
+import { type OutputTensor, positiveScores, type Predictor } from '../runtime/index.js';
 import { CategoryProfile, calibrationError, type DataQualityThresholds, dataQuality, driftReport, isotonicFit, NumericProfile, type Values } from '../stats/index.js';
 import type { DB } from '../storage/index.js';
 
@@ -87,6 +87,8 @@ export class ReferenceService {
     private readonly clock: Clock,
     /** Loads a version to score its reference rows (prediction drift); none means no prediction drift. */
     private readonly predictor?: (model: string, version: number) => Promise<Predictor>,
+    /** The column of a model's reference data that holds the label (its retraining policy's target), if known. */
+    private readonly targetColumn: (model: string) => Promise<string | undefined> = async () => undefined,
   ) {}
 
   private async version(modelName: string, version: number) {
@@ -253,8 +255,7 @@ export class ReferenceService {
     } catch {
       return null;
     }
-    const policy = await this.db.selectFrom('retraining_policies').select('spec').where('model', '=', model).executeTakeFirst();
-    const target = [policy ? (JSON.parse(policy.spec) as { target?: string }).target : undefined, 'label', 'target'].find((c) => c !== undefined && c in reference);
+    const target = [await this.targetColumn(model), 'label', 'target'].find((c) => c !== undefined && c in reference);
     if (!target) return null;
     const scores = await this.referenceOutputs(model, version, reference);
     if (!scores || scores.length !== reference[target]!.length) return null;
@@ -318,8 +319,8 @@ export class ReferenceService {
 
 /** The values a prediction drift compares: class-1 probability for binary scores, else the first output. */
 function predictionValues(outputs: OutputTensor[]): (number | string | boolean)[] {
-  const probs = outputs.find((o) => o.name === 'probabilities');
-  if (probs && probs.shape.length === 2 && probs.shape[1] === 2) return (probs.data as number[]).filter((_, i) => i % 2 === 1);
+  const p1 = positiveScores(outputs);
+  if (p1) return p1;
   const first = outputs[0];
   if (!first) return [];
   return first.shape.length <= 1 || first.shape[1] === 1 ? (first.data as (number | string | boolean)[]) : [];

@@ -1,5 +1,5 @@
 import type { Task } from '../contracts/common.js';
-import type { Predictor } from '../runtime/index.js';
+import { positiveScores, type Predictor } from '../runtime/index.js';
 import { AppError } from '../shared/app-error.js';
 import { binaryMetrics, calibrationError, logLoss, multiclassMetrics, regressionMetrics, rocAuc } from '../stats/index.js';
 import { classesOf, type TrainingData } from './trainers/index.js';
@@ -44,17 +44,14 @@ export async function evaluate(predictor: Predictor, data: TrainingData, task: T
     const positive = classes[classes.length - 1]!;
     const y = truth.map((t) => (t === positive ? 1 : 0));
     const m = binaryMetrics(y, pred.map((p) => (p === positive ? 1 : 0)));
-    const probs = outputs.find((o) => o.name === 'probabilities');
+    const p1 = positiveScores(outputs);
     let auc: number | null = null;
     let loss: number | null = null;
     let calibration: number | null = null;
-    if (probs && probs.shape[1] === 2) {
-      const p1 = (probs.data as number[]).filter((_, i) => i % 2 === 1);
-      if (p1.every(Number.isFinite)) {
-        auc = finite(rocAuc(y, p1));
-        loss = finite(logLoss(y, p1));
-        calibration = finite(calibrationError(y, p1));
-      }
+    if (p1?.every(Number.isFinite)) {
+      auc = finite(rocAuc(y, p1));
+      loss = finite(logLoss(y, p1));
+      calibration = finite(calibrationError(y, p1));
     }
     return { metrics: { accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, roc_auc: auc, log_loss: loss, calibration_error: calibration }, invalidPredictions: invalid };
   }

@@ -136,7 +136,6 @@ export class JobWorker {
     } finally {
       clearInterval(beat);
       clearTimeout(timeout);
-      if (!abort.signal.aborted) abort.abort(new JobStopped('cancel'));
     }
   }
 }

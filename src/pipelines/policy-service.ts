@@ -55,10 +55,16 @@ export class PolicyService {
     return toPolicy(r);
   }
 
+  /** The model's policy, or null when it has none. */
+  async find(model: string): Promise<PolicySpec | null> {
+    const r = await this.db.selectFrom('retraining_policies').select('spec').where('model', '=', model).executeTakeFirst();
+    return r ? PolicySpec.parse(JSON.parse(r.spec)) : null;
+  }
+
   /** The policy, or the defaults for the model's task when it has none (a manual retrain needs no policy). */
   async effective(model: string): Promise<PolicySpec> {
-    const r = await this.db.selectFrom('retraining_policies').select('spec').where('model', '=', model).executeTakeFirst();
-    if (r) return PolicySpec.parse(JSON.parse(r.spec));
+    const found = await this.find(model);
+    if (found) return found;
     const m = await this.models.get(model);
     return PolicySpec.parse({ trainer: { type: m.task === 'regression' ? 'ridge' : 'logistic' } });
   }

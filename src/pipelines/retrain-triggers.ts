@@ -64,9 +64,8 @@ export class RetrainTriggers {
       .where('d.name', '=', e.subject)
       .executeTakeFirst();
     if (!dep) return 'deployment gone';
-    const row = await this.db.selectFrom('retraining_policies').select('spec').where('model', '=', dep.model).executeTakeFirst();
-    if (!row) return 'no policy';
-    const policy = (await this.policies.get(dep.model)).spec;
+    const policy = await this.policies.find(dep.model);
+    if (!policy) return 'no policy';
     // Bad input data is not fixed by retraining on it: data-quality breaches trigger nothing.
     const kind = (rule: string) => (rule === 'drift' || rule === 'prediction_drift' ? 'drift' : rule === 'accuracy' || rule === 'rmse' ? 'quality' : null);
     const relevant = breaches.filter((b) => kind(b.rule) !== null);

@@ -3,3 +3,4 @@ export { loadPredictor } from './load-predictor.js';
 export { parseLinear, linearPredictor } from './linear-predictor.js';
 export { parseXgboost, xgboostPredictor } from './xgboost-predictor.js';
 export { onnxPredictor } from './onnx-predictor.js';
+export { positiveScores } from './positive-scores.js';
