@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { QualityQuery, type QualityReport } from '../contracts/monitoring.js';
 import { AppError } from '../shared/app-error.js';
 import { parseInput } from '../shared/parse.js';
-import { binaryMetrics, calibrationError, estimateBinaryMetrics, logLoss, multiclassMetrics, regressionMetrics, rocAuc } from '../stats/index.js';
+import { binaryMetrics, estimateBinaryMetrics, multiclassMetrics, regressionMetrics, scoreMetrics } from '../stats/index.js';
 import type { DB } from '../storage/index.js';
 import { positiveScores } from '../runtime/index.js';
 
@@ -77,12 +77,7 @@ export class QualityService {
     if (dep.task === 'binary-classification') {
       const yn = y.map(Number);
       const m: Record<string, number | null> = { ...binaryMetrics(yn, pred.map(Number)) };
-      if (score.length === yn.length) {
-        const auc = rocAuc(yn, score);
-        m.rocAuc = Number.isNaN(auc) ? null : auc;
-        m.logLoss = logLoss(yn, score);
-        m.calibrationError = calibrationError(yn, score);
-      }
+      if (score.length === yn.length) Object.assign(m, scoreMetrics(yn, score));
       return { ...base, metrics: m };
     }
     return { ...base, metrics: { ...multiclassMetrics(y, pred) } };

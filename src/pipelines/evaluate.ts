@@ -1,7 +1,7 @@
 import type { Task } from '../contracts/common.js';
 import { positiveScores, type Predictor } from '../runtime/index.js';
 import { AppError } from '../shared/app-error.js';
-import { binaryMetrics, calibrationError, logLoss, multiclassMetrics, regressionMetrics, rocAuc } from '../stats/index.js';
+import { binaryMetrics, multiclassMetrics, regressionMetrics, scoreMetrics } from '../stats/index.js';
 import { classesOf, type TrainingData } from './trainers/index.js';
 
 export interface Evaluation {
@@ -49,9 +49,10 @@ export async function evaluate(predictor: Predictor, data: TrainingData, task: T
     let loss: number | null = null;
     let calibration: number | null = null;
     if (p1?.every(Number.isFinite)) {
-      auc = finite(rocAuc(y, p1));
-      loss = finite(logLoss(y, p1));
-      calibration = finite(calibrationError(y, p1));
+      const s = scoreMetrics(y, p1);
+      auc = s.rocAuc;
+      loss = finite(s.logLoss);
+      calibration = finite(s.calibrationError);
     }
     return { metrics: { accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, roc_auc: auc, log_loss: loss, calibration_error: calibration }, invalidPredictions: invalid };
   }

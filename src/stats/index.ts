@@ -12,7 +12,7 @@ export { Adwin, Ddm, Eddm, Kswin, PageHinkley } from './detectors.js';
 export type { Detector } from './detectors.js';
 export { besselK, cramerVonMises } from './cramer-von-mises.js';
 export { andersonDarling } from './anderson-darling.js';
-export { binaryMetrics, calibrationError, estimateBinaryMetrics, logLoss, multiclassMetrics, regressionMetrics, rocAuc } from './quality-metrics.js';
+export { binaryMetrics, calibrationError, estimateBinaryMetrics, logLoss, multiclassMetrics, regressionMetrics, rocAuc, scoreMetrics } from './quality-metrics.js';
 export type { ClassificationMetrics, RegressionMetrics } from './quality-metrics.js';
 export { classifyInputError, dataQuality, DEFAULT_DATA_QUALITY } from './data-quality.js';
 export type { DataQualityCheck, DataQualityReport, DataQualityRule, DataQualityThresholds } from './data-quality.js';

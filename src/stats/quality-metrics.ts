@@ -105,6 +105,12 @@ export function calibrationError(y: readonly number[], p1: readonly number[], bi
   return e / y.length;
 }
 
+/** What binary scores add to the label metrics: ROC AUC (null with a single class), log loss and calibration error. */
+export function scoreMetrics(y: readonly number[], p1: readonly number[]): { rocAuc: number | null; logLoss: number; calibrationError: number } {
+  const auc = rocAuc(y, p1);
+  return { rocAuc: Number.isNaN(auc) ? null : auc, logLoss: logLoss(y, p1), calibrationError: calibrationError(y, p1) };
+}
+
 export interface RegressionMetrics {
   mae: number;
   rmse: number;
