@@ -25,6 +25,16 @@ export interface InferOptions {
   requestId?: string;
 }
 
+// The log record names the features; one array per predictor, not one per request.
+const names = new WeakMap<Predictor, readonly string[]>();
+const NONE: readonly string[] = [];
+
+function featureNames(p: Predictor): readonly string[] {
+  let n = names.get(p);
+  if (n === undefined) names.set(p, (n = p.features.map((f) => f.name)));
+  return n;
+}
+
 /** Where logged predictions go (the prediction log's bounded queue). */
 export type PredictionSink = (record: PredictionRecord) => void;
 
@@ -51,12 +61,12 @@ export class InferenceService {
       model: d.model,
       version: model?.version ?? null,
       time: Date.now(),
-      features: model ? model.predictor.features.map((f) => f.name) : [],
+      features: model ? featureNames(model.predictor) : NONE,
       batch,
       outputs,
       latencyMs,
       error,
-      redact: logging?.redact ?? [],
+      redact: logging?.redact ?? NONE,
     });
   }
 
