@@ -2,7 +2,7 @@ import { openBlobStore, type BlobStore } from './artifacts/index.js';
 import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus } from './events/index.js';
 import { AuditLog, TokenService } from './governance/index.js';
-import { AlertService, FeedbackService, tableLogWriter, MonitorService, NotificationService, PredictionLog, QualityService, ReferenceService } from './monitoring/index.js';
+import { AlertService, FeedbackService, type LogWriter, tableLogWriter, MonitorService, NotificationService, PredictionLog, QualityService, ReferenceService } from './monitoring/index.js';
 import { JobQueue, JobWorker, PolicyService, PromotionService, RETRAIN, RetrainService, RetrainTriggers } from './pipelines/index.js';
 import { createRegistry, type Registry } from './registry/index.js';
 import { loadPredictor } from './runtime/index.js';
@@ -69,6 +69,8 @@ export interface BuildOptions {
   logger?: Logger;
   /** Run pending migrations before returning (the default). */
   migrate?: boolean;
+  /** Where logged predictions go; by default into this process's database connection. */
+  logWriter?: LogWriter;
 }
 
 /** Composition root: the only place that chooses adapters. */
@@ -106,7 +108,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     });
     const predictions = new PredictionLog(
       db,
-      tableLogWriter(database),
+      options.logWriter ?? tableLogWriter(database),
       { maxQueue: config.monitoring.logQueue, batchSize: 200, flushMs: 20 },
       { queued: metrics.logQueued, dropped: metrics.logDropped, written: metrics.logWritten },
       logger,

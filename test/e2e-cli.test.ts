@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../src/sdk/index.js';
 import { tempDir } from './helpers/app.js';
@@ -148,8 +149,33 @@ describe('server lifecycle', () => {
       pids.add(res.headers.get('x-sextant-worker') ?? '');
     }
     expect(pids.size).toBe(2);
+    // Predictions from both workers reach the log through the primary, the last ones while draining.
+    const model = { format: 'sextant-linear', features: ['x'], link: 'identity', coefficients: [[2]], intercept: [1] };
+    await api.versions.register('shared', { format: 'sextant-linear', alias: 'champion' }, { file: (async function* () { yield Buffer.from(JSON.stringify(model)); })() });
+    await api.deployments.create({ name: 'shared', model: 'shared', alias: 'champion' });
+    const score = async (i: number, id = `logged-${i}`) => {
+      const res = await fetch(`${s.url}/v1/deployments/shared/invocations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': id, connection: 'close' },
+        body: JSON.stringify({ instances: [[i]] }),
+      });
+      return { status: res.status, worker: res.headers.get('x-sextant-worker'), body: await res.json() };
+    };
+    // Both workers see the new deployment within their refresh interval.
+    for (let i = 0; i < 50; i++) {
+      const warm = await Promise.all([1, 2, 3, 4].map((j) => score(j, `warm-${i}-${j}`)));
+      if (warm.every((w) => w.status === 200)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => score(i)));
+    expect(answers.every((a, i) => a.status === 200 && (a.body as { predictions: number[] }).predictions[0] === 2 * i + 1)).toBe(true);
+    expect(new Set(answers.map((a) => a.worker)).size).toBe(2);
     s.child.kill('SIGTERM');
     expect(await s.exited).toBe(0);
+    const db = new Database(path.join(home, 'sextant.db'), { readonly: true });
+    const logged = db.prepare("SELECT request_id FROM predictions WHERE request_id LIKE 'logged-%'").all() as { request_id: string }[];
+    db.close();
+    expect(new Set(logged.map((r) => r.request_id))).toEqual(new Set(answers.map((_, i) => `logged-${i}`)));
     fs.rmSync(home, { recursive: true, force: true });
   });
 

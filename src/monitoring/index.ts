@@ -1,8 +1,8 @@
 export { PredictionLog } from './prediction-log.js';
 export type { PredictionRecord, PredictionLogOptions } from './prediction-log.js';
 export { FeedbackService } from './feedback-service.js';
-export { tableLogWriter } from './log-writers.js';
-export type { LogWriter } from './log-writers.js';
+export { channelLogWriter, predictionRowInserter, serveLogWrites, tableLogWriter } from './log-writers.js';
+export type { LogChannel, LogMessage, LogWriter } from './log-writers.js';
 export { QualityService } from './quality-service.js';
 export { MAX_ATTEMPTS, NotificationService, signWebhook } from './notification-service.js';
 export { ReferenceService } from './reference-service.js';

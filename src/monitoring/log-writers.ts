@@ -1,4 +1,5 @@
 import { bulkInserter, type Database } from '../storage/index.js';
+import type { PredictionsTable } from '../storage/schema.js';
 import type { PredictionRecord } from './prediction-log.js';
 import { toPredictionRow } from './prediction-rows.js';
 
@@ -8,16 +9,81 @@ export interface LogWriter {
   close(): Promise<void>;
 }
 
+/** Stores serialised prediction rows; resolves with how many were offered. */
+export type PredictionRowInserter = (rows: PredictionsTable[]) => Promise<number>;
+
 const COLUMNS = ['request_id', 'role', 'deployment', 'model', 'version', 'time', 'rows', 'inputs', 'outputs', 'latency_ms', 'error'] as const;
 
 /**
- * Into the `predictions` table of either database through `bulkInserter` (prepared statements on
- * SQLite); the same request id and role twice keeps the first record.
+ * Inserts prediction rows into the `predictions` table of either database through `bulkInserter`
+ * (prepared statements on SQLite); the same request id and role twice keeps the first row.
  */
+export function predictionRowInserter(database: Database): PredictionRowInserter {
+  return bulkInserter(database, 'predictions', [...COLUMNS], ['request_id', 'role']);
+}
+
+/** Serialises records and inserts them in this process. */
 export function tableLogWriter(database: Database): LogWriter {
-  const insert = bulkInserter(database, 'predictions', [...COLUMNS], ['request_id', 'role']);
+  const insert = predictionRowInserter(database);
   return {
     write: (records) => insert(records.map(toPredictionRow)),
     close: async () => {},
+  };
+}
+
+/** A batch of serialised rows on its way to the process that owns the writes, and the answer. */
+export type LogMessage = { type: 'sextant-log'; id: number; rows: PredictionsTable[] } | { type: 'sextant-log-ack'; id: number; written?: number; error?: string };
+
+/** Both ends of a message channel between processes (a cluster worker and its primary). */
+export interface LogChannel {
+  send(message: LogMessage): void;
+  onMessage(listener: (message: unknown) => void): void;
+}
+
+const isAck = (m: unknown): m is Extract<LogMessage, { type: 'sextant-log-ack' }> => (m as LogMessage | null)?.type === 'sextant-log-ack';
+
+/**
+ * Serialises records here and hands the rows to another process that inserts them: several
+ * processes inserting into one SQLite file take turns on its write lock, and a process waiting
+ * for it blocks its event loop, requests included. Resolves when the other side has stored the
+ * batch, rejects with its error.
+ */
+export function channelLogWriter(channel: LogChannel): LogWriter {
+  const pending = new Map<number, { resolve: (n: number) => void; reject: (err: Error) => void }>();
+  let next = 0;
+  channel.onMessage((m) => {
+    if (!isAck(m)) return;
+    const p = pending.get(m.id);
+    pending.delete(m.id);
+    if (m.error !== undefined) p?.reject(new Error(m.error));
+    else p?.resolve(m.written ?? 0);
+  });
+  return {
+    write: (records) =>
+      new Promise<number>((resolve, reject) => {
+        const id = next++;
+        pending.set(id, { resolve, reject });
+        channel.send({ type: 'sextant-log', id, rows: records.map(toPredictionRow) });
+      }),
+    close: async () => {},
+  };
+}
+
+/**
+ * The receiving end of `channelLogWriter`: inserts each batch that arrives and answers with how
+ * many rows were stored or why none were. Batches are inserted one at a time, in arrival order.
+ */
+export function serveLogWrites(insert: PredictionRowInserter): (message: unknown, reply: (ack: LogMessage) => void) => boolean {
+  let chain = Promise.resolve();
+  return (message, reply) => {
+    const m = message as LogMessage | null;
+    if (m?.type !== 'sextant-log') return false;
+    chain = chain.then(() =>
+      insert(m.rows).then(
+        (written) => reply({ type: 'sextant-log-ack', id: m.id, written }),
+        (err: unknown) => reply({ type: 'sextant-log-ack', id: m.id, error: (err as Error).message }),
+      ),
+    );
+    return true;
   };
 }

@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../shared/logger.js';
 import { buildApp } from '../app.js';
+import { channelLogWriter, type LogMessage, predictionRowInserter, serveLogWrites } from '../monitoring/index.js';
 import { migrate, openDatabase } from '../storage/index.js';
 import { assertSafeBinding, startServer } from './start-server.js';
 
@@ -15,7 +16,9 @@ interface ReadyMessage {
  * process (retraining, schedules, promotions) that serves nothing, so training never holds up a
  * request. The primary migrates once, forks, restarts a process that dies in the same role, and
  * on SIGTERM/SIGINT asks every process to drain and exits when they have. Workers keep only
- * caches; all shared state is in the database.
+ * caches; all shared state is in the database. On SQLite the primary also owns the prediction log's
+ * writes: serving processes send it their serialised batches, so they never wait on each other
+ * for the file's write lock.
  */
 export async function runCluster(config: Config, workers: number, logger: Logger, onReady: (url: string) => void): Promise<void> {
   if (cluster.isWorker && config.pipelines.processRole === 'jobs') {
@@ -28,7 +31,11 @@ export async function runCluster(config: Config, workers: number, logger: Logger
     return;
   }
   if (cluster.isWorker) {
-    const running = await startServer(config);
+    const logWriter =
+      config.database.kind === 'sqlite'
+        ? channelLogWriter({ send: (m) => process.send?.(m), onMessage: (listener) => process.on('message', listener) })
+        : undefined;
+    const running = await startServer(config, await buildApp(config, { logWriter }));
     const stop = () => void running.stop().then(() => process.exit(0), () => process.exit(1));
     process.once('SIGTERM', stop);
     process.once('SIGINT', () => {});
@@ -40,9 +47,15 @@ export async function runCluster(config: Config, workers: number, logger: Logger
   const database = openDatabase(config.database);
   try {
     await migrate(database.db as never, database.dialect);
-  } finally {
+  } catch (err) {
     await database.close();
+    throw err;
   }
+  const writes = database.dialect === 'sqlite' ? serveLogWrites(predictionRowInserter(database)) : undefined;
+  if (!writes) await database.close();
+  // Structured clone instead of JSON between processes: log batches are mostly long strings.
+  cluster.setupPrimary({ serialization: 'advanced' });
+  cluster.on('message', (w, m: unknown) => writes?.(m, (ack: LogMessage) => w.isConnected() && w.send(ack)));
   let stopping = false;
   let announced = false;
   let ready = 0;
@@ -60,7 +73,7 @@ export async function runCluster(config: Config, workers: number, logger: Logger
   };
   cluster.on('exit', (w, code, signal) => {
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      if (Object.keys(cluster.workers ?? {}).length === 0) void (writes ? database.close() : Promise.resolve()).finally(() => process.exit(0));
       return;
     }
     const role = roles.get(w.id) ?? 'serve';
