@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
 import { assertSafeBinding } from '../src/server/index.js';
-import { testApp, type TestApp } from './helpers/app.js';
+import { bytes, testApp, type TestApp } from './helpers/app.js';
 
 describe('bearer-token authentication', () => {
   let t: TestApp;
@@ -41,6 +41,25 @@ describe('bearer-token authentication', () => {
     expect(audit.events[0].actor).toBe('token:ci');
     expect((await call('DELETE', '/api/v1/tokens/ci', admin)).statusCode).toBe(200);
     expect((await call('GET', '/api/v1/models', editor.token)).statusCode).toBe(401);
+  });
+
+  it('guards inference over a socket too (the direct path) with the same answers', async () => {
+    const model = { format: 'sextant-linear', features: ['x'], link: 'identity', coefficients: [[2]], intercept: [1] };
+    await t.app.registry.models.create({ name: 'lin', task: 'regression' }, { actor: 'test' });
+    await t.app.registry.versions.register('lin', bytes(JSON.stringify(model)), { format: 'sextant-linear', alias: 'champion' }, { actor: 'test' });
+    await t.app.serving.deployments.create({ name: 'lin', model: 'lin', alias: 'champion' }, { actor: 'test' });
+    await t.app.serving.live.refresh();
+    const url = `${await t.server.listen({ port: 0, host: '127.0.0.1' })}/v1/deployments/lin/invocations`;
+    const score = (token?: string) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: '{"instances": [[3]]}' });
+    const none = await score();
+    expect(none.status).toBe(401);
+    expect(((await none.json()) as { error: { message: string } }).error.message).toMatch(/missing bearer token/);
+    expect((await score('sxt_wrong')).status).toBe(401);
+    const viewer = (await call('POST', '/api/v1/tokens', admin, { name: 'scorer', role: 'viewer' })).json();
+    const ok = await score(viewer.token);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ predictions: [7] });
   });
 });
 

@@ -15,12 +15,31 @@ let t: TestApp;
 let slow: Awaited<ReturnType<typeof fakeRemote>>;
 let failing: Awaited<ReturnType<typeof fakeRemote>>;
 
+interface Answer {
+  statusCode: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  body: string;
+  json(): any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+// Inference runs over two transports: the Fastify routes (which inject() drives) and, over a
+// socket, the server's direct path for JSON bodies. The protocol suite runs on both.
+let transport: 'inject' | 'socket' = 'inject';
+let baseUrl = '';
+
+async function request(method: 'GET' | 'POST', url: string, payload: string | undefined, headers: Record<string, string>): Promise<Answer> {
+  if (transport === 'inject') return t.server.inject({ method, url, payload, headers });
+  const res = await fetch(baseUrl + url, { method, body: payload, headers });
+  const body = await res.text();
+  return { statusCode: res.status, headers: Object.fromEntries(res.headers), body, json: () => JSON.parse(body) };
+}
+
 const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
-  t.server.inject({ method: 'POST', url, payload: typeof payload === 'string' ? payload : JSON.stringify(payload), headers: { 'content-type': 'application/json', ...headers } });
+  request('POST', url, typeof payload === 'string' ? payload : JSON.stringify(payload), { 'content-type': 'application/json', ...headers });
 
 const oip2d = (rows: number[][]) => ({ inputs: [{ name: 'input-0', shape: [rows.length, rows[0]!.length], datatype: 'FP64', data: rows }] });
 
-function expectError(res: { statusCode: number; json(): { error: { code: string; message: string } } }, status: number, message: RegExp) {
+function expectError(res: Answer, status: number, message: RegExp) {
   expect(res.statusCode, JSON.stringify(res.json())).toBe(status);
   expect(res.json().error.message).toMatch(message);
 }
@@ -41,6 +60,7 @@ beforeAll(async () => {
   await d.create({ name: 'bc', model: 'bc', alias: 'champion' }, who);
   await d.create({ name: 'xgb', model: 'xgb', alias: 'champion' }, who);
   await t.app.serving.live.refresh();
+  baseUrl = await t.server.listen({ port: 0, host: '127.0.0.1' });
 });
 
 afterAll(async () => {
@@ -49,7 +69,14 @@ afterAll(async () => {
   await failing?.close();
 });
 
-describe('inference protocols', () => {
+describe.each(['inject', 'socket'] as const)('inference protocols over %s', (via) => {
+  beforeAll(() => {
+    transport = via;
+  });
+  afterAll(() => {
+    transport = 'inject';
+  });
+
   it('answers OIP v2 with a 2-D tensor, matching sklearn, with request id and version headers', async () => {
     const res = await post('/v2/models/bc/infer', { id: 'abc', ...oip2d(bc.rows) });
     expect(res.statusCode, res.body).toBe(200);
@@ -88,7 +115,7 @@ describe('inference protocols', () => {
       expect(res.json().predictions.map((p: { label: number }) => p.label)).toEqual(bc.label.slice(0, 4));
     }
     const csv = [bc.features.join(','), ...rows.map((r) => r.join(','))].join('\n');
-    const res = await t.server.inject({ method: 'POST', url: '/v1/deployments/bc/invocations', payload: csv, headers: { 'content-type': 'text/csv' } });
+    const res = await request('POST', '/v1/deployments/bc/invocations', csv, { 'content-type': 'text/csv' });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().predictions.map((p: { label: number }) => p.label)).toEqual(bc.label.slice(0, 4));
   });
@@ -131,6 +158,24 @@ describe('inference protocols', () => {
     expectError(await post('/v1/deployments/bc/invocations', '{"instances": ['), 400, /malformed JSON/);
     const huge = { instances: Array.from({ length: 1000 }, () => row) };
     expectError(await post('/v1/deployments/bc/invocations', huge), 413, /.+/);
+    expectError(await post('/v1/deployments/bc/invocations', ''), 400, /empty/);
+    expectError(await post('/v1/deployments/bc/invocations', '{"__proto__": {"x": 1}}'), 400, /malformed JSON: .*prototype/);
+    expectError(await post('/v1/deployments/BC/invocations', { instances: [row] }), 400, /params.name: must match/);
+    expectError(await post('/v2/models/bc/versions/0/infer', oip2d([row])), 400, /params.version/);
+  });
+
+  it('echoes a usable x-request-id, replaces an unusable one, and answers with the same headers on every path', async () => {
+    const given = await post('/v1/deployments/bc/invocations?trace=1', { instances: [bc.rows[0]] }, { 'x-request-id': 'caller-id-1' });
+    expect(given.statusCode, given.body).toBe(200);
+    expect(given.headers['x-request-id']).toBe('caller-id-1');
+    const bad = await post('/v2/models/bc/infer', oip2d([bc.rows[0]!]), { 'x-request-id': 'no spaces allowed' });
+    expect(bad.headers['x-request-id']).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(bad.json().id).toBe(bad.headers['x-request-id']);
+    for (const res of [given, bad]) {
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(res.headers['x-sextant-worker']).toBe(String(process.pid));
+      expect(res.headers['x-model-version']).toBe('1');
+    }
   });
 });
 
@@ -243,5 +288,34 @@ describe('traffic', () => {
     expect(metrics).toMatch(/sextant_inference_duration_seconds_bucket\{le="0.001",deployment="bc",version="1"\}/);
     expect(metrics).toMatch(/sextant_loaded_models \d+/);
     expect(metrics).toMatch(/sextant_process_resident_memory_bytes/);
+  });
+});
+
+describe('the direct inference path (over a socket)', () => {
+  const row = () => bc.rows[0]!;
+
+  it('refuses a body that is not UTF-8, naming the problem', async () => {
+    const res = await fetch(`${baseUrl}/v1/deployments/bc/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/not valid UTF-8/);
+  });
+
+  it('answers 413 to an oversized body sent in chunks, without reading all of it, and keeps serving', async () => {
+    const chunk = Buffer.from(`${JSON.stringify(row())},`.repeat(200));
+    let sent = 0;
+    const body = new ReadableStream({
+      pull(controller) {
+        if (sent === 0) controller.enqueue(Buffer.from('{"instances": ['));
+        sent += chunk.length;
+        if (sent > 50_000_000) controller.close();
+        else controller.enqueue(chunk);
+      },
+    });
+    const res = await fetch(`${baseUrl}/v1/deployments/bc/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/larger than the limit of 200000 bytes/);
+    expect(sent).toBeLessThan(50_000_000);
+    const next = await fetch(`${baseUrl}/v1/deployments/bc/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances: [row()] }) });
+    expect(next.status).toBe(200);
   });
 });

@@ -1,9 +1,15 @@
-import type { FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Role } from '../contracts/tokens.js';
 import type { Actor } from '../governance/actor.js';
 import { roleAllows } from '../governance/index.js';
 import type { TokenService } from '../governance/index.js';
 import { AppError } from '../shared/app-error.js';
+
+/** What authentication reads of a request (a Fastify request or a bare one). */
+export interface Credentials {
+  id: unknown;
+  headers: IncomingHttpHeaders;
+}
 
 const ACTOR_HEADER = /^[\p{L}\p{N} ._@+-]{1,128}$/u;
 
@@ -12,7 +18,7 @@ const ACTOR_HEADER = /^[\p{L}\p{N} ._@+-]{1,128}$/u;
  * reach the route's; with auth off (loopback only), `x-sextant-actor` names the caller for the
  * audit trail, as MLflow's user header does.
  */
-export function authenticate(req: FastifyRequest, needed: Role | 'public', tokens: TokenService, enabled: boolean): Actor | Promise<Actor> {
+export function authenticate(req: Credentials, needed: Role | 'public', tokens: TokenService, enabled: boolean): Actor | Promise<Actor> {
   const requestId = String(req.id);
   if (!enabled || needed === 'public') {
     // Synchronous on purpose: no promise on the inference path when auth is off.
@@ -26,7 +32,7 @@ export function authenticate(req: FastifyRequest, needed: Role | 'public', token
   return verifyBearer(req, needed, tokens, requestId);
 }
 
-async function verifyBearer(req: FastifyRequest, needed: Role, tokens: TokenService, requestId: string): Promise<Actor> {
+async function verifyBearer(req: Credentials, needed: Role, tokens: TokenService, requestId: string): Promise<Actor> {
   const header = req.headers.authorization;
   const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   if (!match) throw new AppError('unauthenticated', 'missing bearer token: send "Authorization: Bearer <token>" (sextant tokens create)');

@@ -1,9 +1,12 @@
+import { createServer, type IncomingMessage } from 'node:http';
 import multipart from '@fastify/multipart';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { App } from '../app.js';
 import { AppError } from '../shared/app-error.js';
 import { newRequestId } from '../shared/ids.js';
 import { authenticate } from './auth.js';
+import { directInference } from './direct-inference.js';
+import { parseJsonBody, textBody } from './json-body.js';
 import { sendError } from './errors.js';
 import { buildOpenApi } from './openapi.js';
 import type { RouteSpec } from './route-spec.js';
@@ -21,7 +24,6 @@ import { API_VERSION_TEXT } from './version.js';
 
 export const API_VERSION = API_VERSION_TEXT;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** All REST routes, in the order OpenAPI lists them. */
 export function allRoutes(app: App): RouteSpec[] {
@@ -38,14 +40,38 @@ export function allRoutes(app: App): RouteSpec[] {
   ];
 }
 
-/** Builds the Fastify server over a wired App; `inject()` drives it in tests without a socket. */
-export async function buildServer(app: App): Promise<FastifyInstance> {
+/** The caller's `x-request-id` when it is a usable id, else a new one. */
+function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : newRequestId();
+}
+
+export interface BuildServerOptions {
+  /** True while the server drains; answers then close their connection. */
+  closing?: () => boolean;
+}
+
+/**
+ * Builds the Fastify server over a wired App. Over a socket, inference with JSON bodies takes the
+ * direct path (`directInference`); `inject()` in tests drives the Fastify routes, which run the
+ * same protocol handlers.
+ */
+export async function buildServer(app: App, options: BuildServerOptions = {}): Promise<FastifyInstance> {
+  const worker = String(process.pid);
+  const closing = options.closing ?? (() => false);
+  const direct = directInference(app, { bodyLimit: app.config.limits.bodyBytes, requestId: requestIdOf, worker, closing });
   const server = Fastify({
     loggerInstance: app.logger as FastifyBaseLogger,
     bodyLimit: app.config.limits.bodyBytes,
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : newRequestId();
+    genReqId: requestIdOf,
+    serverFactory: (handler) => {
+      const http = createServer((req, res) => {
+        if (!direct(req, res)) handler(req, res);
+      });
+      // Fastify's own settings for the server it would have made.
+      http.keepAliveTimeout = 72_000;
+      http.requestTimeout = 0;
+      return http;
     },
     logController: new LogController({ disableRequestLogging: true }),
     // No child logger per request (it showed in inference profiles); errors log their request id.
@@ -53,37 +79,25 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
     return503OnClosing: true,
   });
 
-  // JSON bodies must be valid UTF-8 and free of prototype keys; say so instead of guessing.
-  const jsonParse = server.getDefaultJsonParser('error', 'error');
   server.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
-    const buf = body as Buffer;
-    if (buf.length === 0) {
-      // A bodiless GET or DELETE that still names a JSON content type is not a mistake.
-      if (req.method === 'GET' || req.method === 'DELETE') return done(null, undefined);
-      return done(new AppError('invalid_argument', 'the request body is empty; expected JSON'), undefined);
-    }
-    let text: string;
+    // A bodiless GET or DELETE that still names a JSON content type is not a mistake.
+    if ((body as Buffer).length === 0 && (req.method === 'GET' || req.method === 'DELETE')) return done(null, undefined);
     try {
-      text = utf8.decode(buf);
-    } catch {
-      return done(new AppError('invalid_argument', 'the request body is not valid UTF-8'), undefined);
+      done(null, parseJsonBody(body as Buffer));
+    } catch (err) {
+      done(err as Error, undefined);
     }
-    jsonParse(req, text, (err, value) => {
-      if (err) done(new AppError('invalid_argument', `malformed JSON: ${err.message}`), undefined);
-      else done(null, value);
-    });
   });
   // Only JSON, CSV for MLflow scoring, and multipart for uploads; anything else is a 415.
   server.removeContentTypeParser('text/plain');
   server.addContentTypeParser(['text/csv', 'application/x-ndjson'], { parseAs: 'buffer' }, (_req, body, done) => {
     try {
-      done(null, utf8.decode(body as Buffer));
-    } catch {
-      done(new AppError('invalid_argument', 'the CSV body is not valid UTF-8'), undefined);
+      done(null, textBody(body as Buffer, 'CSV'));
+    } catch (err) {
+      done(err as Error, undefined);
     }
   });
 
-  const worker = String(process.pid);
   // Synchronous hooks: async ones cost a promise per request on the inference path.
   server.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', String(req.id));

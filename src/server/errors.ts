@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../shared/app-error.js';
+import type { Logger } from '../shared/logger.js';
 import { mapStorageError } from '../storage/index.js';
 
 const CODE_MAP: Record<string, AppError['code']> = {
@@ -26,15 +27,20 @@ export function toAppError(err: unknown): AppError {
   return new AppError('internal', 'internal error; the server log has the details under this request id', undefined, { cause: err });
 }
 
-export function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply): void {
+/** The status and `{error: {code, message, requestId, details?}}` body of a failure, logged when it is the server's fault. */
+export function errorPayload(err: unknown, requestId: string, logger: Logger): { status: number; body: { error: Record<string, unknown> } } {
   const e = toAppError(err);
-  if (e.code === 'internal') req.log.error({ err: (e.cause as Error) ?? e, requestId: req.id }, 'request failed');
-  else if (e.code === 'unavailable') req.log.warn({ err: e.cause ?? e, requestId: req.id }, e.message);
-  const body = { error: { code: e.code, message: e.message, requestId: String(req.id), ...(e.details !== undefined ? { details: e.details } : {}) } };
+  if (e.code === 'internal') logger.error({ err: (e.cause as Error) ?? e, requestId }, 'request failed');
+  else if (e.code === 'unavailable') logger.warn({ err: e.cause ?? e, requestId }, e.message);
+  return { status: e.status, body: { error: { code: e.code, message: e.message, requestId, ...(e.details !== undefined ? { details: e.details } : {}) } } };
+}
+
+export function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply): void {
+  const { status, body } = errorPayload(err, String(req.id), req.log as Logger);
   // A failure after the response started streaming (a corrupt artifact) can only cut the stream.
   if (reply.sent || reply.raw.headersSent) {
-    reply.raw.destroy(e);
+    reply.raw.destroy(toAppError(err));
     return;
   }
-  void reply.code(e.status).header('content-type', 'application/json; charset=utf-8').send(body);
+  void reply.code(status).header('content-type', 'application/json; charset=utf-8').send(body);
 }

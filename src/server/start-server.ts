@@ -31,8 +31,8 @@ export async function startServer(config: Config, app?: App): Promise<RunningSer
   assertSafeBinding(config);
   const theApp = app ?? (await buildApp(config));
   await theApp.start();
-  const server = await buildServer(theApp);
   let closing = false;
+  const server = await buildServer(theApp, { closing: () => closing });
   // Requests that finish while draining close their connection, so keep-alive clients cannot hold
   // the process open after the last in-flight request.
   server.addHook('onSend', (_req, reply, payload, done) => {

@@ -2,21 +2,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { DeploymentName } from '../../contracts/deployments.js';
 import type { App } from '../../app.js';
-import type { OutputTensor, Predictor } from '../../runtime/index.js';
-import {
-  mlflowResponse,
-  oipResponse,
-  parseCsv,
-  parseMlflowJson,
-  parseOipRequest,
-  type InferInput,
-  type InferResult,
-  type LiveDeployment,
-  type LoadedModel,
-} from '../../serving/index.js';
-import { AppError } from '../../shared/app-error.js';
+import type { LiveDeployment, LoadedModel } from '../../serving/index.js';
+import { type InferenceHandler, inferenceHandlers } from '../inference-handlers.js';
 import { API_VERSION_TEXT } from '../version.js';
-import { toAppError } from '../errors.js';
 import { route } from '../route-spec.js';
 
 const Params = z.object({ name: DeploymentName });
@@ -37,39 +25,13 @@ function metadata(d: LiveDeployment, m: LoadedModel) {
 }
 
 export function inferenceRoutes(app: App) {
-  const { inference, metrics } = app.serving;
+  const { inference } = app.serving;
 
-  /** Runs one inference with metrics, the request id and the answering version in headers. */
-  async function run(req: FastifyRequest, reply: FastifyReply, name: string, version: number | undefined, parse: (p: Predictor) => InferInput) {
-    const started = performance.now();
-    let result: InferResult | undefined;
-    try {
-      const d = inference.deployment(name);
-      const sticky = d.spec.stickyHeader ? req.headers[d.spec.stickyHeader] : undefined;
-      result = await inference.infer(name, parse, { version, stickyKey: typeof sticky === 'string' ? sticky : undefined, requestId: String(req.id) });
-      reply.header('x-model-version', String(result.model.version));
-      return result;
-    } catch (err) {
-      const e = toAppError(err);
-      metrics.requests.labels(name, version === undefined ? 'routed' : String(version), String(e.status)).inc();
-      throw err;
-    } finally {
-      if (result) {
-        const m = metrics.route(name, String(result.model.version));
-        m.ok.inc();
-        m.latency.observe((performance.now() - started) / 1000);
-      }
-    }
-  }
-
-  const oipInfer = async (req: FastifyRequest, reply: FastifyReply, name: string, version?: number) => {
-    let id: string | undefined;
-    const r = await run(req, reply, name, version, (p) => {
-      const parsed = parseOipRequest(req.body, p.features);
-      id = parsed.id;
-      return parsed.input;
-    });
-    return oipResponse(name, r.model.version, id ?? String(req.id), r.outputs as OutputTensor[]);
+  const handlers = inferenceHandlers(app);
+  const answer = async (handler: InferenceHandler, req: FastifyRequest, reply: FastifyReply, deployment: string, version?: number) => {
+    const a = await handler({ deployment, version, body: req.body, headers: req.headers, requestId: String(req.id) });
+    reply.header('x-model-version', String(a.version));
+    return a.body;
   };
 
   const modelMeta = async (name: string, version?: number) => {
@@ -133,7 +95,7 @@ export function inferenceRoutes(app: App) {
       tag: 'inference',
       role: 'viewer',
       params: Params,
-      handler: ({ params, req, reply }) => oipInfer(req, reply, params.name),
+      handler: ({ params, req, reply }) => answer(handlers.oip, req, reply, params.name),
     }),
     route({
       method: 'POST',
@@ -142,7 +104,7 @@ export function inferenceRoutes(app: App) {
       tag: 'inference',
       role: 'viewer',
       params: VersionParams,
-      handler: ({ params, req, reply }) => oipInfer(req, reply, params.name, params.version),
+      handler: ({ params, req, reply }) => answer(handlers.oip, req, reply, params.name, params.version),
     }),
     route({
       method: 'POST',
@@ -151,15 +113,7 @@ export function inferenceRoutes(app: App) {
       tag: 'inference',
       role: 'viewer',
       params: Params,
-      handler: async ({ params, req, reply }) => {
-        const body = req.body;
-        const r = await run(req, reply, params.name, undefined, () => {
-          if (typeof body === 'string') return parseCsv(body);
-          if (body === undefined) throw new AppError('invalid_argument', 'the request body is empty');
-          return parseMlflowJson(body);
-        });
-        return mlflowResponse(r.outputs, r.rows);
-      },
+      handler: ({ params, req, reply }) => answer(handlers.mlflow, req, reply, params.name),
     }),
   ];
 }
