@@ -3,7 +3,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytes, tempDir, testApp, type TestApp } from './helpers/app.js';
 import { databaseTargets } from './helpers/databases.js';
+import { MessageChannel } from 'node:worker_threads';
+import { channelLogWriter, predictionRowInserter, serveLogWrites } from '../src/monitoring/index.js';
 import { ks2samp } from '../src/stats/index.js';
+import { migrate, openDatabase } from '../src/storage/index.js';
 
 const FIX = path.resolve(import.meta.dirname, 'fixtures', 'serving');
 const bc = JSON.parse(fs.readFileSync(path.join(FIX, 'expected.json'), 'utf8')).cases['breast-cancer-logistic'] as { features: string[]; rows: number[][]; label: number[] };
@@ -256,5 +259,51 @@ describe.each(targets)('prediction log and ground truth on $name', (target) => {
     const purged = await t.app.monitoring.predictions.purge(1, Date.now() + 2 * 86_400_000);
     expect(purged).toBeGreaterThan(0);
     expect(await t.app.monitoring.feedback.list('bc', {})).toEqual([]);
+  });
+});
+
+describe('prediction log batches handed to another process (the SQLite cluster path)', () => {
+  const record = (id: string) => ({
+    requestId: id,
+    role: 'primary' as const,
+    deployment: 'd',
+    model: 'm',
+    version: 1,
+    time: Date.now(),
+    features: ['x'],
+    batch: { rows: 1, columns: [Float64Array.of(1.5)] },
+    outputs: null,
+    latencyMs: 0.1,
+    error: null,
+    redact: [],
+  });
+
+  it('inserts on the far side of a real message channel, reports its failures, and fails in-flight batches when it goes away', async () => {
+    const database = openDatabase({ kind: 'sqlite', path: path.join(tempDir(), 'log.db') });
+    await migrate(database.db as never, database.dialect);
+    const { port1, port2 } = new MessageChannel();
+    // The receiving side inserts for real; 'fail' in a batch makes it answer with an error.
+    const insert = predictionRowInserter(database);
+    const serve = serveLogWrites(async (rows) => (rows.some((r) => r.request_id === 'fail') ? Promise.reject(new Error('disk full')) : insert(rows)));
+    port2.on('message', (m) => serve(m, (ack) => port2.postMessage(ack)));
+    const closers: (() => void)[] = [];
+    const writer = channelLogWriter({ send: (m) => port1.postMessage(m), onMessage: (l) => port1.on('message', l), onClose: (l) => closers.push(l) });
+
+    expect(await Promise.all([writer.write([record('a'), record('b')]), writer.write([record('c')])])).toEqual([2, 1]);
+    const rows = await database.db.selectFrom('predictions').select(['request_id', 'inputs']).orderBy('request_id').execute();
+    expect(rows).toEqual([
+      { request_id: 'a', inputs: '{"features":["x"],"rows":[[1.5]]}' },
+      { request_id: 'b', inputs: '{"features":["x"],"rows":[[1.5]]}' },
+      { request_id: 'c', inputs: '{"features":["x"],"rows":[[1.5]]}' },
+    ]);
+    await expect(writer.write([record('fail')])).rejects.toThrow('disk full');
+
+    port2.removeAllListeners('message');
+    const hanging = writer.write([record('d')]);
+    for (const close of closers) close();
+    await expect(hanging).rejects.toThrow(/log writer process is gone/);
+    await expect(writer.write([record('e')])).rejects.toThrow(/log writer process is gone/);
+    port1.close();
+    await database.close();
   });
 });

@@ -113,21 +113,44 @@ async function atRate(url, bodyName, rate) {
   return { targetRps: Math.round(rate), achievedRps: round(r.requests.average, 0), p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.non2xx + r.errors };
 }
 
+function summary(runs, light) {
+  return {
+    rps: round(median(runs.map((r) => r.rps)), 0),
+    p50Ms: round(median(runs.map((r) => r.p50)), 2),
+    p99Ms: round(median(runs.map((r) => r.p99)), 2),
+    errors: runs.reduce((s, r) => s + r.errors, 0),
+    lightLoad: { connections: 4, rps: round(light.rps, 0), p99Ms: round(light.p99, 2) },
+  };
+}
+
 async function measure(target, url, bodyNames) {
   const out = {};
   for (const b of bodyNames) {
     await waitFor(url(b), bodies[b]);
     const runs = Array.from({ length: Number(args.runs) }, () => wrk(url(b), b, Number(args.connections)));
-    const light = wrk(url(b), b, 4, 1);
-    out[b] = {
-      rps: round(median(runs.map((r) => r.rps)), 0),
-      p50Ms: round(median(runs.map((r) => r.p50)), 2),
-      p99Ms: round(median(runs.map((r) => r.p99)), 2),
-      errors: runs.reduce((s, r) => s + r.errors, 0),
-      lightLoad: { connections: 4, rps: round(light.rps, 0), p99Ms: round(light.p99, 2) },
-    };
+    out[b] = summary(runs, wrk(url(b), b, 4, 1));
     if (b.endsWith('1')) out[b].at80PercentOfPeak = await atRate(url(b), b, 0.8 * out[b].rps);
     console.error(`${target} ${b}: ${out[b].rps} req/s, p99 ${out[b].p99Ms} ms`);
+  }
+  return out;
+}
+
+/**
+ * Two URLs of one server with the same body, their runs interleaved (a, b, a, b, …) after one
+ * warm-up run each, so a slow phase of this noisy machine cannot land on one of them only.
+ */
+async function measurePair(urls, b) {
+  for (const u of urls) {
+    await waitFor(u, bodies[b]);
+    wrk(u, b, Number(args.connections));
+  }
+  const runs = urls.map(() => []);
+  for (let r = 0; r < Number(args.runs); r++) urls.forEach((u, i) => runs[i].push(wrk(u, b, Number(args.connections))));
+  const out = [];
+  for (const [i, u] of urls.entries()) {
+    out.push(summary(runs[i], wrk(u, b, 4, 1)));
+    out[i].at80PercentOfPeak = await atRate(u, b, 0.8 * out[i].rps);
+    console.error(`${u} ${b}: ${out[i].rps} req/s, p99 ${out[i].p99Ms} ms`);
   }
   return out;
 }
@@ -173,20 +196,24 @@ await sleep(500);
       const r = cli(...step);
       if (r.status !== 0) throw new Error(`${step.join(' ')}: ${r.stderr}`);
     }
-    // First without prediction logging (lr-nolog), then with it on every request (lr); a pause
-    // between lets the log writer finish its backlog so one phase does not load the next.
-    results.sextantNoLogging = await measure('sextant-no-logging', () => 'http://127.0.0.1:18303/v1/deployments/lr-nolog/invocations', ['invocations1']);
-    results.sextant = {};
-    for (const b of Object.keys(bodies)) {
-      Object.assign(results.sextant, await measure('sextant', () => (b.startsWith('oip') ? 'http://127.0.0.1:18303/v2/models/lr/infer' : 'http://127.0.0.1:18303/v1/deployments/lr/invocations'), [b]));
+    // One worker's log counters (metrics are per process); the share is what matters.
+    const logCounters = async () => {
+      const metrics = await (await fetch('http://127.0.0.1:18303/metrics')).text();
+      const counter = (name) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(metrics)?.[1] ?? 0);
+      const written = counter('sextant_prediction_log_written_total');
+      const dropped = counter('sextant_prediction_log_dropped_total');
+      return { written, dropped, droppedShare: round(dropped / Math.max(1, written + dropped), 3) };
+    };
+    // 1-row bodies with prediction logging on every request (lr) and off (lr-nolog), interleaved.
+    const [logged, unlogged] = await measurePair(['http://127.0.0.1:18303/v1/deployments/lr/invocations', 'http://127.0.0.1:18303/v1/deployments/lr-nolog/invocations'], 'invocations1');
+    results.sextantNoLogging = { invocations1: unlogged };
+    results.sextant = { invocations1: logged, predictionLogAfter1Row: await logCounters() };
+    // The rest with logging on; a pause between lets the log writer finish its backlog.
+    for (const b of ['invocations64', 'oip1', 'oip64']) {
       await sleep(3000);
+      Object.assign(results.sextant, await measure('sextant', () => (b.startsWith('oip') ? 'http://127.0.0.1:18303/v2/models/lr/infer' : 'http://127.0.0.1:18303/v1/deployments/lr/invocations'), [b]));
     }
-    const metrics = await (await fetch('http://127.0.0.1:18303/metrics')).text();
-    const counter = (name) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(metrics)?.[1] ?? 0);
-    // One worker's counters (metrics are per process); the share is what matters.
-    const written = counter('sextant_prediction_log_written_total');
-    const dropped = counter('sextant_prediction_log_dropped_total');
-    results.sextant.predictionLog = { written, dropped, droppedShare: round(dropped / Math.max(1, written + dropped), 3) };
+    results.sextant.predictionLog = await logCounters();
     results.sextant.rssMiB = rssOf(`--home ${home}`);
     results.sextant.rssBeforeModelMiB = before;
   } finally {

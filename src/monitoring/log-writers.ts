@@ -36,8 +36,11 @@ export type LogMessage = { type: 'sextant-log'; id: number; rows: PredictionsTab
 
 /** Both ends of a message channel between processes (a cluster worker and its primary). */
 export interface LogChannel {
+  /** Sends a message; throws when the channel is closed. */
   send(message: LogMessage): void;
   onMessage(listener: (message: unknown) => void): void;
+  /** Called once when the other side is gone: batches in flight then fail instead of hanging. */
+  onClose(listener: () => void): void;
 }
 
 const isAck = (m: unknown): m is Extract<LogMessage, { type: 'sextant-log-ack' }> => (m as LogMessage | null)?.type === 'sextant-log-ack';
@@ -58,12 +61,24 @@ export function channelLogWriter(channel: LogChannel): LogWriter {
     if (m.error !== undefined) p?.reject(new Error(m.error));
     else p?.resolve(m.written ?? 0);
   });
+  let closed = false;
+  channel.onClose(() => {
+    closed = true;
+    for (const p of pending.values()) p.reject(new Error('the log writer process is gone'));
+    pending.clear();
+  });
   return {
     write: (records) =>
       new Promise<number>((resolve, reject) => {
+        if (closed) return reject(new Error('the log writer process is gone'));
         const id = next++;
         pending.set(id, { resolve, reject });
-        channel.send({ type: 'sextant-log', id, rows: records.map(toPredictionRow) });
+        try {
+          channel.send({ type: 'sextant-log', id, rows: records.map(toPredictionRow) });
+        } catch (err) {
+          pending.delete(id);
+          reject(err as Error);
+        }
       }),
     close: async () => {},
   };

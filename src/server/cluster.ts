@@ -33,7 +33,11 @@ export async function runCluster(config: Config, workers: number, logger: Logger
   if (cluster.isWorker) {
     const logWriter =
       config.database.kind === 'sqlite'
-        ? channelLogWriter({ send: (m) => process.send?.(m), onMessage: (listener) => process.on('message', listener) })
+        ? channelLogWriter({
+            send: (m) => process.send?.(m),
+            onMessage: (listener) => process.on('message', listener),
+            onClose: (listener) => process.once('disconnect', listener),
+          })
         : undefined;
     const running = await startServer(config, await buildApp(config, { logWriter }));
     const stop = () => void running.stop().then(() => process.exit(0), () => process.exit(1));
