@@ -88,17 +88,16 @@ export function channelLogWriter(channel: LogChannel): LogWriter {
  * The receiving end of `channelLogWriter`: inserts each batch that arrives and answers with how
  * many rows were stored or why none were. Batches are inserted one at a time, in arrival order.
  */
-export function serveLogWrites(insert: PredictionRowInserter): (message: unknown, reply: (ack: LogMessage) => void) => boolean {
+export function serveLogWrites(insert: PredictionRowInserter): (message: unknown, reply: (ack: LogMessage) => void) => void {
   let chain = Promise.resolve();
   return (message, reply) => {
     const m = message as LogMessage | null;
-    if (m?.type !== 'sextant-log') return false;
+    if (m?.type !== 'sextant-log') return;
     chain = chain.then(() =>
       insert(m.rows).then(
         (written) => reply({ type: 'sextant-log-ack', id: m.id, written }),
         (err: unknown) => reply({ type: 'sextant-log-ack', id: m.id, error: (err as Error).message }),
       ),
     );
-    return true;
   };
 }
