@@ -15,6 +15,31 @@ function push(level: Level, x: number): void {
   level.items[level.size++] = x;
 }
 
+/**
+ * Merges the sorted items `from[start], from[start + 2], …` below `end` into the sorted level, in
+ * place from the back: no sort, no allocation beyond growing the level.
+ */
+function mergeEveryOther(level: Level, from: Float64Array, start: number, end: number): void {
+  const m = (end - start + 1) >> 1;
+  if (m <= 0) return;
+  if (level.size + m > level.items.length) {
+    const grown = new Float64Array(Math.max(level.items.length * 2, level.size + m));
+    grown.set(level.items.subarray(0, level.size));
+    level.items = grown;
+  }
+  const a = level.items;
+  let i = level.size - 1;
+  let j = start + 2 * (m - 1);
+  for (let k = level.size + m - 1; j >= start; k--) {
+    if (i >= 0 && a[i]! > from[j]!) a[k] = a[i--]!;
+    else {
+      a[k] = from[j]!;
+      j -= 2;
+    }
+  }
+  level.size += m;
+}
+
 /** Sorts the used part of a level in place: insertion sort for short ones, the typed-array sort beyond. */
 function sortLevel(level: Level): void {
   const a = level.items;
@@ -101,11 +126,12 @@ export class KllSketch {
         this.levels.push(newLevel());
         this.recap();
       }
-      sortLevel(level);
+      // Levels above 0 are kept sorted (each compaction merges a sorted run into the next), so
+      // only level 0 is sorted here: sorting the upper levels was most of the update cost.
+      if (h === 0) sortLevel(level);
       // An odd item stays behind; the others pair up and one of each pair moves up, at double weight.
       const pairs = level.size - (level.size % 2);
-      const up = this.levels[h + 1]!;
-      for (let i = this.random(); i < pairs; i += 2) push(up, level.items[i]!);
+      mergeEveryOther(this.levels[h + 1]!, level.items, this.random(), pairs);
       if (level.size % 2 === 1) level.items[0] = level.items[pairs]!;
       level.size %= 2;
       this.held -= pairs / 2;
@@ -119,6 +145,7 @@ export class KllSketch {
     other.levels.forEach((l, h) => {
       for (let i = 0; i < l.size; i++) push(this.levels[h]!, l.items[i]!);
     });
+    for (let h = 1; h < this.levels.length; h++) sortLevel(this.levels[h]!);
     this.count += other.count;
     this.min = Math.min(this.min, other.min);
     this.max = Math.max(this.max, other.max);
@@ -161,6 +188,7 @@ export class KllSketch {
     s.min = j.min;
     s.max = j.max;
     s.levels = j.levels.map((l) => ({ items: Float64Array.from(l.length ? l : [0]), size: l.length }));
+    for (let h = 1; h < s.levels.length; h++) sortLevel(s.levels[h]!);
     s.recap();
     s.held = s.size();
     return s;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { KllSketch } from './kll-sketch.js';
 import { CategoryProfile, NumericProfile } from './profile.js';
 
 let seed = 12345;
@@ -79,6 +80,22 @@ describe('NumericProfile', () => {
     }
     expect(a.quantile(0.37)).toBe(b.quantile(0.37));
     expect(JSON.stringify(a.sketch.toJSON()).length).toBeLessThan(30_000);
+  });
+
+  it('keeps every level above 0 sorted through updates, merges and a JSON round trip (compaction relies on it)', () => {
+    const sortedAbove0 = (p: NumericProfile) => p.sketch.toJSON().levels.slice(1).every((l) => l.every((v, i) => i === 0 || l[i - 1]! <= v));
+    const a = new NumericProfile(200, 3);
+    const b = new NumericProfile(200, 4);
+    data.forEach((x, i) => (i % 3 === 0 ? b : a).add(x));
+    expect(a.sketch.toJSON().levels.length).toBeGreaterThan(5);
+    expect(sortedAbove0(a) && sortedAbove0(b)).toBe(true);
+    a.merge(b);
+    expect(sortedAbove0(a)).toBe(true);
+    const json = a.sketch.toJSON();
+    const shuffled = { ...json, levels: json.levels.map((l) => [...l].reverse()) };
+    const back = KllSketch.fromJSON(shuffled);
+    expect(back.toJSON().levels.slice(1).every((l) => l.every((v, i) => i === 0 || l[i - 1]! <= v))).toBe(true);
+    expect(back.quantile(0.5)).toBe(a.quantile(0.5));
   });
 });
 
