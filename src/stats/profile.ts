@@ -80,7 +80,8 @@ export class NumericProfile {
 export class CategoryProfile {
   count = 0;
   missing = 0;
-  private readonly counters = new Map<string, number>();
+  /** Counts in mutable boxes: one map lookup per value instead of a get and a set. */
+  private readonly counters = new Map<string, { n: number }>();
   /** Total decrements so far: the bound on how low any kept count can be. */
   error = 0;
 
@@ -92,32 +93,41 @@ export class CategoryProfile {
       return;
     }
     this.count += times;
-    const key = String(v);
-    this.counters.set(key, (this.counters.get(key) ?? 0) + times);
-    this.shrink();
+    const key = typeof v === 'string' ? v : String(v);
+    const c = this.counters.get(key);
+    if (c !== undefined) c.n += times;
+    else {
+      this.counters.set(key, { n: times });
+      if (this.counters.size > this.capacity) this.shrink();
+    }
   }
 
   private shrink(): void {
     while (this.counters.size > this.capacity) {
-      const min = Math.min(...this.counters.values());
+      let min = Infinity;
+      for (const c of this.counters.values()) min = Math.min(min, c.n);
       this.error += min;
       for (const [k, c] of this.counters) {
-        if (c - min <= 0) this.counters.delete(k);
-        else this.counters.set(k, c - min);
+        if (c.n - min <= 0) this.counters.delete(k);
+        else c.n -= min;
       }
     }
   }
 
   /** Frequent categories, most frequent first. */
   top(): { value: string; count: number }[] {
-    return [...this.counters].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
+    return [...this.counters].map(([value, c]) => ({ value, count: c.n })).sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
   }
 
   merge(o: CategoryProfile): void {
     this.count += o.count;
     this.missing += o.missing;
     this.error += o.error;
-    for (const [k, c] of o.counters) this.counters.set(k, (this.counters.get(k) ?? 0) + c);
+    for (const [k, c] of o.counters) {
+      const mine = this.counters.get(k);
+      if (mine) mine.n += c.n;
+      else this.counters.set(k, { n: c.n });
+    }
     this.shrink();
   }
 }
