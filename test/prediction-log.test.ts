@@ -255,6 +255,43 @@ describe.each(targets)('prediction log and ground truth on $name', (target) => {
     expect(bad.json().error.message).toMatch(/windowRows/);
   });
 
+  it('judges the newest window again when its labels arrive after it was judged', async () => {
+    await t.app.serving.deployments.create({ name: 'late', model: 'bc', alias: 'champion' }, who);
+    await t.app.serving.live.refresh();
+    await t.app.monitoring.monitors.create({ deployment: 'late', windowRows: 10, thresholds: { minAccuracy: 0.9 } });
+    const events: { type: string; subject: string; data: Record<string, unknown> }[] = [];
+    const unsubscribe = await t.app.events.subscribe('monitor.', (e) => void (e.subject === 'late' && events.push(e)));
+    for (let i = 0; i < 10; i++) {
+      await infer('late', [bc.rows[i]!], { 'x-request-id': `late-${i}` });
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await t.app.monitoring.predictions.flush();
+    const first = (await t.app.monitoring.monitors.evaluateDue()).filter((r) => r.deployment === 'late');
+    expect(first).toHaveLength(1);
+    expect(first[0]!.quality).toBeNull();
+    expect(first[0]!.alert).toEqual([]);
+    // The labels come in after the window was judged: every prediction was wrong.
+    await t.app.monitoring.feedback.record('late', bc.label.slice(0, 10).map((label, i) => ({ requestId: `late-${i}`, label: 1 - label })));
+    const again = (await t.app.monitoring.monitors.evaluateDue()).filter((r) => r.deployment === 'late');
+    expect(again).toHaveLength(1);
+    expect(again[0]).toMatchObject({ windowStart: first[0]!.windowStart, windowEnd: first[0]!.windowEnd, quality: { accuracy: 0 } });
+    expect(again[0]!.alert).toEqual([expect.stringMatching(/accuracy 0\.000 < 0\.9 over 10 labelled rows/)]);
+    const stored = (await t.server.inject({ method: 'GET', url: '/api/v1/monitors/late/results' })).json().results;
+    expect(stored).toHaveLength(1);
+    expect(stored[0].quality.accuracy).toBe(0);
+    const alerts = (await t.server.inject({ method: 'GET', url: '/api/v1/alerts?deployment=late' })).json().alerts;
+    expect(alerts).toMatchObject([{ rule: 'accuracy', status: 'open', windows: 1 }]);
+    const windows = events.filter((e) => e.type === 'monitor.window');
+    expect(windows).toHaveLength(2);
+    expect(windows[1]!.data).toMatchObject({ reassessed: true, breaches: [{ rule: 'accuracy' }] });
+    expect(events.filter((e) => e.type === 'monitor.alert')).toHaveLength(1);
+    // Nothing changed since: the window is not judged a third time, and the alert counts one window.
+    expect((await t.app.monitoring.monitors.evaluateDue()).filter((r) => r.deployment === 'late')).toHaveLength(0);
+    await t.app.monitoring.feedback.record('late', [{ requestId: 'late-0', label: 1 - bc.label[0]! }]);
+    expect((await t.app.monitoring.monitors.evaluateDue()).filter((r) => r.deployment === 'late')).toHaveLength(0);
+    unsubscribe();
+  });
+
   it('purges records past retention', async () => {
     const purged = await t.app.monitoring.predictions.purge(1, Date.now() + 2 * 86_400_000);
     expect(purged).toBeGreaterThan(0);

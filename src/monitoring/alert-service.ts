@@ -51,7 +51,8 @@ export class AlertService {
         if (breach && current) {
           await trx
             .updateTable('alerts')
-            .set({ message: breach.message, last_window_end: windowEnd, windows: Number(current.windows) + 1 })
+            // The same window judged again (late labels) is not another window of the breach.
+            .set({ message: breach.message, last_window_end: windowEnd, windows: Number(current.windows) + (current.last_window_end === windowEnd ? 0 : 1) })
             .where('id', '=', current.id)
             .execute();
         } else if (breach) {

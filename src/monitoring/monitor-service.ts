@@ -112,27 +112,70 @@ export class MonitorService {
     return written;
   }
 
-  /** Evaluates the last closed window of every monitor (if not done yet); returns results written. */
+  /**
+   * Evaluates the last closed window of every monitor (if not done yet), then judges the newest
+   * window again where labels arrived since; returns results written or rewritten.
+   */
   async evaluateDue(now = this.clock.now()): Promise<MonitorResult[]> {
     const written: MonitorResult[] = [];
     for (const m of (await this.db.selectFrom('monitors').selectAll().execute()).map(toMonitor)) {
-      if (m.windowRows !== null) {
-        written.push(...(await this.evaluateCountWindows(m)));
-        continue;
+      if (m.windowRows !== null) written.push(...(await this.evaluateCountWindows(m)));
+      else {
+        const size = m.windowSeconds! * 1000;
+        const end = new Date(Math.floor(now.getTime() / size) * size);
+        const start = new Date(end.getTime() - size);
+        const r = await this.evaluate(m, start, end);
+        if (r) written.push(r);
       }
-      const size = m.windowSeconds! * 1000;
-      const end = new Date(Math.floor(now.getTime() / size) * size);
-      const start = new Date(end.getTime() - size);
-      const r = await this.evaluate(m, start, end);
-      if (r) written.push(r);
+      const again = await this.reassessNewest(m, now);
+      if (again) written.push(again);
     }
     return written;
   }
 
-  /** Evaluates one window of a monitor and stores its result; null when it was already stored. */
-  async evaluate(m: Monitor, start: Date, end: Date): Promise<MonitorResult | null> {
+  /** When each deployment's labels were last looked at, so a pass without new labels costs one count. */
+  private readonly labelsSeen = new Map<string, string>();
+
+  /**
+   * Labels usually arrive after their window was judged. The newest window of a monitor is judged
+   * again when labels arrived since the last look and its realised quality changed: its result,
+   * its alerts and a new `monitor.window` event (`reassessed: true`) then reflect them, so a
+   * quality breach found late still raises the alert and the retraining trigger. Older windows
+   * keep the result they were given.
+   */
+  private async reassessNewest(m: Monitor, now: Date): Promise<MonitorResult | null> {
+    const since = this.labelsSeen.get(m.deployment);
+    // A minute of overlap: a label committed just after one look, stamped just before it, is still seen.
+    this.labelsSeen.set(m.deployment, new Date(now.getTime() - 60_000).toISOString());
+    if (since !== undefined) {
+      const fresh = await this.db
+        .selectFrom('feedback')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('deployment', '=', m.deployment)
+        .where('received_at', '>=', since)
+        .executeTakeFirst();
+      if (Number(fresh?.n ?? 0) === 0) return null;
+    }
+    const newest = await this.db
+      .selectFrom('monitor_results')
+      .select(['window_start', 'window_end', 'quality'])
+      .where('deployment', '=', m.deployment)
+      .orderBy('window_end', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!newest) return null;
+    const q = await this.quality.report(m.deployment, { since: newest.window_start, until: newest.window_end });
+    if ((q.metrics ? JSON.stringify(q.metrics) : null) === newest.quality) return null;
+    return this.evaluate(m, new Date(newest.window_start), new Date(newest.window_end), { reassess: true });
+  }
+
+  /**
+   * Evaluates one window of a monitor and stores its result; null when it was already stored,
+   * unless `reassess` asks to judge it again and replace the result.
+   */
+  async evaluate(m: Monitor, start: Date, end: Date, options: { reassess?: boolean } = {}): Promise<MonitorResult | null> {
     const done = await this.db.selectFrom('monitor_results').select('window_end').where('deployment', '=', m.deployment).where('window_end', '=', end.toISOString()).executeTakeFirst();
-    if (done) return null;
+    if (done && !options.reassess) return null;
     const window = { since: start.toISOString(), until: end.toISOString() };
     let drift: { error?: string; drifted: boolean; driftedShare: number; features: unknown[]; prediction?: DriftResult['prediction'] };
     let failedChecks: DataQualityResult['checks'] = [];
@@ -177,7 +220,9 @@ export class MonitorService {
     const inserted = await this.db
       .insertInto('monitor_results')
       .values(row)
-      .onConflict((oc) => oc.columns(['deployment', 'window_end']).doNothing())
+      .onConflict((oc) =>
+        options.reassess ? oc.columns(['deployment', 'window_end']).doUpdateSet({ drift: row.drift, quality: row.quality, alert: row.alert }) : oc.columns(['deployment', 'window_end']).doNothing(),
+      )
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return null;
     const result = toResult(row);
@@ -188,7 +233,7 @@ export class MonitorService {
       type: 'monitor.window',
       time: isoNow(this.clock),
       subject: m.deployment,
-      data: { windowStart: row.window_start, windowEnd: row.window_end, breaches, driftedShare: drift.driftedShare, quality: q.metrics },
+      data: { windowStart: row.window_start, windowEnd: row.window_end, breaches, driftedShare: drift.driftedShare, quality: q.metrics, ...(options.reassess ? { reassessed: true } : {}) },
     });
     for (const a of opened) {
       await this.events.publish({
