@@ -121,17 +121,17 @@ async function demoMonitoringLoop(api: SextantClient, firstRun: boolean): Promis
     ['worst_* size features read 40 % high', stream.rows.slice(window)],
   ] as const) {
     const before = (await api.monitors.results(DEMO)).length;
-    let feedback: { requestId: string; label: number }[] = [];
-    for (const [i, r] of rows.entries()) {
-      // Ground truth goes in before the request that closes the window, so the window has it.
-      if (i === rows.length - 1) feedback = (await api.deployments.feedback(DEMO, feedback), []);
+    const feedback: { requestId: string; label: number }[] = [];
+    for (const r of rows) {
       const res = await api.inference.invocations(DEMO, { dataframe_split: { columns: stream.features, data: [r.x] } });
       feedback.push({ requestId: res.requestId, label: r.y });
     }
+    // Ground truth comes after the window closed, as in production; the monitor judges the window
+    // again once its labels are in.
     await api.deployments.feedback(DEMO, feedback);
-    const [result] = await waitFor('the monitor window', async () => {
+    const [result] = await waitFor('the monitor window and its labels', async () => {
       const r = await api.monitors.results(DEMO);
-      return r.length > before ? r : null;
+      return r.length > before && r[0]!.quality ? r : null;
     });
     const drifted = (result!.drift?.features as { feature: string; drifted: boolean }[] | undefined)?.filter((f) => f.drifted).map((f) => f.feature) ?? [];
     const accuracy = result!.quality?.accuracy;
