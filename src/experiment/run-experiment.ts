@@ -126,8 +126,10 @@ async function runSetup(name: SetupName, stream: Stream, o: ExperimentOptions, w
       let labels: { requestId: string; label: number }[] = [];
       for (let i = start; i < start + o.windowRows; i++) {
         const row = replay[i]!;
-        // Labels go in before the request that closes the window, so the monitor sees them all
-        // but the last one whichever moment it evaluates.
+        // Labels go in before the request that closes the window: the replay models labels that
+        // arrive within their window and reads the alerts as soon as the window has a result (with
+        // later labels the monitor would judge the window again and raise a quality alert after
+        // that read).
         if (i === start + o.windowRows - 1 && labels.length) labels = (await api.deployments.feedback(MODEL, labels), []);
         const t0 = performance.now();
         try {
