@@ -335,6 +335,19 @@ describe('prediction log batches handed to another process (the SQLite cluster p
     ]);
     await expect(writer.write([record('fail')])).rejects.toThrow('disk full');
 
+    // Batches that queue while an insert runs go into the next insert together, each acknowledged.
+    const inserts: number[] = [];
+    const grouped = serveLogWrites(async (rows) => (inserts.push(rows.length), insert(rows)));
+    const acks: unknown[] = [];
+    const row = (id: string) => ({ request_id: id, role: 'primary', deployment: 'd', model: 'm', version: 1, time: new Date().toISOString(), rows: 1, inputs: null, outputs: null, latency_ms: 0, error: null });
+    grouped({ type: 'sextant-log', id: 1, rows: [row('g1')] }, (a) => acks.push(a));
+    grouped({ type: 'sextant-log', id: 2, rows: [row('g2'), row('g3')] }, (a) => acks.push(a));
+    grouped({ type: 'sextant-log', id: 3, rows: [row('g4')] }, (a) => acks.push(a));
+    for (let i = 0; i < 100 && acks.length < 3; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(inserts).toEqual([1, 3]);
+    expect(acks).toEqual([1, 2, 3].map((id) => ({ type: 'sextant-log-ack', id, written: id === 2 ? 2 : 1 })));
+    expect((await database.db.selectFrom('predictions').select('request_id').where('request_id', 'like', 'g%').execute()).length).toBe(4);
+
     port2.removeAllListeners('message');
     const hanging = writer.write([record('d')]);
     for (const close of closers) close();

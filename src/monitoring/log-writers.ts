@@ -84,20 +84,39 @@ export function channelLogWriter(channel: LogChannel): LogWriter {
   };
 }
 
+/** Rows the receiving end puts into one transaction at most, so one insert cannot hold its loop for long. */
+const MAX_ROWS_PER_INSERT = 2000;
+
 /**
- * The receiving end of `channelLogWriter`: inserts each batch that arrives and answers with how
- * many rows were stored or why none were. Batches are inserted one at a time, in arrival order.
+ * The receiving end of `channelLogWriter`: inserts the batches that arrive and answers each with
+ * how many rows were stored or why none were. Batches that queue up while an insert runs (several
+ * serving processes, or a burst) go into the next insert together: one transaction for several
+ * batches writes each touched page once (measured: 600 rows per transaction cost about 7 µs a row,
+ * 150 about 8–9 µs). Batches in one insert are stored or refused together.
  */
 export function serveLogWrites(insert: PredictionRowInserter): (message: unknown, reply: (ack: LogMessage) => void) => void {
-  let chain = Promise.resolve();
+  const waiting: { id: number; rows: PredictionsTable[]; reply: (ack: LogMessage) => void }[] = [];
+  let running = false;
+  const drain = async () => {
+    running = true;
+    while (waiting.length > 0) {
+      let take = 0;
+      let rows = 0;
+      while (take < waiting.length && (take === 0 || rows + waiting[take]!.rows.length <= MAX_ROWS_PER_INSERT)) rows += waiting[take++]!.rows.length;
+      const group = waiting.splice(0, take);
+      try {
+        await insert(group.length === 1 ? group[0]!.rows : group.flatMap((g) => g.rows));
+        for (const g of group) g.reply({ type: 'sextant-log-ack', id: g.id, written: g.rows.length });
+      } catch (err) {
+        for (const g of group) g.reply({ type: 'sextant-log-ack', id: g.id, error: (err as Error).message });
+      }
+    }
+    running = false;
+  };
   return (message, reply) => {
     const m = message as LogMessage | null;
     if (m?.type !== 'sextant-log') return;
-    chain = chain.then(() =>
-      insert(m.rows).then(
-        (written) => reply({ type: 'sextant-log-ack', id: m.id, written }),
-        (err: unknown) => reply({ type: 'sextant-log-ack', id: m.id, error: (err as Error).message }),
-      ),
-    );
+    waiting.push({ id: m.id, rows: m.rows, reply });
+    if (!running) void drain();
   };
 }
