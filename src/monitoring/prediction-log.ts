@@ -30,6 +30,9 @@ export interface PredictionLogOptions {
   flushMs: number;
 }
 
+/** Batches written at once at most. */
+const MAX_IN_FLIGHT = 4;
+
 export interface PredictionLogMetrics {
   queued: Gauge;
   dropped: Counter;
@@ -84,25 +87,36 @@ export class PredictionLog {
 
   private async drain(): Promise<void> {
     this.metrics.queued.set(this.queue.length);
-    while (this.queue.length > 0) {
+    // Several batches in flight: a writer in another process (or a PostgreSQL pool) answers after
+    // a round trip, and waiting for each answer capped the log at a few batches per round trip.
+    const inflight = new Set<Promise<void>>();
+    let refused = false;
+    while (this.queue.length > 0 && !refused) {
       // Bounded by records and by rows: one insert of many wide requests would block the loop.
       let take = 0;
       let rows = 0;
       while (take < this.queue.length && take < this.options.batchSize && rows < this.options.batchSize * 2) rows += this.queue[take++]!.batch?.rows ?? 1;
       const batch = this.queue.splice(0, take);
       this.queuedRows -= rows;
-      try {
-        // The same request id and role twice (a retried client id) keeps the first record.
-        this.metrics.written.inc(await this.writer.write(batch));
-        // SQLite writes are synchronous: give waiting requests the loop between batches.
-        await new Promise((resolve) => setImmediate(resolve));
-      } catch (err) {
-        // The database refused the batch: count it as dropped, say why, keep serving.
-        this.metrics.dropped.inc(batch.length);
-        this.logger.error({ err, records: batch.length }, 'prediction log batch could not be written');
-        break;
-      }
+      const write: Promise<void> = this.writer
+        .write(batch)
+        .then(
+          // The same request id and role twice (a retried client id) keeps the first record.
+          (n) => void this.metrics.written.inc(n),
+          (err: unknown) => {
+            // The database refused the batch: count it as dropped, say why, keep serving.
+            this.metrics.dropped.inc(batch.length);
+            this.logger.error({ err, records: batch.length }, 'prediction log batch could not be written');
+            refused = true;
+          },
+        )
+        .finally(() => inflight.delete(write));
+      inflight.add(write);
+      if (inflight.size >= MAX_IN_FLIGHT) await Promise.race(inflight);
+      // Serialising is synchronous: give waiting requests the loop between batches.
+      await new Promise((resolve) => setImmediate(resolve));
     }
+    await Promise.all(inflight);
     this.metrics.queued.set(this.queue.length);
   }
 
