@@ -4,6 +4,7 @@ import { canonicalJson } from '../shared/canonical-json.js';
 import { type Clock, isoNow } from '../shared/clock.js';
 import { parseInput } from '../shared/parse.js';
 import type { DB } from '../storage/index.js';
+import { decodeInputs } from './prediction-rows.js';
 
 /** Ground truth: labels joined to logged predictions by request id, in any order, any number of times. */
 export class FeedbackService {
@@ -68,7 +69,7 @@ export class FeedbackService {
       version: r.version === null ? null : Number(r.version),
       time: r.time,
       rows: Number(r.rows),
-      inputs: r.inputs ? JSON.parse(r.inputs) : null,
+      inputs: r.inputs ? decodeInputs(r.inputs) : null,
       outputs: r.outputs ? JSON.parse(r.outputs) : null,
       latencyMs: Number(r.latency_ms),
       error: r.error,

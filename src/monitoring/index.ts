@@ -1,4 +1,6 @@
 export { PredictionLog } from './prediction-log.js';
+export { decodeInputs } from './prediction-rows.js';
+export type { LoggedInputs } from './prediction-rows.js';
 export type { PredictionRecord, PredictionLogOptions } from './prediction-log.js';
 export { FeedbackService } from './feedback-service.js';
 export { channelLogWriter, predictionRowInserter, serveLogWrites, tableLogWriter } from './log-writers.js';

@@ -10,6 +10,7 @@ import { readAll } from '../shared/read-all.js';
 import { type OutputTensor, positiveScores, type Predictor } from '../runtime/index.js';
 import { CategoryProfile, calibrationError, type DataQualityThresholds, dataQuality, driftReport, isotonicFit, NumericProfile, type Values } from '../stats/index.js';
 import type { DB } from '../storage/index.js';
+import { decodeInputs } from './prediction-rows.js';
 
 /** Rows of a reference or a window used for drift at most (a uniform sample beyond). */
 const MAX_ROWS = 100_000;
@@ -196,9 +197,9 @@ export class ReferenceService {
         continue;
       }
       if (Number(r.version) !== version || r.inputs === null) continue;
-      const inputs = JSON.parse(r.inputs) as { features: string[]; rows: unknown[][] };
+      const inputs = decodeInputs(r.inputs);
       for (const row of inputs.rows) {
-        inputs.features.forEach((f, i) => (current[f] ??= []).push((row[i] ?? null) as number | string | null));
+        inputs.features.forEach((f, i) => (current[f] ??= []).push(row[i] ?? null));
         currentRows++;
       }
       if (r.outputs) outputs.push(...predictionValues(JSON.parse(r.outputs) as OutputTensor[]));

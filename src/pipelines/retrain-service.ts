@@ -9,7 +9,7 @@ import type { ModelVersion, Signature } from '../contracts/versions.js';
 import type { EventBus } from '../events/index.js';
 import type { Actor } from '../governance/actor.js';
 import { appendAudit } from '../governance/audit-log.js';
-import type { ReferenceService } from '../monitoring/index.js';
+import { decodeInputs, type ReferenceService } from '../monitoring/index.js';
 import type { Registry } from '../registry/index.js';
 import { loadPredictor, type Predictor } from '../runtime/index.js';
 import { AppError } from '../shared/app-error.js';
@@ -108,7 +108,7 @@ export class RetrainService {
       .execute();
     const out: Example[] = [];
     for (const r of rows.reverse()) {
-      const inputs = JSON.parse(r.inputs!) as { features: string[]; rows: unknown[][] };
+      const inputs = decodeInputs(r.inputs!);
       const label = JSON.parse(r.label) as unknown;
       const labels = inputs.rows.length === 1 && !Array.isArray(label) ? [label] : Array.isArray(label) ? label : [];
       inputs.rows.forEach((row, i) => {
