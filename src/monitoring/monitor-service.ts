@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { CreateMonitorRequest, type DataQualityResult, type DriftResult, type Monitor, type MonitorResult, MonitorThresholds } from '../contracts/monitoring.js';
+import { CreateMonitorRequest, type DataQualityResult, type DriftResult, type Monitor, type MonitorResult, MonitorThresholds, type QualityReport } from '../contracts/monitoring.js';
 import type { EventBus } from '../events/index.js';
 import { AppError } from '../shared/app-error.js';
 import { type Clock, isoNow } from '../shared/clock.js';
@@ -166,14 +166,15 @@ export class MonitorService {
     if (!newest) return null;
     const q = await this.quality.report(m.deployment, { since: newest.window_start, until: newest.window_end });
     if ((q.metrics ? JSON.stringify(q.metrics) : null) === newest.quality) return null;
-    return this.evaluate(m, new Date(newest.window_start), new Date(newest.window_end), { reassess: true });
+    return this.evaluate(m, new Date(newest.window_start), new Date(newest.window_end), { reassess: true, quality: q });
   }
 
   /**
    * Evaluates one window of a monitor and stores its result; null when it was already stored,
-   * unless `reassess` asks to judge it again and replace the result.
+   * unless `reassess` asks to judge it again and replace the result (with the window's `quality`
+   * report when the caller has just computed it).
    */
-  async evaluate(m: Monitor, start: Date, end: Date, options: { reassess?: boolean } = {}): Promise<MonitorResult | null> {
+  async evaluate(m: Monitor, start: Date, end: Date, options: { reassess?: boolean; quality?: QualityReport } = {}): Promise<MonitorResult | null> {
     const done = await this.db.selectFrom('monitor_results').select('window_end').where('deployment', '=', m.deployment).where('window_end', '=', end.toISOString()).executeTakeFirst();
     if (done && !options.reassess) return null;
     const window = { since: start.toISOString(), until: end.toISOString() };
@@ -186,7 +187,7 @@ export class MonitorService {
     } catch (err) {
       drift = { error: (err as Error).message, drifted: false, driftedShare: 0, features: [] };
     }
-    const q = await this.quality.report(m.deployment, window);
+    const q = options.quality ?? (await this.quality.report(m.deployment, window));
     const breaches: { rule: AlertRule; message: string }[] = [];
     if (drift.drifted) {
       const names = (drift.features as { feature: string; drifted: boolean }[]).filter((f) => f.drifted).map((f) => f.feature);
