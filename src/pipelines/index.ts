@@ -6,5 +6,7 @@ export { PromotionService } from './promotion-service.js';
 export { RetrainService, RETRAIN, SYSTEM_ACTOR } from './retrain-service.js';
 export { RetrainTriggers } from './retrain-triggers.js';
 export { evaluate } from './evaluate.js';
+export { trainLogistic } from './trainers/index.js';
+export { toCsv, toTrainingData } from './training-set.js';
 export { checkMetric } from './gate.js';
 export { parseCron, cronMatches, lastTick } from './cron.js';
