@@ -2,7 +2,19 @@ import { openBlobStore, type BlobStore } from './artifacts/index.js';
 import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus } from './events/index.js';
 import { AuditLog, TokenService } from './governance/index.js';
-import { AlertService, FeedbackService, type LogWriter, tableLogWriter, MonitorService, NotificationService, PredictionLog, QualityService, ReferenceService } from './monitoring/index.js';
+import {
+  AlertService,
+  blobBodies,
+  FeedbackService,
+  type LogWriter,
+  MonitorService,
+  NotificationService,
+  PredictionLog,
+  PredictionStore,
+  QualityService,
+  ReferenceService,
+  tableLogWriter,
+} from './monitoring/index.js';
 import { JobQueue, JobWorker, PolicyService, PromotionService, RETRAIN, RetrainService, RetrainTriggers } from './pipelines/index.js';
 import { createRegistry, type Registry } from './registry/index.js';
 import { loadPredictor } from './runtime/index.js';
@@ -40,6 +52,8 @@ export interface App {
   readonly events: EventBus;
   readonly monitoring: {
     predictions: PredictionLog;
+    /** Reads the prediction log. */
+    log: PredictionStore;
     feedback: FeedbackService;
     quality: QualityService;
     notifications: NotificationService;
@@ -106,10 +120,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         .publish({ type: 'deployment.slo_rollback', time: clock.now().toISOString(), subject: e.deployment, data: { ...e } })
         .catch((err) => logger.error({ err }, 'could not publish the SLO rollback event'));
     });
+    const log = new PredictionStore(db, blobs, logger);
     const predictions = new PredictionLog(
-      db,
-      options.logWriter ?? tableLogWriter(database),
-      { maxQueue: config.monitoring.logQueue, batchSize: 200, flushMs: 20 },
+      log,
+      blobBodies(blobs, options.logWriter ?? tableLogWriter(database)),
+      { maxQueue: config.monitoring.logQueue, batchSize: 1000, flushMs: 100 },
       { queued: metrics.logQueued, dropped: metrics.logDropped, written: metrics.logWritten },
       logger,
     );
@@ -120,15 +135,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       db,
       blobs,
       clock,
+      log,
       async (model, version) => {
         const v = await registry.versions.get(model, version);
         return loadPredictor(v.format, await readAll(await blobs.get(v.digest)), v.signature);
       },
       async (model) => (await policies.find(model))?.target,
     );
-    const quality = new QualityService(db, (model, version) => references.calibration(model, version));
+    const quality = new QualityService(db, log, (model, version) => references.calibration(model, version));
     const alerts = new AlertService(db, clock);
-    const monitors = new MonitorService(db, clock, references, quality, events, logger, alerts);
+    const monitors = new MonitorService(db, clock, references, quality, events, logger, alerts, log);
     const jobs = new JobQueue(db, database.dialect, clock);
     // A jobs-only process loads no models: it neither serves nor judges SLOs (serving processes do).
     const serves = config.pipelines.processRole !== 'jobs';
@@ -147,6 +163,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       registry,
       blobs,
       references,
+      log,
       policies,
       promotions,
       queue: jobs,
@@ -155,7 +172,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       workDir: path.join(config.home, 'work'),
       trainerEnv: config.pipelines.trainerEnv,
     });
-    const triggers = new RetrainTriggers(db, policies, retrain, jobs, events, clock, logger);
+    const triggers = new RetrainTriggers(db, policies, retrain, jobs, events, clock, logger, log);
     const worker = new JobWorker(jobs, { [RETRAIN]: (job, ctx) => retrain.run(job, ctx) }, logger);
     let retention: NodeJS.Timeout | undefined;
     let unsubscribe: (() => void) | undefined;
@@ -170,7 +187,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       events,
       monitoring: {
         predictions,
-        feedback: new FeedbackService(db, clock),
+        feedback: new FeedbackService(db, clock, log),
+        log,
         quality,
         notifications,
         references,

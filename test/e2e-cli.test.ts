@@ -173,9 +173,10 @@ describe('server lifecycle', () => {
     s.child.kill('SIGTERM');
     expect(await s.exited).toBe(0);
     const db = new Database(path.join(home, 'sextant.db'), { readonly: true });
-    const logged = db.prepare("SELECT request_id FROM predictions WHERE request_id LIKE 'logged-%'").all() as { request_id: string }[];
+    const segments = db.prepare('SELECT body FROM prediction_segments').all() as { body: string }[];
     db.close();
-    expect(new Set(logged.map((r) => r.request_id))).toEqual(new Set(answers.map((_, i) => `logged-${i}`)));
+    const logged = segments.flatMap((s) => (JSON.parse(s.body) as { ids: string[] }).ids).filter((id) => id.startsWith('logged-'));
+    expect(logged.sort()).toEqual(answers.map((_, i) => `logged-${i}`).sort());
     fs.rmSync(home, { recursive: true, force: true });
   });
 

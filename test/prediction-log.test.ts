@@ -4,9 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytes, tempDir, testApp, type TestApp } from './helpers/app.js';
 import { databaseTargets } from './helpers/databases.js';
 import { MessageChannel } from 'node:worker_threads';
-import { channelLogWriter, decodeInputs, predictionRowInserter, serveLogWrites } from '../src/monitoring/index.js';
+import { channelLogWriter, encodeSegments, PredictionStore, segmentInserter, serveLogWrites } from '../src/monitoring/index.js';
 import { ks2samp } from '../src/stats/index.js';
 import { migrate, openDatabase } from '../src/storage/index.js';
+import { FsBlobStore } from '../src/artifacts/index.js';
+import { silentLogger } from '../src/shared/logger.js';
 
 const FIX = path.resolve(import.meta.dirname, 'fixtures', 'serving');
 const bc = JSON.parse(fs.readFileSync(path.join(FIX, 'expected.json'), 'utf8')).cases['breast-cancer-logistic'] as { features: string[]; rows: number[][]; label: number[] };
@@ -320,35 +322,35 @@ describe('prediction log batches handed to another process (the SQLite cluster p
     await migrate(database.db as never, database.dialect);
     const { port1, port2 } = new MessageChannel();
     // The receiving side inserts for real; 'fail' in a batch makes it answer with an error.
-    const insert = predictionRowInserter(database);
-    const serve = serveLogWrites(async (rows) => (rows.some((r) => r.request_id === 'fail') ? Promise.reject(new Error('disk full')) : insert(rows)));
+    const insert = segmentInserter(database);
+    const serve = serveLogWrites(async (segments) => (segments.some((d) => d.ids.split('\n').includes('fail')) ? Promise.reject(new Error('disk full')) : insert(segments)));
     port2.on('message', (m) => serve(m, (ack) => port2.postMessage(ack)));
     const closers: (() => void)[] = [];
     const writer = channelLogWriter({ send: (m) => port1.postMessage(m), onMessage: (l) => port1.on('message', l), onClose: (l) => closers.push(l) });
 
-    expect(await Promise.all([writer.write([record('a'), record('b')]), writer.write([record('c')])])).toEqual([2, 1]);
-    const rows = await database.db.selectFrom('predictions').select(['request_id', 'inputs']).orderBy('request_id').execute();
-    expect(rows.map((r) => [r.request_id, decodeInputs(r.inputs!)])).toEqual(['a', 'b', 'c'].map((id) => [id, { features: ['x'], rows: [[1.5]] }]));
-    await expect(writer.write([record('fail')])).rejects.toThrow('disk full');
+    expect(await Promise.all([writer.write(encodeSegments([record('a'), record('b')])), writer.write(encodeSegments([record('c')]))])).toEqual([2, 1]);
+    const store = new PredictionStore(database.db, new FsBlobStore(tempDir()), silentLogger);
+    const logged = await store.newest({ deployment: 'd' }, 10);
+    expect(logged.map((r) => [r.requestId, r.inputs()]).sort()).toEqual(['a', 'b', 'c'].map((id) => [id, { features: ['x'], rows: [[1.5]] }]));
+    await expect(writer.write(encodeSegments([record('fail')]))).rejects.toThrow('disk full');
 
-    // Batches that queue while an insert runs go into the next insert together, each acknowledged.
-    const inserts: number[] = [];
-    const grouped = serveLogWrites(async (rows) => (inserts.push(rows.length), insert(rows)));
+    // Batches are inserted in order of arrival, each acknowledged with the records it stored: a
+    // request id logged before (here 'a', and 'g1' twice in one batch) keeps its first record.
     const acks: unknown[] = [];
-    const row = (id: string) => ({ request_id: id, role: 'primary', deployment: 'd', model: 'm', version: 1, time: new Date().toISOString(), rows: 1, inputs: null, outputs: null, latency_ms: 0, error: null });
-    grouped({ type: 'sextant-log', id: 1, rows: [row('g1')] }, (a) => acks.push(a));
-    grouped({ type: 'sextant-log', id: 2, rows: [row('g2'), row('g3')] }, (a) => acks.push(a));
-    grouped({ type: 'sextant-log', id: 3, rows: [row('g4')] }, (a) => acks.push(a));
+    serve({ type: 'sextant-log', id: 1, segments: encodeSegments([record('g1'), record('g1')]) }, (a) => acks.push(a));
+    serve({ type: 'sextant-log', id: 2, segments: encodeSegments([record('g2'), record('a'), record('g3')]) }, (a) => acks.push(a));
+    serve({ type: 'sextant-log', id: 3, segments: encodeSegments([record('a')]) }, (a) => acks.push(a));
     for (let i = 0; i < 100 && acks.length < 3; i++) await new Promise((r) => setTimeout(r, 5));
-    expect(inserts).toEqual([1, 3]);
-    expect(acks).toEqual([1, 2, 3].map((id) => ({ type: 'sextant-log-ack', id, written: id === 2 ? 2 : 1 })));
-    expect((await database.db.selectFrom('predictions').select('request_id').where('request_id', 'like', 'g%').execute()).length).toBe(4);
+    expect(acks).toEqual([1, 2, 0].map((written, i) => ({ type: 'sextant-log-ack', id: i + 1, written })));
+    expect((await store.newest({ deployment: 'd' }, 100)).map((r) => r.requestId).sort()).toEqual(['a', 'b', 'c', 'g1', 'g2', 'g3']);
+    expect([...(await store.known('d', ['a', 'g1', 'g3', 'nope']))].sort()).toEqual(['a', 'g1', 'g3']);
+    expect(await store.known('other', ['a'])).toEqual(new Set());
 
     port2.removeAllListeners('message');
-    const hanging = writer.write([record('d')]);
+    const hanging = writer.write(encodeSegments([record('d')]));
     for (const close of closers) close();
     await expect(hanging).rejects.toThrow(/log writer process is gone/);
-    await expect(writer.write([record('e')])).rejects.toThrow(/log writer process is gone/);
+    await expect(writer.write(encodeSegments([record('e')]))).rejects.toThrow(/log writer process is gone/);
     port1.close();
     await database.close();
   });

@@ -202,7 +202,7 @@ describe.each(targets)('automated retraining on $name', (target) => {
     // Two processes tick the same minute: one job.
     await setPolicy('trig', { trainer: { type: 'logistic' }, triggers: { drift: false, quality: false, schedule: '* * * * *' }, cooldownSeconds: 0, promotion: { strategy: 'manual' } });
     const a = t.app.pipelines.triggers;
-    const b = new RetrainTriggers(t.app.database.db, t.app.pipelines.policies, t.app.pipelines.retrain, t.app.pipelines.jobs, t.app.events, clock, silentLogger);
+    const b = new RetrainTriggers(t.app.database.db, t.app.pipelines.policies, t.app.pipelines.retrain, t.app.pipelines.jobs, t.app.events, clock, silentLogger, t.app.monitoring.log);
     const fired = (await Promise.all([a.tick(), b.tick(), a.tick()])).flat();
     expect(fired.length).toBe(1);
     expect(fired[0]!.trigger.type).toBe('schedule');

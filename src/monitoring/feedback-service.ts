@@ -4,13 +4,15 @@ import { canonicalJson } from '../shared/canonical-json.js';
 import { type Clock, isoNow } from '../shared/clock.js';
 import { parseInput } from '../shared/parse.js';
 import type { DB } from '../storage/index.js';
-import { decodeInputs } from './prediction-rows.js';
+import type { LoggedRecord } from './prediction-segment.js';
+import type { PredictionStore } from './prediction-store.js';
 
 /** Ground truth: labels joined to logged predictions by request id, in any order, any number of times. */
 export class FeedbackService {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly clock: Clock,
+    private readonly log: PredictionStore,
   ) {}
 
   /**
@@ -23,13 +25,11 @@ export class FeedbackService {
     const result: FeedbackResult = { accepted: 0, duplicates: 0, updated: 0, unknown: [] };
     const last = new Map(items.map((i) => [i.requestId, canonicalJson(i.label)]));
     const ids = [...last.keys()];
+    const known = await this.log.known(deployment, ids);
     await this.db.transaction().execute(async (trx) => {
       const existing = new Map<string, string>();
-      const known = new Set<string>();
       for (let i = 0; i < ids.length; i += 500) {
-        const chunk = ids.slice(i, i + 500);
-        for (const r of await trx.selectFrom('feedback').select(['request_id', 'label']).where('request_id', 'in', chunk).execute()) existing.set(r.request_id, r.label);
-        for (const r of await trx.selectFrom('predictions').select('request_id').where('deployment', '=', deployment).where('request_id', 'in', chunk).execute()) known.add(r.request_id);
+        for (const r of await trx.selectFrom('feedback').select(['request_id', 'label']).where('request_id', 'in', ids.slice(i, i + 500)).execute()) existing.set(r.request_id, r.label);
       }
       for (const [id, label] of last) {
         const before = existing.get(id);
@@ -51,29 +51,42 @@ export class FeedbackService {
   /** Logged predictions of a deployment, newest first, with their labels when known. */
   async list(deployment: string, query: unknown): Promise<LoggedPrediction[]> {
     const q = parseInput(ListPredictionsQuery, query ?? {}, 'query');
-    let sel = this.db
-      .selectFrom('predictions as p')
-      .leftJoin('feedback as f', 'f.request_id', 'p.request_id')
-      .selectAll('p')
-      .select('f.label as label')
-      .where('p.deployment', '=', deployment);
-    if (q.since) sel = sel.where('p.time', '>=', new Date(q.since).toISOString());
-    if (q.role) sel = sel.where('p.role', '=', q.role);
-    if (q.withLabels === 'true') sel = sel.where('f.label', 'is not', null);
-    const rows = await sel.orderBy('p.time', 'desc').limit(q.pageSize).execute();
-    return rows.map((r) => ({
-      requestId: r.request_id,
-      role: r.role as LoggedPrediction['role'],
-      deployment: r.deployment,
-      model: r.model,
-      version: r.version === null ? null : Number(r.version),
-      time: r.time,
-      rows: Number(r.rows),
-      inputs: r.inputs ? decodeInputs(r.inputs) : null,
-      outputs: r.outputs ? JSON.parse(r.outputs) : null,
-      latencyMs: Number(r.latency_ms),
-      error: r.error,
-      label: r.label === null ? null : JSON.parse(r.label),
-    }));
+    const filter = { deployment, since: q.since ? new Date(q.since).toISOString() : null, role: q.role };
+    const out: LoggedPrediction[] = [];
+    // Read in pages of records, their labels looked up per page, until the page size is filled.
+    const page: LoggedRecord[] = [];
+    const take = async () => {
+      const labels = await this.log.labels(page.map((r) => r.requestId));
+      for (const r of page) {
+        const label = labels.get(r.requestId);
+        if (q.withLabels === 'true' && label === undefined) continue;
+        if (out.length < q.pageSize) out.push(toLogged(r, label));
+      }
+      page.length = 0;
+    };
+    for await (const r of this.log.scan(filter)) {
+      page.push(r);
+      if (page.length >= q.pageSize) await take();
+      if (out.length >= q.pageSize) break;
+    }
+    await take();
+    return out;
   }
+}
+
+function toLogged(r: LoggedRecord, label: string | undefined): LoggedPrediction {
+  return {
+    requestId: r.requestId,
+    role: r.role,
+    deployment: r.deployment,
+    model: r.model,
+    version: r.version,
+    time: new Date(r.time).toISOString(),
+    rows: r.rows,
+    inputs: r.inputs(),
+    outputs: r.outputs,
+    latencyMs: r.latencyMs,
+    error: r.error,
+    label: label === undefined ? null : JSON.parse(label),
+  };
 }

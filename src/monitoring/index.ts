@@ -1,9 +1,11 @@
 export { PredictionLog } from './prediction-log.js';
-export { decodeInputs } from './prediction-rows.js';
-export type { LoggedInputs } from './prediction-rows.js';
+export { decodeSegment, encodeSegments } from './prediction-segment.js';
+export type { LoggedInputs, LoggedRecord, SegmentDraft } from './prediction-segment.js';
+export { PredictionStore, segmentInserter } from './prediction-store.js';
+export type { RecordFilter, SegmentInserter } from './prediction-store.js';
 export type { PredictionRecord, PredictionLogOptions } from './prediction-log.js';
 export { FeedbackService } from './feedback-service.js';
-export { channelLogWriter, predictionRowInserter, serveLogWrites, tableLogWriter } from './log-writers.js';
+export { blobBodies, channelLogWriter, serveLogWrites, tableLogWriter } from './log-writers.js';
 export type { LogChannel, LogMessage, LogWriter } from './log-writers.js';
 export { QualityService } from './quality-service.js';
 export { MAX_ATTEMPTS, NotificationService, signWebhook } from './notification-service.js';

@@ -1,38 +1,48 @@
-import { bulkInserter, type Database } from '../storage/index.js';
-import type { PredictionsTable } from '../storage/schema.js';
-import type { PredictionRecord } from './prediction-log.js';
-import { toPredictionRow } from './prediction-rows.js';
+import { Readable } from 'node:stream';
+import type { BlobStore } from '../artifacts/index.js';
+import type { Database } from '../storage/index.js';
+import type { SegmentDraft } from './prediction-segment.js';
+import { segmentInserter, type SegmentInserter } from './prediction-store.js';
 
-/** Writes one batch of prediction records; resolves with how many were stored, rejects on failure. */
+/** Writes segments of the prediction log; resolves with how many records were stored, rejects on failure. */
 export interface LogWriter {
-  write(records: PredictionRecord[]): Promise<number>;
+  write(segments: SegmentDraft[]): Promise<number>;
   close(): Promise<void>;
 }
 
-/** Stores serialised prediction rows; resolves with how many were offered. */
-export type PredictionRowInserter = (rows: PredictionsTable[]) => Promise<number>;
-
-const COLUMNS = ['request_id', 'role', 'deployment', 'model', 'version', 'time', 'rows', 'inputs', 'outputs', 'latency_ms', 'error'] as const;
-
-/**
- * Inserts prediction rows into the `predictions` table of either database through `bulkInserter`
- * (prepared statements on SQLite); the same request id and role twice keeps the first row.
- */
-export function predictionRowInserter(database: Database): PredictionRowInserter {
-  return bulkInserter(database, 'predictions', [...COLUMNS], ['request_id', 'role']);
-}
-
-/** Serialises records and inserts them in this process. */
+/** Inserts segments in this process. */
 export function tableLogWriter(database: Database): LogWriter {
-  const insert = predictionRowInserter(database);
+  const insert = segmentInserter(database);
   return {
-    write: (records) => insert(records.map(toPredictionRow)),
+    write: (segments) => insert(segments),
     close: async () => {},
   };
 }
 
-/** A batch of serialised rows on its way to the process that owns the writes, and the answer. */
-export type LogMessage = { type: 'sextant-log'; id: number; rows: PredictionsTable[] } | { type: 'sextant-log-ack'; id: number; written?: number; error?: string };
+/**
+ * Keeps segment bodies larger than `inlineBytes` in the blob store and hands `inner` their digest
+ * instead: a database row per segment stays small (the write-ahead log copies every byte twice),
+ * and nothing large crosses between processes. Small segments, the usual case under light
+ * traffic, stay in their row rather than costing a file each.
+ */
+export function blobBodies(blobs: BlobStore, inner: LogWriter, inlineBytes = 64 * 1024): LogWriter {
+  return {
+    write: async (segments) =>
+      inner.write(
+        await Promise.all(
+          segments.map(async ({ body, ...d }) => {
+            if (body === undefined || body.length <= inlineBytes) return { ...d, body };
+            const { digest } = await blobs.put(Readable.from([Buffer.from(body, 'utf8')]));
+            return { ...d, blob: digest };
+          }),
+        ),
+      ),
+    close: () => inner.close(),
+  };
+}
+
+/** A batch of encoded segments on its way to the process that owns the writes, and the answer. */
+export type LogMessage = { type: 'sextant-log'; id: number; segments: SegmentDraft[] } | { type: 'sextant-log-ack'; id: number; written?: number; error?: string };
 
 /** Both ends of a message channel between processes (a cluster worker and its primary). */
 export interface LogChannel {
@@ -46,7 +56,7 @@ export interface LogChannel {
 const isAck = (m: unknown): m is Extract<LogMessage, { type: 'sextant-log-ack' }> => (m as LogMessage | null)?.type === 'sextant-log-ack';
 
 /**
- * Serialises records here and hands the rows to another process that inserts them: several
+ * Hands segments to another process that inserts them: several
  * processes inserting into one SQLite file take turns on its write lock, and a process waiting
  * for it blocks its event loop, requests included. Resolves when the other side has stored the
  * batch, rejects with its error.
@@ -68,13 +78,13 @@ export function channelLogWriter(channel: LogChannel): LogWriter {
     pending.clear();
   });
   return {
-    write: (records) =>
+    write: (segments) =>
       new Promise<number>((resolve, reject) => {
         if (closed) return reject(new Error('the log writer process is gone'));
         const id = next++;
         pending.set(id, { resolve, reject });
         try {
-          channel.send({ type: 'sextant-log', id, rows: records.map(toPredictionRow) });
+          channel.send({ type: 'sextant-log', id, segments });
         } catch (err) {
           pending.delete(id);
           reject(err as Error);
@@ -84,39 +94,20 @@ export function channelLogWriter(channel: LogChannel): LogWriter {
   };
 }
 
-/** Rows the receiving end puts into one transaction at most, so one insert cannot hold its loop for long. */
-const MAX_ROWS_PER_INSERT = 2000;
-
 /**
- * The receiving end of `channelLogWriter`: inserts the batches that arrive and answers each with
- * how many rows were stored or why none were. Batches that queue up while an insert runs (several
- * serving processes, or a burst) go into the next insert together: one transaction for several
- * batches writes each touched page once (measured: 600 rows per transaction cost about 7 µs a row,
- * 150 about 8–9 µs). Batches in one insert are stored or refused together.
+ * The receiving end of `channelLogWriter`: inserts the batches that arrive, one transaction each,
+ * in order of arrival, and answers each with how many records were stored or why none were.
  */
-export function serveLogWrites(insert: PredictionRowInserter): (message: unknown, reply: (ack: LogMessage) => void) => void {
-  const waiting: { id: number; rows: PredictionsTable[]; reply: (ack: LogMessage) => void }[] = [];
-  let running = false;
-  const drain = async () => {
-    running = true;
-    while (waiting.length > 0) {
-      let take = 0;
-      let rows = 0;
-      while (take < waiting.length && (take === 0 || rows + waiting[take]!.rows.length <= MAX_ROWS_PER_INSERT)) rows += waiting[take++]!.rows.length;
-      const group = waiting.splice(0, take);
-      try {
-        await insert(group.length === 1 ? group[0]!.rows : group.flatMap((g) => g.rows));
-        for (const g of group) g.reply({ type: 'sextant-log-ack', id: g.id, written: g.rows.length });
-      } catch (err) {
-        for (const g of group) g.reply({ type: 'sextant-log-ack', id: g.id, error: (err as Error).message });
-      }
-    }
-    running = false;
-  };
+export function serveLogWrites(insert: SegmentInserter): (message: unknown, reply: (ack: LogMessage) => void) => void {
+  let last: Promise<void> = Promise.resolve();
   return (message, reply) => {
     const m = message as LogMessage | null;
     if (m?.type !== 'sextant-log') return;
-    waiting.push({ id: m.id, rows: m.rows, reply });
-    if (!running) void drain();
+    last = last.then(() =>
+      insert(m.segments).then(
+        (written) => reply({ type: 'sextant-log-ack', id: m.id, written }),
+        (err: unknown) => reply({ type: 'sextant-log-ack', id: m.id, error: (err as Error).message }),
+      ),
+    );
   };
 }

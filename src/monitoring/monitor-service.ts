@@ -10,6 +10,7 @@ import { isUniqueViolation } from '../storage/index.js';
 import type { AlertRule, AlertService } from './alert-service.js';
 import type { QualityService } from './quality-service.js';
 import type { ReferenceService } from './reference-service.js';
+import type { PredictionStore } from './prediction-store.js';
 import { periodic } from '../shared/periodic.js';
 
 const toMonitor = (r: MonitorsTable): Monitor => ({
@@ -53,6 +54,7 @@ export class MonitorService {
     private readonly events: EventBus,
     private readonly logger: Logger,
     private readonly alerts: AlertService,
+    private readonly log: PredictionStore,
   ) {}
 
   async create(input: unknown): Promise<Monitor> {
@@ -97,15 +99,18 @@ export class MonitorService {
     for (let i = 0; i < 3; i++) {
       const last = await this.db.selectFrom('monitor_results').select('window_end').where('deployment', '=', m.deployment).orderBy('window_end', 'desc').limit(1).executeTakeFirst();
       const since = last?.window_end ?? m.createdAt;
-      const pending = this.db.selectFrom('predictions').where('deployment', '=', m.deployment).where('role', '=', 'primary').where('time', '>=', since);
-      const count = Number((await pending.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst())?.n ?? 0);
+      // Times of the primary records logged since, oldest first.
+      const times: number[] = [];
+      for await (const r of this.log.scan({ deployment: m.deployment, since, role: 'primary' })) times.push(r.time);
+      times.reverse();
+      const count = times.length;
       if (count < n) break;
-      let rows = await pending.select('time').orderBy('time').limit(n).execute();
+      let rows = times.slice(0, n);
       if (count >= 4 * n) {
-        rows = (await pending.select('time').orderBy('time', 'desc').limit(n).execute()).reverse();
+        rows = times.slice(count - n);
         this.logger.warn({ deployment: m.deployment, skipped: count - n }, 'monitor fell behind; evaluating the newest window only');
       }
-      const r = await this.evaluate(m, new Date(rows[0]!.time), new Date(Date.parse(rows[rows.length - 1]!.time) + 1));
+      const r = await this.evaluate(m, new Date(rows[0]!), new Date(rows[rows.length - 1]! + 1));
       if (!r) break;
       written.push(r);
     }

@@ -1,11 +1,11 @@
-import type { Kysely } from 'kysely';
 import type { Counter, Gauge } from 'prom-client';
 import type { FeatureBatch, OutputTensor } from '../runtime/index.js';
 import type { Logger } from '../shared/logger.js';
-import type { DB } from '../storage/index.js';
 import type { LogWriter } from './log-writers.js';
+import { SegmentBuilder } from './prediction-segment.js';
+import type { PredictionStore } from './prediction-store.js';
 
-/** One inference as the hot path hands it over: references only, serialised later by the writer. */
+/** One inference as the hot path hands it over; the log copies what it keeps at once. */
 export interface PredictionRecord {
   requestId: string;
   role: 'primary' | 'shadow';
@@ -24,9 +24,9 @@ export interface PredictionRecord {
 export interface PredictionLogOptions {
   /** Input rows waiting at most (the memory bound); beyond it new records are dropped and counted. */
   maxQueue: number;
-  /** Records per insert (and at most twice as many input rows). */
+  /** Records per segment (and at most twice as many input rows). */
   batchSize: number;
-  /** How often the writer flushes. */
+  /** How often the writer flushes what is queued; a full batch is flushed at once. */
   flushMs: number;
 }
 
@@ -40,18 +40,24 @@ export interface PredictionLogMetrics {
 }
 
 /**
- * The prediction log writer: the hot path pushes a record into a bounded queue and returns; a
- * timer serialises and inserts batches. A full queue drops the record and counts it (exported
- * as a metric), so logging can slow nothing down and loses nothing silently.
+ * The prediction log writer: the hot path copies a record into the open segment of its
+ * deployment and returns; a timer, or a segment filling up, hands segments to the writer. A full
+ * queue drops the record and counts it (exported as a metric), so logging can slow nothing down
+ * and loses nothing silently.
  */
 export class PredictionLog {
-  private queue: PredictionRecord[] = [];
+  /** The segment being filled, per deployment. */
+  private open = new Map<string, SegmentBuilder>();
+  /** Segments waiting for the writer, oldest first. */
+  private sealed: SegmentBuilder[] = [];
   private queuedRows = 0;
+  private queuedRecords = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
+  private flushSoon = false;
 
   constructor(
-    private readonly db: Kysely<DB>,
+    private readonly log: PredictionStore,
     private readonly writer: LogWriter,
     private readonly options: PredictionLogOptions,
     private readonly metrics: PredictionLogMetrics,
@@ -65,13 +71,40 @@ export class PredictionLog {
       this.metrics.dropped.inc();
       return false;
     }
-    this.queue.push(record);
+    let b = this.open.get(record.deployment);
+    if (b && b.model !== record.model) {
+      this.seal(b);
+      b = undefined;
+    }
+    if (!b) this.open.set(record.deployment, (b = new SegmentBuilder(record.deployment, record.model)));
+    b.add(record);
     this.queuedRows += rows;
+    this.queuedRecords++;
+    // A full segment is written at once rather than at the next tick, so segments keep their
+    // size under load; so is everything once the queue is half full, so it never waits on the
+    // timer to make room.
+    const full = b.records >= this.options.batchSize || b.rows >= this.options.batchSize * 2;
+    if (full) this.seal(b);
+    if (full || this.queuedRows * 2 >= this.options.maxQueue) {
+      if (!this.flushSoon) {
+        this.flushSoon = true;
+        setImmediate(() => {
+          this.flushSoon = false;
+          void this.flush();
+        });
+      }
+    }
     return true;
   }
 
+  private seal(b: SegmentBuilder): void {
+    this.open.delete(b.deployment);
+    this.sealed.push(b);
+  }
+
+  /** Records waiting to be written. */
   get depth(): number {
-    return this.queue.length;
+    return this.queuedRecords;
   }
 
   start(): void {
@@ -79,45 +112,52 @@ export class PredictionLog {
     this.timer.unref();
   }
 
-  /** Writes everything queued so far; concurrent calls share one pass. */
-  flush(): Promise<void> {
-    this.flushing ??= this.drain().finally(() => (this.flushing = undefined));
-    return this.flushing;
+  /** Writes everything queued so far: waits for a pass under way, then writes what it left. */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.queuedRecords === 0) return;
+    this.flushing = this.drain().finally(() => (this.flushing = undefined));
+    await this.flushing;
   }
 
   private async drain(): Promise<void> {
-    this.metrics.queued.set(this.queue.length);
-    // Several batches in flight: a writer in another process (or a PostgreSQL pool) answers after
-    // a round trip, and waiting for each answer capped the log at a few batches per round trip.
+    this.metrics.queued.set(this.queuedRecords);
+    // What is queued now, not what arrives meanwhile: under load a pass that kept going would
+    // write a stream of small segments, and each (a row, a transaction) has a fixed cost.
+    for (const b of [...this.open.values()]) this.seal(b);
+    const batches = this.sealed;
+    this.sealed = [];
+    // Several segments in flight: a writer in another process (or a PostgreSQL pool) answers
+    // after a round trip, and waiting for each answer capped the log at a few per round trip.
     const inflight = new Set<Promise<void>>();
     let refused = false;
-    while (this.queue.length > 0 && !refused) {
-      // Bounded by records and by rows: one insert of many wide requests would block the loop.
-      let take = 0;
-      let rows = 0;
-      while (take < this.queue.length && take < this.options.batchSize && rows < this.options.batchSize * 2) rows += this.queue[take++]!.batch?.rows ?? 1;
-      const batch = this.queue.splice(0, take);
-      this.queuedRows -= rows;
+    let i = 0;
+    for (; i < batches.length && !refused; i++) {
+      const b = batches[i]!;
+      this.queuedRows -= b.rows;
+      this.queuedRecords -= b.records;
       const write: Promise<void> = this.writer
-        .write(batch)
+        .write([b.draft()])
         .then(
-          // The same request id and role twice (a retried client id) keeps the first record.
+          // The same request id twice (a retried client id) keeps the first record.
           (n) => void this.metrics.written.inc(n),
           (err: unknown) => {
-            // The database refused the batch: count it as dropped, say why, keep serving.
-            this.metrics.dropped.inc(batch.length);
-            this.logger.error({ err, records: batch.length }, 'prediction log batch could not be written');
+            // The database refused the segment: count it as dropped, say why, keep serving.
+            this.metrics.dropped.inc(b.records);
+            this.logger.error({ err, records: b.records }, 'prediction log batch could not be written');
             refused = true;
           },
         )
         .finally(() => inflight.delete(write));
       inflight.add(write);
       if (inflight.size >= MAX_IN_FLIGHT) await Promise.race(inflight);
-      // Serialising is synchronous: give waiting requests the loop between batches.
+      // Encoding is synchronous: give waiting requests the loop between segments.
       await new Promise((resolve) => setImmediate(resolve));
     }
+    // After a refusal, what was not handed over waits for the next pass.
+    this.sealed = [...batches.slice(i), ...this.sealed];
     await Promise.all(inflight);
-    this.metrics.queued.set(this.queue.length);
+    this.metrics.queued.set(this.queuedRecords);
   }
 
   /** Stops the timer and writes what is left. */
@@ -130,8 +170,6 @@ export class PredictionLog {
   /** Deletes records older than `days` (retention); returns how many went. */
   async purge(days: number, now = Date.now()): Promise<number> {
     const cutoff = new Date(now - days * 86_400_000).toISOString();
-    const r = await this.db.deleteFrom('predictions').where('time', '<', cutoff).executeTakeFirst();
-    await this.db.deleteFrom('feedback').where('received_at', '<', cutoff).execute();
-    return Number(r.numDeletedRows ?? 0);
+    return this.log.purge(cutoff);
   }
 }

@@ -5,8 +5,10 @@ import { parseInput } from '../shared/parse.js';
 import { binaryMetrics, estimateBinaryMetrics, multiclassMetrics, regressionMetrics, scoreMetrics } from '../stats/index.js';
 import type { DB } from '../storage/index.js';
 import { positiveScores } from '../runtime/index.js';
+import type { LoggedRecord } from './prediction-segment.js';
+import type { PredictionStore } from './prediction-store.js';
 
-/** Most labelled requests one report reads; older ones in the window are left out. */
+/** Most requests one report reads; older ones in the window are left out. */
 const MAX_REQUESTS = 100_000;
 
 interface Tensor {
@@ -19,6 +21,7 @@ interface Tensor {
 export class QualityService {
   constructor(
     private readonly db: Kysely<DB>,
+    private readonly log: PredictionStore,
     /** A calibration map for a version's scores (fitted on its reference data), or null to use them as they are. */
     private readonly calibration: (model: string, version: number) => Promise<((p: number) => number) | null> = async () => null,
   ) {}
@@ -32,28 +35,21 @@ export class QualityService {
       .where('d.name', '=', deployment)
       .executeTakeFirst();
     if (!dep) throw new AppError('not_found', `deployment ${deployment} not found`, { deployment });
-    let sel = this.db
-      .selectFrom('predictions as p')
-      .innerJoin('feedback as f', 'f.request_id', 'p.request_id')
-      .select(['p.outputs', 'p.rows', 'f.label'])
-      .where('p.deployment', '=', deployment)
-      .where('p.role', '=', 'primary')
-      .where('p.error', 'is', null);
     const since = q.since ? new Date(q.since).toISOString() : null;
     const until = q.until ? new Date(q.until).toISOString() : null;
-    if (since) sel = sel.where('p.time', '>=', since);
-    if (until) sel = sel.where('p.time', '<', until);
-    const rows = await sel.orderBy('p.time', 'desc').limit(MAX_REQUESTS).execute();
+    const logged = await this.log.newest({ deployment, since, until, role: 'primary' }, MAX_REQUESTS, (r) => r.error === null);
+    const labelled = await this.log.labels(logged.map((r) => r.requestId));
+    const rows = logged.filter((r) => labelled.has(r.requestId));
     const y: (number | string)[] = [];
     const pred: (number | string)[] = [];
     const score: number[] = [];
     let skipped = 0;
     for (const r of rows) {
-      const outputs = (r.outputs ? JSON.parse(r.outputs) : []) as Tensor[];
+      const outputs = (r.outputs ?? []) as Tensor[];
       const primary = outputs[0];
       const p1 = positiveScores(outputs);
-      const labels = JSON.parse(r.label) as unknown;
-      const n = Number(r.rows);
+      const labels = JSON.parse(labelled.get(r.requestId)!) as unknown;
+      const n = r.rows;
       for (let i = 0; i < n; i++) {
         const truth = Array.isArray(labels) ? labels[i] : n === 1 ? labels : undefined;
         const p = primary?.data[i];
@@ -66,7 +62,7 @@ export class QualityService {
         if (p1) score.push(p1[i]!);
       }
     }
-    const scored = dep.task === 'binary-classification' ? await this.scores(deployment, since, until) : { scores: [], version: null };
+    const scored = dep.task === 'binary-classification' ? this.scores(logged) : { scores: [], version: null };
     // CBPE assumes calibrated scores; a map fitted on the reference fixes them where it helps.
     const calibrate = scored.version !== null && scored.scores.length ? await this.calibration(dep.model, scored.version) : null;
     const scores = calibrate ? scored.scores.map(calibrate) : scored.scores;
@@ -84,22 +80,14 @@ export class QualityService {
   }
 
   /** Positive-class scores of every logged row in the window, labelled or not, and the version that gave most of them. */
-  private async scores(deployment: string, since: string | null, until: string | null): Promise<{ scores: number[]; version: number | null }> {
-    let sel = this.db
-      .selectFrom('predictions')
-      .select(['outputs', 'rows', 'version'])
-      .where('deployment', '=', deployment)
-      .where('role', '=', 'primary')
-      .where('error', 'is', null);
-    if (since) sel = sel.where('time', '>=', since);
-    if (until) sel = sel.where('time', '<', until);
+  private scores(logged: LoggedRecord[]): { scores: number[]; version: number | null } {
     const out: number[] = [];
     const versions = new Map<number, number>();
-    for (const r of await sel.orderBy('time', 'desc').limit(MAX_REQUESTS).execute()) {
-      const p1 = positiveScores((r.outputs ? JSON.parse(r.outputs) : []) as Tensor[]);
+    for (const r of logged) {
+      const p1 = positiveScores((r.outputs ?? []) as Tensor[]);
       if (!p1) continue;
       out.push(...p1);
-      if (r.version !== null) versions.set(Number(r.version), (versions.get(Number(r.version)) ?? 0) + Number(r.rows));
+      if (r.version !== null) versions.set(r.version, (versions.get(r.version) ?? 0) + r.rows);
     }
     return { scores: out, version: [...versions].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null };
   }

@@ -10,7 +10,7 @@ import { readAll } from '../shared/read-all.js';
 import { type OutputTensor, positiveScores, type Predictor } from '../runtime/index.js';
 import { CategoryProfile, calibrationError, type DataQualityThresholds, dataQuality, driftReport, isotonicFit, NumericProfile, type Values } from '../stats/index.js';
 import type { DB } from '../storage/index.js';
-import { decodeInputs } from './prediction-rows.js';
+import type { PredictionStore } from './prediction-store.js';
 
 /** Rows of a reference or a window used for drift at most (a uniform sample beyond). */
 const MAX_ROWS = 100_000;
@@ -86,6 +86,7 @@ export class ReferenceService {
     private readonly db: Kysely<DB>,
     private readonly blobs: BlobStore,
     private readonly clock: Clock,
+    private readonly log: PredictionStore,
     /** Loads a version to score its reference rows (prediction drift); none means no prediction drift. */
     private readonly predictor?: (model: string, version: number) => Promise<Predictor>,
     /** The column of a model's reference data that holds the label (its retraining policy's target), if known. */
@@ -176,14 +177,13 @@ export class ReferenceService {
     if (!dep) throw new AppError('not_found', `deployment ${deployment} not found`, { deployment });
     const since = q.since ? new Date(q.since).toISOString() : null;
     const until = q.until ? new Date(q.until).toISOString() : null;
-    let sel = this.db.selectFrom('predictions').select(['version', 'inputs', 'outputs', 'error']).where('deployment', '=', deployment).where('role', '=', 'primary');
-    if (since) sel = sel.where('time', '>=', since);
-    if (until) sel = sel.where('time', '<', until);
-    if (q.version) sel = sel.where('version', '=', q.version);
-    const logged = await sel.orderBy('time', 'desc').limit(MAX_ROWS).execute();
+    const logged = await this.log.newest({ deployment, since, until, role: 'primary' }, MAX_ROWS, (r) => q.version === undefined || r.version === q.version);
     // Without an explicit version, judge the one that answered most requests in the window.
     const counts = new Map<number, number>();
-    for (const r of logged) if (r.version !== null && r.inputs !== null) counts.set(Number(r.version), (counts.get(Number(r.version)) ?? 0) + 1);
+    const inputs = logged.map((r) => r.inputs());
+    logged.forEach((r, i) => {
+      if (r.version !== null && inputs[i] !== null) counts.set(r.version, (counts.get(r.version) ?? 0) + 1);
+    });
     const version = q.version ?? [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
     if (version === undefined) throw new AppError('not_found', `deployment ${deployment} logged no predictions in this window`);
     const reference = await this.load(dep.modelId, dep.model, version);
@@ -191,19 +191,19 @@ export class ReferenceService {
     const outputs: unknown[] = [];
     const refusals: string[] = [];
     let currentRows = 0;
-    for (const r of logged) {
-      if (r.error !== null && r.inputs === null) {
+    logged.forEach((r, k) => {
+      const given = inputs[k] ?? null;
+      if (r.error !== null && given === null) {
         refusals.push(r.error);
-        continue;
+        return;
       }
-      if (Number(r.version) !== version || r.inputs === null) continue;
-      const inputs = decodeInputs(r.inputs);
-      for (const row of inputs.rows) {
-        inputs.features.forEach((f, i) => (current[f] ??= []).push(row[i] ?? null));
+      if (r.version !== version || given === null) return;
+      for (const row of given.rows) {
+        given.features.forEach((f, i) => (current[f] ??= []).push(row[i] ?? null));
         currentRows++;
       }
-      if (r.outputs) outputs.push(...predictionValues(JSON.parse(r.outputs) as OutputTensor[]));
-    }
+      if (r.outputs) outputs.push(...predictionValues(r.outputs));
+    });
     return { dep, version, since, until, reference, current, outputs, refusals, requests: logged.length, currentRows };
   }
 

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Job, PolicySpec } from '../contracts/pipelines.js';
 import type { EventBus, SextantEvent } from '../events/index.js';
+import type { PredictionStore } from '../monitoring/index.js';
 import { AppError } from '../shared/app-error.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
@@ -28,6 +29,7 @@ export class RetrainTriggers {
     private readonly events: EventBus,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly log: PredictionStore,
   ) {}
 
   /** Queues a retrain unless the policy is off, a job is in flight, or the cooldown has not passed; returns the job or why not. */
@@ -94,16 +96,9 @@ export class RetrainTriggers {
       if (spec.triggers.newLabels) {
         const last = await this.db.selectFrom('jobs').select('created_at').where('kind', '=', RETRAIN).where('model', '=', model).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
         const since = last?.created_at ?? '';
-        const n = await this.db
-          .selectFrom('feedback as f')
-          .innerJoin('predictions as p', 'p.request_id', 'f.request_id')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .where('p.model', '=', model)
-          .where('p.role', '=', 'primary')
-          .where('f.received_at', '>', since)
-          .executeTakeFirst();
-        if (Number(n?.n ?? 0) >= spec.triggers.newLabels) {
-          const r = await this.fire(model, { type: 'labels', detail: `${Number(n?.n)} new labels since ${since || 'the start'}` }, spec);
+        const n = await this.log.countLabels(model, since);
+        if (n >= spec.triggers.newLabels) {
+          const r = await this.fire(model, { type: 'labels', detail: `${n} new labels since ${since || 'the start'}` }, spec);
           if (typeof r !== 'string') queued.push(r);
         }
       }

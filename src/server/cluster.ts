@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../shared/logger.js';
 import { buildApp } from '../app.js';
-import { channelLogWriter, type LogMessage, predictionRowInserter, serveLogWrites } from '../monitoring/index.js';
+import { channelLogWriter, type LogMessage, segmentInserter, serveLogWrites } from '../monitoring/index.js';
 import { migrate, openDatabase } from '../storage/index.js';
 import { assertSafeBinding, startServer } from './start-server.js';
 
@@ -55,7 +55,7 @@ export async function runCluster(config: Config, workers: number, logger: Logger
     await database.close();
     throw err;
   }
-  const writes = database.dialect === 'sqlite' ? serveLogWrites(predictionRowInserter(database)) : undefined;
+  const writes = database.dialect === 'sqlite' ? serveLogWrites(segmentInserter(database)) : undefined;
   if (!writes) await database.close();
   // Structured clone instead of JSON between processes: log batches are mostly long strings.
   cluster.setupPrimary({ serialization: 'advanced' });

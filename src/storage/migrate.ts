@@ -10,6 +10,7 @@ import * as m006 from './migrations/006-version-references.js';
 import * as m007 from './migrations/007-monitors.js';
 import * as m008 from './migrations/008-alerts.js';
 import * as m009 from './migrations/009-pipelines.js';
+import * as m010 from './migrations/010-prediction-segments.js';
 
 interface Migration {
   name: string;
@@ -27,6 +28,7 @@ const MIGRATIONS: Migration[] = [
   { name: '007-monitors', up: m007.up },
   { name: '008-alerts', up: m008.up },
   { name: '009-pipelines', up: m009.up },
+  { name: '010-prediction-segments', up: m010.up },
 ];
 
 /**

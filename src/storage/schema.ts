@@ -115,18 +115,23 @@ export interface SloSamplesTable {
   histogram: string;
 }
 
-export interface PredictionsTable {
-  request_id: string;
-  role: string;
+/** A batch of one deployment's logged predictions, column by column (see monitoring/prediction-segment.ts). */
+export interface PredictionSegmentsTable {
+  id: Generated<number>;
   deployment: string;
   model: string;
-  version: number | null;
-  time: string;
-  rows: number;
-  inputs: string | null;
-  outputs: string | null;
-  latency_ms: number;
-  error: string | null;
+  first_time: string;
+  last_time: string;
+  records: number;
+  body: string | null;
+  blob: string | null;
+  skip: string | null;
+}
+
+/** Which segment holds the primary prediction of a request id: the join from feedback to the log. */
+export interface PredictionIdsTable {
+  request_id: string;
+  segment_id: number;
 }
 
 export interface FeedbackTable {
@@ -275,7 +280,8 @@ export interface DB {
   version_references: VersionReferencesTable;
   channels: ChannelsTable;
   deliveries: DeliveriesTable;
-  predictions: PredictionsTable;
+  prediction_segments: PredictionSegmentsTable;
+  prediction_ids: PredictionIdsTable;
   feedback: FeedbackTable;
   slo_samples: SloSamplesTable;
   deployments: DeploymentsTable;

@@ -1,0 +1,85 @@
+import { type Kysely, sql } from 'kysely';
+import type { Dialect } from '../connect-types.js';
+
+interface LegacyRow {
+  request_id: string;
+  role: string;
+  deployment: string;
+  model: string;
+  version: number | null;
+  time: string;
+  rows: number;
+  inputs: string | null;
+  outputs: string | null;
+  latency_ms: number;
+  error: string | null;
+}
+
+const LEGACY_PER_SEGMENT = 1000;
+
+/**
+ * The prediction log moves from a row per record to segments, a row per batch of one deployment's
+ * records (format 1 of monitoring/prediction-segment.ts) kept in the row or, when large, in the
+ * blob store, with an index of primary request ids for the feedback join. Rows logged before are carried over into segments of up to 1,000
+ * records, their inputs in the per-record form that format still reads.
+ */
+export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  await db.schema
+    .createTable('prediction_segments')
+    .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+    .addColumn('deployment', 'text', (c) => c.notNull())
+    .addColumn('model', 'text', (c) => c.notNull())
+    .addColumn('first_time', 'text', (c) => c.notNull())
+    .addColumn('last_time', 'text', (c) => c.notNull())
+    .addColumn('records', 'integer', (c) => c.notNull())
+    // The encoded records, or the digest of the blob that holds them when they are large.
+    .addColumn('body', 'text')
+    .addColumn('blob', 'text')
+    // Ordinals of primary records left out because their request id had been logged before.
+    .addColumn('skip', 'text')
+    .execute();
+  await db.schema.createIndex('prediction_segments_deployment_time').on('prediction_segments').columns(['deployment', 'last_time']).execute();
+  await db.schema.createIndex('prediction_segments_model_time').on('prediction_segments').columns(['model', 'last_time']).execute();
+  await db.schema.createIndex('prediction_segments_time').on('prediction_segments').columns(['last_time']).execute();
+  // Without a rowid on SQLite, the id index is the table: one B-tree per logged request.
+  await db.schema
+    .createTable('prediction_ids')
+    .addColumn('request_id', 'text', (c) => c.primaryKey())
+    .addColumn('segment_id', 'bigint', (c) => c.notNull())
+    .$call((b) => (dialect === 'sqlite' ? b.modifyEnd(sql`without rowid`) : b))
+    .execute();
+  await db.schema.createIndex('prediction_ids_segment').on('prediction_ids').column('segment_id').execute();
+
+  const legacy = (await db
+    .selectFrom('predictions' as never)
+    .selectAll()
+    .orderBy('deployment' as never)
+    .orderBy('model' as never)
+    .orderBy('time' as never)
+    .execute()) as LegacyRow[];
+  for (let i = 0; i < legacy.length; ) {
+    const first = legacy[i]!;
+    const chunk: LegacyRow[] = [];
+    while (i < legacy.length && chunk.length < LEGACY_PER_SEGMENT && legacy[i]!.deployment === first.deployment && legacy[i]!.model === first.model) chunk.push(legacy[i++]!);
+    const body = {
+      ids: chunk.map((r) => r.request_id),
+      roles: chunk.map((r) => (r.role === 'shadow' ? 's' : 'p')).join(''),
+      versions: chunk.map((r) => (r.version === null ? null : Number(r.version))),
+      t: chunk.map((r) => Date.parse(r.time)),
+      lat: chunk.map((r) => Number(r.latency_ms)),
+      rows: chunk.map((r) => Number(r.rows)),
+      err: chunk.map((r) => r.error),
+      in: chunk.map((r) => (r.inputs === null ? null : (JSON.parse(r.inputs) as unknown))),
+      groups: [],
+      out: chunk.map((r) => (r.outputs === null ? null : (JSON.parse(r.outputs) as unknown))),
+    };
+    const segment = (await db
+      .insertInto('prediction_segments' as never)
+      .values({ deployment: first.deployment, model: first.model, first_time: chunk[0]!.time, last_time: chunk[chunk.length - 1]!.time, records: chunk.length, body: JSON.stringify(body) } as never)
+      .returning('id' as never)
+      .executeTakeFirstOrThrow()) as { id: number | string };
+    const ids = chunk.filter((r) => r.role !== 'shadow').map((r) => ({ request_id: r.request_id, segment_id: Number(segment.id) }));
+    for (let k = 0; k < ids.length; k += 500) await db.insertInto('prediction_ids' as never).values(ids.slice(k, k + 500) as never).execute();
+  }
+  await db.schema.dropTable('predictions').execute();
+}

@@ -1,0 +1,130 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FsBlobStore } from '../src/artifacts/index.js';
+import { blobBodies, encodeSegments, PredictionStore, type PredictionRecord, tableLogWriter } from '../src/monitoring/index.js';
+import { silentLogger } from '../src/shared/logger.js';
+import { type Database, migrate, openDatabase } from '../src/storage/index.js';
+import { tempDir } from './helpers/app.js';
+import { databaseTargets } from './helpers/databases.js';
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+
+const record = (id: string, seconds: number, over: Partial<PredictionRecord> = {}): PredictionRecord => ({
+  requestId: id,
+  role: 'primary',
+  deployment: 'd',
+  model: 'm',
+  version: 1,
+  time: T0 + seconds * 1000,
+  features: ['x'],
+  batch: { rows: 1, columns: [Float64Array.of(seconds)] },
+  outputs: [{ name: 'y', datatype: 'FP64', shape: [1], data: [seconds / 10] }],
+  latencyMs: 0.5,
+  error: null,
+  redact: [],
+  ...over,
+});
+
+const iso = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
+
+describe.each(await databaseTargets())('prediction store on $name', (target) => {
+  let database: Database;
+  let drop: () => Promise<void>;
+  let blobRoot: string;
+  let store: PredictionStore;
+  const warnings: unknown[] = [];
+
+  beforeAll(async () => {
+    const dir = tempDir();
+    const db = await target.create(dir);
+    drop = db.drop;
+    database = openDatabase(db.config);
+    await migrate(database.db as never, database.dialect);
+    blobRoot = path.join(dir, 'blobs');
+    const logger = { ...silentLogger, warn: (o: unknown) => void warnings.push(o) } as typeof silentLogger;
+    store = new PredictionStore(database.db, new FsBlobStore(blobRoot), logger);
+  });
+  afterAll(async () => {
+    await database?.close();
+    await drop?.();
+  });
+
+  it('merges overlapping segments newest first, filters by time, role, deployment and model', async () => {
+    const write = tableLogWriter(database).write;
+    // Two writers' segments overlap in time, as two serving processes' do.
+    expect(await write(encodeSegments([record('a1', 1), record('a3', 3), record('a5', 5)]))).toBe(3);
+    expect(await write(encodeSegments([record('b2', 2), record('b4', 4), record('b4', 4, { role: 'shadow', version: 2 }), record('o1', 1, { deployment: 'other', model: 'n' })]))).toBe(4);
+    const ids = async (filter: Parameters<PredictionStore['scan']>[0]) => {
+      const out: string[] = [];
+      for await (const r of store.scan(filter)) out.push(`${r.requestId}${r.role === 'shadow' ? '/s' : ''}`);
+      return out;
+    };
+    expect(await ids({ deployment: 'd', role: 'primary' })).toEqual(['a5', 'b4', 'a3', 'b2', 'a1']);
+    expect(await ids({ deployment: 'd', since: iso(2), until: iso(5) })).toEqual(['b4', 'b4/s', 'a3', 'b2']);
+    expect(await ids({ model: 'n' })).toEqual(['o1']);
+    const [newest] = await store.newest({ deployment: 'd', role: 'shadow' }, 1);
+    expect(newest).toMatchObject({ requestId: 'b4', version: 2, time: T0 + 4000, rows: 1, latencyMs: 0.5, error: null, outputs: [{ name: 'y', datatype: 'FP64', shape: [1], data: [0.4] }] });
+    expect(newest!.inputs()).toEqual({ features: ['x'], rows: [[4]] });
+  });
+
+  it('keeps the first record of a repeated request id, and knows ids per deployment', async () => {
+    const write = tableLogWriter(database).write;
+    expect(await write(encodeSegments([record('a1', 6), record('c6', 6), record('c6', 7)]))).toBe(1);
+    const c6 = (await store.newest({ deployment: 'd' }, 100)).filter((r) => r.requestId === 'c6' || r.requestId === 'a1');
+    expect(c6.map((r) => [r.requestId, r.time])).toEqual([
+      ['c6', T0 + 6000],
+      ['a1', T0 + 1000],
+    ]);
+    expect(await store.known('d', ['a1', 'b4', 'c6', 'o1', 'nope'])).toEqual(new Set(['a1', 'b4', 'c6']));
+    expect(await store.known('other', ['o1', 'a1'])).toEqual(new Set(['o1']));
+  });
+
+  it('counts labels of a model received after a time, through the id index', async () => {
+    await database.db
+      .insertInto('feedback')
+      .values([
+        { request_id: 'a1', deployment: 'd', label: '1', received_at: iso(10) },
+        { request_id: 'b2', deployment: 'd', label: '0', received_at: iso(20) },
+        { request_id: 'o1', deployment: 'other', label: '0', received_at: iso(20) },
+        { request_id: 'ghost', deployment: 'd', label: '0', received_at: iso(20) },
+      ])
+      .execute();
+    expect(await store.countLabels('m', iso(0))).toBe(2);
+    expect(await store.countLabels('m', iso(15))).toBe(1);
+    expect(await store.labels(['a1', 'b2', 'zzz'])).toEqual(
+      new Map([
+        ['a1', '1'],
+        ['b2', '0'],
+      ]),
+    );
+  });
+
+  it('keeps large bodies in the blob store, reads them back, leaves out a segment whose blob is gone, and purges rows and blobs', async () => {
+    const write = blobBodies(new FsBlobStore(blobRoot), tableLogWriter(database), 0).write;
+    expect(await write(encodeSegments([record('big1', 30), record('big2', 31)]))).toBe(2);
+    expect(await write(encodeSegments([record('lost', 40)]))).toBe(1);
+    const rows = await database.db.selectFrom('prediction_segments').select(['body', 'blob', 'first_time']).where('first_time', '>=', iso(30)).orderBy('first_time').execute();
+    expect(rows.map((r) => [r.body, typeof r.blob])).toEqual([
+      [null, 'string'],
+      [null, 'string'],
+    ]);
+    const big = await store.newest({ deployment: 'd', since: iso(30), until: iso(35) }, 10);
+    expect(big.map((r) => [r.requestId, r.inputs()!.rows])).toEqual([
+      ['big2', [[31]]],
+      ['big1', [[30]]],
+    ]);
+    const lostBlob = rows[1]!.blob!;
+    fs.rmSync(path.join(blobRoot, 'sha256', lostBlob.slice(0, 2), lostBlob));
+    expect(await store.newest({ deployment: 'd', since: iso(40) }, 10)).toEqual([]);
+    expect(warnings).toHaveLength(1);
+
+    // Everything before 35 s goes (segments wholly older, their ids, blobs and labels): the 10 records
+    // stored (the repeated c6 and a1 were never counted); the rest stays.
+    expect(await store.purge(iso(35))).toBe(10);
+    expect((await store.newest({ deployment: 'd' }, 100)).map((r) => r.requestId)).toEqual([]);
+    expect(await store.known('d', ['a1', 'big1', 'lost'])).toEqual(new Set(['lost']));
+    expect(fs.existsSync(path.join(blobRoot, 'sha256', rows[0]!.blob!.slice(0, 2), rows[0]!.blob!))).toBe(false);
+    expect(await store.labels(['a1', 'b2'])).toEqual(new Map());
+  });
+});
