@@ -128,3 +128,51 @@ describe.each(await databaseTargets())('prediction store on $name', (target) => 
     expect(await store.labels(['a1', 'b2'])).toEqual(new Map());
   });
 });
+
+describe.each(await databaseTargets())('migration 010 on $name', (target) => {
+  it('carries predictions logged a row each into segments the store reads, inputs and outputs intact', async () => {
+    const dir = tempDir();
+    const db = await target.create(dir);
+    const database = openDatabase(db.config);
+    try {
+      await migrate(database.db as never, database.dialect, '009-pipelines');
+      const legacy = (id: string, role: string, seconds: number, inputs: string | null, error: string | null = null) => ({
+        request_id: id,
+        role,
+        deployment: 'd',
+        model: 'm',
+        version: error ? null : 1,
+        time: iso(seconds),
+        rows: inputs ? 2 : 0,
+        inputs,
+        outputs: error ? null : JSON.stringify([{ name: 'y', datatype: 'FP64', shape: [2], data: [0.25, null] }]),
+        latency_ms: 1.5,
+        error,
+      });
+      const f64 = Buffer.from(Float64Array.of(1, 2, 3, NaN).buffer).toString('base64');
+      await database.db
+        .insertInto('predictions' as never)
+        .values([
+          legacy('old-1', 'primary', 1, JSON.stringify({ features: ['x', 'y'], rows: 2, f64 })),
+          legacy('old-1', 'shadow', 1, JSON.stringify({ features: ['x', 'y'], rows: [[1, 'a'], [2, null]] })),
+          legacy('old-2', 'primary', 2, null, 'expected 2 features'),
+        ] as never)
+        .execute();
+      expect(await migrate(database.db as never, database.dialect)).toContain('010-prediction-segments');
+      const store = new PredictionStore(database.db, new FsBlobStore(path.join(dir, 'blobs')), silentLogger);
+      const all = await store.newest({ deployment: 'd' }, 10);
+      expect(all.map((r) => [r.requestId, r.role, r.version, r.time, r.rows, r.latencyMs, r.error])).toEqual([
+        ['old-2', 'primary', null, T0 + 2000, 0, 1.5, 'expected 2 features'],
+        ['old-1', 'primary', 1, T0 + 1000, 2, 1.5, null],
+        ['old-1', 'shadow', 1, T0 + 1000, 2, 1.5, null],
+      ]);
+      expect(all[1]!.inputs()).toEqual({ features: ['x', 'y'], rows: [[1, 3], [2, null]] });
+      expect(all[2]!.inputs()).toEqual({ features: ['x', 'y'], rows: [[1, 'a'], [2, null]] });
+      expect(all[1]!.outputs).toEqual([{ name: 'y', datatype: 'FP64', shape: [2], data: [0.25, null] }]);
+      expect(await store.known('d', ['old-1', 'old-2', 'old-3'])).toEqual(new Set(['old-1', 'old-2']));
+    } finally {
+      await database.close();
+      await db.drop();
+    }
+  });
+});

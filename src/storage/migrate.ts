@@ -34,9 +34,10 @@ const MIGRATIONS: Migration[] = [
 /**
  * Applies pending migrations, each in its own transaction. Concurrent starters (several workers or
  * machines) are serialised: an advisory lock on PostgreSQL, the write lock taken at BEGIN on SQLite.
- * Returns the names applied by this call.
+ * Returns the names applied by this call. `until` stops after the named migration (tests of a
+ * later migration start from the schema before it).
  */
-export async function migrate(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {
+export async function migrate(db: Kysely<unknown>, dialect: Dialect, until?: string): Promise<string[]> {
   await db.schema
     .createTable('sextant_migrations')
     .ifNotExists()
@@ -62,6 +63,7 @@ export async function migrate(db: Kysely<unknown>, dialect: Dialect): Promise<st
       return true;
     });
     if (done) applied.push(m.name);
+    if (m.name === until) break;
   }
   return applied;
 }
