@@ -97,6 +97,17 @@ describe.each([fsTarget, s3Target])('blob store contract on $name', (target) => 
     expect(await t.leftovers()).toBe(0);
   });
 
+  it('stores bytes in memory by sha256 in one write, durable or not, and deduplicates with streamed blobs', async () => {
+    const data = randomBytes(200_000);
+    expect(await t.store.putBytes(data, { durable: false })).toEqual({ digest: sha(data), size: data.length, created: true });
+    expect((await readAll(await t.store.get(sha(data)))).equals(data)).toBe(true);
+    expect(await t.store.putBytes(data)).toEqual({ digest: sha(data), size: data.length, created: false });
+    expect((await t.store.put(chunked(data))).created).toBe(false);
+    const view = new Uint8Array(data.buffer, data.byteOffset + 5, 1000);
+    expect((await t.store.putBytes(view)).digest).toBe(sha(Buffer.from(view)));
+    expect(await t.leftovers()).toBe(0);
+  });
+
   it('refuses a digest mismatch and keeps nothing', async () => {
     const data = Buffer.from('mismatch me');
     const err = await t.store.put(chunked(data), { expectedDigest: 'f'.repeat(64) }).catch((e: unknown) => e);

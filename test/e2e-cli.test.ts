@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../src/sdk/index.js';
+import { segmentHead } from '../src/monitoring/index.js';
 import { tempDir } from './helpers/app.js';
 import { ROOT, runCli, startCliServer, type ServerProcess } from './helpers/processes.js';
 
@@ -173,9 +174,10 @@ describe('server lifecycle', () => {
     s.child.kill('SIGTERM');
     expect(await s.exited).toBe(0);
     const db = new Database(path.join(home, 'sextant.db'), { readonly: true });
-    const segments = db.prepare('SELECT body FROM prediction_segments').all() as { body: string }[];
+    // 60 small records: every segment is kept in its row.
+    const segments = db.prepare('SELECT body FROM prediction_segments').all() as { body: Buffer }[];
     db.close();
-    const logged = segments.flatMap((s) => (JSON.parse(s.body) as { ids: string[] }).ids).filter((id) => id.startsWith('logged-'));
+    const logged = segments.flatMap((s) => segmentHead(s.body).ids).filter((id) => id.startsWith('logged-'));
     expect(logged.sort()).toEqual(answers.map((_, i) => `logged-${i}`).sort());
     fs.rmSync(home, { recursive: true, force: true });
   });

@@ -23,6 +23,12 @@ export interface PutResult {
 export interface BlobStore {
   /** Streams `body` into the store, hashing while writing; never buffers the whole blob. */
   put(body: Readable, options?: PutOptions): Promise<PutResult>;
+  /**
+   * Stores bytes already in memory, in one write rather than through a stream (the prediction log
+   * puts a segment at a time). `durable: false` skips syncing them to disk before they are named,
+   * for data that may be lost with the machine (as SQLite's WAL with `synchronous = NORMAL`).
+   */
+  putBytes(bytes: Uint8Array, options?: { durable?: boolean }): Promise<PutResult>;
   /** Streams a blob back; the stream errors if the bytes no longer match the digest. */
   get(digest: string): Promise<Readable>;
   /** Size of a stored blob, or null when absent. */

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { newId } from '../shared/ids.js';
 import type { BlobStore, PutOptions, PutResult } from './blob-store.js';
-import { assertDigest, DigestVerifier, digestMismatch, HashingCounter } from './hashing.js';
+import { assertDigest, DigestVerifier, digestMismatch, HashingCounter, sha256Hex } from './hashing.js';
 
 /** Blobs in a local folder: `sha256/ab/<digest>`, written to `tmp/` first and renamed into place. */
 export class FsBlobStore implements BlobStore {
@@ -39,6 +39,28 @@ export class FsBlobStore implements BlobStore {
       if (existed) await fs.promises.rm(tmp, { force: true });
       else await fs.promises.rename(tmp, final);
       return { digest, size: counter.bytes, created: !existed };
+    } catch (err) {
+      await fs.promises.rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  async putBytes(bytes: Uint8Array, options: { durable?: boolean } = {}): Promise<PutResult> {
+    const digest = await sha256Hex(bytes);
+    const final = this.pathOf(digest);
+    if (await exists(final)) return { digest, size: bytes.byteLength, created: false };
+    const tmp = path.join(this.root, 'tmp', newId());
+    try {
+      const fh = await fs.promises.open(tmp, 'wx');
+      try {
+        await fh.write(bytes);
+        if (options.durable !== false) await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await fs.promises.mkdir(path.dirname(final), { recursive: true });
+      await fs.promises.rename(tmp, final);
+      return { digest, size: bytes.byteLength, created: true };
     } catch (err) {
       await fs.promises.rm(tmp, { force: true });
       throw err;

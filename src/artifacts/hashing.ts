@@ -1,6 +1,11 @@
-import { createHash } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { AppError } from '../shared/app-error.js';
+
+/** sha256 of bytes in memory, hex; computed off the event loop (a segment of the log can be megabytes). */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  return Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
+}
 
 /** Pass-through that hashes and counts bytes, and enforces a size limit as data flows. */
 export class HashingCounter extends Transform {

@@ -5,13 +5,14 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { ArtifactsConfig } from '../config/index.js';
 import { newId } from '../shared/ids.js';
 import type { BlobStore, PutOptions, PutResult } from './blob-store.js';
-import { assertDigest, DigestVerifier, digestMismatch, HashingCounter } from './hashing.js';
+import { assertDigest, DigestVerifier, digestMismatch, HashingCounter, sha256Hex } from './hashing.js';
 
 export type S3BlobStoreOptions = Omit<Extract<ArtifactsConfig, { kind: 's3' }>, 'kind'>;
 
@@ -64,6 +65,15 @@ export class S3BlobStore implements BlobStore {
       // Upload() aborts its own multipart upload on failure; a completed tmp object goes here.
       await this.s3.send(new DeleteObjectCommand({ Bucket: this.opts.bucket, Key: tmpKey })).catch(() => {});
     }
+  }
+
+  async putBytes(bytes: Uint8Array): Promise<PutResult> {
+    const digest = await sha256Hex(bytes);
+    const key = this.keyOf(digest);
+    if (await this.head(key)) return { digest, size: bytes.byteLength, created: false };
+    // One PUT names the object atomically: no temporary key to copy from.
+    await this.s3.send(new PutObjectCommand({ Bucket: this.opts.bucket, Key: key, Body: bytes }));
+    return { digest, size: bytes.byteLength, created: true };
   }
 
   private async head(key: string): Promise<{ size: number } | null> {

@@ -1,5 +1,5 @@
 export { PredictionLog } from './prediction-log.js';
-export { decodeSegment, encodeSegments } from './prediction-segment.js';
+export { decodeSegment, encodeSegments, segmentHead } from './prediction-segment.js';
 export type { LoggedInputs, LoggedRecord, SegmentDraft } from './prediction-segment.js';
 export { PredictionStore, segmentInserter } from './prediction-store.js';
 export type { RecordFilter, SegmentInserter } from './prediction-store.js';

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import type { BlobStore } from '../artifacts/index.js';
 import type { Database } from '../storage/index.js';
 import type { SegmentDraft } from './prediction-segment.js';
@@ -31,8 +30,10 @@ export function blobBodies(blobs: BlobStore, inner: LogWriter, inlineBytes = 64 
       inner.write(
         await Promise.all(
           segments.map(async ({ body, ...d }) => {
-            if (body === undefined || body.length <= inlineBytes) return { ...d, body };
-            const { digest } = await blobs.put(Readable.from([Buffer.from(body, 'utf8')]));
+            if (body === undefined || body.byteLength <= inlineBytes) return { ...d, body };
+            // Not synced before it is named: the log may lose its last moments with the machine,
+            // as the SQLite log does, rather than pay a disk flush per segment.
+            const { digest } = await blobs.putBytes(body, { durable: false });
             return { ...d, blob: digest };
           }),
         ),

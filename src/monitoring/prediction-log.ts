@@ -24,7 +24,7 @@ export interface PredictionRecord {
 export interface PredictionLogOptions {
   /** Input rows waiting at most (the memory bound); beyond it new records are dropped and counted. */
   maxQueue: number;
-  /** Records per segment (and at most twice as many input rows). */
+  /** Records per segment (and at most sixteen times as many input rows). */
   batchSize: number;
   /** How often the writer flushes what is queued; a full batch is flushed at once. */
   flushMs: number;
@@ -83,7 +83,7 @@ export class PredictionLog {
     // A full segment is written at once rather than at the next tick, so segments keep their
     // size under load; so is everything once the queue is half full, so it never waits on the
     // timer to make room.
-    const full = b.records >= this.options.batchSize || b.rows >= this.options.batchSize * 2;
+    const full = b.records >= this.options.batchSize || b.rows >= this.options.batchSize * 16;
     if (full) this.seal(b);
     if (full || this.queuedRows * 2 >= this.options.maxQueue) {
       if (!this.flushSoon) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Column, OutputTensor } from '../runtime/index.js';
 import type { PredictionRecord } from './prediction-log.js';
-import { decodeInputsObject, decodeSegment as decodeRow, encodeSegments, type SegmentDraft } from './prediction-segment.js';
+import { decodeInputsObject, decodeSegment as decodeRow, encodeSegments, type SegmentDraft, segmentHead } from './prediction-segment.js';
 
 const FEATURES = ['f0', 'f1'];
 
@@ -42,7 +42,7 @@ describe('prediction log segments', () => {
     const a = record([Float64Array.of(1.5, NaN, -0, 1e-300, 0.1 + 0.2), Float64Array.of(Infinity, -Infinity, 123456789.123, Number.MAX_VALUE, -2.5)], 5, { requestId: 'a', time: 1000 });
     const b = record([Float64Array.of(7), Float64Array.of(8)], 1, { requestId: 'b', time: 2000, version: 2, latencyMs: 0.25 });
     const [draft] = encodeSegments([a, b]);
-    expect(JSON.parse(draft!.body!).groups).toHaveLength(1);
+    expect(segmentHead(draft!.body!).groups).toHaveLength(1);
     expect(draft).toMatchObject({ deployment: 'd', model: 'm', records: 2, ids: 'a\nb', firstTime: new Date(1000).toISOString(), lastTime: new Date(2000).toISOString() });
     const [ra, rb] = decodeSegment(draft!);
     expect(ra!.inputs()).toEqual({ features: FEATURES, rows: reference(a) });
@@ -99,11 +99,10 @@ describe('prediction log segments', () => {
     const missing: OutputTensor[] = [{ name: 'y', datatype: 'FP32', shape: [2], data: [NaN, 0.5] }];
     const outs = [scores(0.1 + 0.2), scores(0.9), words, ragged, missing];
     const [draft] = encodeSegments(outs.map((outputs, i) => record([Float64Array.of(i), Float64Array.of(i)], 1, { requestId: `o${i}`, outputs })));
-    const body = JSON.parse(draft!.body!);
-    expect(body.out.slice(0, 2)).toEqual([
-      [0, 0],
-      [0, 3],
-    ]);
+    // The two score records share one layout; the other three are JSON.
+    const body = segmentHead(draft!.body!);
+    expect(body.layouts.map((l) => l.tensors.map((t) => t.name))).toEqual([['label', 'probabilities'], ['label'], ['y'], ['y']]);
+    expect(Object.keys(body.json)).toEqual(['2', '3']);
     const back = decodeSegment(draft!).map((r) => r.outputs);
     expect(back.slice(0, 4)).toEqual(outs.slice(0, 4));
     // JSON has no NaN: a missing output value reads back as null, as it is answered.

@@ -7,23 +7,27 @@ import type { PredictionRecord } from './prediction-log.js';
  * price (an insert into three B-trees, about 7 µs; the structured clone of a row object to the
  * writing process; the text of its numbers), enough to take a third off serving throughput.
  *
- * The body is JSON (format 1):
+ * The body is binary (format 2): the bytes `SXP2`, the length of a JSON head as a 32-bit
+ * little-endian integer, the head in UTF-8, zeros up to a multiple of 8 bytes, then float64
+ * arrays, little-endian, where the head says (`[byte offset after the head, count]`):
  *
  * ```
- * { "ids": [requestId…], "roles": "ppsp…" (p primary, s shadow), "versions": [n|null…],
- *   "t": [epoch ms…], "lat": [ms…], "rows": [n…], "err": [string|null…],
- *   "in": [null | [group, firstRow] | {"features": […], "rows": [[…]…]}…],
- *   "groups": [{"features": […], "f64": "<base64>"}…],
- *   "out": [null | [layout, offset] | [tensor…]…],
- *   "layouts": [{"tensors": [{"name", "datatype", "shape"}…], "f64": "<base64>"}…] }
+ * { "ids": [requestId…], "roles": "ppsp…" (p primary, s shadow),
+ *   "meta": [offset, count] (8 per record: time in epoch ms, latency ms, version or NaN, input
+ *           rows, input group, its first row, output layout, its offset),
+ *   "groups": [{"features": […], "f64": [offset, count]}…],
+ *   "layouts": [{"tensors": [{"name", "datatype", "shape"}…], "f64": [offset, count]}…],
+ *   "json": {"<record>": {"in"?: {"features", "rows"}, "out"?: [tensor…], "err"?: message}} }
  * ```
  *
  * Inputs made of numbers only (the usual case) go into a group per feature list: the rows of all
- * its records as float64, little-endian, row after row, NaN for missing; a record points at its
- * first row. Inputs with strings or redacted features are JSON rows. Outputs made of numbers go
- * into a layout per set of tensor names, datatypes and shapes: each record's data, tensor after
- * tensor, at its offset. Other outputs are JSON tensors. An older per-record inputs form,
- * `{"features", "rows": n, "f64"}` with the record's values feature after feature, is still read.
+ * its records, row after row, NaN for missing; a record points at its first row. Outputs made of
+ * numbers go into a layout per set of tensor names, datatypes and shapes: each record's data,
+ * tensor after tensor, at its offset. Group or layout -1 means none; -2 means the record's entry
+ * in `json` holds them (inputs with strings or redacted features as rows, other outputs as
+ * tensors). An older per-record inputs form, `{"features", "rows": n, "f64"}` with the values
+ * feature after feature, is read there too. Numbers as bytes rather than text: writing numbers
+ * as text, or as base64 in a large string, was most of the cost of encoding a segment.
  *
  * Records are copied into their segment when logged, not when written: a record that held on to
  * its request's arrays until the next write kept them alive past a young-generation collection,
@@ -37,7 +41,7 @@ export interface SegmentDraft {
   lastTime: string;
   records: number;
   /** The encoded records; absent once they are kept in the blob store instead (then `blob` names them). */
-  body?: string;
+  body?: Uint8Array;
   /** Digest of the blob holding the body, for segments too large to keep in a database row. */
   blob?: string;
   /**
@@ -77,21 +81,88 @@ interface TensorShape {
   shape: number[];
 }
 
-interface Body {
-  ids: string[];
-  roles: string;
-  versions: (number | null)[];
-  t: number[];
-  lat: number[];
-  rows: number[];
-  err: (string | null)[];
-  in: (null | [number, number] | LegacyInputs)[];
-  groups: { features: string[]; f64: string }[];
-  out: (null | [number, number] | OutputTensor[])[];
-  layouts?: { tensors: TensorShape[]; f64: string }[];
+type LegacyInputs = { features: string[]; rows: LoggedInputs['rows'] | number; f64?: string };
+
+interface JsonParts {
+  in?: LegacyInputs;
+  out?: OutputTensor[];
+  err?: string;
 }
 
-type LegacyInputs = { features: string[]; rows: LoggedInputs['rows'] | number; f64?: string };
+/** Where a float64 array sits after the head: byte offset, count. */
+type Section = [number, number];
+
+interface Head {
+  ids: string[];
+  roles: string;
+  meta: Section;
+  groups: { features: string[]; f64: Section }[];
+  layouts: { tensors: TensorShape[]; f64: Section }[];
+  json: Record<string, JsonParts>;
+}
+
+const MAGIC = 'SXP2';
+
+/** Lays out a segment body: magic, head length, head, padding, then the arrays at their offsets. */
+export function segmentBody(head: Omit<Head, 'meta' | 'groups' | 'layouts'>, meta: Float64Array, groups: { features: string[]; f64: Float64Array }[], layouts: { tensors: TensorShape[]; f64: Float64Array }[]): Buffer {
+  let offset = 0;
+  const place = (a: Float64Array): Section => {
+    const s: Section = [offset, a.length];
+    offset += a.byteLength;
+    return s;
+  };
+  const full: Head = {
+    ...head,
+    meta: place(meta),
+    groups: groups.map((g) => ({ features: g.features, f64: place(g.f64) })),
+    layouts: layouts.map((l) => ({ tensors: l.tensors, f64: place(l.f64) })),
+  };
+  const text = Buffer.from(JSON.stringify(full), 'utf8');
+  const start = (8 + text.length + 7) & ~7;
+  const out = Buffer.alloc(start + offset);
+  out.write(MAGIC, 0, 'latin1');
+  out.writeUInt32LE(text.length, 4);
+  text.copy(out, 8);
+  let k = start;
+  for (const a of [meta, ...groups.map((g) => g.f64), ...layouts.map((l) => l.f64)]) {
+    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), k);
+    k += a.byteLength;
+  }
+  return out;
+}
+
+/** The JSON head of a segment body (ids, roles, sections, per-record JSON parts). */
+export const segmentHead = (body: Uint8Array): Head => readBody(body).head;
+
+function readBody(body: Uint8Array): { head: Head; section: (s: Section) => Float64Array } {
+  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (bytes.toString('latin1', 0, 4) !== MAGIC) throw new Error('not a prediction log segment (format 2)');
+  const length = bytes.readUInt32LE(4);
+  const head = JSON.parse(bytes.toString('utf8', 8, 8 + length)) as Head;
+  const start = (8 + length + 7) & ~7;
+  return {
+    head,
+    // Copied out: the bytes need not sit on an 8-byte boundary of their buffer.
+    section: ([offset, count]) => {
+      const values = new Float64Array(count);
+      new Uint8Array(values.buffer).set(bytes.subarray(start + offset, start + offset + count * 8));
+      return values;
+    },
+  };
+}
+
+/** Float64 values per record in `meta`, and where each sits. */
+const META = 8;
+const TIME = 0;
+const LATENCY = 1;
+const VERSION = 2;
+const ROWS = 3;
+const GROUP = 4;
+const FIRST_ROW = 5;
+const LAYOUT = 6;
+const OFFSET = 7;
+const NONE = -1;
+const AS_JSON = -2;
 
 /** A growing float64 array. */
 class Float64s {
@@ -105,8 +176,8 @@ class Float64s {
     this.values = grown;
   }
 
-  base64(): string {
-    return Buffer.from(this.values.buffer, 0, this.length * 8).toString('base64');
+  view(): Float64Array {
+    return this.values.subarray(0, this.length);
   }
 }
 
@@ -121,8 +192,9 @@ class InputGroup extends Float64s {
     const width = columns.length;
     this.reserve(n * width);
     const first = this.length / width;
+    const v = this.values;
     let k = this.length;
-    for (let i = 0; i < n; i++) for (let f = 0; f < width; f++) this.values[k++] = columns[f]![i]!;
+    for (let i = 0; i < n; i++) for (let f = 0; f < width; f++) v[k++] = columns[f]![i]!;
     this.length = k;
     return first;
   }
@@ -158,11 +230,14 @@ class OutputLayout extends Float64s {
       size += t.data.length;
     }
     this.reserve(size);
+    const v = this.values;
     let k = offset;
     for (const t of outputs) {
-      for (const v of t.data) {
-        if (typeof v !== 'number') return -1;
-        this.values[k++] = v;
+      const data = t.data;
+      for (let i = 0; i < data.length; i++) {
+        const x = data[i];
+        if (typeof x !== 'number') return -1;
+        v[k++] = x;
       }
     }
     this.length = k;
@@ -185,6 +260,11 @@ function jsonRows(r: PredictionRecord): LegacyInputs {
   return { features: [...r.features], rows };
 }
 
+function allFloat64(columns: readonly unknown[]): columns is Float64Array[] {
+  for (let i = 0; i < columns.length; i++) if (!(columns[i] instanceof Float64Array)) return false;
+  return true;
+}
+
 /**
  * One deployment's records on their way to a segment. `add` copies what it keeps (numbers into
  * float64 arrays), so nothing of the request outlives it.
@@ -193,13 +273,8 @@ export class SegmentBuilder {
   private readonly ids: string[] = [];
   private roles = '';
   private readonly primaryIds: string[] = [];
-  private readonly versions: (number | null)[] = [];
-  private readonly t: number[] = [];
-  private readonly lat: number[] = [];
-  private readonly rowCounts: number[] = [];
-  private readonly err: (string | null)[] = [];
-  private readonly inputs: Body['in'] = [];
-  private readonly outputs: Body['out'] = [];
+  private readonly meta = new Float64s();
+  private readonly json: Record<string, JsonParts> = {};
   private readonly groups: InputGroup[] = [];
   private readonly layouts: OutputLayout[] = [];
   private first = Infinity;
@@ -217,59 +292,86 @@ export class SegmentBuilder {
   }
 
   add(r: PredictionRecord): void {
+    const i = this.ids.length;
     this.ids.push(r.requestId);
-    this.roles += r.role === 'primary' ? 'p' : 's';
-    if (r.role === 'primary') this.primaryIds.push(r.requestId);
-    this.versions.push(r.version);
-    this.t.push(r.time);
-    this.lat.push(r.latencyMs);
-    this.rowCounts.push(r.batch?.rows ?? 0);
-    this.rows += r.batch?.rows ?? 1;
-    this.err.push(r.error);
+    if (r.role === 'primary') {
+      this.roles += 'p';
+      this.primaryIds.push(r.requestId);
+    } else this.roles += 's';
     if (r.time < this.first) this.first = r.time;
     if (r.time > this.last) this.last = r.time;
-    this.inputs.push(this.keepInputs(r));
-    this.outputs.push(r.outputs ? this.keepOutputs(r.outputs) : null);
+    const m = this.meta;
+    m.reserve(META);
+    const k = m.length;
+    m.length += META;
+    const v = m.values;
+    v[k + TIME] = r.time;
+    v[k + LATENCY] = r.latencyMs;
+    v[k + VERSION] = r.version ?? NaN;
+    v[k + ROWS] = r.batch?.rows ?? 0;
+    this.rows += r.batch?.rows ?? 1;
+    if (r.error !== null) this.part(i).err = r.error;
+    this.keepInputs(r, i, k);
+    this.keepOutputs(r.outputs, i, k);
   }
 
-  private keepInputs(r: PredictionRecord): Body['in'][number] {
-    if (!r.batch) return null;
+  private part(i: number): JsonParts {
+    return (this.json[i] ??= {});
+  }
+
+  private keepInputs(r: PredictionRecord, i: number, k: number): void {
+    const v = this.meta.values;
+    if (!r.batch) {
+      v[k + GROUP] = NONE;
+      return;
+    }
     const cols = r.batch.columns;
-    if (r.redact.length > 0 || cols.length !== r.features.length || !cols.every((c) => c instanceof Float64Array)) return jsonRows(r);
-    // Linear search: a segment holds one or two feature lists (one per version serving).
-    let g = this.groups.findIndex((x) => x.features === r.features);
-    if (g < 0) g = this.groups.push(new InputGroup(r.features)) - 1;
-    return [g, this.groups[g]!.append(cols as Float64Array[], r.batch.rows)];
+    if (r.redact.length > 0 || cols.length !== r.features.length || !allFloat64(cols)) {
+      v[k + GROUP] = AS_JSON;
+      this.part(i).in = jsonRows(r);
+      return;
+    }
+    // A segment holds one or two feature lists (one per version serving).
+    let g = 0;
+    while (g < this.groups.length && this.groups[g]!.features !== r.features) g++;
+    if (g === this.groups.length) this.groups.push(new InputGroup(r.features));
+    v[k + GROUP] = g;
+    v[k + FIRST_ROW] = this.groups[g]!.append(cols, r.batch.rows);
   }
 
-  private keepOutputs(outputs: OutputTensor[]): Body['out'][number] {
-    let l = this.layouts.findIndex((x) => x.fits(outputs));
-    if (l < 0) l = this.layouts.push(new OutputLayout(outputs)) - 1;
+  private keepOutputs(outputs: OutputTensor[] | null, i: number, k: number): void {
+    const v = this.meta.values;
+    if (!outputs) {
+      v[k + LAYOUT] = NONE;
+      return;
+    }
+    let l = 0;
+    while (l < this.layouts.length && !this.layouts[l]!.fits(outputs)) l++;
+    if (l === this.layouts.length) this.layouts.push(new OutputLayout(outputs));
     const offset = this.layouts[l]!.append(outputs);
-    return offset < 0 ? (JSON.parse(JSON.stringify(outputs)) as OutputTensor[]) : [l, offset];
+    if (offset >= 0) {
+      v[k + LAYOUT] = l;
+      v[k + OFFSET] = offset;
+    } else {
+      v[k + LAYOUT] = AS_JSON;
+      this.part(i).out = JSON.parse(JSON.stringify(outputs)) as OutputTensor[];
+    }
   }
 
   draft(): SegmentDraft {
-    const body: Body = {
-      ids: this.ids,
-      roles: this.roles,
-      versions: this.versions,
-      t: this.t,
-      lat: this.lat,
-      rows: this.rowCounts,
-      err: this.err,
-      in: this.inputs,
-      groups: this.groups.map((g) => ({ features: [...g.features], f64: g.base64() })),
-      out: this.outputs,
-      layouts: this.layouts.map((l) => ({ tensors: l.tensors, f64: l.base64() })),
-    };
+    const body = segmentBody(
+      { ids: this.ids, roles: this.roles, json: this.json },
+      this.meta.view(),
+      this.groups.map((g) => ({ features: [...g.features], f64: g.view() })),
+      this.layouts.map((l) => ({ tensors: l.tensors, f64: l.view() })),
+    );
     return {
       deployment: this.deployment,
       model: this.model,
       firstTime: new Date(this.first).toISOString(),
       lastTime: new Date(this.last).toISOString(),
       records: this.ids.length,
-      body: JSON.stringify(body),
+      body,
       ids: this.primaryIds.join('\n'),
     };
   }
@@ -297,9 +399,6 @@ function float64s(base64: string): Float64Array {
 
 const finiteOrNull = (v: number | undefined): number | null => (v === undefined || !Number.isFinite(v) ? null : v);
 
-/** `[index, offset]` into a segment's float64 arrays (a JSON form is an object or an array of objects). */
-const isPointer = (v: unknown): v is [number, number] => Array.isArray(v) && typeof v[0] === 'number';
-
 /** Reads the per-record inputs forms: JSON rows, and the older feature-after-feature float64. */
 export function decodeInputsObject(j: LegacyInputs): LoggedInputs {
   if (typeof j.rows !== 'number' || typeof j.f64 !== 'string') return j as LoggedInputs;
@@ -312,17 +411,16 @@ export function decodeInputsObject(j: LegacyInputs): LoggedInputs {
  * The records of a stored segment, in the order they were logged, without the primary records
  * whose ordinals are in `skip` (their request id had been logged before).
  */
-export function decodeSegment(row: { deployment: string; model: string; body: string; skip?: ReadonlySet<number> }): LoggedRecord[] {
-  const b = JSON.parse(row.body) as Body;
+export function decodeSegment(row: { deployment: string; model: string; body: Uint8Array; skip?: ReadonlySet<number> }): LoggedRecord[] {
+  const { head: b, section } = readBody(row.body);
+  const meta = section(b.meta);
   const groups: (Float64Array | undefined)[] = [];
-  const matrix = (g: number) => (groups[g] ??= float64s(b.groups[g]!.f64));
   const layouts: (Float64Array | undefined)[] = [];
-  const outputs = (o: Body['out'][number]): OutputTensor[] | null => {
-    if (o === null || o === undefined) return null;
-    if (!isPointer(o)) return o;
-    const [l, offset] = o;
-    const layout = b.layouts![l]!;
-    const data = (layouts[l] ??= float64s(layout.f64));
+  const outputs = (l: number, offset: number, json: JsonParts | undefined): OutputTensor[] | null => {
+    if (l === NONE) return null;
+    if (l === AS_JSON) return json?.out ?? null;
+    const layout = b.layouts[l]!;
+    const data = (layouts[l] ??= section(layout.f64));
     let k = offset;
     return layout.tensors.map((t) => {
       const size = t.shape.reduce((a, d) => a * d, 1);
@@ -335,25 +433,27 @@ export function decodeSegment(row: { deployment: string; model: string; body: st
   const records: LoggedRecord[] = [];
   b.ids.forEach((requestId, i) => {
     if (b.roles[i] !== 's' && row.skip?.has(++primary)) return;
-    const inp = b.in[i] ?? null;
-    const rows = b.rows[i]!;
+    const k = i * META;
+    const json = b.json[i];
+    const rows = meta[k + ROWS]!;
+    const g = meta[k + GROUP]!;
+    const first = meta[k + FIRST_ROW]!;
     records.push({
       requestId,
       role: b.roles[i] === 's' ? 'shadow' : 'primary',
       deployment: row.deployment,
       model: row.model,
-      version: b.versions[i] ?? null,
-      time: b.t[i]!,
+      version: finiteOrNull(meta[k + VERSION]),
+      time: meta[k + TIME]!,
       rows,
-      latencyMs: b.lat[i]!,
-      error: b.err[i] ?? null,
-      outputs: outputs(b.out[i] ?? null),
+      latencyMs: meta[k + LATENCY]!,
+      error: json?.err ?? null,
+      outputs: outputs(meta[k + LAYOUT]!, meta[k + OFFSET]!, json),
       inputs: () => {
-        if (inp === null) return null;
-        if (!isPointer(inp)) return decodeInputsObject(inp);
-        const [g, first] = inp;
+        if (g === NONE) return null;
+        if (g === AS_JSON) return json?.in ? decodeInputsObject(json.in) : null;
         const features = b.groups[g]!.features;
-        const m = matrix(g);
+        const m = (groups[g] ??= section(b.groups[g]!.f64));
         const w = features.length;
         return { features, rows: Array.from({ length: rows }, (_, r) => Array.from({ length: w }, (_, f) => finiteOrNull(m[(first + r) * w + f]))) };
       },

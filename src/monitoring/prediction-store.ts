@@ -38,7 +38,7 @@ export function segmentInserter(database: Database): SegmentInserter {
     const many = sqlite.transaction((drafts: SegmentDraft[]) => {
       let stored = 0;
       for (const d of drafts) {
-        const id = insertSegment.run(d.deployment, d.model, d.firstTime, d.lastTime, d.records, d.body ?? null, d.blob ?? null).lastInsertRowid;
+        const id = insertSegment.run(d.deployment, d.model, d.firstTime, d.lastTime, d.records, asBuffer(d.body), d.blob ?? null).lastInsertRowid;
         const repeated: number[] = [];
         primaryIds(d).forEach((rid, k) => {
           if (insertId.run(rid, id).changes === 0) repeated.push(k);
@@ -56,7 +56,7 @@ export function segmentInserter(database: Database): SegmentInserter {
       for (const d of drafts) {
         const { id } = await trx
           .insertInto('prediction_segments')
-          .values({ deployment: d.deployment, model: d.model, first_time: d.firstTime, last_time: d.lastTime, records: d.records, body: d.body ?? null, blob: d.blob ?? null })
+          .values({ deployment: d.deployment, model: d.model, first_time: d.firstTime, last_time: d.lastTime, records: d.records, body: asBuffer(d.body), blob: d.blob ?? null })
           .returning('id')
           .executeTakeFirstOrThrow();
         const inserted = new Set<string>();
@@ -77,6 +77,9 @@ export function segmentInserter(database: Database): SegmentInserter {
     });
 }
 
+/** Both drivers bind a Buffer as bytes; a body that crossed between processes may arrive as a plain Uint8Array. */
+const asBuffer = (b: Uint8Array | undefined): Buffer | null => (b === undefined ? null : Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
 const primaryIds = (d: SegmentDraft): string[] => (d.ids === '' ? [] : d.ids.split('\n'));
 
 /** Reads the segmented prediction log. */
@@ -88,10 +91,10 @@ export class PredictionStore {
     private readonly logger: Logger,
   ) {}
 
-  private async body(s: { id: number | string; body: string | null; blob: string | null }): Promise<string | null> {
+  private async body(s: { id: number | string; body: Uint8Array | null; blob: string | null }): Promise<Uint8Array | null> {
     if (s.body !== null) return s.body;
     try {
-      return (await readAll(await this.blobs.get(s.blob!))).toString('utf8');
+      return await readAll(await this.blobs.get(s.blob!));
     } catch (err) {
       // A segment whose blob is gone (removed by hand, or lost to a crash) is left out, loudly.
       this.logger.warn({ err, segment: Number(s.id), blob: s.blob }, 'prediction log segment could not be read; its records are left out');

@@ -123,7 +123,7 @@ export interface PredictionSegmentsTable {
   first_time: string;
   last_time: string;
   records: number;
-  body: string | null;
+  body: Uint8Array | null;
   blob: string | null;
   skip: string | null;
 }

@@ -19,7 +19,7 @@ const LEGACY_PER_SEGMENT = 1000;
 
 /**
  * The prediction log moves from a row per record to segments, a row per batch of one deployment's
- * records (format 1 of monitoring/prediction-segment.ts) kept in the row or, when large, in the
+ * records (format 2 of monitoring/prediction-segment.ts) kept in the row or, when large, in the
  * blob store, with an index of primary request ids for the feedback join. Rows logged before are carried over into segments of up to 1,000
  * records, their inputs in the per-record form that format still reads.
  */
@@ -33,7 +33,7 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('last_time', 'text', (c) => c.notNull())
     .addColumn('records', 'integer', (c) => c.notNull())
     // The encoded records, or the digest of the blob that holds them when they are large.
-    .addColumn('body', 'text')
+    .addColumn('body', dialect === 'postgres' ? 'bytea' : 'blob')
     .addColumn('blob', 'text')
     // Ordinals of primary records left out because their request id had been logged before.
     .addColumn('skip', 'text')
@@ -61,21 +61,32 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     const first = legacy[i]!;
     const chunk: LegacyRow[] = [];
     while (i < legacy.length && chunk.length < LEGACY_PER_SEGMENT && legacy[i]!.deployment === first.deployment && legacy[i]!.model === first.model) chunk.push(legacy[i++]!);
-    const body = {
-      ids: chunk.map((r) => r.request_id),
-      roles: chunk.map((r) => (r.role === 'shadow' ? 's' : 'p')).join(''),
-      versions: chunk.map((r) => (r.version === null ? null : Number(r.version))),
-      t: chunk.map((r) => Date.parse(r.time)),
-      lat: chunk.map((r) => Number(r.latency_ms)),
-      rows: chunk.map((r) => Number(r.rows)),
-      err: chunk.map((r) => r.error),
-      in: chunk.map((r) => (r.inputs === null ? null : (JSON.parse(r.inputs) as unknown))),
-      groups: [],
-      out: chunk.map((r) => (r.outputs === null ? null : (JSON.parse(r.outputs) as unknown))),
-    };
+    // Per record: time, latency, version, rows, then input group and output layout -2 ("in the
+    // record's JSON entry", where the inputs keep their per-record form) or -1 (none).
+    const meta = new Float64Array(chunk.length * 8);
+    const json: Record<number, { in?: unknown; out?: unknown; err?: string }> = {};
+    chunk.forEach((r, k) => {
+      meta.set([Date.parse(r.time), Number(r.latency_ms), r.version === null ? NaN : Number(r.version), Number(r.rows), r.inputs === null ? -1 : -2, 0, r.outputs === null ? -1 : -2, 0], k * 8);
+      const parts: { in?: unknown; out?: unknown; err?: string } = {};
+      if (r.inputs !== null) parts.in = JSON.parse(r.inputs);
+      if (r.outputs !== null) parts.out = JSON.parse(r.outputs);
+      if (r.error !== null) parts.err = r.error;
+      if (Object.keys(parts).length > 0) json[k] = parts;
+    });
+    const head = Buffer.from(
+      JSON.stringify({ ids: chunk.map((r) => r.request_id), roles: chunk.map((r) => (r.role === 'shadow' ? 's' : 'p')).join(''), meta: [0, meta.length], groups: [], layouts: [], json }),
+      'utf8',
+    );
+    // Magic, head length, head, padding to 8 bytes, then the meta array.
+    const start = (8 + head.length + 7) & ~7;
+    const body = Buffer.alloc(start + meta.byteLength);
+    body.write('SXP2', 0, 'latin1');
+    body.writeUInt32LE(head.length, 4);
+    head.copy(body, 8);
+    body.set(new Uint8Array(meta.buffer), start);
     const segment = (await db
       .insertInto('prediction_segments' as never)
-      .values({ deployment: first.deployment, model: first.model, first_time: chunk[0]!.time, last_time: chunk[chunk.length - 1]!.time, records: chunk.length, body: JSON.stringify(body) } as never)
+      .values({ deployment: first.deployment, model: first.model, first_time: chunk[0]!.time, last_time: chunk[chunk.length - 1]!.time, records: chunk.length, body } as never)
       .returning('id' as never)
       .executeTakeFirstOrThrow()) as { id: number | string };
     const ids = chunk.filter((r) => r.role !== 'shadow').map((r) => ({ request_id: r.request_id, segment_id: Number(segment.id) }));
