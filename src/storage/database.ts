@@ -13,7 +13,7 @@ export type { Dialect };
 export interface Database {
   readonly db: Kysely<DB>;
   readonly dialect: Dialect;
-  /** The SQLite connection under `db` (null on PostgreSQL), for `bulkInserter`'s prepared statements. */
+  /** The SQLite connection under `db` (null on PostgreSQL), for the prediction log's prepared statements. */
   readonly sqlite: BetterSqlite3.Database | null;
   /** Cheap liveness probe for /readyz. */
   ping(): Promise<void>;

@@ -6,4 +6,3 @@ export { isUnavailable, isUniqueViolation, mapStorageError } from './storage-err
 export type * from './schema.js';
 export { escapeLike, like } from './sql-helpers.js';
 export { bumpChangeSeq, readChangeSeq } from './change-seq.js';
-export { bulkInserter } from './bulk-inserter.js';
