@@ -100,6 +100,16 @@ describe.each(await databaseTargets())('prediction store on $name', (target) => 
     );
   });
 
+  it('removes the blob of a segment its writer refused', async () => {
+    const refusing = { write: () => Promise.reject(new Error('disk full')), close: async () => {} };
+    // Directories may stay; no file does.
+    const files = () => fs.readdirSync(path.join(blobRoot, 'sha256'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length;
+    const before = files();
+    await expect(blobBodies(new FsBlobStore(blobRoot), refusing, 0).write(encodeSegments([record('refused', 50)]))).rejects.toThrow('disk full');
+    expect(files()).toBe(before);
+    expect(fs.readdirSync(path.join(blobRoot, 'tmp'))).toEqual([]);
+  });
+
   it('keeps large bodies in the blob store, reads them back, leaves out a segment whose blob is gone, and purges rows and blobs', async () => {
     const write = blobBodies(new FsBlobStore(blobRoot), tableLogWriter(database), 0).write;
     expect(await write(encodeSegments([record('big1', 30), record('big2', 31)]))).toBe(2);

@@ -26,18 +26,24 @@ export function tableLogWriter(database: Database): LogWriter {
  */
 export function blobBodies(blobs: BlobStore, inner: LogWriter, inlineBytes = 64 * 1024): LogWriter {
   return {
-    write: async (segments) =>
-      inner.write(
-        await Promise.all(
-          segments.map(async ({ body, ...d }) => {
-            if (body === undefined || body.byteLength <= inlineBytes) return { ...d, body };
-            // Not synced before it is named: the log may lose its last moments with the machine,
-            // as the SQLite log does, rather than pay a disk flush per segment.
-            const { digest } = await blobs.putBytes(body, { durable: false });
-            return { ...d, blob: digest };
-          }),
-        ),
-      ),
+    write: async (segments) => {
+      const stored = await Promise.all(
+        segments.map(async ({ body, ...d }) => {
+          if (body === undefined || body.byteLength <= inlineBytes) return { ...d, body };
+          // Not synced before it is named: the log may lose its last moments with the machine,
+          // as the SQLite log does, rather than pay a disk flush per segment.
+          const { digest } = await blobs.putBytes(body, { durable: false });
+          return { ...d, blob: digest };
+        }),
+      );
+      try {
+        return await inner.write(stored);
+      } catch (err) {
+        // No row will point at these blobs: remove them rather than leave them behind.
+        await Promise.all(stored.map((d) => (d.blob ? blobs.delete(d.blob).catch(() => {}) : undefined)));
+        throw err;
+      }
+    },
     close: () => inner.close(),
   };
 }
