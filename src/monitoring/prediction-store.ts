@@ -33,16 +33,26 @@ export function segmentInserter(database: Database): SegmentInserter {
   const sqlite = database.sqlite;
   if (sqlite) {
     const insertSegment = sqlite.prepare('INSERT INTO prediction_segments (deployment, model, first_time, last_time, records, body, blob) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    const insertId = sqlite.prepare('INSERT OR IGNORE INTO prediction_ids (request_id, segment_id) VALUES (?, ?)');
+    // All of a segment's ids in one statement: half the cost of a statement per id (measured).
+    const insertIds = sqlite.prepare('INSERT OR IGNORE INTO prediction_ids (request_id, segment_id) SELECT value, ? FROM json_each(?)');
+    const owners = sqlite.prepare('SELECT request_id, segment_id FROM prediction_ids WHERE request_id IN (SELECT value FROM json_each(?))');
     const markSkipped = sqlite.prepare('UPDATE prediction_segments SET skip = ? WHERE id = ?');
     const many = sqlite.transaction((drafts: SegmentDraft[]) => {
       let stored = 0;
       for (const d of drafts) {
         const id = insertSegment.run(d.deployment, d.model, d.firstTime, d.lastTime, d.records, asBuffer(d.body), d.blob ?? null).lastInsertRowid;
+        const ids = primaryIds(d);
+        const list = JSON.stringify(ids);
         const repeated: number[] = [];
-        primaryIds(d).forEach((rid, k) => {
-          if (insertId.run(rid, id).changes === 0) repeated.push(k);
-        });
+        if (insertIds.run(id, list).changes < ids.length) {
+          // Some id was logged before, here or in an earlier segment: the first occurrence stays.
+          const owner = new Map((owners.all(list) as { request_id: string; segment_id: number | bigint }[]).map((r) => [r.request_id, Number(r.segment_id)]));
+          const seen = new Set<string>();
+          ids.forEach((rid, k) => {
+            if (owner.get(rid) !== Number(id) || seen.has(rid)) repeated.push(k);
+            seen.add(rid);
+          });
+        }
         stored += d.records - repeated.length;
         if (repeated.length > 0) markSkipped.run(JSON.stringify(repeated), id);
       }
