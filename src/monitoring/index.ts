@@ -1,5 +1,7 @@
 export { PredictionLog } from './prediction-log.js';
-export { decodeSegment, encodeSegments, segmentHead } from './prediction-segment.js';
+export { decodeSegment } from './prediction-segment.js';
+export { segmentHead } from './segment-body.js';
+export { encodeSegments } from './segment-builder.js';
 export type { LoggedInputs, LoggedRecord, SegmentDraft } from './prediction-segment.js';
 export { PredictionStore, segmentInserter } from './prediction-store.js';
 export type { RecordFilter, SegmentInserter } from './prediction-store.js';

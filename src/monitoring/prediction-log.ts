@@ -2,7 +2,7 @@ import type { Counter, Gauge } from 'prom-client';
 import type { FeatureBatch, OutputTensor } from '../runtime/index.js';
 import type { Logger } from '../shared/logger.js';
 import type { LogWriter } from './log-writers.js';
-import { SegmentBuilder } from './prediction-segment.js';
+import { SegmentBuilder } from './segment-builder.js';
 import type { PredictionStore } from './prediction-store.js';
 
 /** One inference as the hot path hands it over; the log copies what it keeps at once. */
@@ -30,7 +30,7 @@ export interface PredictionLogOptions {
   flushMs: number;
 }
 
-/** Batches written at once at most. */
+/** Segments in flight to the writer at most. */
 const MAX_IN_FLIGHT = 4;
 
 export interface PredictionLogMetrics {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Column, OutputTensor } from '../runtime/index.js';
 import type { PredictionRecord } from './prediction-log.js';
-import { decodeInputsObject, decodeSegment as decodeRow, encodeSegments, type SegmentDraft, segmentHead } from './prediction-segment.js';
+import { decodeInputsObject, decodeSegment as decodeRow, type SegmentDraft } from './prediction-segment.js';
+import { segmentHead } from './segment-body.js';
+import { encodeSegments } from './segment-builder.js';
 
 const FEATURES = ['f0', 'f1'];
 

@@ -1,0 +1,94 @@
+import type { OutputTensor } from '../runtime/index.js';
+import type { LoggedInputs } from './prediction-segment.js';
+
+// The byte layout of a segment body (format 2, described in prediction-segment.ts): its head,
+// where its float64 arrays sit, and what each record's 8 metadata numbers mean.
+
+export interface TensorShape {
+  name: string;
+  datatype: OutputTensor['datatype'];
+  shape: number[];
+}
+
+export type LegacyInputs = { features: string[]; rows: LoggedInputs['rows'] | number; f64?: string };
+
+export interface JsonParts {
+  in?: LegacyInputs;
+  out?: OutputTensor[];
+  err?: string;
+}
+
+/** Where a float64 array sits after the head: byte offset, count. */
+export type Section = [number, number];
+
+export interface Head {
+  ids: string[];
+  roles: string;
+  meta: Section;
+  groups: { features: string[]; f64: Section }[];
+  layouts: { tensors: TensorShape[]; f64: Section }[];
+  json: Record<string, JsonParts>;
+}
+
+const MAGIC = 'SXP2';
+
+/** Lays out a segment body: magic, head length, head, padding, then the arrays at their offsets. */
+export function segmentBody(head: Omit<Head, 'meta' | 'groups' | 'layouts'>, meta: Float64Array, groups: { features: string[]; f64: Float64Array }[], layouts: { tensors: TensorShape[]; f64: Float64Array }[]): Buffer {
+  let offset = 0;
+  const place = (a: Float64Array): Section => {
+    const s: Section = [offset, a.length];
+    offset += a.byteLength;
+    return s;
+  };
+  const full: Head = {
+    ...head,
+    meta: place(meta),
+    groups: groups.map((g) => ({ features: g.features, f64: place(g.f64) })),
+    layouts: layouts.map((l) => ({ tensors: l.tensors, f64: place(l.f64) })),
+  };
+  const text = Buffer.from(JSON.stringify(full), 'utf8');
+  const start = (8 + text.length + 7) & ~7;
+  const out = Buffer.alloc(start + offset);
+  out.write(MAGIC, 0, 'latin1');
+  out.writeUInt32LE(text.length, 4);
+  text.copy(out, 8);
+  let k = start;
+  for (const a of [meta, ...groups.map((g) => g.f64), ...layouts.map((l) => l.f64)]) {
+    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), k);
+    k += a.byteLength;
+  }
+  return out;
+}
+
+/** The JSON head of a segment body (ids, roles, sections, per-record JSON parts). */
+export const segmentHead = (body: Uint8Array): Head => readBody(body).head;
+
+export function readBody(body: Uint8Array): { head: Head; section: (s: Section) => Float64Array } {
+  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (bytes.toString('latin1', 0, 4) !== MAGIC) throw new Error('not a prediction log segment (format 2)');
+  const length = bytes.readUInt32LE(4);
+  const head = JSON.parse(bytes.toString('utf8', 8, 8 + length)) as Head;
+  const start = (8 + length + 7) & ~7;
+  return {
+    head,
+    // Copied out: the bytes need not sit on an 8-byte boundary of their buffer.
+    section: ([offset, count]) => {
+      const values = new Float64Array(count);
+      new Uint8Array(values.buffer).set(bytes.subarray(start + offset, start + offset + count * 8));
+      return values;
+    },
+  };
+}
+
+/** Float64 values per record in `meta`, and where each sits. */
+export const META = 8;
+export const TIME = 0;
+export const LATENCY = 1;
+export const VERSION = 2;
+export const ROWS = 3;
+export const GROUP = 4;
+export const FIRST_ROW = 5;
+export const LAYOUT = 6;
+export const OFFSET = 7;
+export const NONE = -1;
+export const AS_JSON = -2;

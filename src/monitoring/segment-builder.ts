@@ -1,0 +1,229 @@
+import type { OutputTensor } from '../runtime/index.js';
+import type { PredictionRecord } from './prediction-log.js';
+import type { SegmentDraft } from './prediction-segment.js';
+import { AS_JSON, FIRST_ROW, GROUP, type JsonParts, LATENCY, LAYOUT, type LegacyInputs, META, NONE, OFFSET, ROWS, segmentBody, type TensorShape, TIME, VERSION } from './segment-body.js';
+
+/** A growing float64 array. */
+class Float64s {
+  values = new Float64Array(256);
+  length = 0;
+
+  reserve(n: number): void {
+    if (this.length + n <= this.values.length) return;
+    const grown = new Float64Array(Math.max(this.length + n, this.values.length * 2));
+    grown.set(this.values.subarray(0, this.length));
+    this.values = grown;
+  }
+
+  view(): Float64Array {
+    return this.values.subarray(0, this.length);
+  }
+}
+
+/** The rows of one feature list's records, row after row. */
+class InputGroup extends Float64s {
+  constructor(readonly features: readonly string[]) {
+    super();
+  }
+
+  /** Appends a batch's rows (its columns are float64); returns the index of its first row. */
+  append(columns: readonly Float64Array[], n: number): number {
+    const width = columns.length;
+    this.reserve(n * width);
+    const first = this.length / width;
+    const v = this.values;
+    let k = this.length;
+    for (let i = 0; i < n; i++) for (let f = 0; f < width; f++) v[k++] = columns[f]![i]!;
+    this.length = k;
+    return first;
+  }
+}
+
+/** The numeric outputs of records with the same tensors, datatypes and shapes. */
+class OutputLayout extends Float64s {
+  readonly tensors: TensorShape[];
+
+  constructor(outputs: readonly OutputTensor[]) {
+    super();
+    this.tensors = outputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: [...t.shape] }));
+  }
+
+  fits(outputs: readonly OutputTensor[]): boolean {
+    if (outputs.length !== this.tensors.length) return false;
+    for (let i = 0; i < outputs.length; i++) {
+      const a = outputs[i]!;
+      const b = this.tensors[i]!;
+      if (a.name !== b.name || a.datatype !== b.datatype || a.shape.length !== b.shape.length) return false;
+      for (let d = 0; d < a.shape.length; d++) if (a.shape[d] !== b.shape[d]) return false;
+    }
+    return true;
+  }
+
+  /** Appends the outputs' data; returns its offset, or -1 (nothing kept) when a value is not a number. */
+  append(outputs: readonly OutputTensor[]): number {
+    const offset = this.length;
+    let size = 0;
+    for (const t of outputs) {
+      // Data that does not fill its shape would be read back wrong: such outputs stay JSON.
+      if (t.data.length !== t.shape.reduce((a, d) => a * d, 1)) return -1;
+      size += t.data.length;
+    }
+    this.reserve(size);
+    const v = this.values;
+    let k = offset;
+    for (const t of outputs) {
+      const data = t.data;
+      for (let i = 0; i < data.length; i++) {
+        const x = data[i];
+        if (typeof x !== 'number') return -1;
+        v[k++] = x;
+      }
+    }
+    this.length = k;
+    return offset;
+  }
+}
+
+function jsonRows(r: PredictionRecord): LegacyInputs {
+  const cols = r.batch!.columns;
+  const redacted = r.redact.length > 0 ? r.features.map((f) => r.redact.includes(f)) : null;
+  const rows = new Array<(number | string | null)[]>(r.batch!.rows);
+  for (let i = 0; i < rows.length; i++) {
+    const row = new Array<number | string | null>(cols.length);
+    for (let f = 0; f < cols.length; f++) {
+      const v = cols[f]![i];
+      row[f] = redacted?.[f] ? '[redacted]' : typeof v === 'number' && !Number.isFinite(v) ? null : (v as number | string | null);
+    }
+    rows[i] = row;
+  }
+  return { features: [...r.features], rows };
+}
+
+function allFloat64(columns: readonly unknown[]): columns is Float64Array[] {
+  for (let i = 0; i < columns.length; i++) if (!(columns[i] instanceof Float64Array)) return false;
+  return true;
+}
+
+/**
+ * One deployment's records on their way to a segment. `add` copies what it keeps (numbers into
+ * float64 arrays), so nothing of the request outlives it.
+ */
+export class SegmentBuilder {
+  private readonly ids: string[] = [];
+  private roles = '';
+  private readonly primaryIds: string[] = [];
+  private readonly meta = new Float64s();
+  private readonly json: Record<string, JsonParts> = {};
+  private readonly groups: InputGroup[] = [];
+  private readonly layouts: OutputLayout[] = [];
+  private first = Infinity;
+  private last = -Infinity;
+  /** Input rows held (a record without inputs counts as one). */
+  rows = 0;
+
+  constructor(
+    readonly deployment: string,
+    readonly model: string,
+  ) {}
+
+  get records(): number {
+    return this.ids.length;
+  }
+
+  add(r: PredictionRecord): void {
+    const i = this.ids.length;
+    this.ids.push(r.requestId);
+    if (r.role === 'primary') {
+      this.roles += 'p';
+      this.primaryIds.push(r.requestId);
+    } else this.roles += 's';
+    if (r.time < this.first) this.first = r.time;
+    if (r.time > this.last) this.last = r.time;
+    const m = this.meta;
+    m.reserve(META);
+    const k = m.length;
+    m.length += META;
+    const v = m.values;
+    v[k + TIME] = r.time;
+    v[k + LATENCY] = r.latencyMs;
+    v[k + VERSION] = r.version ?? NaN;
+    v[k + ROWS] = r.batch?.rows ?? 0;
+    this.rows += r.batch?.rows ?? 1;
+    if (r.error !== null) this.part(i).err = r.error;
+    this.keepInputs(r, i, k);
+    this.keepOutputs(r.outputs, i, k);
+  }
+
+  private part(i: number): JsonParts {
+    return (this.json[i] ??= {});
+  }
+
+  private keepInputs(r: PredictionRecord, i: number, k: number): void {
+    const v = this.meta.values;
+    if (!r.batch) {
+      v[k + GROUP] = NONE;
+      return;
+    }
+    const cols = r.batch.columns;
+    if (r.redact.length > 0 || cols.length !== r.features.length || !allFloat64(cols)) {
+      v[k + GROUP] = AS_JSON;
+      this.part(i).in = jsonRows(r);
+      return;
+    }
+    // A segment holds one or two feature lists (one per version serving).
+    let g = 0;
+    while (g < this.groups.length && this.groups[g]!.features !== r.features) g++;
+    if (g === this.groups.length) this.groups.push(new InputGroup(r.features));
+    v[k + GROUP] = g;
+    v[k + FIRST_ROW] = this.groups[g]!.append(cols, r.batch.rows);
+  }
+
+  private keepOutputs(outputs: OutputTensor[] | null, i: number, k: number): void {
+    const v = this.meta.values;
+    if (!outputs) {
+      v[k + LAYOUT] = NONE;
+      return;
+    }
+    let l = 0;
+    while (l < this.layouts.length && !this.layouts[l]!.fits(outputs)) l++;
+    if (l === this.layouts.length) this.layouts.push(new OutputLayout(outputs));
+    const offset = this.layouts[l]!.append(outputs);
+    if (offset >= 0) {
+      v[k + LAYOUT] = l;
+      v[k + OFFSET] = offset;
+    } else {
+      v[k + LAYOUT] = AS_JSON;
+      this.part(i).out = JSON.parse(JSON.stringify(outputs)) as OutputTensor[];
+    }
+  }
+
+  draft(): SegmentDraft {
+    const body = segmentBody(
+      { ids: this.ids, roles: this.roles, json: this.json },
+      this.meta.view(),
+      this.groups.map((g) => ({ features: [...g.features], f64: g.view() })),
+      this.layouts.map((l) => ({ tensors: l.tensors, f64: l.view() })),
+    );
+    return {
+      deployment: this.deployment,
+      model: this.model,
+      firstTime: new Date(this.first).toISOString(),
+      lastTime: new Date(this.last).toISOString(),
+      records: this.ids.length,
+      body,
+      ids: this.primaryIds.join('\n'),
+    };
+  }
+}
+
+/** Encodes records into one segment per deployment. */
+export function encodeSegments(records: readonly PredictionRecord[]): SegmentDraft[] {
+  const builders = new Map<string, SegmentBuilder>();
+  for (const r of records) {
+    const key = `${r.deployment}\n${r.model}`;
+    let b = builders.get(key);
+    if (!b) builders.set(key, (b = new SegmentBuilder(r.deployment, r.model)));
+    b.add(r);
+  }
+  return [...builders.values()].map((b) => b.draft());
+}
