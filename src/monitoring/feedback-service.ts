@@ -52,25 +52,8 @@ export class FeedbackService {
   async list(deployment: string, query: unknown): Promise<LoggedPrediction[]> {
     const q = parseInput(ListPredictionsQuery, query ?? {}, 'query');
     const filter = { deployment, since: q.since ? new Date(q.since).toISOString() : null, role: q.role };
-    const out: LoggedPrediction[] = [];
-    // Read in pages of records, their labels looked up per page, until the page size is filled.
-    const page: LoggedRecord[] = [];
-    const take = async () => {
-      const labels = await this.log.labels(page.map((r) => r.requestId));
-      for (const r of page) {
-        const label = labels.get(r.requestId);
-        if (q.withLabels === 'true' && label === undefined) continue;
-        if (out.length < q.pageSize) out.push(toLogged(r, label));
-      }
-      page.length = 0;
-    };
-    for await (const r of this.log.scan(filter)) {
-      page.push(r);
-      if (page.length >= q.pageSize) await take();
-      if (out.length >= q.pageSize) break;
-    }
-    await take();
-    return out;
+    const logged = await this.log.newestLabelled(filter, q.pageSize, { labelledOnly: q.withLabels === 'true' });
+    return logged.map(({ record, label }) => toLogged(record, label));
   }
 }
 

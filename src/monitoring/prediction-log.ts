@@ -12,6 +12,7 @@ export interface PredictionRecord {
   deployment: string;
   model: string;
   version: number | null;
+  /** Epoch milliseconds. */
   time: number;
   features: readonly string[];
   batch: FeatureBatch | null;

@@ -1,4 +1,5 @@
 import type { OutputTensor } from '../runtime/index.js';
+import type { PredictionRecord } from './prediction-log.js';
 import { AS_JSON, type JsonParts, LATENCY, LAYOUT, type LegacyInputs, META, NONE, OFFSET, readBody, ROWS, FIRST_ROW, GROUP, TIME, VERSION } from './segment-body.js';
 
 /**
@@ -58,19 +59,10 @@ export interface LoggedInputs {
   rows: (number | string | null)[][];
 }
 
-/** One logged inference as readers see it. */
-export interface LoggedRecord {
-  requestId: string;
-  role: 'primary' | 'shadow';
-  deployment: string;
-  model: string;
-  version: number | null;
-  /** Epoch milliseconds. */
-  time: number;
+/** One logged inference as readers see it: what was logged, with its inputs as rows. */
+export interface LoggedRecord extends Pick<PredictionRecord, 'requestId' | 'role' | 'deployment' | 'model' | 'version' | 'time' | 'latencyMs' | 'error' | 'outputs'> {
+  /** Input rows (0 when the request had none). */
   rows: number;
-  latencyMs: number;
-  error: string | null;
-  outputs: OutputTensor[] | null;
   /** Decoded on demand: most readers need outputs only. */
   inputs(): LoggedInputs | null;
 }

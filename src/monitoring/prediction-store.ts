@@ -164,6 +164,37 @@ export class PredictionStore {
     return out;
   }
 
+  /**
+   * Up to `limit` accepted records matching the filter, newest first, each with its label (as
+   * stored JSON) when one was given; with `labelledOnly`, only labelled ones count and come back.
+   * Labels are looked up a page of records at a time.
+   */
+  async newestLabelled(
+    filter: RecordFilter,
+    limit: number,
+    options: { labelledOnly?: boolean; accept?: (r: LoggedRecord) => boolean } = {},
+  ): Promise<{ record: LoggedRecord; label: string | undefined }[]> {
+    const out: { record: LoggedRecord; label: string | undefined }[] = [];
+    let page: LoggedRecord[] = [];
+    const take = async () => {
+      const labels = await this.labels(page.map((r) => r.requestId));
+      for (const record of page) {
+        const label = labels.get(record.requestId);
+        if ((label !== undefined || !options.labelledOnly) && out.length < limit) out.push({ record, label });
+      }
+      page = [];
+    };
+    if (limit <= 0) return out;
+    for await (const r of this.scan(filter)) {
+      if (options.accept && !options.accept(r)) continue;
+      page.push(r);
+      if (page.length >= CHUNK || (!options.labelledOnly && out.length + page.length >= limit)) await take();
+      if (out.length >= limit) break;
+    }
+    await take();
+    return out;
+  }
+
   /** Which of these request ids have a primary prediction logged for the deployment. */
   async known(deployment: string, ids: readonly string[]): Promise<Set<string>> {
     const known = new Set<string>();

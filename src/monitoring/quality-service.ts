@@ -37,18 +37,18 @@ export class QualityService {
     if (!dep) throw new AppError('not_found', `deployment ${deployment} not found`, { deployment });
     const since = q.since ? new Date(q.since).toISOString() : null;
     const until = q.until ? new Date(q.until).toISOString() : null;
-    const logged = await this.log.newest({ deployment, since, until, role: 'primary' }, MAX_REQUESTS, (r) => r.error === null);
-    const labelled = await this.log.labels(logged.map((r) => r.requestId));
-    const rows = logged.filter((r) => labelled.has(r.requestId));
+    const withLabels = await this.log.newestLabelled({ deployment, since, until, role: 'primary' }, MAX_REQUESTS, { accept: (r) => r.error === null });
+    const logged = withLabels.map((x) => x.record);
+    const rows = withLabels.filter((x) => x.label !== undefined);
     const y: (number | string)[] = [];
     const pred: (number | string)[] = [];
     const score: number[] = [];
     let skipped = 0;
-    for (const r of rows) {
+    for (const { record: r, label } of rows) {
       const outputs = (r.outputs ?? []) as Tensor[];
       const primary = outputs[0];
       const p1 = positiveScores(outputs);
-      const labels = JSON.parse(labelled.get(r.requestId)!) as unknown;
+      const labels = JSON.parse(label!) as unknown;
       const n = r.rows;
       for (let i = 0; i < n; i++) {
         const truth = Array.isArray(labels) ? labels[i] : n === 1 ? labels : undefined;

@@ -9,7 +9,7 @@ import type { ModelVersion, Signature } from '../contracts/versions.js';
 import type { EventBus } from '../events/index.js';
 import type { Actor } from '../governance/actor.js';
 import { appendAudit } from '../governance/audit-log.js';
-import type { LoggedRecord, PredictionStore, ReferenceService } from '../monitoring/index.js';
+import type { PredictionStore, ReferenceService } from '../monitoring/index.js';
 import type { Registry } from '../registry/index.js';
 import { loadPredictor, type Predictor } from '../runtime/index.js';
 import { AppError } from '../shared/app-error.js';
@@ -96,29 +96,12 @@ export class RetrainService {
 
   /** Labelled primary predictions of the model's deployments since `since`, one example per row. */
   private async labelled(model: string, since: string, limit: number): Promise<Example[]> {
-    const rows: { record: LoggedRecord; label: string }[] = [];
-    let page: LoggedRecord[] = [];
-    // Labels are looked up a page of records at a time, until `limit` labelled ones are found.
-    const take = async () => {
-      const labels = await this.d.log.labels(page.map((r) => r.requestId));
-      for (const record of page) {
-        const label = labels.get(record.requestId);
-        if (label !== undefined && rows.length < limit) rows.push({ record, label });
-      }
-      page = [];
-    };
-    for await (const r of this.d.log.scan({ model, since, role: 'primary' })) {
-      if (r.error !== null || r.rows === 0) continue;
-      page.push(r);
-      if (page.length >= 500) await take();
-      if (rows.length >= limit) break;
-    }
-    await take();
+    const rows = await this.d.log.newestLabelled({ model, since, role: 'primary' }, limit, { labelledOnly: true, accept: (r) => r.error === null && r.rows > 0 });
     const out: Example[] = [];
     for (const r of rows.reverse()) {
       const inputs = r.record.inputs();
       if (!inputs) continue;
-      const label = JSON.parse(r.label) as unknown;
+      const label = JSON.parse(r.label!) as unknown;
       const labels = inputs.rows.length === 1 && !Array.isArray(label) ? [label] : Array.isArray(label) ? label : [];
       inputs.rows.forEach((row, i) => {
         const l = labels[i];
