@@ -2,6 +2,11 @@
 """The peer a team would run today: Flask + scikit-learn behind gunicorn, serving a logistic
 regression at /invocations (MLflow scoring bodies: dataframe_split or instances).
 
+Two styles, chosen by SEXTANT_PEER_STYLE:
+  mlflow (default)  as MLflow's scoring server does: the body becomes a pandas DataFrame with the
+                    signature's columns, and the model (fitted on named columns) checks them
+  numpy             the leanest hand-written server: the rows go straight into a numpy array
+
   /usr/bin/python3 bench/serving/peer_flask.py export DIR   # trains, writes model.pkl and model.json
   SEXTANT_PEER_MODEL=DIR/model.pkl gunicorn -w 2 -b 127.0.0.1:PORT --chdir bench/serving peer_flask:app
 """
@@ -19,8 +24,10 @@ def export(out_dir):
     from sklearn.datasets import make_classification
     from sklearn.linear_model import LogisticRegression
 
+    import pandas as pd
+
     X, y = make_classification(n_samples=5000, n_features=20, n_informative=10, random_state=1)
-    model = LogisticRegression(max_iter=1000).fit(X, y)
+    model = LogisticRegression(max_iter=1000).fit(pd.DataFrame(X, columns=FEATURES), y)
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "model.pkl"), "wb") as f:
         pickle.dump(model, f)
@@ -41,6 +48,18 @@ from flask import Flask, jsonify, request  # noqa: E402
 app = Flask(__name__)
 with open(os.environ["SEXTANT_PEER_MODEL"], "rb") as f:
     MODEL = pickle.load(f)
+STYLE = os.environ.get("SEXTANT_PEER_STYLE", "mlflow")
+if STYLE == "mlflow":
+    import pandas as pd
+
+    def frame(rows):
+        return pd.DataFrame(rows, columns=FEATURES)
+else:
+    # Fitted on named columns; a bare array would otherwise cost a warning per request.
+    del MODEL.feature_names_in_
+
+    def frame(rows):
+        return np.asarray(rows, dtype=float)
 
 
 @app.post("/invocations")
@@ -50,6 +69,6 @@ def invocations():
         rows = body["dataframe_split"]["data"]
     else:
         rows = body["instances"]
-    proba = MODEL.predict_proba(np.asarray(rows, dtype=float))
+    proba = MODEL.predict_proba(frame(rows))
     labels = (proba[:, 1] > 0.5).astype(int)
     return jsonify({"predictions": [{"label": int(l), "probabilities": p.tolist()} for l, p in zip(labels, proba)]})

@@ -1,17 +1,22 @@
 #!/usr/bin/env node
 // bench/serving: requests/s and latency of Sextant serving a 20-feature logistic regression,
-// against the peer a team would run today (Flask + scikit-learn under gunicorn, 2 workers) and the
-// physical limit (a bare node:http cluster doing the arithmetic by hand), loaded with wrk on
-// loopback with 1-row and 64-row bodies. Every target gets the whole machine in turn; each number
-// is the median of --runs runs. Prints one JSON line.
+// against the peer a team would run today (Flask + scikit-learn under gunicorn, 2 workers, in two
+// styles: parsing the body into a pandas DataFrame as MLflow's scoring server does, and the
+// leanest hand-written numpy server) and the physical limit (a bare node:http cluster doing the
+// arithmetic by hand), loaded with wrk on loopback with 1-row and 64-row bodies. Latency at a
+// fixed rate (80 % of the server's own peak; Sextant and the limit) comes from h2load, which like
+// wrk is written in C: a load generator in Node took half a core at that rate and starved the
+// server it measured.
+// Every target gets the whole machine in turn; each number is the median of --runs runs. Prints
+// one JSON line.
 //
 //   node bench/serving/run.js [--duration 8] [--runs 3] [--connections 64]
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { median, round } from '../lib/http-timing.js';
 
 const HERE = import.meta.dirname;
@@ -29,11 +34,12 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function need(cmd, why) {
   if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) {
-    console.error(`bench/serving needs ${cmd} (${why}); on Debian: apt-get install wrk gunicorn python3-flask python3-sklearn`);
+    console.error(`bench/serving needs ${cmd} (${why}); on Debian: apt-get install wrk nghttp2-client gunicorn python3-flask python3-sklearn python3-pandas`);
     process.exit(2);
   }
 }
 need('wrk', 'the load generator');
+need('h2load', 'the fixed-rate load generator');
 need('gunicorn', 'the Flask peer');
 const exported = spawnSync(PY, [path.join(HERE, 'peer_flask.py'), 'export', tmp], { encoding: 'utf8' });
 if (exported.status !== 0) {
@@ -81,10 +87,15 @@ function wrk(url, bodyName, connections, threads = 2) {
   return { rps, p50, p99, errors };
 }
 
+/** Starts a target; the function it returns stops it, and says what it printed last when the run failed. */
 function start(cmd, argv, env = {}) {
-  const child = spawn(cmd, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-  child.stderr.on('data', () => {});
-  return () => {
+  const child = spawn(cmd, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let tail = '';
+  const keep = (d) => (tail = (tail + d).slice(-4000));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  return (failed) => {
+    if (failed && tail) console.error(`${cmd} printed:\n${tail}`);
     try {
       process.kill(-child.pid, 'SIGTERM');
     } catch {
@@ -98,19 +109,26 @@ function rssOf(pattern) {
   return round(Number(ps.stdout.trim()) / 1024, 1);
 }
 
-/** Open-loop load at a fixed rate (wrk cannot hold one): the p99 a service shows below saturation. */
-async function atRate(url, bodyName, rate) {
-  const r = await autocannon({
-    url,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: fs.readFileSync(path.join(tmp, `${bodyName}.json`), 'utf8'),
-    connections: 32,
-    overallRate: Math.round(rate),
-    duration: Number(args.duration),
-    workers: 1,
-  });
-  return { targetRps: Math.round(rate), achievedRps: round(r.requests.average, 0), p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.non2xx + r.errors };
+/**
+ * Load at a fixed rate (wrk cannot hold one), 32 connections: the latency a service shows below
+ * saturation. Percentiles come from h2load's per-request log.
+ */
+function atRate(url, bodyName, rate) {
+  const log = path.join(tmp, 'h2load.log');
+  fs.rmSync(log, { force: true });
+  const connections = 32;
+  const r = spawnSync(
+    'h2load',
+    ['--h1', `-c${connections}`, '-t1', `-D${args.duration}`, `--rps=${(rate / connections).toFixed(2)}`, '-H', 'content-type: application/json', '-d', path.join(tmp, `${bodyName}.json`), `--log-file=${log}`, url],
+    { encoding: 'utf8' },
+  );
+  // Each line: start time (µs), status, duration (µs).
+  const lines = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split('\t').map(Number)) : [];
+  const durations = lines.map((l) => l[2] / 1000).sort((a, b) => a - b);
+  const at = (q) => round(durations[Math.min(durations.length - 1, Math.floor(q * durations.length))] ?? NaN, 2);
+  const failed = /requests: .*?(\d+) failed, (\d+) errored, (\d+) timeout/.exec(r.stdout);
+  const errors = lines.filter((l) => l[1] < 200 || l[1] >= 300).length + (failed ? Number(failed[1]) + Number(failed[2]) + Number(failed[3]) : 0);
+  return { targetRps: Math.round(rate), achievedRps: round(Number(/finished in [\d.]+s, ([\d.]+) req\/s/.exec(r.stdout)?.[1]), 0), p50Ms: at(0.5), p99Ms: at(0.99), errors };
 }
 
 function summary(runs, light) {
@@ -123,13 +141,14 @@ function summary(runs, light) {
   };
 }
 
-async function measure(target, url, bodyNames) {
+/** Peak and latency with wrk; with `fixedRate`, also the latency at 80 % of the peak rate. */
+async function measure(target, url, bodyNames, { fixedRate = true } = {}) {
   const out = {};
   for (const b of bodyNames) {
     await waitFor(url(b), bodies[b]);
     const runs = Array.from({ length: Number(args.runs) }, () => wrk(url(b), b, Number(args.connections)));
     out[b] = summary(runs, wrk(url(b), b, 4, 1));
-    if (b.endsWith('1')) out[b].at80PercentOfPeak = await atRate(url(b), b, 0.8 * out[b].rps);
+    if (fixedRate && b.endsWith('1')) out[b].at80PercentOfPeak = atRate(url(b), b, 0.8 * out[b].rps);
     console.error(`${target} ${b}: ${out[b].rps} req/s, p99 ${out[b].p99Ms} ms`);
   }
   return out;
@@ -149,7 +168,7 @@ async function measurePair(urls, b) {
   const out = [];
   for (const [i, u] of urls.entries()) {
     out.push(summary(runs[i], wrk(u, b, 4, 1)));
-    out[i].at80PercentOfPeak = await atRate(u, b, 0.8 * out[i].rps);
+    out[i].at80PercentOfPeak = atRate(u, b, 0.8 * out[i].rps);
     console.error(`${u} ${b}: ${out[i].rps} req/s, p99 ${out[i].p99Ms} ms`);
   }
   return out;
@@ -158,17 +177,22 @@ async function measurePair(urls, b) {
 const results = {};
 const modelJson = path.join(tmp, 'model.json');
 
-// Peer: Flask + sklearn under gunicorn, 2 workers.
-{
-  const stop = start('gunicorn', ['-w', '2', '-b', '127.0.0.1:18301', '--chdir', HERE, '--log-level', 'warning', 'peer_flask:app'], { SEXTANT_PEER_MODEL: path.join(tmp, 'model.pkl') });
+// Peers: Flask + sklearn under gunicorn, 2 workers, in both styles.
+for (const [key, style] of [
+  ['flask', 'mlflow'],
+  ['flaskNumpy', 'numpy'],
+]) {
+  const stop = start('gunicorn', ['-w', '2', '-b', '127.0.0.1:18301', '--chdir', HERE, '--log-level', 'warning', 'peer_flask:app'], { SEXTANT_PEER_MODEL: path.join(tmp, 'model.pkl'), SEXTANT_PEER_STYLE: style });
   try {
-    results.flask = await measure('flask', () => 'http://127.0.0.1:18301/invocations', ['invocations1', 'invocations64']);
-    results.flask.rssMiB = rssOf('peer_flask:app');
+    // gunicorn's sync workers close every connection, and h2load then holds no rate: peak only.
+    results[key] = await measure(key, () => 'http://127.0.0.1:18301/invocations', ['invocations1', 'invocations64'], { fixedRate: false });
+    results[key].style = style;
+    results[key].rssMiB = rssOf('peer_flask:app');
   } finally {
     stop();
   }
+  await sleep(500);
 }
-await sleep(500);
 // Physical limit: bare node:http cluster of 2.
 {
   const stop = start(process.execPath, [path.join(HERE, 'bare-node.js'), modelJson, '18302', '2']);
@@ -198,7 +222,18 @@ await sleep(500);
     }
     // One worker's log counters (metrics are per process); the share is what matters.
     const logCounters = async () => {
-      const metrics = await (await fetch('http://127.0.0.1:18303/metrics')).text();
+      // A connection of its own: the pooled one from before the load phases, idle while wrk and
+      // h2load ran synchronously for minutes, failed under this request ("other side closed").
+      const metrics = await new Promise((resolve, reject) => {
+        http
+          .get('http://127.0.0.1:18303/metrics', { agent: false }, (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (d) => (text += d));
+            res.on('end', () => resolve(text));
+          })
+          .on('error', reject);
+      });
       const counter = (name) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(metrics)?.[1] ?? 0);
       const written = counter('sextant_prediction_log_written_total');
       const dropped = counter('sextant_prediction_log_dropped_total');
@@ -216,6 +251,9 @@ await sleep(500);
     results.sextant.predictionLog = await logCounters();
     results.sextant.rssMiB = rssOf(`--home ${home}`);
     results.sextant.rssBeforeModelMiB = before;
+  } catch (err) {
+    stop(true);
+    throw err;
   } finally {
     stop();
   }
@@ -225,9 +263,11 @@ fs.rmSync(tmp, { recursive: true, force: true });
 const s = results.sextant;
 const ratios = {
   rps1RowVsFlask: round(s.invocations1.rps / results.flask.invocations1.rps, 1),
+  rps1RowVsFlaskNumpy: round(s.invocations1.rps / results.flaskNumpy.invocations1.rps, 1),
   rps1RowVsBareNode: round(s.invocations1.rps / results.bareNode.invocations1.rps, 2),
   oip1RowVsBareNode: round(s.oip1.rps / results.bareNode.invocations1.rps, 2),
-  rows64PerSecVsFlask: round((s.invocations64.rps * 64) / (results.flask.invocations64.rps * 64), 1),
+  rows64PerSecVsFlask: round(s.invocations64.rps / results.flask.invocations64.rps, 1),
+  rows64PerSecVsFlaskNumpy: round(s.invocations64.rps / results.flaskNumpy.invocations64.rps, 1),
   rows64PerSecVsBareNode: round(s.invocations64.rps / results.bareNode.invocations64.rps, 2),
   loggingOnVsOff: round(s.invocations1.rps / results.sextantNoLogging.invocations1.rps, 2),
 };
