@@ -37,7 +37,8 @@ export function inferenceHandlers(app: App): { mlflow: InferenceHandler; oip: In
     const { deployment: name, version } = call;
     let result: InferResult | undefined;
     try {
-      const d = inference.deployment(name);
+      // Awaits only for a name this process does not know (yet).
+      const d = inference.find(name) ?? (await inference.lookup(name));
       const sticky = d.spec.stickyHeader ? call.headers[d.spec.stickyHeader] : undefined;
       result = await inference.infer(name, parse, { version, stickyKey: typeof sticky === 'string' ? sticky : undefined, requestId: call.requestId });
       return result;

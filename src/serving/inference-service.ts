@@ -80,6 +80,17 @@ export class InferenceService {
     return d;
   }
 
+  /** `deployment`, once this process has caught up with the database when the name is new to it. */
+  async lookup(name: string): Promise<LiveDeployment> {
+    if (!this.live.get(name)) await this.live.catchUp();
+    return this.deployment(name);
+  }
+
+  /** The deployment if this process's table has it (no waiting, for the hot path). */
+  find(name: string): LiveDeployment | undefined {
+    return this.live.get(name);
+  }
+
   /** The model a request would use: a pinned version, or one picked by the traffic split. */
   async target(d: LiveDeployment, options: InferOptions = {}): Promise<LoadedModel> {
     if (options.version !== undefined) return this.live.direct(d, options.version);

@@ -35,7 +35,7 @@ export function inferenceRoutes(app: App) {
   };
 
   const modelMeta = async (name: string, version?: number) => {
-    const d = inference.deployment(name);
+    const d = await inference.lookup(name);
     return metadata(d, await inference.target(d, { version }));
   };
 
@@ -72,7 +72,7 @@ export function inferenceRoutes(app: App) {
       role: 'viewer',
       params: Params,
       handler: async ({ params }) => {
-        inference.deployment(params.name);
+        await inference.lookup(params.name);
         return { name: params.name, ready: true };
       },
     }),
@@ -84,7 +84,7 @@ export function inferenceRoutes(app: App) {
       role: 'viewer',
       params: VersionParams,
       handler: async ({ params }) => {
-        await inference.target(inference.deployment(params.name), { version: params.version });
+        await inference.target(await inference.lookup(params.name), { version: params.version });
         return { name: params.name, version: String(params.version), ready: true };
       },
     }),
