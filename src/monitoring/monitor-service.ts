@@ -96,13 +96,20 @@ export class MonitorService {
   private async evaluateCountWindows(m: Monitor): Promise<MonitorResult[]> {
     const written: MonitorResult[] = [];
     const n = m.windowRows!;
+    // Times of the primary records logged since the last closed window, oldest first: read once,
+    // as each later window starts where the one before ended.
+    let logged: number[] | undefined;
     for (let i = 0; i < 3; i++) {
       const last = await this.db.selectFrom('monitor_results').select('window_end').where('deployment', '=', m.deployment).orderBy('window_end', 'desc').limit(1).executeTakeFirst();
       const since = last?.window_end ?? m.createdAt;
-      // Times of the primary records logged since, oldest first.
-      const times: number[] = [];
-      for await (const r of this.log.scan({ deployment: m.deployment, since, role: 'primary' })) times.push(r.time);
-      times.reverse();
+      if (!logged) {
+        logged = [];
+        for await (const r of this.log.scan({ deployment: m.deployment, since, role: 'primary' })) logged.push(r.time);
+        logged.reverse();
+      }
+      const start = Date.parse(since);
+      const first = logged.findIndex((t) => t >= start);
+      const times = first < 0 ? [] : logged.slice(first);
       const count = times.length;
       if (count < n) break;
       let rows = times.slice(0, n);
