@@ -27,10 +27,7 @@ export class FeedbackService {
     const ids = [...last.keys()];
     const known = await this.log.known(deployment, ids);
     await this.db.transaction().execute(async (trx) => {
-      const existing = new Map<string, string>();
-      for (let i = 0; i < ids.length; i += 500) {
-        for (const r of await trx.selectFrom('feedback').select(['request_id', 'label']).where('request_id', 'in', ids.slice(i, i + 500)).execute()) existing.set(r.request_id, r.label);
-      }
+      const existing = await this.log.labels(ids, trx);
       for (const [id, label] of last) {
         const before = existing.get(id);
         if (before === label) result.duplicates++;

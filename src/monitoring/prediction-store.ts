@@ -211,11 +211,11 @@ export class PredictionStore {
     return known;
   }
 
-  /** Labels (as stored JSON) of these request ids, where given. */
-  async labels(ids: readonly string[]): Promise<Map<string, string>> {
+  /** Labels (as stored JSON) of these request ids, where given; `db` may be a transaction. */
+  async labels(ids: readonly string[], db: Kysely<DB> = this.db): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     for (let i = 0; i < ids.length; i += CHUNK) {
-      for (const r of await this.db.selectFrom('feedback').select(['request_id', 'label']).where('request_id', 'in', ids.slice(i, i + CHUNK)).execute()) out.set(r.request_id, r.label);
+      for (const r of await db.selectFrom('feedback').select(['request_id', 'label']).where('request_id', 'in', ids.slice(i, i + CHUNK)).execute()) out.set(r.request_id, r.label);
     }
     return out;
   }
