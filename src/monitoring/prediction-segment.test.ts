@@ -129,4 +129,20 @@ describe('prediction log segments', () => {
       ['c', 'primary', [[3, -3]]],
     ]);
   });
+
+  it('builds each segment on the buffers of the one before without mixing their values', () => {
+    const rows = (n: number, from: number) => record([Float64Array.from({ length: n }, (_, i) => from + i), Float64Array.from({ length: n }, (_, i) => -(from + i))], n);
+    const big = rows(3000, 0);
+    const [first] = encodeSegments([big, { ...rows(1, 0), outputs: [{ name: 'p', datatype: 'FP64', shape: [1], data: [0.5] }] }]);
+    // Built after the first was drafted, on its recycled (larger, not cleared) buffers.
+    const small = rows(2, 10_000);
+    const [second] = encodeSegments([small, { ...rows(1, 7), outputs: [{ name: 'p', datatype: 'FP64', shape: [1], data: [0.25] }] }]);
+    expect(decodeSegment(second!).map((r) => [r.inputs()!.rows, r.outputs])).toEqual([
+      [reference(small), null],
+      [[[7, -7]], [{ name: 'p', datatype: 'FP64', shape: [1], data: [0.25] }]],
+    ]);
+    const [a, b] = decodeSegment(first!);
+    expect(a!.inputs()!.rows).toEqual(reference(big));
+    expect(b!.outputs).toEqual([{ name: 'p', datatype: 'FP64', shape: [1], data: [0.5] }]);
+  });
 });

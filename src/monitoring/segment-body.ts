@@ -48,10 +48,13 @@ export function segmentBody(head: Omit<Head, 'meta' | 'groups' | 'layouts'>, met
   };
   const text = Buffer.from(JSON.stringify(full), 'utf8');
   const start = (8 + text.length + 7) & ~7;
-  const out = Buffer.alloc(start + offset);
+  // Not zero-filled (every byte is written below) and not a slice of Node's shared pool (the body
+  // may cross to another process, which copies the whole buffer under a view).
+  const out = Buffer.allocUnsafeSlow(start + offset);
   out.write(MAGIC, 0, 'latin1');
   out.writeUInt32LE(text.length, 4);
   text.copy(out, 8);
+  out.fill(0, 8 + text.length, start);
   let k = start;
   for (const a of [meta, ...groups.map((g) => g.f64), ...layouts.map((l) => l.f64)]) {
     out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), k);

@@ -3,20 +3,56 @@ import type { PredictionRecord } from './prediction-log.js';
 import type { SegmentDraft } from './prediction-segment.js';
 import { AS_JSON, FIRST_ROW, GROUP, type JsonParts, LATENCY, LAYOUT, type LegacyInputs, META, NONE, OFFSET, ROWS, segmentBody, type TensorShape, TIME, VERSION } from './segment-body.js';
 
-/** A growing float64 array. */
+/**
+ * Float64 buffers of drafted segments, by capacity (powers of two), kept for the segments that
+ * follow. Under load a segment grows megabytes of arrays that live for a flush interval, long
+ * enough to be promoted out of V8's young generation; allocated anew for every segment they kept
+ * the serving processes in mark-compact collections (with 64-row requests, about one per
+ * second per process). At most `SPARE_BYTES` are kept.
+ */
+const spare = new Map<number, Float64Array[]>();
+let spareBytes = 0;
+const SPARE_BYTES = 32 * 1024 * 1024;
+
+function take(min: number): Float64Array {
+  let capacity = 256;
+  while (capacity < min) capacity *= 2;
+  const kept = spare.get(capacity)?.pop();
+  if (!kept) return new Float64Array(capacity);
+  spareBytes -= kept.byteLength;
+  return kept;
+}
+
+function give(a: Float64Array): void {
+  if (spareBytes + a.byteLength > SPARE_BYTES) return;
+  let list = spare.get(a.length);
+  if (!list) spare.set(a.length, (list = []));
+  list.push(a);
+  spareBytes += a.byteLength;
+}
+
+/** A growing float64 array on recycled buffers. */
 class Float64s {
-  values = new Float64Array(256);
+  values = take(0);
   length = 0;
 
   reserve(n: number): void {
     if (this.length + n <= this.values.length) return;
-    const grown = new Float64Array(Math.max(this.length + n, this.values.length * 2));
+    const grown = take(this.length + n);
     grown.set(this.values.subarray(0, this.length));
+    give(this.values);
     this.values = grown;
   }
 
   view(): Float64Array {
     return this.values.subarray(0, this.length);
+  }
+
+  /** Hands the buffer back for later segments; this array is empty afterwards. */
+  recycle(): void {
+    give(this.values);
+    this.values = new Float64Array(0);
+    this.length = 0;
   }
 }
 
@@ -197,6 +233,7 @@ export class SegmentBuilder {
     }
   }
 
+  /** Encodes the records; the builder's arrays go back to the pool, so this is its last use. */
   draft(): SegmentDraft {
     const body = segmentBody(
       { ids: this.ids, roles: this.roles, json: this.json },
@@ -204,6 +241,7 @@ export class SegmentBuilder {
       this.groups.map((g) => ({ features: [...g.features], f64: g.view() })),
       this.layouts.map((l) => ({ tensors: l.tensors, f64: l.view() })),
     );
+    for (const a of [this.meta, ...this.groups, ...this.layouts]) a.recycle();
     return {
       deployment: this.deployment,
       model: this.model,
