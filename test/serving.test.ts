@@ -230,6 +230,9 @@ describe('traffic', () => {
   });
 
   it('rolls a canary that breaches its SLO back to weight 0, audited and visible in status', async () => {
+    // The guard's own pass (every second) would otherwise race the explicit one below: on a slow
+    // machine the 80 requests outlast a second, and it rolled the canary back first.
+    t.app.serving.slo.stop();
     await t.app.serving.deployments.update('bc', { slo: { maxErrorRate: 0.05, windowSeconds: 60, minRequests: 20 } }, who);
     await t.app.serving.deployments.canary('bc', { version: 4, weight: 50 }, who);
     await t.app.serving.live.refresh();
@@ -251,6 +254,7 @@ describe('traffic', () => {
     await t.app.serving.deployments.abort('bc', who);
     await t.app.serving.deployments.update('bc', { slo: null }, who);
     await t.app.serving.live.refresh();
+    t.app.serving.slo.start();
   });
 
   it('batches concurrent requests into shared runtime calls, each keeping its own rows and errors', async () => {
