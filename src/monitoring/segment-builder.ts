@@ -7,8 +7,8 @@ import { AS_JSON, FIRST_ROW, GROUP, type JsonParts, LATENCY, LAYOUT, type Legacy
  * Float64 buffers of drafted segments, by capacity (powers of two), kept for the segments that
  * follow. Under load a segment grows megabytes of arrays that live for a flush interval, long
  * enough to be promoted out of V8's young generation; allocated anew for every segment they kept
- * the serving processes in mark-compact collections (with 64-row requests, about one per
- * second per process). At most `SPARE_BYTES` are kept.
+ * the serving processes in mark-compact collections (with 64-row requests, one about every
+ * 0.7 s per process). At most `SPARE_BYTES` are kept.
  */
 const spare = new Map<number, Float64Array[]>();
 let spareBytes = 0;
