@@ -30,7 +30,7 @@ describe('NumericProfile', () => {
 
   it('merges count, mean and variance exactly and keeps quantiles within 1.33 % rank error', () => {
     const whole = new NumericProfile();
-    const parts = [new NumericProfile(200, 2), new NumericProfile(200, 3), new NumericProfile(200, 4), new NumericProfile(200, 5)];
+    const parts = [new NumericProfile(240, 2), new NumericProfile(240, 3), new NumericProfile(240, 4), new NumericProfile(240, 5)];
     data.forEach((x, i) => {
       whole.add(x);
       parts[i % 4]!.add(x);
@@ -72,30 +72,90 @@ describe('NumericProfile', () => {
   });
 
   it('is reproducible for the same seed and stays small', () => {
-    const a = new NumericProfile(200, 9);
-    const b = new NumericProfile(200, 9);
+    const a = new NumericProfile(240, 9);
+    const b = new NumericProfile(240, 9);
     for (const x of data) {
       a.add(x);
       b.add(x);
     }
     expect(a.quantile(0.37)).toBe(b.quantile(0.37));
-    expect(JSON.stringify(a.sketch.toJSON()).length).toBeLessThan(30_000);
+    // At most the entry level's 4,096 items, about 3k above it, and 8 per level below k's reach.
+    const levels = a.sketch.toJSON().levels;
+    expect(levels.flat().length).toBeLessThanOrEqual(4096 + 3 * 240 + 8 * levels.length);
   });
 
-  it('keeps every level above 0 sorted through updates, merges and a JSON round trip (compaction relies on it)', () => {
-    const sortedAbove0 = (p: NumericProfile) => p.sketch.toJSON().levels.slice(1).every((l) => l.every((v, i) => i === 0 || l[i - 1]! <= v));
-    const a = new NumericProfile(200, 3);
-    const b = new NumericProfile(200, 4);
+  it('keeps every level but the entry one sorted through updates, merges and a JSON round trip (compaction relies on it)', () => {
+    const sortedButEntry = (j: ReturnType<KllSketch['toJSON']>) => j.levels.every((l, h) => h === j.bottom || l.every((v, i) => i === 0 || l[i - 1]! <= v));
+    const a = new NumericProfile(240, 3);
+    const b = new NumericProfile(240, 4);
     data.forEach((x, i) => (i % 3 === 0 ? b : a).add(x));
     expect(a.sketch.toJSON().levels.length).toBeGreaterThan(5);
-    expect(sortedAbove0(a) && sortedAbove0(b)).toBe(true);
+    // a has seen 66,666 items, past the sampler's start (32,256 at k = 240) and its first doubling.
+    expect(a.sketch.toJSON().bottom).toBe(2);
+    expect(b.sketch.toJSON().bottom).toBe(1);
+    expect(sortedButEntry(a.sketch.toJSON()) && sortedButEntry(b.sketch.toJSON())).toBe(true);
     a.merge(b);
-    expect(sortedAbove0(a)).toBe(true);
+    expect(a.sketch.toJSON().bottom).toBe(2);
+    expect(sortedButEntry(a.sketch.toJSON())).toBe(true);
     const json = a.sketch.toJSON();
     const shuffled = { ...json, levels: json.levels.map((l) => [...l].reverse()) };
     const back = KllSketch.fromJSON(shuffled);
-    expect(back.toJSON().levels.slice(1).every((l) => l.every((v, i) => i === 0 || l[i - 1]! <= v))).toBe(true);
+    expect(sortedButEntry(back.toJSON())).toBe(true);
     expect(back.quantile(0.5)).toBe(a.quantile(0.5));
+  });
+});
+
+describe('KllSketch on long streams (the sampler below the levels)', () => {
+  /** Largest |estimated − exact| rank over the retained items, as a share of the count. */
+  function worstRankError(sketch: KllSketch, sorted: Float64Array): number {
+    const items = sketch.weighted();
+    const total = items.reduce((s, [, w]) => s + w, 0);
+    let cum = 0;
+    let worst = 0;
+    for (const [v, w] of items) {
+      cum += w;
+      let lo = 0;
+      let hi = sorted.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (sorted[mid]! <= v) lo = mid + 1;
+        else hi = mid;
+      }
+      worst = Math.max(worst, Math.abs(cum / total - lo / sorted.length));
+    }
+    return worst;
+  }
+
+  const n = 600_000;
+  const stream = Float64Array.from(sample(n, () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand())));
+  const sorted = stream.slice().sort();
+
+  it('enters items in blocks of 2^s once the count passes 0.56 k², keeps every weight, and stays within 1.33 % over all quantiles', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const s = new KllSketch(240, seed);
+      for (const x of stream) s.update(x);
+      // 600,000 / 32,256 = 18.6 doublings past the start: 2^4 < 18.6 < 2^5, so blocks of 2^5.
+      expect(s.toJSON().bottom).toBe(5);
+      const weight = s.weighted().reduce((t, [, w]) => t + w, 0);
+      expect(Math.abs(weight - n)).toBeLessThan(2 ** 5);
+      expect(s.count).toBe(n);
+      expect(s.min).toBe(sorted[0]);
+      expect(s.max).toBe(sorted[n - 1]);
+      expect(worstRankError(s, sorted)).toBeLessThanOrEqual(0.0133);
+    }
+  });
+
+  it('keeps the bound when the stream arrives sorted, and when sampled sketches are merged', () => {
+    const ordered = new KllSketch(240, 7);
+    for (const x of sorted) ordered.update(x);
+    expect(worstRankError(ordered, sorted)).toBeLessThanOrEqual(0.0133);
+    const parts = [0, 1, 2].map((i) => new KllSketch(240, 10 + i));
+    stream.forEach((x, i) => parts[i % 3]!.update(x));
+    expect(parts.map((p) => p.toJSON().bottom)).toEqual([3, 3, 3]);
+    const merged = parts.reduce((a, b) => (a.merge(b), a));
+    expect(merged.count).toBe(n);
+    expect(merged.toJSON().bottom).toBe(5);
+    expect(worstRankError(merged, sorted)).toBeLessThanOrEqual(0.0133);
   });
 });
 

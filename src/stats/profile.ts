@@ -9,7 +9,7 @@ export class NumericProfile {
   m2 = 0;
   readonly sketch: KllSketch;
 
-  constructor(k = 200, seed = 1) {
+  constructor(k = 240, seed = 1) {
     this.sketch = new KllSketch(k, seed);
   }
 
