@@ -61,6 +61,18 @@ function sortLevel(level: Level): void {
   }
 }
 
+/** How many of the first `n` items of the sorted `a` are at most `v`. */
+function countAtMost(a: Float64Array, n: number, v: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * The entry level holds up to this many items before it is sorted and compacted, whatever its KLL
  * capacity. One compaction of 4,096 sorted items adds no more rank error than one of 8 (one item's
@@ -112,6 +124,8 @@ export class KllSketch {
   private pick = 0;
   /** The count at which the blocks next double. */
   private nextDoubling: number;
+  /** The count at which the entry level was last sorted for a quantile query. */
+  private sortedAt = -1;
   count = 0;
   min = Infinity;
   max = -Infinity;
@@ -176,6 +190,7 @@ export class KllSketch {
    * other level sorted, and the levels compacted to their capacities. A block in progress restarts.
    */
   private settle(): void {
+    this.sortedAt = -1;
     const start = Math.ceil(SAMPLE_FROM_PER_K2 * this.k * this.k);
     this.bottom = this.count < start ? 0 : Math.floor(Math.log2(this.count / start)) + 1;
     this.nextDoubling = start * 2 ** this.bottom;
@@ -221,28 +236,46 @@ export class KllSketch {
     this.settle();
   }
 
-  /** The retained items with their weights (2^level), sorted by value. */
-  weighted(): [number, number][] {
-    const items: [number, number][] = [];
-    this.levels.forEach((l, h) => {
-      for (let i = 0; i < l.size; i++) items.push([l.items[i]!, 2 ** h]);
-    });
-    return items.sort((a, b) => a[0] - b[0]);
+  /** The retained items of each level (those of the entry level in no particular order) and their weight. */
+  items(): { values: Float64Array; weight: number }[] {
+    return this.levels.map((l, h) => ({ values: l.items.subarray(0, l.size), weight: 2 ** h }));
   }
 
-  /** The value at rank q (0..1); NaN when empty. */
+  /** The retained items with their weights (2^level), sorted by value. */
+  weighted(): [number, number][] {
+    return this.items()
+      .flatMap(({ values, weight }) => Array.from(values, (v): [number, number] => [v, weight]))
+      .sort((a, b) => a[0] - b[0]);
+  }
+
+  /**
+   * The value at rank q (0..1): the smallest retained item whose weight, with that of every item
+   * below it, reaches q of the total; NaN when empty. Searches each sorted level instead of
+   * merging them: the entry level alone can hold 4,096 items.
+   */
   quantile(q: number): number {
     if (this.count === 0) return Number.NaN;
     if (q <= 0) return this.min;
     if (q >= 1) return this.max;
-    const items = this.weighted();
-    const total = items.reduce((s, [, w]) => s + w, 0);
-    let cum = 0;
-    for (const [v, w] of items) {
-      cum += w;
-      if (cum >= q * total) return v;
+    if (this.sortedAt !== this.count) {
+      // Sorting the entry level in place changes nothing its next compaction would not do first.
+      sortLevel(this.levels[this.bottom]!);
+      this.sortedAt = this.count;
     }
-    return this.max;
+    const weightAtMost = (v: number) => this.levels.reduce((w, l, h) => w + 2 ** h * countAtMost(l.items, l.size, v), 0);
+    const target = q * this.levels.reduce((w, l, h) => w + 2 ** h * l.size, 0);
+    let best = this.max;
+    for (const l of this.levels) {
+      let lo = 0;
+      let hi = l.size;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (weightAtMost(l.items[mid]!) >= target) hi = mid;
+        else lo = mid + 1;
+      }
+      if (lo < l.size && l.items[lo]! < best) best = l.items[lo]!;
+    }
+    return best;
   }
 
   /** The sketch as plain data; `bottom` (the level new items enter) is informative, loading recomputes it from the count. */

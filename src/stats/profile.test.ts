@@ -145,6 +145,26 @@ describe('KllSketch on long streams (the sampler below the levels)', () => {
     }
   });
 
+  it('answers quantiles as a walk through the sorted weighted items would, ties and the unsorted entry level included', () => {
+    const s = new KllSketch(240, 21);
+    for (let i = 0; i < 150_000; i++) s.update(Math.floor(rand() * 500) / 4);
+    s.update(1e9);
+    const items = s.weighted();
+    const total = items.reduce((t, [, w]) => t + w, 0);
+    const walk = (q: number) => {
+      let cum = 0;
+      for (const [v, w] of items) if ((cum += w) >= q * total) return v;
+      return s.max;
+    };
+    // Ranks that land exactly on an item's running weight, where "reaches" and "passes" differ.
+    let cum = 0;
+    const exact = items.map(([, w]) => (cum += w) / total).filter((_, i) => i % 97 === 5);
+    for (const q of [1e-6, 0.001, 0.05, 0.25, 0.5, 0.5001, 0.75, 0.95, 0.999999, ...exact]) expect(s.quantile(q)).toBe(walk(q));
+    expect(s.quantile(0)).toBe(0);
+    expect(s.quantile(1)).toBe(1e9);
+    expect(new KllSketch().quantile(0.5)).toBeNaN();
+  });
+
   it('keeps the bound when the stream arrives sorted, and when sampled sketches are merged', () => {
     const ordered = new KllSketch(240, 7);
     for (const x of sorted) ordered.update(x);

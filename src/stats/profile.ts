@@ -52,9 +52,9 @@ export class NumericProfile {
     const edges = Array.from({ length: bins + 1 }, (_, i) => (i === bins ? this.max : lo + i * width));
     const raw = new Array<number>(bins).fill(0);
     let total = 0;
-    for (const [v, w] of this.sketch.weighted()) {
-      raw[Math.min(bins - 1, Math.floor((v - lo) / width))]! += w;
-      total += w;
+    for (const { values, weight } of this.sketch.items()) {
+      for (const v of values) raw[Math.min(bins - 1, Math.floor((v - lo) / width))]! += weight;
+      total += weight * values.length;
     }
     return { edges, counts: raw.map((c) => Math.round((c / total) * this.count)) };
   }
