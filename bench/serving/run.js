@@ -7,8 +7,11 @@
 // fixed rate (80 % of the server's own peak; Sextant and the limit) comes from h2load, which like
 // wrk is written in C: a load generator in Node took half a core at that rate and starved the
 // server it measured.
-// Every target gets the whole machine in turn; each number is the median of --runs runs. Prints
-// one JSON line.
+// All servers start at once and wait idle; the load visits them in rounds (one wrk run each per
+// round), so a slow or fast phase of this noisy machine lands on every target alike instead of
+// on whichever ran then: the speed of the machine moved by 2× within minutes in session 12, and
+// measuring one target after the other made the ratios move with it. Each number is the median of
+// --runs rounds. Prints one JSON line.
 //
 //   node bench/serving/run.js [--duration 8] [--runs 3] [--connections 64]
 import { spawn, spawnSync } from 'node:child_process';
@@ -141,122 +144,111 @@ function summary(runs, light) {
   };
 }
 
-/** Peak and latency with wrk; with `fixedRate`, also the latency at 80 % of the peak rate. */
-async function measure(target, url, bodyNames, { fixedRate = true } = {}) {
-  const out = {};
-  for (const b of bodyNames) {
-    await waitFor(url(b), bodies[b]);
-    const runs = Array.from({ length: Number(args.runs) }, () => wrk(url(b), b, Number(args.connections)));
-    out[b] = summary(runs, wrk(url(b), b, 4, 1));
-    if (fixedRate && b.endsWith('1')) out[b].at80PercentOfPeak = atRate(url(b), b, 0.8 * out[b].rps);
-    console.error(`${target} ${b}: ${out[b].rps} req/s, p99 ${out[b].p99Ms} ms`);
-  }
-  return out;
-}
-
 /**
- * Two URLs of one server with the same body, their runs interleaved (a, b, a, b, …) after one
- * warm-up run each, so a slow phase of this noisy machine cannot land on one of them only.
+ * Peak req/s of several servers with the same body, in rounds (a, b, c, a, b, c, …) after one
+ * warm-up run each; a pause after each run lets a server finish background work (the prediction
+ * log's backlog) before the next one is loaded. Then one light-load run each.
  */
-async function measurePair(urls, b) {
-  for (const u of urls) {
-    await waitFor(u, bodies[b]);
-    wrk(u, b, Number(args.connections));
+async function measureRounds(targets, b) {
+  for (const t of targets) {
+    await waitFor(t.url(b), bodies[b]);
+    wrk(t.url(b), b, Number(args.connections));
+    await sleep(1000);
   }
-  const runs = urls.map(() => []);
-  for (let r = 0; r < Number(args.runs); r++) urls.forEach((u, i) => runs[i].push(wrk(u, b, Number(args.connections))));
-  const out = [];
-  for (const [i, u] of urls.entries()) {
-    out.push(summary(runs[i], wrk(u, b, 4, 1)));
-    out[i].at80PercentOfPeak = atRate(u, b, 0.8 * out[i].rps);
-    console.error(`${u} ${b}: ${out[i].rps} req/s, p99 ${out[i].p99Ms} ms`);
+  const runs = targets.map(() => []);
+  for (let r = 0; r < Number(args.runs); r++) {
+    for (const [i, t] of targets.entries()) {
+      runs[i].push(wrk(t.url(b), b, Number(args.connections)));
+      await sleep(1000);
+    }
+  }
+  const out = {};
+  for (const [i, t] of targets.entries()) {
+    out[t.key] = summary(runs[i], wrk(t.url(b), b, 4, 1));
+    console.error(`${t.key} ${b}: ${out[t.key].rps} req/s (${runs[i].map((x) => Math.round(x.rps)).join(', ')}), p99 ${out[t.key].p99Ms} ms`);
   }
   return out;
 }
 
-const results = {};
+const results = { flask: { style: 'mlflow' }, flaskNumpy: { style: 'numpy' }, bareNode: {}, sextant: {}, sextantNoLogging: {} };
 const modelJson = path.join(tmp, 'model.json');
-
-// Peers: Flask + sklearn under gunicorn, 2 workers, in both styles.
-for (const [key, style] of [
-  ['flask', 'mlflow'],
-  ['flaskNumpy', 'numpy'],
-]) {
-  const stop = start('gunicorn', ['-w', '2', '-b', '127.0.0.1:18301', '--chdir', HERE, '--log-level', 'warning', 'peer_flask:app'], { SEXTANT_PEER_MODEL: path.join(tmp, 'model.pkl'), SEXTANT_PEER_STYLE: style });
-  try {
-    // gunicorn's sync workers close every connection, and h2load then holds no rate: peak only.
-    results[key] = await measure(key, () => 'http://127.0.0.1:18301/invocations', ['invocations1', 'invocations64'], { fixedRate: false });
-    results[key].style = style;
-    results[key].rssMiB = rssOf('peer_flask:app');
-  } finally {
-    stop();
+const stops = [];
+const home = path.join(tmp, 'home');
+try {
+  // Peers: Flask + sklearn under gunicorn, 2 workers each, in both styles; the physical limit, a
+  // bare node:http cluster of 2; Sextant, 2 workers, the same model as sextant-linear, deployed
+  // with prediction logging on every request (lr) and off (lr-nolog).
+  for (const [port, style] of [
+    [18301, 'mlflow'],
+    [18304, 'numpy'],
+  ]) {
+    stops.push(start('gunicorn', ['-w', '2', '-b', `127.0.0.1:${port}`, '--chdir', HERE, '--log-level', 'warning', 'peer_flask:app'], { SEXTANT_PEER_MODEL: path.join(tmp, 'model.pkl'), SEXTANT_PEER_STYLE: style }));
   }
-  await sleep(500);
-}
-// Physical limit: bare node:http cluster of 2.
-{
-  const stop = start(process.execPath, [path.join(HERE, 'bare-node.js'), modelJson, '18302', '2']);
-  try {
-    results.bareNode = await measure('bare-node', () => 'http://127.0.0.1:18302/', ['invocations1', 'invocations64']);
-  } finally {
-    stop();
-  }
-}
-await sleep(500);
-// Sextant: 2 workers, the same model as sextant-linear, deployed behind both protocols.
-{
-  const home = path.join(tmp, 'home');
+  stops.push(start(process.execPath, [path.join(HERE, 'bare-node.js'), modelJson, '18302', '2']));
   const cli = (...a) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'sextant.js'), ...a], { env: { ...process.env, SEXTANT_URL: 'http://127.0.0.1:18303' }, encoding: 'utf8' });
-  const stop = start(process.execPath, [path.join(ROOT, 'bin', 'sextant.js'), 'server', '--port', '18303', '--workers', '2', '--home', home], { SEXTANT_LOG_LEVEL: 'warn' });
-  try {
-    for (let i = 0; i < 100 && cli('models', 'list').status !== 0; i++) await sleep(100);
-    const before = rssOf(`--home ${home}`);
-    for (const step of [
-      ['models', 'create', 'lr', '--task', 'binary-classification'],
-      ['register', 'lr', '--file', modelJson, '--format', 'sextant-linear', '--alias', 'champion'],
-      ['deploy', 'create', 'lr', '--model', 'lr', '--alias', 'champion'],
-      ['deploy', 'create', 'lr-nolog', '--model', 'lr', '--alias', 'champion', '--log-sample-rate', '0'],
-    ]) {
-      const r = cli(...step);
-      if (r.status !== 0) throw new Error(`${step.join(' ')}: ${r.stderr}`);
-    }
-    // One worker's log counters (metrics are per process); the share is what matters.
-    const logCounters = async () => {
-      // A connection of its own: the pooled one from before the load phases, idle while wrk and
-      // h2load ran synchronously for minutes, failed under this request ("other side closed").
-      const metrics = await new Promise((resolve, reject) => {
-        http
-          .get('http://127.0.0.1:18303/metrics', { agent: false }, (res) => {
-            let text = '';
-            res.setEncoding('utf8');
-            res.on('data', (d) => (text += d));
-            res.on('end', () => resolve(text));
-          })
-          .on('error', reject);
-      });
-      const counter = (name) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(metrics)?.[1] ?? 0);
-      const written = counter('sextant_prediction_log_written_total');
-      const dropped = counter('sextant_prediction_log_dropped_total');
-      return { written, dropped, droppedShare: round(dropped / Math.max(1, written + dropped), 3) };
-    };
-    // 1-row bodies with prediction logging on every request (lr) and off (lr-nolog), interleaved.
-    const [logged, unlogged] = await measurePair(['http://127.0.0.1:18303/v1/deployments/lr/invocations', 'http://127.0.0.1:18303/v1/deployments/lr-nolog/invocations'], 'invocations1');
-    results.sextantNoLogging = { invocations1: unlogged };
-    results.sextant = { invocations1: logged, predictionLogAfter1Row: await logCounters() };
-    // The rest with logging on; a pause between lets the log writer finish its backlog.
-    for (const b of ['invocations64', 'oip1', 'oip64']) {
-      await sleep(3000);
-      Object.assign(results.sextant, await measure('sextant', () => (b.startsWith('oip') ? 'http://127.0.0.1:18303/v2/models/lr/infer' : 'http://127.0.0.1:18303/v1/deployments/lr/invocations'), [b]));
-    }
-    results.sextant.predictionLog = await logCounters();
-    results.sextant.rssMiB = rssOf(`--home ${home}`);
-    results.sextant.rssBeforeModelMiB = before;
-  } catch (err) {
-    stop(true);
-    throw err;
-  } finally {
-    stop();
+  stops.push(start(process.execPath, [path.join(ROOT, 'bin', 'sextant.js'), 'server', '--port', '18303', '--workers', '2', '--home', home], { SEXTANT_LOG_LEVEL: 'warn' }));
+  for (let i = 0; i < 100 && cli('models', 'list').status !== 0; i++) await sleep(100);
+  results.sextant.rssBeforeModelMiB = rssOf(`--home ${home}`);
+  for (const step of [
+    ['models', 'create', 'lr', '--task', 'binary-classification'],
+    ['register', 'lr', '--file', modelJson, '--format', 'sextant-linear', '--alias', 'champion'],
+    ['deploy', 'create', 'lr', '--model', 'lr', '--alias', 'champion'],
+    ['deploy', 'create', 'lr-nolog', '--model', 'lr', '--alias', 'champion', '--log-sample-rate', '0'],
+  ]) {
+    const r = cli(...step);
+    if (r.status !== 0) throw new Error(`${step.join(' ')}: ${r.stderr}`);
   }
+  // One worker's log counters (metrics are per process); the share is what matters.
+  const logCounters = async () => {
+    // A connection of its own: the pooled one from before the load phases, idle while wrk and
+    // h2load ran synchronously for minutes, failed under this request ("other side closed").
+    const metrics = await new Promise((resolve, reject) => {
+      http
+        .get('http://127.0.0.1:18303/metrics', { agent: false }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve(text));
+        })
+        .on('error', reject);
+    });
+    const counter = (name) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(metrics)?.[1] ?? 0);
+    const written = counter('sextant_prediction_log_written_total');
+    const dropped = counter('sextant_prediction_log_dropped_total');
+    return { written, dropped, droppedShare: round(dropped / Math.max(1, written + dropped), 3) };
+  };
+  const invocations = (name) => () => `http://127.0.0.1:18303/v1/deployments/${name}/invocations`;
+  const flask = { key: 'flask', url: () => 'http://127.0.0.1:18301/invocations' };
+  const flaskNumpy = { key: 'flaskNumpy', url: () => 'http://127.0.0.1:18304/invocations' };
+  const bareNode = { key: 'bareNode', url: () => 'http://127.0.0.1:18302/' };
+  const sextant = { key: 'sextant', url: invocations('lr') };
+  const sextantNoLogging = { key: 'sextantNoLogging', url: invocations('lr-nolog') };
+  const merge = (measured, body) => Object.entries(measured).forEach(([k, v]) => (results[k][body] = v));
+  merge(await measureRounds([flask, flaskNumpy, bareNode, sextant, sextantNoLogging], 'invocations1'), 'invocations1');
+  results.sextant.predictionLogAfter1Row = await logCounters();
+  merge(await measureRounds([flask, flaskNumpy, bareNode, sextant], 'invocations64'), 'invocations64');
+  // Latency at 80 % of each server's own 1-row peak. gunicorn's sync workers close every
+  // connection, and h2load then holds no rate: the peers have peak figures only.
+  for (const t of [bareNode, sextant, sextantNoLogging]) {
+    results[t.key].invocations1.at80PercentOfPeak = atRate(t.url('invocations1'), 'invocations1', 0.8 * results[t.key].invocations1.rps);
+    await sleep(1000);
+  }
+  // Open Inference Protocol v2, logging on (no peer speaks it).
+  const oip = { key: 'sextant', url: () => 'http://127.0.0.1:18303/v2/models/lr/infer' };
+  for (const b of ['oip1', 'oip64']) {
+    await sleep(3000);
+    merge(await measureRounds([oip], b), b);
+  }
+  results.sextant.oip1.at80PercentOfPeak = atRate(oip.url(), 'oip1', 0.8 * results.sextant.oip1.rps);
+  results.sextant.predictionLog = await logCounters();
+  results.flask.rssMiB = rssOf('127.0.0.1:18301');
+  results.flaskNumpy.rssMiB = rssOf('127.0.0.1:18304');
+  results.sextant.rssMiB = rssOf(`--home ${home}`);
+} catch (err) {
+  stops.forEach((stop) => stop(true));
+  throw err;
+} finally {
+  stops.forEach((stop) => stop());
 }
 fs.rmSync(tmp, { recursive: true, force: true });
 
