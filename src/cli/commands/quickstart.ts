@@ -2,9 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { buildApp } from '../../app.js';
 import { type Config, configFromProcess } from '../../config/index.js';
-import { startServer } from '../../server/index.js';
 import { makeStream } from '../../experiment/index.js';
 import { createClient, type SextantClient, SextantError } from '../../sdk/index.js';
 import { createLogger } from '../../shared/logger.js';
@@ -177,6 +175,7 @@ export function registerQuickstartCommand(program: Command): void {
       const base = configFromProcess({ port: o.port, home: o.home, host: '127.0.0.1' });
       // The demo's monitor windows and canary steps are seconds apart, so look for them often.
       const config = { ...base, pipelines: { ...base.pipelines, monitorIntervalMs: 250, promotionIntervalMs: 250 } };
+      const [{ buildApp }, { startServer }] = await Promise.all([import('../../app.js'), import('../../server/index.js')]);
       const app = await buildApp(config, { logger: createLogger('warn') });
       const running = await startServer(config, app).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') throw new CliError(`port ${config.port} is in use; pass --port to pick another (or stop what runs there)`, 1);

@@ -1,11 +1,14 @@
 import type { Command } from 'commander';
 import { configFromProcess } from '../../config/index.js';
 import os from 'node:os';
-import { runCluster, startServer, type RunningServer } from '../../server/index.js';
+import type { RunningServer } from '../../server/index.js';
 import { createLogger } from '../../shared/logger.js';
 import { CliError } from '../cli-error.js';
 import { positiveInt } from '../context.js';
-import { migrate, openDatabase } from '../../storage/index.js';
+
+// The server and the database drivers load when a command needs them (as do the app in
+// quickstart, tokens and experiment), so that `sextant --help` and the commands that only talk
+// to a server do not load the whole service first.
 
 /** Stops the server on SIGTERM/SIGINT, letting in-flight requests finish first. */
 export function stopOnSignals(running: RunningServer): void {
@@ -35,6 +38,7 @@ export function registerServerCommands(program: Command): void {
     .action(async (o) => {
       const config = configFromProcess({ port: o.port, host: o.host, home: o.home, auth: o.auth });
       // Port 0 (any free port) cannot be shared by several processes, so it means one process.
+      const { runCluster, startServer } = await import('../../server/index.js');
       const workers = o.workers === undefined ? (config.port === 0 ? 1 : os.availableParallelism()) : positiveInt('--workers', o.workers);
       if (workers > 1) {
         if (config.port === 0) throw new CliError('--workers above 1 needs a fixed --port (workers share it)');
@@ -59,6 +63,7 @@ export function registerServerCommands(program: Command): void {
     .option('--home <dir>', 'state folder (SEXTANT_HOME)')
     .action(async (o) => {
       const config = configFromProcess({ home: o.home });
+      const { migrate, openDatabase } = await import('../../storage/index.js');
       const database = openDatabase(config.database);
       try {
         const applied = await migrate(database.db as never, database.dialect);

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { CreatedToken } from '../../contracts/index.js';
-import { buildApp } from '../../app.js';
 import { clientConfigFromProcess, configFromProcess } from '../../config/index.js';
 import { silentLogger } from '../../shared/logger.js';
 import { client } from '../context.js';
@@ -25,6 +24,7 @@ export function registerTokenCommands(program: Command): void {
     .action(async (o) => {
       const req = { name: o.name, role: o.role, expiresInDays: o.expiresInDays === undefined ? undefined : Number(o.expiresInDays) };
       if (!o.local) return printCreated(await client().tokens.create(req), o.json);
+      const { buildApp } = await import('../../app.js');
       const app = await buildApp(configFromProcess({ home: o.home }), { logger: silentLogger });
       try {
         printCreated(await app.tokens.create(req, { actor: `local:${clientConfigFromProcess().actor ?? 'cli'}` }), o.json);
