@@ -1,20 +1,27 @@
-import { AckPolicy, connect, DeliverPolicy, JSONCodec, type JetStreamClient, type NatsConnection } from 'nats';
+import type { Codec, JetStreamClient, NatsConnection } from 'nats';
 import type { EventBus, EventHandler, SextantEvent } from './event-bus.js';
 
-const codec = JSONCodec<SextantEvent>();
+// The client library loads with the first connection (about 13 MB per process): without a NATS
+// URL no process needs it.
+type Nats = typeof import('nats');
 
 /** Events on a NATS JetStream stream (`<stream>` over subjects `<prefix>.>`), seen by every process. */
 export class NatsBus implements EventBus {
   readonly kind = 'nats' as const;
   private readonly stops = new Set<() => void>();
 
+  private readonly codec: Codec<SextantEvent>;
+
   private constructor(
+    private readonly nats: Nats,
     private readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
     private readonly stream: string,
     private readonly prefix: string,
     private readonly onHandlerError: (err: unknown, event: SextantEvent) => void,
-  ) {}
+  ) {
+    this.codec = nats.JSONCodec<SextantEvent>();
+  }
 
   /** Connects and makes sure the stream exists. */
   static async connect(
@@ -22,14 +29,15 @@ export class NatsBus implements EventBus {
     options: { stream?: string; prefix?: string; onHandlerError?: (err: unknown, event: SextantEvent) => void } = {},
   ): Promise<NatsBus> {
     const { stream = 'SEXTANT', prefix = 'sextant', onHandlerError = () => {} } = options;
-    const nc = await connect({ servers: url, name: 'sextant', timeout: 5000 });
+    const nats = await import('nats');
+    const nc = await nats.connect({ servers: url, name: 'sextant', timeout: 5000 });
     const jsm = await nc.jetstreamManager();
     try {
       await jsm.streams.info(stream);
     } catch {
       await jsm.streams.add({ name: stream, subjects: [`${prefix}.>`], max_age: 7 * 24 * 3600 * 1e9 });
     }
-    return new NatsBus(nc, nc.jetstream(), stream, prefix, onHandlerError);
+    return new NatsBus(nats, nc, nc.jetstream(), stream, prefix, onHandlerError);
   }
 
   private subject(type: string): string {
@@ -37,7 +45,7 @@ export class NatsBus implements EventBus {
   }
 
   async publish(event: SextantEvent): Promise<void> {
-    await this.js.publish(this.subject(event.type), codec.encode(event));
+    await this.js.publish(this.subject(event.type), this.codec.encode(event));
   }
 
   async subscribe(typePrefix: string, handler: EventHandler): Promise<() => void> {
@@ -45,8 +53,8 @@ export class NatsBus implements EventBus {
     // An ephemeral consumer of new events on the stream; the type prefix is matched here, since a
     // prefix like "deploy" is not a subject boundary.
     const ci = await jsm.consumers.add(this.stream, {
-      ack_policy: AckPolicy.None,
-      deliver_policy: DeliverPolicy.New,
+      ack_policy: this.nats.AckPolicy.None,
+      deliver_policy: this.nats.DeliverPolicy.New,
       filter_subject: `${this.prefix}.>`,
       inactive_threshold: 60 * 1e9,
     });
@@ -56,7 +64,7 @@ export class NatsBus implements EventBus {
     void (async () => {
       for await (const m of messages) {
         if (!open) break;
-        const event = codec.decode(m.data);
+        const event = this.codec.decode(m.data);
         if (!event.type.startsWith(typePrefix)) continue;
         await Promise.resolve()
           .then(() => handler(event))

@@ -1,4 +1,4 @@
-import ort from 'onnxruntime-node';
+import type ort from 'onnxruntime-node';
 import type { Signature } from '../contracts/versions.js';
 import type { ValueType } from '../contracts/versions.js';
 import { AppError } from '../shared/app-error.js';
@@ -9,6 +9,9 @@ type OrtType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool' | 'string';
 
 const ORT_TO_VALUE: Record<string, ValueType> = { float32: 'float', float64: 'double', int64: 'int64', int32: 'int32', bool: 'bool', string: 'string' };
 const ORT_TO_DATATYPE: Record<string, Datatype> = { float32: 'FP32', float64: 'FP64', int64: 'INT64', int32: 'INT32', bool: 'BOOL', string: 'BYTES' };
+
+/** onnxruntime loads with the first ONNX model (about 14 MB per process, native code included). */
+let runtime: typeof ort | undefined;
 
 interface InputMeta {
   name: string;
@@ -21,7 +24,7 @@ function tensorFor(type: OrtType, columns: Column[], rows: number, dims: number[
   if (type === 'string') {
     const data = new Array<string>(rows * width);
     for (let r = 0; r < rows; r++) for (let c = 0; c < width; c++) data[r * width + c] = String((columns[c] as string[])[r]);
-    return new ort.Tensor('string', data, dims);
+    return new runtime!.Tensor('string', data, dims);
   }
   const size = rows * width;
   const data =
@@ -33,7 +36,7 @@ function tensorFor(type: OrtType, columns: Column[], rows: number, dims: number[
       else (data as Float64Array)[r * width + c] = v;
     }
   }
-  return new ort.Tensor(type === 'bool' ? 'bool' : type, data as Float32Array, dims);
+  return new runtime!.Tensor(type === 'bool' ? 'bool' : type, data as Float32Array, dims);
 }
 
 function toOutput(name: string, t: ort.Tensor): OutputTensor {
@@ -48,11 +51,13 @@ function toOutput(name: string, t: ort.Tensor): OutputTensor {
  * input per feature.
  */
 export async function onnxPredictor(bytes: Uint8Array, signature: Signature | null): Promise<Predictor> {
+  // Outside the try below: a runtime that cannot load is the server's problem, not the model's.
+  const rt = (runtime ??= (await import('onnxruntime-node')).default);
   let graph: ReturnType<typeof prepareOnnxGraph>;
   let session: ort.InferenceSession;
   try {
     graph = prepareOnnxGraph(bytes);
-    session = await ort.InferenceSession.create(graph.model, { graphOptimizationLevel: 'all', intraOpNumThreads: 1, interOpNumThreads: 1 });
+    session = await rt.InferenceSession.create(graph.model, { graphOptimizationLevel: 'all', intraOpNumThreads: 1, interOpNumThreads: 1 });
   } catch (err) {
     throw new AppError('invalid_argument', `onnxruntime cannot load the model: ${(err as Error).message}`);
   }

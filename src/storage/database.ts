@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type SqliteDialectConfig, sql } from 'kysely';
-import pg from 'pg';
+import { createRequire } from 'node:module';
 import type { DatabaseConfig } from '../config/index.js';
 import type { Dialect } from './connect-types.js';
 import type { DB } from './schema.js';
@@ -61,6 +61,8 @@ export function openDatabase(config: DatabaseConfig): Database {
       close: () => db.destroy(),
     };
   }
+  // The driver loads only for PostgreSQL (about 15 MB per process); it is CommonJS, so synchronously.
+  const pg = createRequire(import.meta.url)('pg') as typeof import('pg');
   const pool = new pg.Pool({
     connectionString: config.url,
     max: 10,
