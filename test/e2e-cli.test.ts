@@ -182,6 +182,18 @@ describe('server lifecycle', () => {
     fs.rmSync(home, { recursive: true, force: true });
   });
 
+  it('stops on SIGTERM right after it listens, while the jobs process is still starting', async () => {
+    // The jobs process starts once the serving processes listen; one still starting has no
+    // listener for the primary's request to stop, and the primary used to wait for it forever.
+    const home = tempDir('sextant-early-stop-');
+    const port = String(20000 + Math.floor(Math.random() * 20000));
+    const s = await startCliServer(['server', '--port', port, '--home', home, '--workers', '2']);
+    s.child.kill('SIGTERM');
+    const code = await Promise.race([s.exited, new Promise((r) => setTimeout(() => r('still running after 15 s'), 15_000))]);
+    expect(code).toBe(0);
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
   it('refuses to listen on a public address without auth', async () => {
     const r = await runCli(['server', '--host', '0.0.0.0', '--port', '0', '--home', tempDir()]);
     expect(r.code).toBe(1);

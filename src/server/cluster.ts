@@ -6,9 +6,10 @@ import { channelLogWriter, type LogMessage, segmentInserter, serveLogWrites } fr
 import { migrate, openDatabase } from '../storage/index.js';
 import { assertSafeBinding, startServer } from './start-server.js';
 
+/** What a process sends once it runs: a serving process with the URL it listens on. */
 interface ReadyMessage {
   type: 'sextant-ready';
-  url: string;
+  url?: string;
 }
 
 /**
@@ -28,6 +29,7 @@ export async function runCluster(config: Config, workers: number, logger: Logger
     process.once('SIGTERM', stop);
     process.once('SIGINT', () => {});
     process.on('message', (m) => m === 'sextant-stop' && stop());
+    process.send?.({ type: 'sextant-ready' } satisfies ReadyMessage);
     return;
   }
   if (cluster.isWorker) {
@@ -64,14 +66,21 @@ export async function runCluster(config: Config, workers: number, logger: Logger
   let announced = false;
   let ready = 0;
   const roles = new Map<number, 'serve' | 'jobs'>();
+  /** Processes that have said they run, and so listen for the request to stop. */
+  const running = new Set<number>();
   const fork = (role: 'serve' | 'jobs') => {
     const w = cluster.fork({ SEXTANT_PROCESS_ROLE: role });
     roles.set(w.id, role);
     w.on('message', (m: ReadyMessage) => {
+      if (m?.type !== 'sextant-ready') return;
+      running.add(w.id);
       // Announce once every serving process listens, so the first requests reach all of them.
-      if (m?.type === 'sextant-ready' && !announced && ++ready === workers) {
+      if (role === 'serve' && !announced && ++ready === workers) {
         announced = true;
-        onReady(m.url);
+        onReady(m.url ?? '');
+        // The jobs process starts once every serving process listens: started with them, it took
+        // a third of the two cores while they loaded.
+        if (config.pipelines.runJobs && !stopping) fork('jobs');
       }
     });
   };
@@ -82,6 +91,7 @@ export async function runCluster(config: Config, workers: number, logger: Logger
     }
     const role = roles.get(w.id) ?? 'serve';
     roles.delete(w.id);
+    running.delete(w.id);
     logger.error({ worker: w.process.pid, role, code, signal }, 'worker died; starting another');
     fork(role);
   });
@@ -89,10 +99,14 @@ export async function runCluster(config: Config, workers: number, logger: Logger
     if (stopping) return;
     stopping = true;
     logger.info('draining workers');
-    for (const w of Object.values(cluster.workers ?? {})) w?.send('sextant-stop');
+    // A process still starting has no listener for the request yet and would miss it; it has
+    // nothing to drain either, so a signal ends it.
+    for (const w of Object.values(cluster.workers ?? {})) {
+      if (w && running.has(w.id)) w.send('sextant-stop');
+      else w?.process.kill('SIGTERM');
+    }
   };
   process.once('SIGTERM', stopAll);
   process.once('SIGINT', stopAll);
   for (let i = 0; i < workers; i++) fork('serve');
-  if (config.pipelines.runJobs) fork('jobs');
 }
