@@ -11,8 +11,10 @@ import { assertDigest, DigestVerifier, digestMismatch, HashingCounter, sha256Hex
  * local folder no process needs it. Both packages are CommonJS, so they load synchronously here.
  */
 const require = createRequire(import.meta.url);
-let loaded: { s3: typeof import('@aws-sdk/client-s3'); storage: typeof import('@aws-sdk/lib-storage') } | undefined;
-const sdk = () => (loaded ??= { s3: require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3'), storage: require('@aws-sdk/lib-storage') as typeof import('@aws-sdk/lib-storage') });
+type S3 = typeof import('@aws-sdk/client-s3');
+type Storage = typeof import('@aws-sdk/lib-storage');
+let loaded: { s3: S3; storage: Storage } | undefined;
+const sdk = () => (loaded ??= { s3: require('@aws-sdk/client-s3') as S3, storage: require('@aws-sdk/lib-storage') as Storage });
 
 export type S3BlobStoreOptions = Omit<Extract<ArtifactsConfig, { kind: 's3' }>, 'kind'>;
 

@@ -37,8 +37,8 @@ export function registerServerCommands(program: Command): void {
     .option('--workers <n>', 'server processes sharing the port (default: one per core)')
     .action(async (o) => {
       const config = configFromProcess({ port: o.port, host: o.host, home: o.home, auth: o.auth });
-      // Port 0 (any free port) cannot be shared by several processes, so it means one process.
       const { runCluster, startServer } = await import('../../server/index.js');
+      // Port 0 (any free port) cannot be shared by several processes, so it means one process.
       const workers = o.workers === undefined ? (config.port === 0 ? 1 : os.availableParallelism()) : positiveInt('--workers', o.workers);
       if (workers > 1) {
         if (config.port === 0) throw new CliError('--workers above 1 needs a fixed --port (workers share it)');
