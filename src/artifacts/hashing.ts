@@ -1,10 +1,22 @@
-import { createHash, webcrypto } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { AppError } from '../shared/app-error.js';
 
-/** sha256 of bytes in memory, hex; computed off the event loop (a segment of the log can be megabytes). */
+/** Bytes hashed between two turns of the event loop: about 0.3 ms at 1.6 GB/s. */
+const SLICE = 512 * 1024;
+
+/**
+ * sha256 of bytes in memory, hex. Hashed here a slice at a time, the event loop free between
+ * slices (a segment of the log can be megabytes), rather than in the thread pool: the asynchronous
+ * digest first copies its input into newly allocated memory, which cost more than the hash.
+ */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  return Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
+  const hash = createHash('sha256');
+  for (let at = 0; at < bytes.byteLength; at += SLICE) {
+    if (at > 0) await new Promise(setImmediate);
+    hash.update(bytes.subarray(at, at + SLICE));
+  }
+  return hash.digest('hex');
 }
 
 /** Pass-through that hashes and counts bytes, and enforces a size limit as data flows. */

@@ -2,6 +2,7 @@ import type { Counter, Gauge } from 'prom-client';
 import type { FeatureBatch, OutputTensor } from '../runtime/index.js';
 import type { Logger } from '../shared/logger.js';
 import type { LogWriter } from './log-writers.js';
+import { releaseBody } from './segment-body.js';
 import { SegmentBuilder } from './segment-builder.js';
 import type { PredictionStore } from './prediction-store.js';
 
@@ -137,8 +138,9 @@ export class PredictionLog {
       const b = batches[i]!;
       this.queuedRows -= b.rows;
       this.queuedRecords -= b.records;
+      const draft = b.draft();
       const write: Promise<void> = this.writer
-        .write([b.draft()])
+        .write([draft])
         .then(
           // The same request id twice (a retried client id) keeps the first record.
           (n) => void this.metrics.written.inc(n),
@@ -149,7 +151,10 @@ export class PredictionLog {
             refused = true;
           },
         )
-        .finally(() => inflight.delete(write));
+        .finally(() => {
+          inflight.delete(write);
+          releaseBody(draft.body);
+        });
       inflight.add(write);
       if (inflight.size >= MAX_IN_FLIGHT) await Promise.race(inflight);
       // Encoding is synchronous: give waiting requests the loop between segments.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Column, OutputTensor } from '../runtime/index.js';
 import type { PredictionRecord } from './prediction-log.js';
 import { decodeInputsObject, decodeSegment as decodeRow, type SegmentDraft } from './prediction-segment.js';
-import { segmentHead } from './segment-body.js';
+import { releaseBody, segmentHead } from './segment-body.js';
 import { encodeSegments } from './segment-builder.js';
 
 const FEATURES = ['f0', 'f1'];
@@ -144,5 +144,27 @@ describe('prediction log segments', () => {
     const [a, b] = decodeSegment(first!);
     expect(a!.inputs()!.rows).toEqual(reference(big));
     expect(b!.outputs).toEqual([{ name: 'p', datatype: 'FP64', shape: [1], data: [0.5] }]);
+  });
+
+  it('recycles a large body once released, never one still in use, each decoding to its own values', () => {
+    const rows = (n: number, from: number) => record([Float64Array.from({ length: n }, (_, i) => from + i), Float64Array.from({ length: n }, (_, i) => -(from + i))], n);
+    const inUse: { draft: SegmentDraft; from: number }[] = [];
+    const seen = new Set<ArrayBufferLike>();
+    for (let k = 0; k < 20; k++) {
+      const [draft] = encodeSegments([rows(5000, k * 100_000)]);
+      expect(draft!.body!.byteLength).toBeGreaterThan(64 * 1024);
+      // Two segments in flight, as when the writer has not answered yet.
+      expect(inUse.some((u) => u.draft.body!.buffer === draft!.body!.buffer)).toBe(false);
+      seen.add(draft!.body!.buffer);
+      inUse.push({ draft: draft!, from: k * 100_000 });
+      for (const u of inUse) expect(decodeSegment(u.draft)[0]!.inputs()!.rows).toEqual(reference(rows(5000, u.from)));
+      if (inUse.length > 2) releaseBody(inUse.shift()!.draft.body);
+    }
+    // Twenty bodies on a handful of buffers: released ones came back.
+    expect(seen.size).toBeLessThan(8);
+    // Small bodies are not pooled: releasing one changes nothing.
+    const [small] = encodeSegments([rows(2, 0)]);
+    releaseBody(small!.body);
+    expect(encodeSegments([rows(2, 5)])[0]!.body!.buffer).not.toBe(small!.body!.buffer);
   });
 });

@@ -1,4 +1,5 @@
 import type { OutputTensor } from '../runtime/index.js';
+import { giveBuffer, takeBuffer } from './buffer-pool.js';
 import type { LoggedInputs } from './prediction-segment.js';
 
 // The byte layout of a segment body (format 2, described in prediction-segment.ts): its head,
@@ -32,6 +33,10 @@ export interface Head {
 
 const MAGIC = 'SXP2';
 
+/** Bodies this large come from the buffer pool: the size above which they go to the blob store. */
+const POOLED_BODY_BYTES = 64 * 1024;
+const pooled = new WeakSet<Uint8Array>();
+
 /** Lays out a segment body: magic, head length, head, padding, then the arrays at their offsets. */
 export function segmentBody(head: Omit<Head, 'meta' | 'groups' | 'layouts'>, meta: Float64Array, groups: { features: string[]; f64: Float64Array }[], layouts: { tensors: TensorShape[]; f64: Float64Array }[]): Buffer {
   let offset = 0;
@@ -48,9 +53,14 @@ export function segmentBody(head: Omit<Head, 'meta' | 'groups' | 'layouts'>, met
   };
   const text = Buffer.from(JSON.stringify(full), 'utf8');
   const start = (8 + text.length + 7) & ~7;
-  // Not zero-filled (every byte is written below) and not a slice of Node's shared pool (the body
-  // may cross to another process, which copies the whole buffer under a view).
-  const out = Buffer.allocUnsafeSlow(start + offset);
+  const size = start + offset;
+  // Not zero-filled (every byte is written below). A large body sits on a recycled buffer, which
+  // `releaseBody` takes back once it is written.
+  let out: Buffer;
+  if (size >= POOLED_BODY_BYTES) {
+    out = Buffer.from(takeBuffer(size), 0, size);
+    pooled.add(out);
+  } else out = Buffer.allocUnsafeSlow(size);
   out.write(MAGIC, 0, 'latin1');
   out.writeUInt32LE(text.length, 4);
   text.copy(out, 8);
@@ -61,6 +71,11 @@ export function segmentBody(head: Omit<Head, 'meta' | 'groups' | 'layouts'>, met
     k += a.byteLength;
   }
   return out;
+}
+
+/** Hands a body from `segmentBody` back once nothing reads it any more (it has been written). */
+export function releaseBody(body: Uint8Array | undefined): void {
+  if (body && pooled.delete(body)) giveBuffer(body.buffer as ArrayBuffer);
 }
 
 /** The JSON head of a segment body (ids, roles, sections, per-record JSON parts). */

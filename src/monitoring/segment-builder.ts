@@ -1,35 +1,11 @@
 import type { OutputTensor } from '../runtime/index.js';
 import type { PredictionRecord } from './prediction-log.js';
 import type { SegmentDraft } from './prediction-segment.js';
+import { giveBuffer, takeBuffer } from './buffer-pool.js';
 import { AS_JSON, FIRST_ROW, GROUP, type JsonParts, LATENCY, LAYOUT, type LegacyInputs, META, NONE, OFFSET, ROWS, segmentBody, type TensorShape, TIME, VERSION } from './segment-body.js';
 
-/**
- * Float64 buffers of drafted segments, by capacity (powers of two), kept for the segments that
- * follow. Under load a segment grows megabytes of arrays that live for a flush interval, long
- * enough to be promoted out of V8's young generation; allocated anew for every segment they kept
- * the serving processes in mark-compact collections (with 64-row requests, one about every
- * 0.7 s per process). At most `SPARE_BYTES` are kept.
- */
-const spare = new Map<number, Float64Array[]>();
-let spareBytes = 0;
-const SPARE_BYTES = 32 * 1024 * 1024;
-
-function take(min: number): Float64Array {
-  let capacity = 256;
-  while (capacity < min) capacity *= 2;
-  const kept = spare.get(capacity)?.pop();
-  if (!kept) return new Float64Array(capacity);
-  spareBytes -= kept.byteLength;
-  return kept;
-}
-
-function give(a: Float64Array): void {
-  if (spareBytes + a.byteLength > SPARE_BYTES) return;
-  let list = spare.get(a.length);
-  if (!list) spare.set(a.length, (list = []));
-  list.push(a);
-  spareBytes += a.byteLength;
-}
+const take = (min: number): Float64Array => new Float64Array(takeBuffer(min * 8));
+const give = (a: Float64Array): void => giveBuffer(a.buffer as ArrayBuffer);
 
 /** A growing float64 array on recycled buffers. */
 class Float64s {
