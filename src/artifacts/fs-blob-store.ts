@@ -9,6 +9,8 @@ import { assertDigest, DigestVerifier, digestMismatch, HashingCounter, sha256Hex
 /** Blobs in a local folder: `sha256/ab/<digest>`, written to `tmp/` first and renamed into place. */
 export class FsBlobStore implements BlobStore {
   readonly location: string;
+  /** Folders of `sha256/` known to exist. */
+  private readonly folders = new Set<string>();
 
   constructor(private readonly root: string) {
     this.location = root;
@@ -45,21 +47,43 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
+  /**
+   * One write to a temporary file, then a rename. Each step waits for a turn of the event loop,
+   * which under load is milliseconds, so the steps that need not wait for each other do not: the
+   * check for an existing blob runs beside the write, and a folder once made is not made again.
+   */
   async putBytes(bytes: Uint8Array, options: { durable?: boolean } = {}): Promise<PutResult> {
     const digest = await sha256Hex(bytes);
     const final = this.pathOf(digest);
-    if (await exists(final)) return { digest, size: bytes.byteLength, created: false };
     const tmp = path.join(this.root, 'tmp', newId());
     try {
-      const fh = await fs.promises.open(tmp, 'wx');
-      try {
-        await fh.write(bytes);
-        if (options.durable !== false) await fh.sync();
-      } finally {
-        await fh.close();
+      const [existed] = await Promise.all([
+        exists(final),
+        (async () => {
+          const fh = await fs.promises.open(tmp, 'wx');
+          try {
+            await fh.write(bytes);
+            if (options.durable !== false) await fh.sync();
+          } finally {
+            await fh.close();
+          }
+        })(),
+      ]);
+      if (existed) {
+        await fs.promises.rm(tmp, { force: true });
+        return { digest, size: bytes.byteLength, created: false };
       }
-      await fs.promises.mkdir(path.dirname(final), { recursive: true });
-      await fs.promises.rename(tmp, final);
+      const folder = path.dirname(final);
+      if (!this.folders.has(folder)) {
+        await fs.promises.mkdir(folder, { recursive: true });
+        this.folders.add(folder);
+      }
+      await fs.promises.rename(tmp, final).catch(async (err: NodeJS.ErrnoException) => {
+        // The folder was removed since it was made here.
+        if (err.code !== 'ENOENT') throw err;
+        await fs.promises.mkdir(folder, { recursive: true });
+        await fs.promises.rename(tmp, final);
+      });
       return { digest, size: bytes.byteLength, created: true };
     } catch (err) {
       await fs.promises.rm(tmp, { force: true });

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { AppError } from '../shared/app-error.js';
 
-/** Bytes hashed between two turns of the event loop: about 0.3 ms at 1.6 GB/s. */
-const SLICE = 512 * 1024;
+/** Bytes hashed between two turns of the event loop: about 2.5 ms at 1.6 GB/s. */
+const SLICE = 4 * 1024 * 1024;
 
 /**
  * sha256 of bytes in memory, hex. Hashed here a slice at a time, the event loop free between
