@@ -138,7 +138,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     modelCacheMb: env.SEXTANT_MODEL_CACHE_MB ?? 2048,
     refreshMs: env.SEXTANT_REFRESH_MS ?? 200,
     natsUrl: env.SEXTANT_NATS_URL || undefined,
-    logQueue: env.SEXTANT_LOG_QUEUE ?? 100_000,
+    logQueue: env.SEXTANT_LOG_QUEUE ?? 250_000,
     retentionDays: env.SEXTANT_PREDICTION_RETENTION_DAYS ?? 30,
     runJobs: env.SEXTANT_RUN_JOBS,
     processRole: env.SEXTANT_PROCESS_ROLE ?? 'all',
