@@ -1,6 +1,7 @@
 import type { BlobStore } from '../artifacts/index.js';
 import type { Database } from '../storage/index.js';
 import type { SegmentDraft } from './prediction-segment.js';
+import { LARGE_BODY_BYTES } from './segment-body.js';
 import { segmentInserter, type SegmentInserter } from './prediction-store.js';
 
 /** Writes segments of the prediction log; resolves with how many records were stored, rejects on failure. */
@@ -24,7 +25,7 @@ export function tableLogWriter(database: Database): LogWriter {
  * and nothing large crosses between processes. Small segments, the usual case under light
  * traffic, stay in their row rather than costing a file each.
  */
-export function blobBodies(blobs: BlobStore, inner: LogWriter, inlineBytes = 64 * 1024): LogWriter {
+export function blobBodies(blobs: BlobStore, inner: LogWriter, inlineBytes = LARGE_BODY_BYTES): LogWriter {
   return {
     write: async (segments) => {
       const stored = await Promise.all(

@@ -33,8 +33,11 @@ export interface Head {
 
 const MAGIC = 'SXP2';
 
-/** Bodies this large come from the buffer pool: the size above which they go to the blob store. */
-const POOLED_BODY_BYTES = 64 * 1024;
+/**
+ * A body this large is a large one: it sits on a pooled buffer, and the log puts it in the blob
+ * store rather than in its database row.
+ */
+export const LARGE_BODY_BYTES = 64 * 1024;
 const pooled = new WeakSet<Uint8Array>();
 
 /** Lays out a segment body: magic, head length, head, padding, then the arrays at their offsets. */
@@ -57,7 +60,7 @@ export function segmentBody(head: Omit<Head, 'meta' | 'groups' | 'layouts'>, met
   // Not zero-filled (every byte is written below). A large body sits on a recycled buffer, which
   // `releaseBody` takes back once it is written.
   let out: Buffer;
-  if (size >= POOLED_BODY_BYTES) {
+  if (size >= LARGE_BODY_BYTES) {
     out = Buffer.from(takeBuffer(size), 0, size);
     pooled.add(out);
   } else out = Buffer.allocUnsafeSlow(size);
