@@ -96,6 +96,20 @@ describe.each(targets)('prediction log and ground truth on $name', (target) => {
     expect((await t.server.inject({ method: 'POST', url: '/api/v1/deployments/ghost/feedback', payload: [{ requestId: 'x', label: 1 }] })).statusCode).toBe(404);
   });
 
+  it('joins ground truth to the request id the server made, and logs a request once when its caller sends that id back', async () => {
+    await t.app.serving.deployments.create({ name: 'echo', model: 'bc', alias: 'champion' }, who);
+    await t.app.serving.live.refresh();
+    const made = (await infer('echo', bc.rows.slice(7, 8))).headers['x-request-id'] as string;
+    const quiet = (await infer('quiet', bc.rows.slice(7, 8))).headers['x-request-id'] as string;
+    // A caller retrying with the id from the answer it got: the first record stays.
+    expect((await infer('echo', bc.rows.slice(9, 10), { 'x-request-id': made })).headers['x-request-id']).toBe(made);
+    await t.app.monitoring.predictions.flush();
+    const res = await t.server.inject({ method: 'POST', url: '/api/v1/deployments/echo/feedback', payload: [{ requestId: made, label: [0] }, { requestId: quiet, label: [1] }] });
+    expect(res.json()).toEqual({ accepted: 2, duplicates: 0, updated: 0, unknown: [quiet] });
+    const logged = await t.app.monitoring.feedback.list('echo', { pageSize: 100 });
+    expect(logged.map((p) => [p.inputs!.rows[0]![0], p.label])).toEqual([[bc.rows[7]![0], [0]]]);
+  });
+
   it('counts drops when the queue is full instead of blocking or failing requests', async () => {
     const before = Number(/sextant_prediction_log_dropped_total (\d+)/.exec((await t.server.inject({ method: 'GET', url: '/metrics' })).body)![1]);
     const results = await Promise.all(Array.from({ length: 120 }, (_, i) => infer('bc', bc.rows.slice(0, 1), { 'x-request-id': `burst-${i}` })));

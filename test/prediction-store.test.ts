@@ -3,6 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsBlobStore } from '../src/artifacts/index.js';
 import { blobBodies, encodeSegments, PredictionStore, type PredictionRecord, tableLogWriter } from '../src/monitoring/index.js';
+import { MAX_ID_SPAN } from '../src/monitoring/own-request-ids.js';
+import { ownRequestPrefix } from '../src/shared/ids.js';
 import { silentLogger } from '../src/shared/logger.js';
 import { type Database, migrate, openDatabase } from '../src/storage/index.js';
 import { tempDir } from './helpers/app.js';
@@ -136,6 +138,43 @@ describe.each(await databaseTargets())('prediction store on $name', (target) => 
     expect(await store.known('d', ['a1', 'big1', 'lost'])).toEqual(new Set(['lost']));
     expect(fs.existsSync(path.join(blobRoot, 'sha256', rows[0]!.blob!.slice(0, 2), rows[0]!.blob!))).toBe(false);
     expect(await store.labels(['a1', 'b2'])).toEqual(new Map());
+  });
+
+  it('finds the ids the server made by prefix and counter without indexing them, and keeps the first record of one a caller sends back', async () => {
+    const write = tableLogWriter(database).write;
+    const made = (counter: number) => `${ownRequestPrefix()}${counter.toString(36)}`;
+    const own = (counter: number, seconds: number, over: Partial<PredictionRecord> = {}) => record(made(counter), seconds, { deployment: 'e', model: 'me', ownRequestId: true, ...over });
+    // One process's counters, spread over two deployments whose segments' ranges overlap.
+    expect(await write(encodeSegments([own(1, 100), own(3, 100), own(5, 101), own(2, 101, { deployment: 'f' })]))).toBe(4);
+    // Counters further apart than one segment may span: two segments.
+    expect(await write(encodeSegments([own(7, 102), own(MAX_ID_SPAN + 6, 103)]))).toBe(2);
+    // A caller sends back an id made here as its own x-request-id: the first record stays.
+    expect(await write(encodeSegments([record(made(3), 104, { deployment: 'e', model: 'me' }), record('caller-9', 104, { deployment: 'e', model: 'me' })]))).toBe(1);
+    expect(await write(encodeSegments([record(made(7), 105, { deployment: 'f', model: 'me' })]))).toBe(0);
+
+    const indexed = await database.db.selectFrom('prediction_ids').select('request_id').where('request_id', 'in', [made(1), made(3), 'caller-9']).execute();
+    expect(indexed.map((r) => r.request_id)).toEqual(['caller-9']);
+    const asked = [made(0), made(1), made(2), made(3), made(4), made(5), made(7), made(MAX_ID_SPAN + 6), made(MAX_ID_SPAN + 7), 'caller-9', 'Xx7_-aBcDeFg1'];
+    expect(await store.known('e', asked)).toEqual(new Set([made(1), made(3), made(5), made(7), made(MAX_ID_SPAN + 6), 'caller-9']));
+    expect(await store.known('f', asked)).toEqual(new Set([made(2)]));
+    expect((await store.locate([made(2)])).get(made(2))).toMatchObject({ deployment: 'f', model: 'me' });
+    const e = await store.newest({ deployment: 'e' }, 100);
+    expect(e.map((r) => [r.requestId, (r.time - T0) / 1000])).toEqual([
+      ['caller-9', 104],
+      [made(MAX_ID_SPAN + 6), 103],
+      [made(7), 102],
+      [made(5), 101],
+      [made(1), 100],
+      [made(3), 100],
+    ]);
+
+    await database.db
+      .insertInto('feedback')
+      .values([made(1), made(2), made(4), 'caller-9', made(MAX_ID_SPAN + 6)].map((request_id) => ({ request_id, deployment: 'e', label: '1', received_at: iso(110) })))
+      .execute();
+    expect(await store.countLabels('me', iso(105))).toBe(4);
+    expect(await store.countLabels('me', iso(105), 3)).toBe(3);
+    expect(await store.countLabels('me', iso(110))).toBe(0);
   });
 });
 

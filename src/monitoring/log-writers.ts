@@ -2,7 +2,7 @@ import type { BlobStore } from '../artifacts/index.js';
 import type { Database } from '../storage/index.js';
 import type { SegmentDraft } from './prediction-segment.js';
 import { LARGE_BODY_BYTES } from './segment-body.js';
-import { segmentInserter, type SegmentInserter } from './prediction-store.js';
+import { segmentInserter, type SegmentInserter } from './segment-inserter.js';
 
 /** Writes segments of the prediction log; resolves with how many records were stored, rejects on failure. */
 export interface LogWriter {

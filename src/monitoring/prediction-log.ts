@@ -9,6 +9,11 @@ import type { PredictionStore } from './prediction-store.js';
 /** One inference as the hot path hands it over; the log copies what it keeps at once. */
 export interface PredictionRecord {
   requestId: string;
+  /**
+   * True when this process made the request id (`newRequestId`) rather than taking the caller's:
+   * unique by construction, so the log finds it by its counter instead of indexing it.
+   */
+  ownRequestId?: boolean;
   role: 'primary' | 'shadow';
   deployment: string;
   model: string;
@@ -78,12 +83,11 @@ export class PredictionLog {
       return false;
     }
     let b = this.open.get(record.deployment);
-    if (b && b.model !== record.model) {
-      this.seal(b);
-      b = undefined;
+    if (!b?.add(record)) {
+      if (b) this.seal(b);
+      this.open.set(record.deployment, (b = new SegmentBuilder(record.deployment, record.model)));
+      b.add(record);
     }
-    if (!b) this.open.set(record.deployment, (b = new SegmentBuilder(record.deployment, record.model)));
-    b.add(record);
     this.queuedRows += rows;
     this.queuedRecords++;
     // A full segment is written at once rather than at the next tick, so segments keep their

@@ -4,6 +4,8 @@ import type { PredictionRecord } from './prediction-log.js';
 import { decodeInputsObject, decodeSegment as decodeRow, type SegmentDraft } from './prediction-segment.js';
 import { releaseBody, segmentHead } from './segment-body.js';
 import { encodeSegments } from './segment-builder.js';
+import { ownRequestPrefix } from '../shared/ids.js';
+import { holdsCounter, MAX_ID_SPAN } from './own-request-ids.js';
 
 const FEATURES = ['f0', 'f1'];
 
@@ -89,6 +91,30 @@ describe('prediction log segments', () => {
     ]);
     expect(back[2]!.inputs()).toBeNull();
     expect(back[3]!.inputs()).toEqual({ features: FEATURES, rows: [] });
+  });
+
+  it('keeps the ids this process made as counters, not in the index list, and starts a new segment before their range grows too wide', () => {
+    const made = (counter: number) => `${ownRequestPrefix()}${counter.toString(36)}`;
+    const own = (counter: number, over: Partial<PredictionRecord> = {}) => record([Float64Array.of(counter), Float64Array.of(0)], 1, { requestId: made(counter), ownRequestId: true, ...over });
+    const drafts = encodeSegments([
+      own(40),
+      record([Float64Array.of(1), Float64Array.of(2)], 1, { requestId: 'caller-1' }),
+      // Finished before the request that started earlier: counters need not arrive in order.
+      own(38),
+      own(38, { role: 'shadow', version: 2 }),
+      // Made by another process (another prefix), or a caller's id: indexed.
+      record([Float64Array.of(1), Float64Array.of(2)], 1, { requestId: 'Zz9_-aBcDeFg5', ownRequestId: true }),
+      own(38 + MAX_ID_SPAN - 1),
+      own(40 + MAX_ID_SPAN),
+    ]);
+    expect(drafts.map((d) => [d.ids, d.own && { ...d.own, offsets: [...new Uint32Array(new Uint8Array(d.own.offsets).buffer)] }])).toEqual([
+      ['\ncaller-1\n\nZz9_-aBcDeFg5\n', { prefix: ownRequestPrefix(), first: 38, last: 38 + MAX_ID_SPAN - 1, offsets: [0, 2, MAX_ID_SPAN - 1] }],
+      ['', { prefix: ownRequestPrefix(), first: 40 + MAX_ID_SPAN, last: 40 + MAX_ID_SPAN, offsets: [0] }],
+    ]);
+    // Every record still reads back with its id.
+    expect(drafts.flatMap((d) => decodeSegment(d)).map((r) => `${r.requestId}${r.role === 'shadow' ? '/s' : ''}`)).toEqual([made(40), 'caller-1', made(38), `${made(38)}/s`, 'Zz9_-aBcDeFg5', made(38 + MAX_ID_SPAN - 1), made(40 + MAX_ID_SPAN)]);
+    const { first, offsets } = drafts[0]!.own!;
+    expect([37, 38, 39, 40, 41, 38 + MAX_ID_SPAN - 1].map((c) => holdsCounter(first, offsets, c))).toEqual([false, true, false, true, false, true]);
   });
 
   it('stores numeric outputs as float64 by layout, and other outputs as JSON', () => {

@@ -1,4 +1,5 @@
 import type { OutputTensor } from '../runtime/index.js';
+import type { OwnIds } from './own-request-ids.js';
 import type { PredictionRecord } from './prediction-log.js';
 import { AS_JSON, type JsonParts, LATENCY, LAYOUT, type LegacyInputs, META, NONE, OFFSET, readBody, ROWS, FIRST_ROW, GROUP, TIME, VERSION } from './segment-body.js';
 
@@ -46,11 +47,14 @@ export interface SegmentDraft {
   /** Digest of the blob holding the body, for segments too large to keep in a database row. */
   blob?: string;
   /**
-   * Request ids of the primary records, in order, joined by newlines (which an id cannot hold):
-   * the index feedback joins through. One string crosses between processes far cheaper than an
-   * array of them.
+   * Per primary record, in order, the request id its caller chose, or an empty line when this
+   * process made the id (`own` holds those); joined by newlines, which an id cannot hold; empty
+   * when no caller chose one. The chosen ids go into the id index one by one. One string crosses
+   * between processes far cheaper than an array of them.
    */
   ids: string;
+  /** The primary records' ids this process made, found by their counters rather than indexed. */
+  own?: OwnIds;
 }
 
 /** Logged inputs as readers see them: feature names and rows, null for a missing value. */

@@ -1,9 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { BlobStore } from '../artifacts/index.js';
+import { requestIdParts } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import { readAll } from '../shared/read-all.js';
-import type { Database, DB } from '../storage/index.js';
-import { decodeSegment, type LoggedRecord, type SegmentDraft } from './prediction-segment.js';
+import type { DB } from '../storage/index.js';
+import { heldBy, MAX_ID_SPAN, ownCandidates } from './own-request-ids.js';
+import { decodeSegment, type LoggedRecord } from './prediction-segment.js';
 
 /** Which records to read: one deployment's or one model's, in a time range, of one role. */
 export interface RecordFilter {
@@ -15,82 +17,19 @@ export interface RecordFilter {
   role?: 'primary' | 'shadow';
 }
 
-/** Stores segments; resolves with how many records were stored (a request id logged before is skipped). */
-export type SegmentInserter = (drafts: SegmentDraft[]) => Promise<number>;
-
 /** Segments read per query while scanning. */
 const PAGE = 16;
-/** Values per statement when looking ids up or inserting them (below both engines' parameter limits). */
+/** Values per statement when looking ids up (below both engines' parameter limits). */
 const CHUNK = 500;
+/** Counters one lookup of made-here ids covers at most: runs wider than this take several queries. */
+const OWN_RUN = 16 * MAX_ID_SPAN;
 
-/**
- * Inserts segments and their primary request ids in one transaction. A request id logged before
- * (a client retrying with its own `x-request-id`) keeps its first record: the later one is marked
- * skipped in its segment. On SQLite the statements are prepared once and run on the query
- * builder's connection, so nothing interleaves.
- */
-export function segmentInserter(database: Database): SegmentInserter {
-  const sqlite = database.sqlite;
-  if (sqlite) {
-    const insertSegment = sqlite.prepare('INSERT INTO prediction_segments (deployment, model, first_time, last_time, records, body, blob) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    // All of a segment's ids in one statement: half the cost of a statement per id (measured).
-    const insertIds = sqlite.prepare('INSERT OR IGNORE INTO prediction_ids (request_id, segment_id) SELECT value, ? FROM json_each(?)');
-    const owners = sqlite.prepare('SELECT request_id, segment_id FROM prediction_ids WHERE request_id IN (SELECT value FROM json_each(?))');
-    const markSkipped = sqlite.prepare('UPDATE prediction_segments SET skip = ? WHERE id = ?');
-    const many = sqlite.transaction((drafts: SegmentDraft[]) => {
-      let stored = 0;
-      for (const d of drafts) {
-        const id = insertSegment.run(d.deployment, d.model, d.firstTime, d.lastTime, d.records, asBuffer(d.body), d.blob ?? null).lastInsertRowid;
-        const ids = primaryIds(d);
-        const list = JSON.stringify(ids);
-        const repeated: number[] = [];
-        if (insertIds.run(id, list).changes < ids.length) {
-          // Some id was logged before, here or in an earlier segment: the first occurrence stays.
-          const owner = new Map((owners.all(list) as { request_id: string; segment_id: number | bigint }[]).map((r) => [r.request_id, Number(r.segment_id)]));
-          const seen = new Set<string>();
-          ids.forEach((rid, k) => {
-            if (owner.get(rid) !== Number(id) || seen.has(rid)) repeated.push(k);
-            seen.add(rid);
-          });
-        }
-        stored += d.records - repeated.length;
-        if (repeated.length > 0) markSkipped.run(JSON.stringify(repeated), id);
-      }
-      return stored;
-    });
-    return async (drafts) => database.db.connection().execute(async () => many(drafts));
-  }
-  return (drafts) =>
-    database.db.transaction().execute(async (trx) => {
-      let stored = 0;
-      for (const d of drafts) {
-        const { id } = await trx
-          .insertInto('prediction_segments')
-          .values({ deployment: d.deployment, model: d.model, first_time: d.firstTime, last_time: d.lastTime, records: d.records, body: asBuffer(d.body), blob: d.blob ?? null })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        const inserted = new Set<string>();
-        const ids = primaryIds(d);
-        for (let k = 0; k < ids.length; k += CHUNK) {
-          const values = ids.slice(k, k + CHUNK).map((request_id) => ({ request_id, segment_id: Number(id) }));
-          for (const r of await trx.insertInto('prediction_ids').values(values).onConflict((oc) => oc.column('request_id').doNothing()).returning('request_id').execute()) inserted.add(r.request_id);
-        }
-        // The first occurrence of an inserted id is the one kept.
-        const repeated: number[] = [];
-        ids.forEach((rid, k) => {
-          if (!inserted.delete(rid)) repeated.push(k);
-        });
-        stored += d.records - repeated.length;
-        if (repeated.length > 0) await trx.updateTable('prediction_segments').set({ skip: JSON.stringify(repeated) }).where('id', '=', id).execute();
-      }
-      return stored;
-    });
+/** Where a request's primary prediction is logged. */
+export interface Located {
+  segment: number;
+  deployment: string;
+  model: string;
 }
-
-/** Both drivers bind a Buffer as bytes; a body that crossed between processes may arrive as a plain Uint8Array. */
-const asBuffer = (b: Uint8Array | undefined): Buffer | null => (b === undefined ? null : Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-
-const primaryIds = (d: SegmentDraft): string[] => (d.ids === '' ? [] : d.ids.split('\n'));
 
 /** Reads the segmented prediction log. */
 export class PredictionStore {
@@ -195,19 +134,51 @@ export class PredictionStore {
     return out;
   }
 
-  /** Which of these request ids have a primary prediction logged for the deployment. */
-  async known(deployment: string, ids: readonly string[]): Promise<Set<string>> {
-    const known = new Set<string>();
+  /**
+   * Where the primary predictions of these request ids are logged, for the ids found: ids callers
+   * chose (and ids logged before migration 011) through the id index, ids the server made by their
+   * prefix and counter (`own-request-ids.ts`).
+   */
+  async locate(ids: readonly string[]): Promise<Map<string, Located>> {
+    const out = new Map<string, Located>();
     for (let i = 0; i < ids.length; i += CHUNK) {
       const rows = await this.db
         .selectFrom('prediction_ids as i')
         .innerJoin('prediction_segments as s', 's.id', 'i.segment_id')
-        .select('i.request_id')
-        .where('s.deployment', '=', deployment)
+        .select(['i.request_id', 's.id', 's.deployment', 's.model'])
         .where('i.request_id', 'in', ids.slice(i, i + CHUNK))
         .execute();
-      for (const r of rows) known.add(r.request_id);
+      for (const r of rows) out.set(r.request_id, { segment: Number(r.id), deployment: r.deployment, model: r.model });
     }
+    const byPrefix = new Map<string, { id: string; counter: number }[]>();
+    for (const id of ids) {
+      const p = out.has(id) ? null : requestIdParts(id);
+      if (!p) continue;
+      let list = byPrefix.get(p.prefix);
+      if (!list) byPrefix.set(p.prefix, (list = []));
+      list.push({ id, counter: p.counter });
+    }
+    for (const [prefix, wanted] of byPrefix) {
+      wanted.sort((a, b) => a.counter - b.counter);
+      // Counters close together share a query.
+      for (let i = 0; i < wanted.length; ) {
+        const lo = wanted[i]!.counter;
+        let j = i;
+        while (j + 1 < wanted.length && wanted[j + 1]!.counter - lo <= OWN_RUN) j++;
+        const rows = await ownCandidates(this.db, prefix, lo, wanted[j]!.counter).execute();
+        for (; i <= j; i++) {
+          const s = heldBy(rows, wanted[i]!.counter);
+          if (s) out.set(wanted[i]!.id, { segment: Number(s.id), deployment: s.deployment, model: s.model });
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Which of these request ids have a primary prediction logged for the deployment. */
+  async known(deployment: string, ids: readonly string[]): Promise<Set<string>> {
+    const known = new Set<string>();
+    for (const [id, at] of await this.locate(ids)) if (at.deployment === deployment) known.add(id);
     return known;
   }
 
@@ -220,17 +191,17 @@ export class PredictionStore {
     return out;
   }
 
-  /** Labels received after `after` for primary predictions of the model. */
-  async countLabels(model: string, after: string): Promise<number> {
-    const n = await this.db
-      .selectFrom('feedback as f')
-      .innerJoin('prediction_ids as i', 'i.request_id', 'f.request_id')
-      .innerJoin('prediction_segments as s', 's.id', 'i.segment_id')
-      .select((eb) => eb.fn.countAll().as('n'))
-      .where('s.model', '=', model)
-      .where('f.received_at', '>', after)
-      .executeTakeFirst();
-    return Number(n?.n ?? 0);
+  /**
+   * Labels received after `after` for primary predictions of the model, counted up to `enough`: a
+   * caller comparing with a threshold need not look every label up.
+   */
+  async countLabels(model: string, after: string, enough = Infinity): Promise<number> {
+    const labelled = await this.db.selectFrom('feedback').select('request_id').where('received_at', '>', after).orderBy('received_at').execute();
+    let n = 0;
+    for (let i = 0; i < labelled.length && n < enough; i += CHUNK) {
+      for (const at of (await this.locate(labelled.slice(i, i + CHUNK).map((r) => r.request_id))).values()) if (at.model === model) n++;
+    }
+    return Math.min(n, enough);
   }
 
   /**

@@ -2,6 +2,7 @@ import type { OutputTensor } from '../runtime/index.js';
 import type { PredictionRecord } from './prediction-log.js';
 import type { SegmentDraft } from './prediction-segment.js';
 import { giveBuffer, takeBuffer } from './buffer-pool.js';
+import { OwnIdCollector } from './own-request-ids.js';
 import { AS_JSON, FIRST_ROW, GROUP, type JsonParts, LATENCY, LAYOUT, type LegacyInputs, META, NONE, OFFSET, ROWS, segmentBody, type TensorShape, TIME, VERSION } from './segment-body.js';
 
 const take = (min: number): Float64Array => new Float64Array(takeBuffer(min * 8));
@@ -123,7 +124,10 @@ function allFloat64(columns: readonly unknown[]): columns is Float64Array[] {
 export class SegmentBuilder {
   private readonly ids: string[] = [];
   private roles = '';
-  private readonly primaryIds: string[] = [];
+  /** Per primary record, the id a caller chose, or '' when this process made it (`own` has it). */
+  private readonly givenIds: string[] = [];
+  private anyGiven = false;
+  private readonly own = new OwnIdCollector();
   private readonly meta = new Float64s();
   private readonly json: Record<string, JsonParts> = {};
   private readonly groups: InputGroup[] = [];
@@ -142,13 +146,24 @@ export class SegmentBuilder {
     return this.ids.length;
   }
 
-  add(r: PredictionRecord): void {
+  /**
+   * Copies a record in; false (and nothing kept) when it belongs in another segment: another
+   * model's, or one whose own request ids it would stretch too far.
+   */
+  add(r: PredictionRecord): boolean {
+    if (r.model !== this.model) return false;
+    if (r.role === 'primary') {
+      const own = r.ownRequestId === true ? this.own.take(r.requestId) : 'other';
+      if (own === 'full') return false;
+      if (own === 'taken') this.givenIds.push('');
+      else {
+        this.givenIds.push(r.requestId);
+        this.anyGiven = true;
+      }
+      this.roles += 'p';
+    } else this.roles += 's';
     const i = this.ids.length;
     this.ids.push(r.requestId);
-    if (r.role === 'primary') {
-      this.roles += 'p';
-      this.primaryIds.push(r.requestId);
-    } else this.roles += 's';
     if (r.time < this.first) this.first = r.time;
     if (r.time > this.last) this.last = r.time;
     const m = this.meta;
@@ -164,6 +179,7 @@ export class SegmentBuilder {
     if (r.error !== null) this.part(i).err = r.error;
     this.keepInputs(r, i, k);
     this.keepOutputs(r.outputs, i, k);
+    return true;
   }
 
   private part(i: number): JsonParts {
@@ -225,7 +241,8 @@ export class SegmentBuilder {
       lastTime: new Date(this.last).toISOString(),
       records: this.ids.length,
       body,
-      ids: this.primaryIds.join('\n'),
+      ids: this.anyGiven ? this.givenIds.join('\n') : '',
+      own: this.own.build(),
     };
   }
 }
@@ -233,11 +250,15 @@ export class SegmentBuilder {
 /** Encodes records into one segment per deployment. */
 export function encodeSegments(records: readonly PredictionRecord[]): SegmentDraft[] {
   const builders = new Map<string, SegmentBuilder>();
+  const sealed: SegmentBuilder[] = [];
   for (const r of records) {
     const key = `${r.deployment}\n${r.model}`;
     let b = builders.get(key);
-    if (!b) builders.set(key, (b = new SegmentBuilder(r.deployment, r.model)));
-    b.add(r);
+    if (!b?.add(r)) {
+      if (b) sealed.push(b);
+      builders.set(key, (b = new SegmentBuilder(r.deployment, r.model)));
+      b.add(r);
+    }
   }
-  return [...builders.values()].map((b) => b.draft());
+  return [...sealed, ...builders.values()].map((b) => b.draft());
 }

@@ -96,7 +96,7 @@ export class RetrainTriggers {
       if (spec.triggers.newLabels) {
         const last = await this.db.selectFrom('jobs').select('created_at').where('kind', '=', RETRAIN).where('model', '=', model).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
         const since = last?.created_at ?? '';
-        const n = await this.log.countLabels(model, since);
+        const n = await this.log.countLabels(model, since, spec.triggers.newLabels);
         if (n >= spec.triggers.newLabels) {
           const r = await this.fire(model, { type: 'labels', detail: `${n} new labels since ${since || 'the start'}` }, spec);
           if (typeof r !== 'string') queued.push(r);

@@ -40,7 +40,9 @@ export function inferenceHandlers(app: App): { mlflow: InferenceHandler; oip: In
       // Awaits only for a name this process does not know (yet).
       const d = inference.find(name) ?? (await inference.lookup(name));
       const sticky = d.spec.stickyHeader ? call.headers[d.spec.stickyHeader] : undefined;
-      result = await inference.infer(name, parse, { version, stickyKey: typeof sticky === 'string' ? sticky : undefined, requestId: call.requestId });
+      // An id the caller did not send was made here: unique, so the log need not index it.
+      const ownRequestId = call.headers['x-request-id'] !== call.requestId;
+      result = await inference.infer(name, parse, { version, stickyKey: typeof sticky === 'string' ? sticky : undefined, requestId: call.requestId, ownRequestId });
       return result;
     } catch (err) {
       metrics.requests.labels(name, version === undefined ? 'routed' : String(version), String(toAppError(err).status)).inc();

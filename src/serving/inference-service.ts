@@ -23,6 +23,8 @@ export interface InferOptions {
   stickyKey?: string;
   /** The request id the answer carries; the prediction log keys on it. */
   requestId?: string;
+  /** True when the server made the request id rather than taking the caller's (see `PredictionRecord.ownRequestId`). */
+  ownRequestId?: boolean;
 }
 
 // The log record names the features; one array per predictor, not one per request.
@@ -51,11 +53,13 @@ export class InferenceService {
     private readonly sink: PredictionSink = () => {},
   ) {}
 
-  private log(d: LiveDeployment, role: 'primary' | 'shadow', model: LoadedModel | null, requestId: string | undefined, batch: FeatureBatch | null, outputs: OutputTensor[] | null, latencyMs: number, error: string | null): void {
+  private log(d: LiveDeployment, role: 'primary' | 'shadow', model: LoadedModel | null, options: InferOptions, batch: FeatureBatch | null, outputs: OutputTensor[] | null, latencyMs: number, error: string | null): void {
     const logging = d.spec.logging;
+    const requestId = options.requestId;
     if (requestId === undefined || (logging && logging.sampleRate < 1 && Math.random() >= logging.sampleRate)) return;
     this.sink({
       requestId,
+      ownRequestId: options.ownRequestId === true,
       role,
       deployment: d.name,
       model: d.model,
@@ -118,13 +122,13 @@ export class InferenceService {
       }
       failed = false;
       model.lastUsed = Date.now();
-      this.log(d, 'primary', model, options.requestId, batch, outputs, performance.now() - started, null);
-      for (const shadow of d.shadows) this.shadow(d, shadow, input, options.requestId);
+      this.log(d, 'primary', model, options, batch, outputs, performance.now() - started, null);
+      for (const shadow of d.shadows) this.shadow(d, shadow, input, options);
       return { deployment: d, model, outputs, rows: batch.rows };
     } catch (err) {
       // Only server-side failures count against a version's SLO; a caller's bad input does not.
       failed = err instanceof AppError ? err.status >= 500 : true;
-      this.log(d, 'primary', model, options.requestId, batch, null, performance.now() - started, (err as Error).message);
+      this.log(d, 'primary', model, options, batch, null, performance.now() - started, (err as Error).message);
       throw err;
     } finally {
       model.inflight--;
@@ -132,7 +136,7 @@ export class InferenceService {
     }
   }
 
-  private shadow(d: LiveDeployment, shadow: LoadedModel, input: InferInput, requestId: string | undefined): void {
+  private shadow(d: LiveDeployment, shadow: LoadedModel, input: InferInput, options: InferOptions): void {
     setImmediate(() => {
       shadow.inflight++;
       const started = performance.now();
@@ -140,10 +144,10 @@ export class InferenceService {
       Promise.resolve()
         .then(() => shadow.predictor.predict((batch = toFeatureBatch(input, shadow.predictor))))
         .then(
-          (outputs) => this.log(d, 'shadow', shadow, requestId, batch, outputs, performance.now() - started, null),
+          (outputs) => this.log(d, 'shadow', shadow, options, batch, outputs, performance.now() - started, null),
           (err) => {
             this.metrics.shadowErrors.labels(d.name, String(shadow.version)).inc();
-            this.log(d, 'shadow', shadow, requestId, batch, null, performance.now() - started, (err as Error).message);
+            this.log(d, 'shadow', shadow, options, batch, null, performance.now() - started, (err as Error).message);
           },
         )
         .finally(() => shadow.inflight--);

@@ -28,9 +28,46 @@ export function newId(): string {
 }
 
 // A random per-process prefix plus a counter: unique across processes and restarts without
-// paying for randomness on every request (it showed in inference profiles).
+// paying for randomness on every request (it showed in inference profiles). The prediction log
+// relies on the form: it finds a logged request by its prefix and counter instead of indexing
+// every id (see monitoring/own-request-ids.ts).
+const PREFIX_LENGTH = 12;
 const requestPrefix = randomBytes(9).toString('base64url');
 let requestCounter = 0;
 
 /** Request ids are short, URL-safe and unique: they join feedback to predictions. */
 export const newRequestId = (): string => `${requestPrefix}${(requestCounter++).toString(36)}`;
+
+/** The counter of an id in `newRequestId`'s form (after the prefix, 1 to 10 base-36 digits), else -1. */
+function counterOf(id: string): number {
+  const n = id.length;
+  if (n <= PREFIX_LENGTH || n > PREFIX_LENGTH + 10) return -1;
+  let counter = 0;
+  // By hand rather than by regular expression and parseInt: the log reads every request's counter.
+  for (let i = PREFIX_LENGTH; i < n; i++) {
+    const c = id.charCodeAt(i);
+    const digit = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 122 ? c - 87 : -1;
+    if (digit < 0) return -1;
+    counter = counter * 36 + digit;
+  }
+  return counter;
+}
+
+/** The counter of an id `newRequestId` made in this process, else -1. */
+export function ownRequestCounter(id: string): number {
+  return id.startsWith(requestPrefix) ? counterOf(id) : -1;
+}
+
+/** This process's request id prefix. */
+export const ownRequestPrefix = (): string => requestPrefix;
+
+const PREFIX = /^[A-Za-z0-9_-]{12}/;
+
+/**
+ * The process prefix and counter of an id in the form `newRequestId` makes, else null. A caller's
+ * own id can have this form too: the form says where to look, not that the id was made here.
+ */
+export function requestIdParts(id: string): { prefix: string; counter: number } | null {
+  const counter = counterOf(id);
+  return counter < 0 || !PREFIX.test(id) ? null : { prefix: id.slice(0, PREFIX_LENGTH), counter };
+}

@@ -11,6 +11,7 @@ import * as m007 from './migrations/007-monitors.js';
 import * as m008 from './migrations/008-alerts.js';
 import * as m009 from './migrations/009-pipelines.js';
 import * as m010 from './migrations/010-prediction-segments.js';
+import * as m011 from './migrations/011-own-request-ids.js';
 
 interface Migration {
   name: string;
@@ -29,6 +30,7 @@ const MIGRATIONS: Migration[] = [
   { name: '008-alerts', up: m008.up },
   { name: '009-pipelines', up: m009.up },
   { name: '010-prediction-segments', up: m010.up },
+  { name: '011-own-request-ids', up: m011.up },
 ];
 
 /**

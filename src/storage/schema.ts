@@ -126,9 +126,15 @@ export interface PredictionSegmentsTable {
   body: Uint8Array | null;
   blob: string | null;
   skip: string | null;
+  /** The primary records whose ids the server made: process prefix, range and counters (monitoring/own-request-ids.ts). */
+  id_prefix: string | null;
+  /** bigint: PostgreSQL answers with a string. */
+  id_first: number | string | null;
+  id_last: number | string | null;
+  id_offsets: Uint8Array | null;
 }
 
-/** Which segment holds the primary prediction of a request id: the join from feedback to the log. */
+/** Which segment holds the primary prediction of a request id a caller chose: the join from feedback to the log. */
 export interface PredictionIdsTable {
   request_id: string;
   segment_id: number;
