@@ -26,7 +26,9 @@ export interface BlobStore {
   /**
    * Stores bytes already in memory, in one write rather than through a stream (the prediction log
    * puts a segment at a time). `durable: false` skips syncing them to disk before they are named,
-   * for data that may be lost with the machine (as SQLite's WAL with `synchronous = NORMAL`).
+   * for data that may be lost with the machine (as SQLite's WAL with `synchronous = NORMAL`); an
+   * adapter may then write them in place, so a crash can leave a partial blob, which fails its
+   * digest check when read.
    */
   putBytes(bytes: Uint8Array, options?: { durable?: boolean }): Promise<PutResult>;
   /** Streams a blob back; the stream errors if the bytes no longer match the digest. */

@@ -24,17 +24,29 @@ describe('FsBlobStore.putBytes', () => {
     expect(fs.readdirSync(path.join(root, 'tmp'))).toEqual([]);
   });
 
-  it('makes a folder again when it was removed after this store made it', async () => {
+  it.each([true, false])('makes a folder again when it was removed after this store made it (durable: %s)', async (durable) => {
     const { root, blobs } = store();
-    const first = await blobs.putBytes(Buffer.from('first'));
+    const first = await blobs.putBytes(Buffer.from('first'), { durable });
     const prefix = first.digest.slice(0, 2);
     fs.rmSync(path.join(root, 'sha256', prefix), { recursive: true });
     // Another content whose digest falls in the same folder.
     let other: string;
     do other = randomBytes(16).toString('hex');
     while (createHash('sha256').update(other).digest('hex').slice(0, 2) !== prefix);
-    const put = await blobs.putBytes(Buffer.from(other));
+    const put = await blobs.putBytes(Buffer.from(other), { durable });
     expect(put.created).toBe(true);
     expect(await text(await blobs.get(put.digest))).toBe(other);
+  });
+
+  it('writes bytes that need not be durable in place, leaving an existing blob as it was', async () => {
+    const { root, blobs } = store();
+    const bytes = randomBytes(1000);
+    const put = await blobs.putBytes(bytes, { durable: false });
+    const file = path.join(root, 'sha256', put.digest.slice(0, 2), put.digest);
+    const written = fs.statSync(file);
+    expect(await blobs.putBytes(bytes, { durable: false })).toEqual({ ...put, created: false });
+    expect(fs.statSync(file).mtimeMs).toBe(written.mtimeMs);
+    expect(fs.statSync(file).ino).toBe(written.ino);
+    expect(fs.readdirSync(path.join(root, 'tmp'))).toEqual([]);
   });
 });
