@@ -11,7 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { FsBlobStore } from '../../dist/artifacts/index.js';
-import { blobBodies, PredictionLog, PredictionStore, tableLogWriter } from '../../dist/monitoring/index.js';
+import { blobBodies, PredictionLog, PredictionStore, SEGMENT_DEFAULTS, tableLogWriter } from '../../dist/monitoring/index.js';
 import { silentLogger } from '../../dist/shared/logger.js';
 import { migrate, openDatabase } from '../../dist/storage/index.js';
 import { median, round } from '../lib/http-timing.js';
@@ -49,7 +49,7 @@ async function measure(config, blobRoot) {
   await migrate(database.db, database.dialect);
   const blobs = new FsBlobStore(blobRoot);
   const store = new PredictionStore(database.db, blobs, silentLogger);
-  const log = new PredictionLog(store, blobBodies(blobs, tableLogWriter(database)), { maxQueue: 100_000, batchSize: 1000, flushMs: 100 }, metrics, silentLogger);
+  const log = new PredictionLog(store, blobBodies(blobs, tableLogWriter(database)), { maxQueue: 100_000, ...SEGMENT_DEFAULTS }, metrics, silentLogger);
   log.start();
   const t = process.hrtime.bigint();
   for (let i = 0; i < N; ) {

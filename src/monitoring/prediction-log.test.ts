@@ -36,7 +36,7 @@ describe('PredictionLog', () => {
       close: async () => {},
     };
     const m = metrics();
-    const log = new PredictionLog(null as never, writer, { maxQueue: 1000, batchSize: 10, flushMs: 1000 }, m, silentLogger);
+    const log = new PredictionLog(null as never, writer, { maxQueue: 1000, batchSize: 10, batchRows: 160, flushMs: 1000 }, m, silentLogger);
     for (let i = 0; i < 65; i++) log.enqueue(record(i));
     const flushed = log.flush();
     for (let i = 0; i < 50 && calls.length < 4; i++) await new Promise((r) => setImmediate(r));
@@ -59,7 +59,7 @@ describe('PredictionLog', () => {
       close: async () => {},
     };
     const m = metrics();
-    const log = new PredictionLog(null as never, writer, { maxQueue: 1000, batchSize: 10, flushMs: 1_000_000 }, m, silentLogger);
+    const log = new PredictionLog(null as never, writer, { maxQueue: 1000, batchSize: 10, batchRows: 160, flushMs: 1_000_000 }, m, silentLogger);
     const settle = async () => {
       for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
     };

@@ -31,11 +31,21 @@ export interface PredictionRecord {
 export interface PredictionLogOptions {
   /** Input rows waiting at most (the memory bound); beyond it new records are dropped and counted. */
   maxQueue: number;
-  /** Records per segment (and at most sixteen times as many input rows). */
+  /** Records per segment at most. */
   batchSize: number;
+  /** Input rows per segment at most (a record without inputs counts as one). */
+  batchRows: number;
   /** How often the writer flushes what is queued; a full batch is flushed at once. */
   flushMs: number;
 }
+
+/**
+ * How the server sizes segments. Each segment costs a fixed amount (a blob file, a message to the
+ * process that inserts rows, a row and its transaction), so under load larger ones are cheaper:
+ * from 1,000 records and a write every 100 ms to these, the primary's CPU per logged 1-row request
+ * fell from about 2.2 to 0.8 µs. Records wait up to `flushMs` before readers see them.
+ */
+export const SEGMENT_DEFAULTS = { batchSize: 4000, batchRows: 16_000, flushMs: 250 } as const;
 
 /**
  * Segments in flight to the writer at most. A write takes several turns of the event loop (hash,
@@ -93,7 +103,7 @@ export class PredictionLog {
     // A full segment is written at once rather than at the next tick, so segments keep their
     // size under load; so is everything once the queue is half full, so it never waits on the
     // timer to make room.
-    const full = b.records >= this.options.batchSize || b.rows >= this.options.batchSize * 16;
+    const full = b.records >= this.options.batchSize || b.rows >= this.options.batchRows;
     if (full) this.seal(b);
     if (full || this.queuedRows * 2 >= this.options.maxQueue) {
       if (!this.flushSoon) {
