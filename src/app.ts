@@ -13,7 +13,7 @@ import {
   PredictionStore,
   QualityService,
   ReferenceService,
-  SEGMENT_DEFAULTS,
+  SEGMENT_BOUNDS,
   tableLogWriter,
 } from './monitoring/index.js';
 import { JobQueue, JobWorker, PolicyService, PromotionService, RETRAIN, RetrainService, RetrainTriggers } from './pipelines/index.js';
@@ -125,7 +125,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const predictions = new PredictionLog(
       log,
       blobBodies(blobs, options.logWriter ?? tableLogWriter(database)),
-      { maxQueue: config.monitoring.logQueue, ...SEGMENT_DEFAULTS },
+      { ...SEGMENT_BOUNDS, maxQueue: config.monitoring.logQueue, flushMs: config.monitoring.logFlushMs },
       { queued: metrics.logQueued, dropped: metrics.logDropped, written: metrics.logWritten },
       logger,
     );

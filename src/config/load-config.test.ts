@@ -34,5 +34,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { SEXTANT_AUTH: 'maybe' } })).toThrow(/SEXTANT_AUTH/);
     expect(() => loadConfig({ env: { SEXTANT_DATABASE_URL: 'mysql://x' } })).toThrow(/SEXTANT_DATABASE_URL/);
     expect(() => loadConfig({ env: { SEXTANT_ARTIFACTS: 's3://' } })).toThrow(/SEXTANT_ARTIFACTS/);
+    expect(() => loadConfig({ env: { SEXTANT_LOG_FLUSH_MS: '5' } })).toThrow(/SEXTANT_LOG_FLUSH_MS/);
+  });
+
+  it('writes the prediction log every 250 ms unless told otherwise', () => {
+    expect(loadConfig({ env: {} }).monitoring.logFlushMs).toBe(250);
+    expect(loadConfig({ env: { SEXTANT_LOG_FLUSH_MS: '1000' } }).monitoring.logFlushMs).toBe(1000);
   });
 });

@@ -27,7 +27,7 @@ export interface Config {
   readonly limits: { readonly bodyBytes: number; readonly artifactBytes: number };
   readonly logLevel: string;
   readonly serving: { readonly modelCacheBytes: number; readonly refreshMs: number };
-  readonly monitoring: { readonly logQueue: number; readonly retentionDays: number };
+  readonly monitoring: { readonly logQueue: number; readonly logFlushMs: number; readonly retentionDays: number };
   /** NATS server for the event bus; in-process events when absent. */
   readonly natsUrl: string | undefined;
   readonly pipelines: {
@@ -74,6 +74,7 @@ const Raw = z.object({
   modelCacheMb: z.coerce.number().int().min(16),
   refreshMs: z.coerce.number().int().min(10).max(60_000),
   logQueue: z.coerce.number().int().min(1),
+  logFlushMs: z.coerce.number().int().min(10).max(60_000),
   retentionDays: z.coerce.number().min(0.001),
   runJobs: boolish.optional(),
   processRole: z.enum(['all', 'serve', 'jobs']),
@@ -102,6 +103,7 @@ const ENV_NAMES: Record<string, string> = {
   refreshMs: 'SEXTANT_REFRESH_MS',
   natsUrl: 'SEXTANT_NATS_URL',
   logQueue: 'SEXTANT_LOG_QUEUE',
+  logFlushMs: 'SEXTANT_LOG_FLUSH_MS',
   retentionDays: 'SEXTANT_PREDICTION_RETENTION_DAYS',
   runJobs: 'SEXTANT_RUN_JOBS',
   processRole: 'SEXTANT_PROCESS_ROLE',
@@ -139,6 +141,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     refreshMs: env.SEXTANT_REFRESH_MS ?? 200,
     natsUrl: env.SEXTANT_NATS_URL || undefined,
     logQueue: env.SEXTANT_LOG_QUEUE ?? 250_000,
+    logFlushMs: env.SEXTANT_LOG_FLUSH_MS ?? 250,
     retentionDays: env.SEXTANT_PREDICTION_RETENTION_DAYS ?? 30,
     runJobs: env.SEXTANT_RUN_JOBS,
     processRole: env.SEXTANT_PROCESS_ROLE ?? 'all',
@@ -170,7 +173,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     logLevel: r.logLevel,
     serving: Object.freeze({ modelCacheBytes: r.modelCacheMb * 1024 * 1024, refreshMs: r.refreshMs }),
     natsUrl: r.natsUrl,
-    monitoring: Object.freeze({ logQueue: r.logQueue, retentionDays: r.retentionDays }),
+    monitoring: Object.freeze({ logQueue: r.logQueue, logFlushMs: r.logFlushMs, retentionDays: r.retentionDays }),
     pipelines: Object.freeze({
       processRole: r.processRole,
       runJobs: r.processRole !== 'serve' && (r.runJobs ?? true),

@@ -1,4 +1,4 @@
-export { PredictionLog, SEGMENT_DEFAULTS } from './prediction-log.js';
+export { PredictionLog, SEGMENT_BOUNDS } from './prediction-log.js';
 export { decodeSegment } from './prediction-segment.js';
 export { segmentHead } from './segment-body.js';
 export { encodeSegments } from './segment-builder.js';
