@@ -123,10 +123,11 @@ function allFloat64(columns: readonly unknown[]): columns is Float64Array[] {
  */
 export class SegmentBuilder {
   private readonly ids: string[] = [];
-  private roles = '';
-  /** Per primary record, the id a caller chose, or '' when this process made it (`own` has it). */
-  private readonly givenIds: string[] = [];
-  private anyGiven = false;
+  /** Which records are shadows' (the rest are primary): a string grown a letter a record cost more. */
+  private readonly shadows: number[] = [];
+  private primaries = 0;
+  /** Ids callers chose, with their ordinal among the primary records (`own` has the rest). */
+  private readonly given: [number, string][] = [];
   private readonly own = new OwnIdCollector();
   private readonly meta = new Float64s();
   private readonly json: Record<string, JsonParts> = {};
@@ -152,17 +153,13 @@ export class SegmentBuilder {
    */
   add(r: PredictionRecord): boolean {
     if (r.model !== this.model) return false;
+    const i = this.ids.length;
     if (r.role === 'primary') {
       const own = r.ownRequestId === true ? this.own.take(r.requestId) : 'other';
       if (own === 'full') return false;
-      if (own === 'taken') this.givenIds.push('');
-      else {
-        this.givenIds.push(r.requestId);
-        this.anyGiven = true;
-      }
-      this.roles += 'p';
-    } else this.roles += 's';
-    const i = this.ids.length;
+      if (own === 'other') this.given.push([this.primaries, r.requestId]);
+      this.primaries++;
+    } else this.shadows.push(i);
     this.ids.push(r.requestId);
     if (r.time < this.first) this.first = r.time;
     if (r.time > this.last) this.last = r.time;
@@ -227,8 +224,20 @@ export class SegmentBuilder {
 
   /** Encodes the records; the builder's arrays go back to the pool, so this is its last use. */
   draft(): SegmentDraft {
+    let roles = 'p'.repeat(this.ids.length);
+    if (this.shadows.length > 0) {
+      const letters = roles.split('');
+      for (const i of this.shadows) letters[i] = 's';
+      roles = letters.join('');
+    }
+    let ids = '';
+    if (this.given.length > 0) {
+      const lines = new Array<string>(this.primaries).fill('');
+      for (const [k, id] of this.given) lines[k] = id;
+      ids = lines.join('\n');
+    }
     const body = segmentBody(
-      { ids: this.ids, roles: this.roles, json: this.json },
+      { ids: this.ids, roles, json: this.json },
       this.meta.view(),
       this.groups.map((g) => ({ features: [...g.features], f64: g.view() })),
       this.layouts.map((l) => ({ tensors: l.tensors, f64: l.view() })),
@@ -241,7 +250,7 @@ export class SegmentBuilder {
       lastTime: new Date(this.last).toISOString(),
       records: this.ids.length,
       body,
-      ids: this.anyGiven ? this.givenIds.join('\n') : '',
+      ids,
       own: this.own.build(),
     };
   }
