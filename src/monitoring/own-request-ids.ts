@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Kysely } from 'kysely';
-import { ownRequestCounter, ownRequestPrefix } from '../shared/ids.js';
+import { ownRequestPrefix } from '../shared/ids.js';
 import type { DB } from '../storage/index.js';
 
 /**
@@ -34,18 +34,15 @@ export class OwnIdCollector {
   private counters: number[] = [];
 
   /**
-   * Takes the counter of an id this process made. `other` when the id is not one this process
-   * made (it is indexed instead); `full` when its counter would stretch the range beyond
-   * `MAX_ID_SPAN` (it belongs in the next segment).
+   * Takes the counter of an id this process made (`ownRequestCounter`); false, and nothing kept,
+   * when it would stretch the range beyond `MAX_ID_SPAN` (it belongs in the next segment).
    */
-  take(id: string): 'taken' | 'other' | 'full' {
-    const c = ownRequestCounter(id);
-    if (c < 0) return 'other';
-    if (Math.max(this.max, c) - Math.min(this.min, c) >= MAX_ID_SPAN) return 'full';
+  take(c: number): boolean {
+    if (Math.max(this.max, c) - Math.min(this.min, c) >= MAX_ID_SPAN) return false;
     if (c < this.min) this.min = c;
     if (c > this.max) this.max = c;
     this.counters.push(c);
-    return 'taken';
+    return true;
   }
 
   /** The collected ids, or undefined when there were none. */

@@ -111,7 +111,10 @@ describe('prediction log segments', () => {
       ['\ncaller-1\n\nZz9_-aBcDeFg5\n', { prefix: ownRequestPrefix(), first: 38, last: 38 + MAX_ID_SPAN - 1, offsets: [0, 2, MAX_ID_SPAN - 1] }],
       ['', { prefix: ownRequestPrefix(), first: 40 + MAX_ID_SPAN, last: 40 + MAX_ID_SPAN, offsets: [0] }],
     ]);
-    // Every record still reads back with its id.
+    // The body keeps the ids made here as counters (the shadow's too), and every record reads back with its id.
+    const head = segmentHead(drafts[0]!.body!);
+    expect(head.ids).toEqual(['', 'caller-1', '', '', 'Zz9_-aBcDeFg5', '']);
+    expect(head.made?.prefix).toBe(ownRequestPrefix());
     expect(drafts.flatMap((d) => decodeSegment(d)).map((r) => `${r.requestId}${r.role === 'shadow' ? '/s' : ''}`)).toEqual([made(40), 'caller-1', made(38), `${made(38)}/s`, 'Zz9_-aBcDeFg5', made(38 + MAX_ID_SPAN - 1), made(40 + MAX_ID_SPAN)]);
     const { first, offsets } = drafts[0]!.own!;
     expect([37, 38, 39, 40, 41, 38 + MAX_ID_SPAN - 1].map((c) => holdsCounter(first, offsets, c))).toEqual([false, true, false, true, false, true]);

@@ -14,7 +14,9 @@ import { AS_JSON, type JsonParts, LATENCY, LAYOUT, type LegacyInputs, META, NONE
  * arrays, little-endian, where the head says (`[byte offset after the head, count]`):
  *
  * ```
- * { "ids": [requestId…], "roles": "ppsp…" (p primary, s shadow),
+ * { "ids": [requestId or ""…], "roles": "ppsp…" (p primary, s shadow),
+ *   "made"?: {"prefix", "counters": [offset, count]} (a request id the server made, as a
+ *           counter per record, NaN where "ids" has it),
  *   "meta": [offset, count] (8 per record: time in epoch ms, latency ms, version or NaN, input
  *           rows, input group, its first row, output layout, its offset),
  *   "groups": [{"features": […], "f64": [offset, count]}…],
@@ -113,7 +115,9 @@ export function decodeSegment(row: { deployment: string; model: string; body: Ui
   };
   let primary = -1;
   const records: LoggedRecord[] = [];
-  b.ids.forEach((requestId, i) => {
+  const made = b.made && { prefix: b.made.prefix, counters: section(b.made.counters) };
+  b.ids.forEach((id, i) => {
+    const requestId = made && !Number.isNaN(made.counters[i]) ? made.prefix + made.counters[i]!.toString(36) : id;
     if (b.roles[i] !== 's' && row.skip?.has(++primary)) return;
     const k = i * META;
     const json = b.json[i];

@@ -23,7 +23,15 @@ export interface JsonParts {
 export type Section = [number, number];
 
 export interface Head {
+  /** Per record its request id, or '' when `made` holds it. */
   ids: string[];
+  /**
+   * Request ids the serving process made (its prefix and a base-36 counter), kept as numbers: one
+   * counter per record, NaN where `ids` holds the id. Thousands of id strings held until a segment
+   * was written outlived the young generation, and writing them as JSON cost more than the rest of
+   * the head.
+   */
+  made?: { prefix: string; counters: Section };
   roles: string;
   meta: Section;
   groups: { features: string[]; f64: Section }[];
@@ -41,7 +49,13 @@ export const LARGE_BODY_BYTES = 64 * 1024;
 const pooled = new WeakSet<Uint8Array>();
 
 /** Lays out a segment body: magic, head length, head, padding, then the arrays at their offsets. */
-export function segmentBody(head: Omit<Head, 'meta' | 'groups' | 'layouts'>, meta: Float64Array, groups: { features: string[]; f64: Float64Array }[], layouts: { tensors: TensorShape[]; f64: Float64Array }[]): Buffer {
+export function segmentBody(
+  head: Omit<Head, 'meta' | 'groups' | 'layouts' | 'made'>,
+  meta: Float64Array,
+  groups: { features: string[]; f64: Float64Array }[],
+  layouts: { tensors: TensorShape[]; f64: Float64Array }[],
+  made?: { prefix: string; counters: Float64Array },
+): Buffer {
   let offset = 0;
   const place = (a: Float64Array): Section => {
     const s: Section = [offset, a.length];
@@ -54,6 +68,7 @@ export function segmentBody(head: Omit<Head, 'meta' | 'groups' | 'layouts'>, met
     groups: groups.map((g) => ({ features: g.features, f64: place(g.f64) })),
     layouts: layouts.map((l) => ({ tensors: l.tensors, f64: place(l.f64) })),
   };
+  if (made) full.made = { prefix: made.prefix, counters: place(made.counters) };
   const text = Buffer.from(JSON.stringify(full), 'utf8');
   const start = (8 + text.length + 7) & ~7;
   const size = start + offset;
@@ -69,7 +84,7 @@ export function segmentBody(head: Omit<Head, 'meta' | 'groups' | 'layouts'>, met
   text.copy(out, 8);
   out.fill(0, 8 + text.length, start);
   let k = start;
-  for (const a of [meta, ...groups.map((g) => g.f64), ...layouts.map((l) => l.f64)]) {
+  for (const a of [meta, ...groups.map((g) => g.f64), ...layouts.map((l) => l.f64), ...(made ? [made.counters] : [])]) {
     out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), k);
     k += a.byteLength;
   }

@@ -1,7 +1,8 @@
-import type { OutputTensor } from '../runtime/index.js';
+import type { Column, OutputTensor } from '../runtime/index.js';
 import type { PredictionRecord } from './prediction-log.js';
 import type { SegmentDraft } from './prediction-segment.js';
 import { giveBuffer, takeBuffer } from './buffer-pool.js';
+import { ownRequestCounter, ownRequestPrefix } from '../shared/ids.js';
 import { OwnIdCollector } from './own-request-ids.js';
 import { AS_JSON, FIRST_ROW, GROUP, type JsonParts, LATENCY, LAYOUT, type LegacyInputs, META, NONE, OFFSET, ROWS, segmentBody, type TensorShape, TIME, VERSION } from './segment-body.js';
 
@@ -39,16 +40,23 @@ class InputGroup extends Float64s {
     super();
   }
 
-  /** Appends a batch's rows (its columns are float64); returns the index of its first row. */
-  append(columns: readonly Float64Array[], n: number): number {
+  /**
+   * Appends a batch's rows; returns the index of its first row, or -1 (nothing kept) when a column
+   * is not float64. One pass, column by column, checks and copies.
+   */
+  append(columns: readonly Column[], n: number): number {
     const width = columns.length;
     this.reserve(n * width);
-    const first = this.length / width;
+    const start = this.length;
     const v = this.values;
-    let k = this.length;
-    for (let i = 0; i < n; i++) for (let f = 0; f < width; f++) v[k++] = columns[f]![i]!;
-    this.length = k;
-    return first;
+    for (let f = 0; f < width; f++) {
+      const c = columns[f]!;
+      if (!(c instanceof Float64Array)) return -1;
+      if (n === 1) v[start + f] = c[0]!;
+      else for (let i = 0, k = start + f; i < n; i++, k += width) v[k] = c[i]!;
+    }
+    this.length = start + n * width;
+    return start / width;
   }
 }
 
@@ -112,17 +120,15 @@ function jsonRows(r: PredictionRecord): LegacyInputs {
   return { features: [...r.features], rows };
 }
 
-function allFloat64(columns: readonly unknown[]): columns is Float64Array[] {
-  for (let i = 0; i < columns.length; i++) if (!(columns[i] instanceof Float64Array)) return false;
-  return true;
-}
-
 /**
  * One deployment's records on their way to a segment. `add` copies what it keeps (numbers into
  * float64 arrays), so nothing of the request outlives it.
  */
 export class SegmentBuilder {
+  /** Per record its request id, or '' when this process made it (`made` holds its counter). */
   private readonly ids: string[] = [];
+  private readonly made = new Float64s();
+  private anyMade = false;
   /** Which records are shadows' (the rest are primary): a string grown a letter a record cost more. */
   private readonly shadows: number[] = [];
   private primaries = 0;
@@ -153,14 +159,23 @@ export class SegmentBuilder {
    */
   add(r: PredictionRecord): boolean {
     if (r.model !== this.model) return false;
+    const c = r.ownRequestId === true ? ownRequestCounter(r.requestId) : -1;
     const i = this.ids.length;
     if (r.role === 'primary') {
-      const own = r.ownRequestId === true ? this.own.take(r.requestId) : 'other';
-      if (own === 'full') return false;
-      if (own === 'other') this.given.push([this.primaries, r.requestId]);
+      if (c < 0) this.given.push([this.primaries, r.requestId]);
+      else if (!this.own.take(c)) return false;
       this.primaries++;
     } else this.shadows.push(i);
-    this.ids.push(r.requestId);
+    const made = this.made;
+    made.reserve(1);
+    if (c < 0) {
+      this.ids.push(r.requestId);
+      made.values[made.length++] = NaN;
+    } else {
+      this.ids.push('');
+      made.values[made.length++] = c;
+      this.anyMade = true;
+    }
     if (r.time < this.first) this.first = r.time;
     if (r.time > this.last) this.last = r.time;
     const m = this.meta;
@@ -190,17 +205,23 @@ export class SegmentBuilder {
       return;
     }
     const cols = r.batch.columns;
-    if (r.redact.length > 0 || cols.length !== r.features.length || !allFloat64(cols)) {
-      v[k + GROUP] = AS_JSON;
-      this.part(i).in = jsonRows(r);
-      return;
+    if (r.redact.length === 0 && cols.length === r.features.length) {
+      // A segment holds one or two feature lists (one per version serving).
+      let g = 0;
+      while (g < this.groups.length && this.groups[g]!.features !== r.features) g++;
+      const created = g === this.groups.length;
+      if (created) this.groups.push(new InputGroup(r.features));
+      const first = this.groups[g]!.append(cols, r.batch.rows);
+      if (first >= 0) {
+        v[k + GROUP] = g;
+        v[k + FIRST_ROW] = first;
+        return;
+      }
+      if (created) this.groups.pop()!.recycle();
     }
-    // A segment holds one or two feature lists (one per version serving).
-    let g = 0;
-    while (g < this.groups.length && this.groups[g]!.features !== r.features) g++;
-    if (g === this.groups.length) this.groups.push(new InputGroup(r.features));
-    v[k + GROUP] = g;
-    v[k + FIRST_ROW] = this.groups[g]!.append(cols, r.batch.rows);
+    // Strings, redacted features or a batch that does not match its feature list: JSON rows.
+    v[k + GROUP] = AS_JSON;
+    this.part(i).in = jsonRows(r);
   }
 
   private keepOutputs(outputs: OutputTensor[] | null, i: number, k: number): void {
@@ -241,8 +262,9 @@ export class SegmentBuilder {
       this.meta.view(),
       this.groups.map((g) => ({ features: [...g.features], f64: g.view() })),
       this.layouts.map((l) => ({ tensors: l.tensors, f64: l.view() })),
+      this.anyMade ? { prefix: ownRequestPrefix(), counters: this.made.view() } : undefined,
     );
-    for (const a of [this.meta, ...this.groups, ...this.layouts]) a.recycle();
+    for (const a of [this.meta, this.made, ...this.groups, ...this.layouts]) a.recycle();
     return {
       deployment: this.deployment,
       model: this.model,

@@ -22,7 +22,9 @@ describe('newRequestId', () => {
     // Another process's id has the form but not this process's prefix.
     expect(ownRequestCounter('ABCDEFGHIJKL7')).toBe(-1);
     expect(requestIdParts('ABCDEFGHIJKL7')).toEqual({ prefix: 'ABCDEFGHIJKL', counter: 7 });
-    for (const other of ['550e8400-e29b-41d4-a716-446655440000', 'short', 'ABCDEFGHIJKL', 'ABCDEFGHIJKLZ', 'ABCDEFGHIJKL12345678901', 'ABCDEFGHIJ.L12', `${prefix}`, `${prefix}A`]) {
+    expect(ownRequestCounter(`${prefix}0`)).toBe(0);
+    // A leading zero would not give the id back from the prefix and the counter.
+    for (const other of ['550e8400-e29b-41d4-a716-446655440000', 'short', 'ABCDEFGHIJKL', 'ABCDEFGHIJKLZ', 'ABCDEFGHIJKL12345678901', 'ABCDEFGHIJ.L12', 'ABCDEFGHIJKL07', `${prefix}`, `${prefix}A`, `${prefix}0a`]) {
       expect([other, requestIdParts(other), ownRequestCounter(other)]).toEqual([other, null, -1]);
     }
   });

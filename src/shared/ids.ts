@@ -38,10 +38,14 @@ let requestCounter = 0;
 /** Request ids are short, URL-safe and unique: they join feedback to predictions. */
 export const newRequestId = (): string => `${requestPrefix}${(requestCounter++).toString(36)}`;
 
-/** The counter of an id in `newRequestId`'s form (after the prefix, 1 to 10 base-36 digits), else -1. */
+/**
+ * The counter of an id in `newRequestId`'s form (after the prefix, 1 to 10 base-36 digits as
+ * `toString(36)` writes them, so no leading zero), else -1: the prefix and the counter give the
+ * id back exactly.
+ */
 function counterOf(id: string): number {
   const n = id.length;
-  if (n <= PREFIX_LENGTH || n > PREFIX_LENGTH + 10) return -1;
+  if (n <= PREFIX_LENGTH || n > PREFIX_LENGTH + 10 || (n > PREFIX_LENGTH + 1 && id.charCodeAt(PREFIX_LENGTH) === 48)) return -1;
   let counter = 0;
   // By hand rather than by regular expression and parseInt: the log reads every request's counter.
   for (let i = PREFIX_LENGTH; i < n; i++) {
