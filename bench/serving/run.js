@@ -10,10 +10,13 @@
 // All servers start at once and wait idle; the load visits them in rounds (one wrk run each per
 // round), so a slow or fast phase of this noisy machine lands on every target alike instead of
 // on whichever ran then: the speed of the machine moved by 2× within minutes in session 12, and
-// measuring one target after the other made the ratios move with it. Each number is the median of
-// --runs rounds. Prints one JSON line.
+// measuring one target after the other made the ratios move with it. Every other round visits the
+// targets in reverse order, so no target always follows the same one (logging on always ran just
+// before logging off until session 14). Each number is the median of --runs rounds; logging on ÷
+// off is the median of the rounds' own ratios, each of two runs made one right after the other.
+// Prints one JSON line.
 //
-//   node bench/serving/run.js [--duration 8] [--runs 3] [--connections 64]
+//   node bench/serving/run.js [--duration 8] [--runs 5] [--connections 64]
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -28,7 +31,7 @@ const PY = '/usr/bin/python3';
 const { values: args } = parseArgs({
   options: {
     duration: { type: 'string', default: '8' },
-    runs: { type: 'string', default: '3' },
+    runs: { type: 'string', default: '5' },
     connections: { type: 'string', default: '64' },
   },
 });
@@ -137,6 +140,7 @@ function atRate(url, bodyName, rate) {
 function summary(runs, light) {
   return {
     rps: round(median(runs.map((r) => r.rps)), 0),
+    rounds: runs.map((r) => round(r.rps, 0)),
     p50Ms: round(median(runs.map((r) => r.p50)), 2),
     p99Ms: round(median(runs.map((r) => r.p99)), 2),
     errors: runs.reduce((s, r) => s + r.errors, 0),
@@ -157,7 +161,8 @@ async function measureRounds(targets, b) {
   }
   const runs = targets.map(() => []);
   for (let r = 0; r < Number(args.runs); r++) {
-    for (const [i, t] of targets.entries()) {
+    const order = [...targets.entries()];
+    for (const [i, t] of r % 2 === 0 ? order : order.reverse()) {
       runs[i].push(wrk(t.url(b), b, Number(args.connections)));
       await sleep(1000);
     }
@@ -261,6 +266,6 @@ const ratios = {
   rows64PerSecVsFlask: round(s.invocations64.rps / results.flask.invocations64.rps, 1),
   rows64PerSecVsFlaskNumpy: round(s.invocations64.rps / results.flaskNumpy.invocations64.rps, 1),
   rows64PerSecVsBareNode: round(s.invocations64.rps / results.bareNode.invocations64.rps, 2),
-  loggingOnVsOff: round(s.invocations1.rps / results.sextantNoLogging.invocations1.rps, 2),
+  loggingOnVsOff: round(median(s.invocations1.rounds.map((on, r) => on / results.sextantNoLogging.invocations1.rounds[r])), 2),
 };
 console.log(JSON.stringify({ bench: 'serving', date: new Date().toISOString(), duration: Number(args.duration), runs: Number(args.runs), connections: Number(args.connections), results, ratios }));
