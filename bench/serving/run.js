@@ -268,4 +268,5 @@ const ratios = {
   rows64PerSecVsBareNode: round(s.invocations64.rps / results.bareNode.invocations64.rps, 2),
   loggingOnVsOff: round(median(s.invocations1.rounds.map((on, r) => on / results.sextantNoLogging.invocations1.rounds[r])), 2),
 };
-console.log(JSON.stringify({ bench: 'serving', date: new Date().toISOString(), duration: Number(args.duration), runs: Number(args.runs), connections: Number(args.connections), results, ratios }));
+const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+console.log(JSON.stringify({ bench: 'serving', date: new Date().toISOString(), commit, duration: Number(args.duration), runs: Number(args.runs), connections: Number(args.connections), results, ratios }));
