@@ -2,7 +2,9 @@
 // bench/monitoring: (1) a full drift report on 100,000 rows × (20 numeric + 5 categorical), reference
 // against current, Sextant's stats module against numpy + scipy doing the same tests (peer script
 // beside this one), both timed on data already in memory; (2) rows/s into streaming profiles of 25
-// features on one core. Medians of --runs runs; prints one JSON line.
+// features on one core, after --warmup untimed runs (the first runs of the ingest loops take 0.4–0.8
+// million rows/s while the JIT settles; a server profiles windows all day). Medians of --runs runs;
+// prints one JSON line.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,9 +13,10 @@ import { parseArgs } from 'node:util';
 import { CategoryProfile, driftReport, NumericProfile } from '../../dist/stats/index.js';
 import { median, round } from '../lib/http-timing.js';
 
-const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '100000' }, runs: { type: 'string', default: '3' } } });
+const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '100000' }, runs: { type: 'string', default: '3' }, warmup: { type: 'string', default: '3' } } });
 const N = Number(args.rows);
 const RUNS = Number(args.runs);
+const WARMUP = Number(args.warmup);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-bench-monitoring-'));
 
 let seed = 42;
@@ -75,11 +78,12 @@ const fresh = () => names.map((k) => (k.startsWith('x') ? new NumericProfile() :
 const rowsPerSecond = (t) => N / (Number(process.hrtime.bigint() - t) / 1e9);
 const byRow = [];
 const byColumn = [];
-for (let r = 0; r < RUNS; r++) {
+for (let r = 0; r < WARMUP + RUNS; r++) {
+  const timed = r >= WARMUP;
   let profiles = fresh();
   let t = process.hrtime.bigint();
   for (let i = 0; i < N; i++) for (let f = 0; f < names.length; f++) profiles[f].add(columns[f][i]);
-  byRow.push(rowsPerSecond(t));
+  if (timed) byRow.push(rowsPerSecond(t));
   profiles = fresh();
   t = process.hrtime.bigint();
   for (let f = 0; f < names.length; f++) {
@@ -87,7 +91,7 @@ for (let r = 0; r < RUNS; r++) {
     const column = columns[f];
     for (let i = 0; i < N; i++) p.add(column[i]);
   }
-  byColumn.push(rowsPerSecond(t));
+  if (timed) byColumn.push(rowsPerSecond(t));
 }
 fs.rmSync(tmp, { recursive: true, force: true });
 
@@ -107,6 +111,6 @@ console.log(
       peerDrifted: peerResult.drifted,
       tests: [...new Set(report.features.map((f) => f.test))],
     },
-    profileIngest: { rowsPerSecond: round(median(byRow), 0), columnWiseRowsPerSecond: round(median(byColumn), 0), features: names.length },
+    profileIngest: { warmupRuns: WARMUP, rowsPerSecond: round(median(byRow), 0), columnWiseRowsPerSecond: round(median(byColumn), 0), features: names.length },
   }),
 );
