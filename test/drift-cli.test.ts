@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './helpers/app.js';
-import { ROOT, runCli } from './helpers/processes.js';
+import { BIN, ROOT, runCli } from './helpers/processes.js';
 
 const cases = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'stats', 'drift-cases.json'), 'utf8')).cases as {
   name: string;
@@ -41,6 +42,26 @@ describe('sextant drift (no server)', () => {
     const badTest = await runCli(['drift', '--reference', path.join(dir, 'ref.csv'), '--current', path.join(dir, 'cur.csv'), '--test', 'x=magic']);
     expect(badTest.code).not.toBe(0);
     expect(badTest.stderr).toMatch(/--test x=magic/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('ends quietly and still writes its report when the reader of its output goes away, as in `sextant drift … | head`', async () => {
+    const dir = tempDir('sextant-drift-pipe-');
+    const write = (file: string, shift: number) =>
+      fs.writeFileSync(path.join(dir, file), ['a,b', ...Array.from({ length: 200 }, (_, i) => `${i + shift},${(i * 7) % 13}`)].join('\n'));
+    write('ref.csv', 0);
+    write('cur.csv', 50);
+    const html = path.join(dir, 'report.html');
+    const child = spawn(process.execPath, [BIN, 'drift', '--reference', path.join(dir, 'ref.csv'), '--current', path.join(dir, 'cur.csv'), '--html', html], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The reader closes its end before the table is written: every write then fails with EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe(`wrote ${html}\n`);
+    expect(code).toBe(0);
+    // The rest of the command's work is still done.
+    expect(fs.readFileSync(html, 'utf8')).toMatch(/<td>a<\/td><td>num<\/td>/);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

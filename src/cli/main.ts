@@ -67,6 +67,15 @@ function report(err: unknown): number {
   return 1;
 }
 
+// A reader that stops early (`sextant drift … | head`) closes the pipe, and writes to it fail with
+// EPIPE. The printed output is no longer wanted, but the command still finishes the rest of its
+// work (a report file, a registration) instead of dying with a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') return;
+  process.stderr.write(`error: cannot write the output: ${err.message}\n`);
+  process.exitCode = 1;
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
