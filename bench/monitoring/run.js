@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { CategoryProfile, driftReport, NumericProfile } from '../../dist/stats/index.js';
 import { median, round } from '../lib/http-timing.js';
 
-const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '100000' }, runs: { type: 'string', default: '3' }, warmup: { type: 'string', default: '3' } } });
+const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '100000' }, runs: { type: 'string', default: '15' }, warmup: { type: 'string', default: '3' } } });
 const N = Number(args.rows);
 const RUNS = Number(args.runs);
 const WARMUP = Number(args.warmup);
