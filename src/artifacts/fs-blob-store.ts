@@ -76,13 +76,7 @@ export class FsBlobStore implements BlobStore {
         await fs.promises.rm(tmp, { force: true });
         return { digest, size: bytes.byteLength, created: false };
       }
-      await this.folderOf(final);
-      await fs.promises.rename(tmp, final).catch(async (err: NodeJS.ErrnoException) => {
-        // The folder was removed since it was made here.
-        if (err.code !== 'ENOENT') throw err;
-        await this.folderOf(final, true);
-        await fs.promises.rename(tmp, final);
-      });
+      await this.intoFolder(final, () => fs.promises.rename(tmp, final));
       return { digest, size: bytes.byteLength, created: true };
     } catch (err) {
       await fs.promises.rm(tmp, { force: true });
@@ -93,20 +87,13 @@ export class FsBlobStore implements BlobStore {
   /**
    * Writes bytes under their final name, creating the file only if it is absent (an existing blob
    * holds the same bytes). One write instead of a temporary file, an existence check that fails
-   * (an error object each time) and a rename: the prediction log writes a segment this way every
-   * tenth of a second per process. A crash mid-write can leave a partial blob; it fails its digest
+   * (an error object each time) and a rename: the prediction log writes a segment this way several
+   * times a second per process. A crash mid-write can leave a partial blob; it fails its digest
    * check when read, and no row names it, since the log inserts a segment's row after its blob.
    */
   private async inPlace(final: string, bytes: Uint8Array, digest: string): Promise<PutResult> {
-    const write = () => fs.promises.writeFile(final, bytes, { flag: 'wx' });
     try {
-      await this.folderOf(final);
-      await write().catch(async (err: NodeJS.ErrnoException) => {
-        // The folder was removed since it was made here.
-        if (err.code !== 'ENOENT') throw err;
-        await this.folderOf(final, true);
-        await write();
-      });
+      await this.intoFolder(final, () => fs.promises.writeFile(final, bytes, { flag: 'wx' }));
       return { digest, size: bytes.byteLength, created: true };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { digest, size: bytes.byteLength, created: false };
@@ -115,12 +102,22 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  /** Makes the folder of a blob's path unless this store made it before (or `again`). */
-  private async folderOf(file: string, again = false): Promise<void> {
+  /**
+   * Runs `place` (a write or rename to `file`) once the file's folder exists: made once per store,
+   * and again when `place` finds it gone (removed since it was made here).
+   */
+  private async intoFolder(file: string, place: () => Promise<void>): Promise<void> {
     const folder = path.dirname(file);
-    if (this.folders.has(folder) && !again) return;
-    await fs.promises.mkdir(folder, { recursive: true });
-    this.folders.add(folder);
+    const make = async () => {
+      await fs.promises.mkdir(folder, { recursive: true });
+      this.folders.add(folder);
+    };
+    if (!this.folders.has(folder)) await make();
+    await place().catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      await make();
+      await place();
+    });
   }
 
   async get(digest: string): Promise<Readable> {
