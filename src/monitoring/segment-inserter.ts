@@ -52,12 +52,15 @@ export function segmentInserter(database: Database): SegmentInserter {
     const owners = sqlite.prepare('SELECT request_id, segment_id FROM prediction_ids WHERE request_id IN (SELECT value FROM json_each(?))');
     const markSkipped = sqlite.prepare('UPDATE prediction_segments SET skip = ? WHERE id = ?');
     // A caller's id that the server made for an earlier request (sent back to it) was logged
-    // already. Rare: the lookup's query is compiled and run here, inside the synchronous transaction.
+    // already. The lookup's query is compiled by the query builder, prepared once on first use,
+    // and run here, inside the synchronous transaction.
+    let lookup: { all(...params: unknown[]): unknown[] } | undefined;
     const replayed = (id: string): boolean => {
       const p = requestIdParts(id);
       if (p === null) return false;
       const q = ownCandidates(database.db, p.prefix, p.counter, p.counter).compile();
-      return heldBy(sqlite.prepare(q.sql).all(...q.parameters) as OwnCandidate[], p.counter) !== undefined;
+      lookup ??= sqlite.prepare(q.sql);
+      return heldBy(lookup.all(...q.parameters) as OwnCandidate[], p.counter) !== undefined;
     };
     const many = sqlite.transaction((drafts: SegmentDraft[]) => {
       let stored = 0;
