@@ -1,4 +1,5 @@
 import { openBlobStore, type BlobStore } from './artifacts/index.js';
+import { Cluster, LEASES, nodeIdentity } from './cluster/index.js';
 import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus } from './events/index.js';
 import { AuditLog, TokenService } from './governance/index.js';
@@ -32,7 +33,7 @@ import { type Clock, systemClock } from './shared/clock.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import path from 'node:path';
 import { readAll } from './shared/read-all.js';
-import { migrate, openDatabase, type Database } from './storage/index.js';
+import { type ChangeFeed, listenForChanges, openDatabase, type Database, PredictionPartitions, prepareSchema } from './storage/index.js';
 
 export interface Serving {
   deployments: DeploymentService;
@@ -51,6 +52,8 @@ export interface App {
   readonly registry: Registry;
   readonly serving: Serving;
   readonly events: EventBus;
+  /** This node's heartbeat and, where background work runs, its leases. */
+  readonly cluster: Cluster;
   readonly monitoring: {
     predictions: PredictionLog;
     /** Reads the prediction log. */
@@ -95,7 +98,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const database = openDatabase(config.database);
   try {
     if (options.migrate !== false) {
-      const applied = await migrate(database.db as never, database.dialect);
+      const applied = await prepareSchema(database, { mode: config.cluster.migrate, logger });
       if (applied.length > 0) logger.info({ applied }, 'database migrated');
     }
     const db = database.db;
@@ -115,13 +118,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       logger.info({ model: m.model, version: m.version, err }, 'model released'),
     );
     const deployments = new DeploymentService(db, clock, registry.models, registry.aliases);
-    const live = new LiveDeployments({ db, deployments, cache, logger, metrics, pollMs: config.serving.refreshMs });
+    // PostgreSQL announces changes (storage/change-feed.ts); its poll is only the safety net.
+    const pollMs = database.dialect === 'postgres' ? Math.max(5000, config.serving.refreshMs) : config.serving.refreshMs;
+    const live = new LiveDeployments({ db, deployments, cache, logger, metrics, pollMs });
     const slo = new SloGuard(db, live, deployments, metrics, logger, (e) => {
       events
         .publish({ type: 'deployment.slo_rollback', time: clock.now().toISOString(), subject: e.deployment, data: { ...e } })
         .catch((err) => logger.error({ err }, 'could not publish the SLO rollback event'));
     });
-    const log = new PredictionStore(db, blobs, logger);
+    const partitions = database.dialect === 'postgres' ? new PredictionPartitions(db) : undefined;
+    const log = new PredictionStore(db, blobs, logger, partitions);
     const predictions = new PredictionLog(
       log,
       blobBodies(blobs, options.logWriter ?? tableLogWriter(database)),
@@ -175,10 +181,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     });
     const triggers = new RetrainTriggers(db, policies, retrain, jobs, events, clock, logger, log);
     const worker = new JobWorker(jobs, { [RETRAIN]: (job, ctx) => retrain.run(job, ctx) }, logger);
-    let retention: NodeJS.Timeout | undefined;
     let unsubscribe: (() => void) | undefined;
-    const purge = () =>
-      predictions.purge(config.monitoring.retentionDays).catch((err) => logger.warn({ err }, 'prediction retention purge failed'));
+    let feed: ChangeFeed | null = null;
+    const cluster = new Cluster({
+      db,
+      clock,
+      logger,
+      identity: nodeIdentity(config),
+      ttlMs: config.cluster.leaseTtlMs,
+      background: config.pipelines.processRole !== 'serve',
+      process: String(process.pid),
+    });
     return {
       config,
       database,
@@ -186,6 +199,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       registry,
       serving: { deployments, live, inference, metrics, slo, cache },
       events,
+      cluster,
       monitoring: {
         predictions,
         feedback: new FeedbackService(db, clock, log),
@@ -202,32 +216,40 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       clock,
       logger,
       start: async () => {
+        await cluster.start();
         if (serves) {
           await live.start();
-          slo.start();
+          feed = await listenForChanges(config.database, { onChange: () => live.nudge(), logger, fallbackMs: config.serving.refreshMs });
           predictions.start();
         }
+        // Every process flushes its SLO figures; the holder of the SLO lease judges them.
+        slo.start(1000, (check) => cluster.run(LEASES.slo, check));
         // Every event goes to the channels whose prefix it matches; each process offers the events
         // it hears (deliveries are keyed by event, so several processes record one).
         unsubscribe = await events.subscribe('', (e) => notifications.enqueue(e).then(() => notifications.deliverDue()));
         notifications.start();
         // The background loops (monitor windows, promotions, triggers, jobs, retention) run where
         // jobs run: the jobs process under --workers, or the one process otherwise. They read
-        // whole windows and references, which must not stall a serving event loop.
+        // whole windows and references, which must not stall a serving event loop. Each singleton
+        // runs only in the process holding its lease, so several nodes do each task once.
         if (config.pipelines.processRole !== 'serve') {
-          void purge();
-          retention = setInterval(() => void purge(), 3_600_000);
-          retention.unref();
-          monitors.start(config.pipelines.monitorIntervalMs);
-          promotions.start(config.pipelines.promotionIntervalMs);
-          await triggers.start();
+          cluster.every(LEASES.retention, 3_600_000, () => predictions.purge(config.monitoring.retentionDays));
+          if (partitions) {
+            cluster.every(LEASES.partitions, 3_600_000, () => partitions.maintain(clock.now(), new Date(clock.now().getTime() - config.monitoring.retentionDays * 86_400_000).toISOString()));
+          }
+          cluster.want(async () => (await monitors.watched()).map(LEASES.monitor));
+          monitors.start(config.pipelines.monitorIntervalMs, (deployment, pass) => cluster.run(LEASES.monitor(deployment), pass));
+          cluster.every(LEASES.promotions, config.pipelines.promotionIntervalMs, () => promotions.advance());
+          await triggers.start(undefined, (pass) => cluster.run(LEASES.scheduler, pass));
+          cluster.want(() => [LEASES.scheduler, LEASES.slo]);
           if (config.pipelines.runJobs) worker.start();
         }
       },
       close: async () => {
+        await cluster.stop();
+        await feed?.close();
         live.stop();
         slo.stop();
-        clearInterval(retention);
         unsubscribe?.();
         notifications.stop();
         monitors.stop();

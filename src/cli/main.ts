@@ -5,6 +5,7 @@ import { AppError } from '../shared/app-error.js';
 import { CliError } from './cli-error.js';
 import { registerAliasCommands } from './commands/aliases.js';
 import { registerAuditCommands } from './commands/audit.js';
+import { registerClusterCommands } from './commands/cluster.js';
 import { registerDeployCommands } from './commands/deploy.js';
 import { registerDriftCommand } from './commands/drift.js';
 import { registerExperimentCommand } from './commands/experiment.js';
@@ -42,6 +43,7 @@ registerMonitorCommands(program);
 registerAlertCommands(program);
 registerRetrainCommands(program);
 registerExperimentCommand(program);
+registerClusterCommands(program);
 
 /** Prints an error the way a user needs it: what went wrong, no stack, a non-zero exit. */
 function report(err: unknown): number {

@@ -44,6 +44,19 @@ export interface Config {
     /** The environment an external trainer inherits: PATH, HOME, locale and temp dir, nothing secret. */
     readonly trainerEnv: Readonly<Record<string, string>>;
   };
+  /** Several nodes on one database (src/cluster/). */
+  readonly cluster: {
+    /** This node's id; one is made from the host name when absent. A server's processes share it. */
+    readonly nodeId: string | undefined;
+    /** A singleton task's lease lives this long after its holder last renewed it. */
+    readonly leaseTtlMs: number;
+    /**
+     * What a starting node does when the schema is behind its release: `auto` migrates, `wait`
+     * waits for another node or `sextant db migrate` to, `never` refuses. A schema ahead of the
+     * release is always refused.
+     */
+    readonly migrate: 'auto' | 'wait' | 'never';
+  };
 }
 
 /** Command-line flags that override the environment. */
@@ -80,6 +93,9 @@ const Raw = z.object({
   processRole: z.enum(['all', 'serve', 'jobs']),
   monitorIntervalMs: z.coerce.number().int().min(50).max(3_600_000),
   promotionIntervalMs: z.coerce.number().int().min(50).max(60_000),
+  nodeId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'letters, digits, ".", "_", ":" and "-", at most 64').optional(),
+  leaseTtlMs: z.coerce.number().int().min(200).max(600_000),
+  migrate: z.enum(['auto', 'wait', 'never']),
   natsUrl: z.string().regex(/^(nats|tls):\/\/\S+$/, 'must look like nats://host:4222').optional(),
   s3Region: z.string().default('us-east-1'),
   s3Endpoint: z.string().url().optional(),
@@ -109,6 +125,9 @@ const ENV_NAMES: Record<string, string> = {
   processRole: 'SEXTANT_PROCESS_ROLE',
   monitorIntervalMs: 'SEXTANT_MONITOR_INTERVAL_MS',
   promotionIntervalMs: 'SEXTANT_PROMOTION_INTERVAL_MS',
+  nodeId: 'SEXTANT_NODE_ID',
+  leaseTtlMs: 'SEXTANT_LEASE_TTL_MS',
+  migrate: 'SEXTANT_MIGRATE',
   s3Endpoint: 'AWS_ENDPOINT_URL_S3',
   s3ForcePathStyle: 'SEXTANT_S3_FORCE_PATH_STYLE',
 };
@@ -147,6 +166,9 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     processRole: env.SEXTANT_PROCESS_ROLE ?? 'all',
     monitorIntervalMs: env.SEXTANT_MONITOR_INTERVAL_MS ?? 5000,
     promotionIntervalMs: env.SEXTANT_PROMOTION_INTERVAL_MS ?? 1000,
+    nodeId: env.SEXTANT_NODE_ID || undefined,
+    leaseTtlMs: env.SEXTANT_LEASE_TTL_MS ?? 10_000,
+    migrate: env.SEXTANT_MIGRATE ?? 'auto',
     s3Region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
     s3Endpoint: env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL,
     s3ForcePathStyle: env.SEXTANT_S3_FORCE_PATH_STYLE,
@@ -181,6 +203,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
       promotionIntervalMs: r.promotionIntervalMs,
       trainerEnv: Object.freeze(Object.fromEntries(TRAINER_ENV.filter((k) => env[k] !== undefined).map((k) => [k, env[k]!]))),
     }),
+    cluster: Object.freeze({ nodeId: r.nodeId, leaseTtlMs: r.leaseTtlMs, migrate: r.migrate }),
   });
 }
 

@@ -15,4 +15,5 @@ export { QualityService } from './quality-service.js';
 export { MAX_ATTEMPTS, NotificationService, signWebhook } from './notification-service.js';
 export { ReferenceService } from './reference-service.js';
 export { MonitorService } from './monitor-service.js';
+export type { MonitorGuard } from './monitor-service.js';
 export { AlertService } from './alert-service.js';

@@ -38,6 +38,12 @@ function toResult(r: MonitorResultsTable): MonitorResult {
 }
 
 /**
+ * Runs one monitor's pass, or not: several nodes share the monitors, and each deployment's windows
+ * are evaluated by the one process holding its lease.
+ */
+export type MonitorGuard = (deployment: string, pass: () => Promise<void>) => Promise<unknown>;
+
+/**
  * Monitors: each closes a window on a fixed grid (multiples of its length), evaluates drift against
  * the reference and quality against thresholds, stores one result per window (the primary key
  * makes several processes evaluating the same window harmless), and publishes `monitor.alert`
@@ -73,6 +79,11 @@ export class MonitorService {
       throw err;
     }
     return toMonitor(row);
+  }
+
+  /** The deployments that have a monitor. */
+  async watched(): Promise<string[]> {
+    return (await this.db.selectFrom('monitors').select('deployment').orderBy('deployment').execute()).map((r) => r.deployment);
   }
 
   async get(deployment: string): Promise<Monitor> {
@@ -128,19 +139,21 @@ export class MonitorService {
    * Evaluates the last closed window of every monitor (if not done yet), then judges the newest
    * window again where labels arrived since; returns results written or rewritten.
    */
-  async evaluateDue(now = this.clock.now()): Promise<MonitorResult[]> {
+  async evaluateDue(now = this.clock.now(), guard: MonitorGuard = (_deployment, pass) => pass()): Promise<MonitorResult[]> {
     const written: MonitorResult[] = [];
     for (const m of (await this.db.selectFrom('monitors').selectAll().execute()).map(toMonitor)) {
-      if (m.windowRows !== null) written.push(...(await this.evaluateCountWindows(m)));
-      else {
-        const size = m.windowSeconds! * 1000;
-        const end = new Date(Math.floor(now.getTime() / size) * size);
-        const start = new Date(end.getTime() - size);
-        const r = await this.evaluate(m, start, end);
-        if (r) written.push(r);
-      }
-      const again = await this.reassessNewest(m, now);
-      if (again) written.push(again);
+      await guard(m.deployment, async () => {
+        if (m.windowRows !== null) written.push(...(await this.evaluateCountWindows(m)));
+        else {
+          const size = m.windowSeconds! * 1000;
+          const end = new Date(Math.floor(now.getTime() / size) * size);
+          const start = new Date(end.getTime() - size);
+          const r = await this.evaluate(m, start, end);
+          if (r) written.push(r);
+        }
+        const again = await this.reassessNewest(m, now);
+        if (again) written.push(again);
+      });
     }
     return written;
   }
@@ -289,8 +302,9 @@ export class MonitorService {
     for (const r of open) g.alertsOpen.labels(r.deployment, r.rule).set(Number(r.n));
   }
 
-  start(intervalMs = 5000): void {
-    this.timer = periodic(() => this.evaluateDue(), intervalMs, (err) => this.logger.warn({ err }, 'monitor pass failed'));
+  /** Evaluates due windows every `intervalMs`, each monitor's only where `guard` runs it (its lease). */
+  start(intervalMs = 5000, guard?: MonitorGuard): void {
+    this.timer = periodic(() => this.evaluateDue(undefined, guard), intervalMs, (err) => this.logger.warn({ err }, 'monitor pass failed'));
   }
 
   stop(): void {

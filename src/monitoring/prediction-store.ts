@@ -3,7 +3,7 @@ import type { BlobStore } from '../artifacts/index.js';
 import { requestIdParts } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import { readAll } from '../shared/read-all.js';
-import type { DB } from '../storage/index.js';
+import type { DB, PredictionPartitions } from '../storage/index.js';
 import { heldBy, MAX_ID_SPAN, ownCandidates } from './own-request-ids.js';
 import { decodeSegment, type LoggedRecord } from './prediction-segment.js';
 
@@ -38,6 +38,8 @@ export class PredictionStore {
     /** Where segments too large for a row are kept. */
     private readonly blobs: BlobStore,
     private readonly logger: Logger,
+    /** The day partitions on PostgreSQL: retention drops them whole instead of deleting rows. */
+    private readonly partitions?: Pick<PredictionPartitions, 'purge'>,
   ) {}
 
   private async body(s: { id: number | string; body: Uint8Array | null; blob: string | null }): Promise<Uint8Array | null> {
@@ -142,13 +144,21 @@ export class PredictionStore {
   async locate(ids: readonly string[]): Promise<Map<string, Located>> {
     const out = new Map<string, Located>();
     for (let i = 0; i < ids.length; i += CHUNK) {
-      const rows = await this.db
-        .selectFrom('prediction_ids as i')
-        .innerJoin('prediction_segments as s', 's.id', 'i.segment_id')
-        .select(['i.request_id', 's.id', 's.deployment', 's.model'])
-        .where('i.request_id', 'in', ids.slice(i, i + CHUNK))
+      // Ids, then their segments: on PostgreSQL both tables are partitioned by day, and a list of
+      // segment ids costs one index scan per partition where a join would probe each per id.
+      const rows = await this.db.selectFrom('prediction_ids').select(['request_id', 'segment_id']).where('request_id', 'in', ids.slice(i, i + CHUNK)).orderBy('segment_id').execute();
+      if (rows.length === 0) continue;
+      const segments = await this.db
+        .selectFrom('prediction_segments')
+        .select(['id', 'deployment', 'model'])
+        .where('id', 'in', [...new Set(rows.map((r) => Number(r.segment_id)))])
         .execute();
-      for (const r of rows) out.set(r.request_id, { segment: Number(r.id), deployment: r.deployment, model: r.model });
+      const byId = new Map(segments.map((s) => [Number(s.id), s]));
+      for (const r of rows) {
+        const s = byId.get(Number(r.segment_id));
+        // The first segment keeps an id logged twice.
+        if (s && !out.has(r.request_id)) out.set(r.request_id, { segment: Number(s.id), deployment: s.deployment, model: s.model });
+      }
     }
     const byPrefix = new Map<string, { id: string; counter: number }[]>();
     for (const id of ids) {
@@ -207,9 +217,16 @@ export class PredictionStore {
   /**
    * Deletes segments whose newest record is older than `cutoff` (ISO), with their ids and blobs,
    * and labels received before it; returns the records that went. A segment straddling the cutoff
-   * stays until all its records are older.
+   * stays until all its records are older. With day partitions (PostgreSQL), whole days go: the
+   * cutoff's own day stays until it is past.
    */
   async purge(cutoff: string): Promise<number> {
+    if (this.partitions) {
+      const gone = await this.partitions.purge(cutoff);
+      for (const blob of gone.blobs) await this.blobs.delete(blob);
+      await this.db.deleteFrom('feedback').where('received_at', '<', cutoff).execute();
+      return gone.records;
+    }
     const old = await this.db.selectFrom('prediction_segments').select(['id', 'records', 'blob', 'skip']).where('last_time', '<', cutoff).execute();
     let n = 0;
     for (let i = 0; i < old.length; i += CHUNK) {

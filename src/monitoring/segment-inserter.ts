@@ -104,13 +104,21 @@ export function segmentInserter(database: Database): SegmentInserter {
           if (await replayed(g.id)) repeated.push(g.k);
           else given.push(g);
         }
-        const inserted = new Set<string>();
+        // The id table is partitioned by day (storage/prediction-partitions.ts), so no unique index
+        // spans it: ids logged before, in any day, are looked up. Two nodes inserting the same new
+        // id at the same moment both keep theirs; readers take the first segment.
+        const seen = new Set<string>();
         for (let i = 0; i < given.length; i += CHUNK) {
-          const values = given.slice(i, i + CHUNK).map((g) => ({ request_id: g.id, segment_id: Number(id) }));
-          for (const r of await trx.insertInto('prediction_ids').values(values).onConflict((oc) => oc.column('request_id').doNothing()).returning('request_id').execute()) inserted.add(r.request_id);
+          const chunk = given.slice(i, i + CHUNK);
+          for (const r of await trx.selectFrom('prediction_ids').select('request_id').where('request_id', 'in', chunk.map((g) => g.id)).execute()) seen.add(r.request_id);
+          const fresh: { request_id: string; segment_id: number; segment_time: string }[] = [];
+          for (const g of chunk) {
+            if (seen.has(g.id)) repeated.push(g.k);
+            else fresh.push({ request_id: g.id, segment_id: Number(id), segment_time: d.lastTime });
+            seen.add(g.id);
+          }
+          if (fresh.length > 0) await trx.insertInto('prediction_ids').values(fresh).execute();
         }
-        // The first occurrence of an inserted id is the one kept.
-        for (const g of given) if (!inserted.delete(g.id)) repeated.push(g.k);
         stored += d.records - repeated.length;
         if (repeated.length > 0) await trx.updateTable('prediction_segments').set({ skip: JSON.stringify(repeated.sort((a, b) => a - b)) }).where('id', '=', id).execute();
       }

@@ -106,7 +106,8 @@ export class RetrainTriggers {
     return queued;
   }
 
-  async start(intervalMs = 15_000): Promise<void> {
+  /** Listens for windows, and checks schedules and label counts every `intervalMs` where `gate` runs the pass (the scheduler's lease). */
+  async start(intervalMs = 15_000, gate: (pass: () => Promise<Job[]>) => Promise<unknown> = (pass) => pass()): Promise<void> {
     this.unsubscribe = await this.events.subscribe('monitor.window', (e) =>
       this.onWindow(e)
         .then((r) => {
@@ -114,7 +115,7 @@ export class RetrainTriggers {
         })
         .catch((err) => this.logger.warn({ err }, 'retrain trigger failed')),
     );
-    this.timer = periodic(() => this.tick(), intervalMs, (err) => this.logger.warn({ err }, 'retrain schedule pass failed'));
+    this.timer = periodic(() => gate(() => this.tick()), intervalMs, (err) => this.logger.warn({ err }, 'retrain schedule pass failed'));
   }
 
   stop(): void {

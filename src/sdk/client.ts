@@ -16,6 +16,7 @@ import {
   AliasList,
   AuditPage,
   AuditVerifyResult,
+  ClusterStatus,
   CreatedToken,
   ErrorBody,
   Model,
@@ -302,6 +303,10 @@ export function createClient(options: ClientOptions) {
       list: (query: ListAuditQuery = {}) => call(AuditPage, 'GET', '/api/v1/audit', { query: query as Query }),
       /** Walks the hash chain server-side and reports the first broken link. */
       verify: () => call(AuditVerifyResult, 'GET', '/api/v1/audit/verify'),
+    },
+    cluster: {
+      /** The nodes sharing the server's database, their heartbeats, and which holds which singleton lease. */
+      status: () => call(ClusterStatus, 'GET', '/api/v1/cluster'),
     },
     tokens: {
       /** Creates a token; the returned `token` secret is shown only this once. */

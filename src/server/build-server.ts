@@ -17,6 +17,7 @@ import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
 import { versionRoutes } from './routes/versions.js';
 import { alertRoutes } from './routes/alerts.js';
+import { clusterRoutes } from './routes/cluster.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { inferenceRoutes } from './routes/inference.js';
 import { pipelineRoutes } from './routes/pipelines.js';
@@ -36,6 +37,7 @@ export function allRoutes(app: App): RouteSpec[] {
     ...alertRoutes(app),
     ...pipelineRoutes(app),
     ...governanceRoutes(app),
+    ...clusterRoutes(app),
     ...inferenceRoutes(app),
   ];
 }

@@ -3,7 +3,8 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../shared/logger.js';
 import { buildApp } from '../app.js';
 import { channelLogWriter, type LogMessage, segmentInserter, serveLogWrites } from '../monitoring/index.js';
-import { migrate, openDatabase } from '../storage/index.js';
+import { newNodeId } from '../cluster/index.js';
+import { openDatabase, prepareSchema } from '../storage/index.js';
 import { assertSafeBinding, startServer } from './start-server.js';
 
 /** What a process sends once it runs: a serving process with the URL it listens on. */
@@ -50,9 +51,11 @@ export async function runCluster(config: Config, workers: number, logger: Logger
     return;
   }
   assertSafeBinding(config);
+  // The processes of one server are one node: they share its id.
+  const nodeId = config.cluster.nodeId ?? newNodeId();
   const database = openDatabase(config.database);
   try {
-    await migrate(database.db as never, database.dialect);
+    await prepareSchema(database, { mode: config.cluster.migrate, logger });
   } catch (err) {
     await database.close();
     throw err;
@@ -69,7 +72,7 @@ export async function runCluster(config: Config, workers: number, logger: Logger
   /** Processes that have said they run, and so listen for the request to stop. */
   const running = new Set<number>();
   const fork = (role: 'serve' | 'jobs') => {
-    const w = cluster.fork({ SEXTANT_PROCESS_ROLE: role });
+    const w = cluster.fork({ SEXTANT_PROCESS_ROLE: role, SEXTANT_NODE_ID: nodeId });
     roles.set(w.id, role);
     w.on('message', (m: ReadyMessage) => {
       if (m?.type !== 'sextant-ready') return;

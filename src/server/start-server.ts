@@ -48,6 +48,7 @@ export async function startServer(config: Config, app?: App): Promise<RunningSer
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  theApp.cluster.nodes.listening(`${host}:${port}`);
   let stopping: Promise<void> | undefined;
   return {
     app: theApp,

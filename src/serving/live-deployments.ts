@@ -61,8 +61,8 @@ function warmRow(p: Predictor): FeatureBatch {
 const sameBatching = (a: Batching | null, b: Batching | null) => JSON.stringify(a) === JSON.stringify(b);
 
 /**
- * The routing tables of this process. A poll of the change sequence (≤ 250 ms) notices any
- * deployment, alias or status change; the new table is built with every model loaded and warmed
+ * The routing tables of this process. A poll of the change sequence (≤ 250 ms on SQLite), or a
+ * PostgreSQL notification (`nudge`), notices any deployment, alias or status change; the new table is built with every model loaded and warmed
  * before it replaces the old one in a single assignment, so requests never see a half-built state.
  */
 export class LiveDeployments {
@@ -74,6 +74,8 @@ export class LiveDeployments {
   private refreshing: Promise<void> | undefined;
   private catchingUp: Promise<void> | undefined;
   private caughtUpAt = 0;
+  private nudging: Promise<void> | undefined;
+  private nudgedAgain = false;
   /** Set when the last refresh failed for a deployment; cleared when it succeeds. */
   readonly problems = new Map<string, string>();
 
@@ -113,11 +115,34 @@ export class LiveDeployments {
 
   private async poll(): Promise<void> {
     try {
-      const seq = await readChangeSeq(this.deps.db);
-      if (seq !== this.seq) await this.refresh();
+      // A rebuild already running may have read the sequence before this change: look again after it.
+      for (let round = 0; round < 3; round++) {
+        const seq = await readChangeSeq(this.deps.db);
+        if (seq === this.seq) return;
+        await this.refresh();
+      }
     } catch (err) {
       this.deps.logger.warn({ err }, 'routing refresh failed; serving the previous table');
     }
+  }
+
+  /**
+   * Another process changed serving state (a PostgreSQL notification): looks now, and once more
+   * when a notification arrives during a look, so the last change is never left to the next poll.
+   */
+  nudge(): void {
+    if (!this.started) return;
+    if (this.nudging) {
+      this.nudgedAgain = true;
+      return;
+    }
+    this.nudging = this.poll().finally(() => {
+      this.nudging = undefined;
+      if (this.nudgedAgain) {
+        this.nudgedAgain = false;
+        this.nudge();
+      }
+    });
   }
 
   /**

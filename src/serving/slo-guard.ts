@@ -21,13 +21,15 @@ export type SloListener = (e: { deployment: string; version: number; reason: str
  * Watches canaries against their deployment's SLO. Every process counts its canary requests per
  * second and flushes finished seconds to the database; the guard combines all processes' seconds
  * over the window before judging, and a breach sets the canary's weight to 0 through the normal
- * (audited) deployment change. Several processes may judge; the change is idempotent.
+ * (audited) deployment change. With leases (src/cluster/) one process judges; were several to,
+ * the change is idempotent.
  */
 export class SloGuard {
   private readonly pending = new Map<string, Second>();
   private readonly worker = `${os.hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   private timer: NodeJS.Timeout | undefined;
   private lastPrune = 0;
+  private judge: (check: () => Promise<string[]>) => Promise<unknown> = (check) => check();
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -49,7 +51,12 @@ export class SloGuard {
     addTo(s.histogram, ms);
   }
 
-  start(intervalMs = 1000): void {
+  /**
+   * Flushes this process's seconds every `intervalMs`, and judges where `judge` runs the check:
+   * with several nodes, the one process holding the SLO lease decides.
+   */
+  start(intervalMs = 1000, judge: (check: () => Promise<string[]>) => Promise<unknown> = (check) => check()): void {
+    this.judge = judge;
     this.timer = periodic(() => this.tick(), intervalMs, (err) => this.logger.warn({ err }, 'SLO guard pass failed'));
   }
 
@@ -60,7 +67,7 @@ export class SloGuard {
   private async tick(): Promise<void> {
     try {
       await this.flush();
-      await this.check();
+      await this.judge(() => this.check());
     } catch (err) {
       this.logger.warn({ err }, 'SLO guard pass failed');
     }

@@ -6,3 +6,11 @@ export { isUnavailable, isUniqueViolation, mapStorageError } from './storage-err
 export type * from './schema.js';
 export { escapeLike, like } from './sql-helpers.js';
 export { bumpChangeSeq, readChangeSeq } from './change-seq.js';
+export { PredictionPartitions, partitionDays, partitionName } from './prediction-partitions.js';
+export type { PurgedPartitions } from './prediction-partitions.js';
+export { SqlLeaseStore } from './leases.js';
+export type { Lease, LeaseHolder, LeaseStore } from './leases.js';
+export { listenForChanges } from './change-feed.js';
+export type { ChangeFeed, ChangeFeedOptions } from './change-feed.js';
+export { prepareSchema, schemaState } from './schema-check.js';
+export type { PrepareSchemaOptions, SchemaState } from './schema-check.js';

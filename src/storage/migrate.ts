@@ -12,6 +12,7 @@ import * as m008 from './migrations/008-alerts.js';
 import * as m009 from './migrations/009-pipelines.js';
 import * as m010 from './migrations/010-prediction-segments.js';
 import * as m011 from './migrations/011-own-request-ids.js';
+import * as m015 from './migrations/015-cluster.js';
 
 interface Migration {
   name: string;
@@ -31,7 +32,11 @@ const MIGRATIONS: Migration[] = [
   { name: '009-pipelines', up: m009.up },
   { name: '010-prediction-segments', up: m010.up },
   { name: '011-own-request-ids', up: m011.up },
+  { name: '015-cluster', up: m015.up },
 ];
+
+/** The migrations this release knows, in order. */
+export const migrationNames = (): string[] => MIGRATIONS.map((m) => m.name);
 
 /**
  * Applies pending migrations, each in its own transaction. Concurrent starters (several workers or

@@ -138,6 +138,8 @@ export interface PredictionSegmentsTable {
 export interface PredictionIdsTable {
   request_id: string;
   segment_id: number;
+  /** PostgreSQL only: the segment's `last_time`, by which the table is partitioned (storage/prediction-partitions.ts). */
+  segment_time?: string;
 }
 
 export interface FeedbackTable {
@@ -273,7 +275,28 @@ export interface PromotionsTable {
   created_at: string;
   updated_at: string;
 }
+/** A running node (one `sextant server`) and when it last said it was alive. */
+export interface NodesTable {
+  id: string;
+  host: string;
+  address: string;
+  version: string;
+  started_at: string;
+  heartbeat_at: string;
+}
+/** Who does a singleton task until when (storage/leases.ts). */
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  node: string;
+  term: number;
+  acquired_at: string;
+  renewed_at: string;
+  expires_at: string;
+}
 export interface DB {
+  nodes: NodesTable;
+  leases: LeasesTable;
   jobs: JobsTable;
   job_logs: JobLogsTable;
   retraining_policies: RetrainingPoliciesTable;

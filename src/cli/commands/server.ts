@@ -63,10 +63,11 @@ export function registerServerCommands(program: Command): void {
     .option('--home <dir>', 'state folder (SEXTANT_HOME)')
     .action(async (o) => {
       const config = configFromProcess({ home: o.home });
-      const { migrate, openDatabase } = await import('../../storage/index.js');
+      const { openDatabase, prepareSchema } = await import('../../storage/index.js');
       const database = openDatabase(config.database);
       try {
-        const applied = await migrate(database.db as never, database.dialect);
+        // A schema from a newer release is refused here too, never half-understood.
+        const applied = await prepareSchema(database, { mode: 'auto', logger: createLogger(config.logLevel) });
         const where = config.database.kind === 'sqlite' ? config.database.path : 'PostgreSQL';
         process.stdout.write(applied.length ? `applied ${applied.join(', ')} to ${where}\n` : `${where} is up to date\n`);
       } finally {
