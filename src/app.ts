@@ -120,7 +120,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const deployments = new DeploymentService(db, clock, registry.models, registry.aliases);
     // PostgreSQL announces changes (storage/change-feed.ts); its poll is only the safety net.
     const pollMs = database.dialect === 'postgres' ? Math.max(5000, config.serving.refreshMs) : config.serving.refreshMs;
-    const live = new LiveDeployments({ db, deployments, cache, logger, metrics, pollMs });
+    const live = new LiveDeployments({ db, cache, logger, metrics, pollMs });
     const slo = new SloGuard(db, live, deployments, metrics, logger, (e) => {
       events
         .publish({ type: 'deployment.slo_rollback', time: clock.now().toISOString(), subject: e.deployment, data: { ...e } })
@@ -219,7 +219,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await cluster.start();
         if (serves) {
           await live.start();
-          feed = await listenForChanges(config.database, { onChange: () => live.nudge(), logger, fallbackMs: config.serving.refreshMs });
+          feed = await listenForChanges(config.database, { onChange: (seq) => live.nudge(seq), logger, fallbackMs: config.serving.refreshMs });
           predictions.start();
         }
         // Every process flushes its SLO figures; the holder of the SLO lease judges them.

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Batching, DeploymentSpec } from '../contracts/deployments.js';
 import type { ModelFormat, Signature } from '../contracts/versions.js';
 import type { FeatureBatch, Predictor } from '../runtime/index.js';
@@ -7,7 +7,6 @@ import type { Logger } from '../shared/logger.js';
 import type { DB } from '../storage/index.js';
 import { readChangeSeq } from '../storage/index.js';
 import { Batcher } from './batcher.js';
-import type { DeploymentService } from './deployment-service.js';
 import { effectiveRoutes } from './deployment-service.js';
 import type { LoadedModel, ModelCache, VersionRecord } from './model-cache.js';
 import type { ServingMetrics } from './serving-metrics.js';
@@ -69,6 +68,8 @@ export class LiveDeployments {
   private table = new Map<string, LiveDeployment>();
   /** Records of versions asked for directly (bypassing routing), so repeats skip the database. */
   private directRecords = new Map<string, VersionRecord>();
+  /** Records of versions routed to, by model id and version: a version's artifact never changes, so they are read once. */
+  private readonly routed = new Map<string, VersionRecord>();
   private seq = -1;
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
@@ -82,7 +83,6 @@ export class LiveDeployments {
   constructor(
     private readonly deps: {
       db: Kysely<DB>;
-      deployments: DeploymentService;
       cache: ModelCache;
       logger: Logger;
       metrics: ServingMetrics;
@@ -113,12 +113,13 @@ export class LiveDeployments {
     return [...this.table.values()];
   }
 
-  private async poll(): Promise<void> {
+  /** Rebuilds when the sequence moved; `announced` is a number a notification carried, read instead of the database's at first. */
+  private async poll(announced?: number): Promise<void> {
     try {
       // A rebuild already running may have read the sequence before this change: look again after it.
       for (let round = 0; round < 3; round++) {
-        const seq = await readChangeSeq(this.deps.db);
-        if (seq === this.seq) return;
+        const seq = round === 0 && announced !== undefined ? announced : await readChangeSeq(this.deps.db);
+        if (seq === this.seq || (round === 0 && announced !== undefined && seq < this.seq)) return;
         await this.refresh();
       }
     } catch (err) {
@@ -127,16 +128,17 @@ export class LiveDeployments {
   }
 
   /**
-   * Another process changed serving state (a PostgreSQL notification): looks now, and once more
-   * when a notification arrives during a look, so the last change is never left to the next poll.
+   * Another process changed serving state (a PostgreSQL notification, carrying the new change
+   * number when known): looks now, and once more when a notification arrives during a look, so the
+   * last change is never left to the next poll.
    */
-  nudge(): void {
+  nudge(seq?: number): void {
     if (!this.started) return;
     if (this.nudging) {
       this.nudgedAgain = true;
       return;
     }
-    this.nudging = this.poll().finally(() => {
+    this.nudging = this.poll(seq).finally(() => {
       this.nudging = undefined;
       if (this.nudgedAgain) {
         this.nudgedAgain = false;
@@ -167,19 +169,49 @@ export class LiveDeployments {
   }
 
   private async records(modelId: string, modelName: string, versions: number[]): Promise<Map<number, VersionRecord>> {
-    if (versions.length === 0) return new Map();
+    const out = new Map<number, VersionRecord>();
+    const missing = versions.filter((v) => {
+      const known = this.routed.get(`${modelId}:${v}`);
+      if (known) out.set(v, known);
+      return !known;
+    });
+    if (missing.length === 0) return out;
     const rows = await this.deps.db
       .selectFrom('model_versions')
       .select(['version', 'digest', 'format', 'signature'])
       .where('model_id', '=', modelId)
-      .where('version', 'in', versions)
+      .where('version', 'in', missing)
       .execute();
-    return new Map(
-      rows.map((r) => [
-        Number(r.version),
-        { model: modelName, version: Number(r.version), digest: r.digest, format: r.format as ModelFormat, signature: r.signature ? (JSON.parse(r.signature) as Signature) : null },
-      ]),
-    );
+    for (const r of rows) {
+      const rec = { model: modelName, version: Number(r.version), digest: r.digest, format: r.format as ModelFormat, signature: r.signature ? (JSON.parse(r.signature) as Signature) : null };
+      out.set(rec.version, rec);
+      this.routed.set(`${modelId}:${rec.version}`, rec);
+    }
+    return out;
+  }
+
+  /**
+   * The change number, every deployment and the aliases of their models, in one statement: one
+   * snapshot on both engines, and one round trip, which is most of a rebuild's time on a busy
+   * database.
+   */
+  private async snapshot() {
+    const rows = await this.deps.db
+      .selectFrom('change_seq as c')
+      .leftJoin('deployments as d', (j) => j.on(sql<boolean>`1 = 1`))
+      .leftJoin('models as m', 'm.id', 'd.model_id')
+      .leftJoin('aliases as a', 'a.model_id', 'd.model_id')
+      .select(['c.seq', 'd.name', 'd.spec', 'm.id as modelId', 'm.name as model', 'a.alias', 'a.version'])
+      .where('c.id', '=', 1)
+      .execute();
+    const specs = new Map<string, { name: string; modelId: string; model: string; spec: DeploymentSpec; aliases: Map<string, number> }>();
+    for (const r of rows) {
+      if (r.name === null || r.modelId === null || r.model === null || r.spec === null) continue;
+      let s = specs.get(r.name);
+      if (!s) specs.set(r.name, (s = { name: r.name, modelId: r.modelId, model: r.model, spec: JSON.parse(r.spec) as DeploymentSpec, aliases: new Map() }));
+      if (r.alias !== null && r.version !== null) s.aliases.set(r.alias, Number(r.version));
+    }
+    return { seq: Number(rows[0]?.seq ?? 0), specs: [...specs.values()] };
   }
 
   private async load(rec: VersionRecord | undefined, what: string): Promise<LoadedModel> {
@@ -193,16 +225,15 @@ export class LiveDeployments {
   }
 
   private async rebuild(): Promise<void> {
-    const seq = await readChangeSeq(this.deps.db);
-    const specs = await this.deps.deployments.specs();
+    const { seq, specs } = await this.snapshot();
     const next = new Map<string, LiveDeployment>();
     for (const s of specs) {
       try {
         let aliasVersion: number | null = null;
         if (s.spec.alias) {
-          const a = await this.deps.db.selectFrom('aliases').select('version').where('model_id', '=', s.modelId).where('alias', '=', s.spec.alias).executeTakeFirst();
-          if (!a) throw new AppError('not_found', `alias ${s.spec.alias} of model ${s.model} not found`);
-          aliasVersion = Number(a.version);
+          const a = s.aliases.get(s.spec.alias);
+          if (a === undefined) throw new AppError('not_found', `alias ${s.spec.alias} of model ${s.model} not found`);
+          aliasVersion = a;
         }
         const routesSpec = effectiveRoutes(s.spec, aliasVersion);
         const wanted = [...new Set([...routesSpec.map((r) => r.version), ...s.spec.shadow])];
@@ -243,6 +274,10 @@ export class LiveDeployments {
     }
     this.table = next;
     this.seq = seq;
+    this.deps.metrics.routingSeq.set(seq);
+    this.deps.metrics.routingRefreshed.set(Date.now() / 1000);
+    this.deps.metrics.routingSeq.set(seq);
+    this.deps.metrics.routingRefreshed.set(Date.now() / 1000);
     // A status change or new artifact invalidates what direct requests remembered.
     this.directRecords.clear();
     const pinned = new Set<LoadedModel>();

@@ -29,6 +29,16 @@ export class ServingMetrics {
     labelNames: ['deployment'] as const,
     registers: [this.registry],
   });
+  readonly routingSeq = new Gauge({
+    name: 'sextant_routing_change_seq',
+    help: 'The change number the routing table of this process reflects; a node behind the others shows a lower one',
+    registers: [this.registry],
+  });
+  readonly routingRefreshed = new Gauge({
+    name: 'sextant_routing_refreshed_timestamp_seconds',
+    help: 'When this process last rebuilt its routing table (Unix time)',
+    registers: [this.registry],
+  });
   readonly loadedModels = new Gauge({ name: 'sextant_loaded_models', help: 'Models loaded in this process', registers: [this.registry] });
   readonly loadedBytes = new Gauge({ name: 'sextant_loaded_model_bytes', help: 'Approximate memory of loaded models', registers: [this.registry] });
   readonly shadowErrors = new Counter({

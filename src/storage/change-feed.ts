@@ -9,8 +9,8 @@ export interface ChangeFeed {
 }
 
 export interface ChangeFeedOptions {
-  /** Called when the change sequence may have moved: on a notification, and after reconnecting. */
-  onChange: () => void;
+  /** Called when the change sequence may have moved: on a notification (with the number it carries), and after reconnecting. */
+  onChange: (seq?: number) => void;
   logger: Logger;
   /** While the connection is down, `onChange` is called this often instead (the poll SQLite always uses). */
   fallbackMs: number;
@@ -32,7 +32,7 @@ export async function listenForChanges(config: DatabaseConfig, options: ChangeFe
 
   const degrade = () => {
     if (closed || fallback) return;
-    fallback = setInterval(options.onChange, options.fallbackMs);
+    fallback = setInterval(() => options.onChange(), options.fallbackMs);
     fallback.unref();
   };
   const connect = async (): Promise<void> => {
@@ -53,7 +53,10 @@ export async function listenForChanges(config: DatabaseConfig, options: ChangeFe
     };
     c.on('error', lost);
     c.on('end', () => lost());
-    c.on('notification', () => options.onChange());
+    c.on('notification', (n) => {
+      const seq = Number(n.payload);
+      options.onChange(Number.isFinite(seq) ? seq : undefined);
+    });
     client = c;
     try {
       await c.connect();
