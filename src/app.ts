@@ -22,12 +22,15 @@ import { loadPredictor } from './runtime/index.js';
 import {
   DeploymentService,
   deploymentsOfModel,
+  ExplainService,
   InferenceService,
   LiveDeployments,
   ModelCache,
+  referenceBackgrounds,
   ServingMetrics,
   SloGuard,
 } from './serving/index.js';
+import { AppError } from './shared/app-error.js';
 import { type Clock, systemClock } from './shared/clock.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import path from 'node:path';
@@ -41,6 +44,7 @@ export interface Serving {
   metrics: ServingMetrics;
   slo: SloGuard;
   cache: ModelCache;
+  explain: ExplainService;
 }
 
 /** Every service of a running Sextant, wired over one database and one blob store. */
@@ -143,6 +147,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       },
       async (model) => (await policies.find(model))?.target,
     );
+    const explain = new ExplainService(
+      inference,
+      referenceBackgrounds(async (model, version) => {
+        const info = await references.info(model, version).catch((err) => (err instanceof AppError && err.code === 'not_found' ? null : Promise.reject(err)));
+        return info && { digest: info.digest, rows: async () => (await references.rows(model, version)) ?? [] };
+      }),
+      async (model, version) => cache.get(await registry.versions.get(model, version)),
+    );
     const quality = new QualityService(db, log, (model, version) => references.calibration(model, version));
     const alerts = new AlertService(db, clock);
     const monitors = new MonitorService(db, clock, references, quality, events, logger, alerts, log);
@@ -184,7 +196,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       database,
       blobs,
       registry,
-      serving: { deployments, live, inference, metrics, slo, cache },
+      serving: { deployments, live, inference, metrics, slo, cache, explain },
       events,
       monitoring: {
         predictions,

@@ -51,3 +51,9 @@ export function packExplanation(features: string[], space: ExplanationSpace, bas
     contributions: Array.from({ length: rows }, (_, r) => Array.from({ length: k }, (_, j) => row(r, j))),
   };
 }
+
+/** A predictor's explainer, or the 501 naming its format when it has none. */
+export function explainerOf(p: { format: string; explainer?: () => Explainer }): Explainer {
+  if (!p.explainer) throw unexplainable(p.format);
+  return p.explainer();
+}

@@ -5,4 +5,4 @@ export { parseXgboost, xgboostPredictor } from './xgboost-predictor.js';
 export { onnxPredictor } from './onnx-predictor.js';
 export { positiveScores } from './positive-scores.js';
 export type { Explainer, Explanation, ExplanationSpace } from './explanation.js';
-export { unexplainable } from './explanation.js';
+export { explainerOf, unexplainable } from './explanation.js';
