@@ -34,12 +34,20 @@ export class AlertService {
   ) {}
 
   /**
-   * Records one window's breaches inside the window's write (`trx`, its time `now`); returns the
+   * Records one window's breaches of the rules it checked (`rules`: an open alert of a rule checked
+   * and not breached resolves) inside the window's write (`trx`, its time `now`); returns the
    * alerts this window newly opened.
    */
-  async observe(trx: Kysely<DB>, now: string, deployment: string, windowEnd: string, breaches: { rule: AlertRule; message: string }[]): Promise<Alert[]> {
+  async observe(
+    trx: Kysely<DB>,
+    now: string,
+    deployment: string,
+    windowEnd: string,
+    breaches: { rule: AlertRule; message: string }[],
+    rules: readonly AlertRule[] = ALERT_RULES,
+  ): Promise<Alert[]> {
     const opened: Alert[] = [];
-    for (const rule of ALERT_RULES) {
+    for (const rule of rules) {
       const breach = breaches.find((b) => b.rule === rule);
       const current = await trx
         .selectFrom('alerts')

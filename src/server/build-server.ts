@@ -10,7 +10,7 @@ import { parseJsonBody, textBody } from './json-body.js';
 import { sendError } from './errors.js';
 import { buildOpenApi } from './openapi.js';
 import type { RouteSpec } from './route-spec.js';
-import { parseInput } from '../shared/parse.js';
+import { routeInput } from './route-input.js';
 import { aliasRoutes } from './routes/aliases.js';
 import { governanceRoutes } from './routes/governance.js';
 import { healthRoutes } from './routes/health.js';
@@ -110,7 +110,8 @@ export async function buildServer(app: App, options: BuildServerOptions = {}): P
   );
 
   const routes = allRoutes(app);
-  const register = (instance: FastifyInstance, spec: RouteSpec) =>
+  const register = (instance: FastifyInstance, spec: RouteSpec) => {
+    const input = routeInput(spec);
     instance.route({
       method: spec.method,
       url: spec.url,
@@ -118,13 +119,13 @@ export async function buildServer(app: App, options: BuildServerOptions = {}): P
       handler: async (req, reply) => {
         const who = authenticate(req, spec.role, app.tokens, app.config.auth.enabled);
         const actor = who instanceof Promise ? await who : who;
-        const params = spec.params ? parseInput(spec.params, req.params, 'params') : req.params;
-        const result = await spec.handler({ params, query: req.query, body: req.body, actor, req, reply });
+        const result = await spec.handler({ ...input(req), actor, req, reply });
         if (reply.sent) return reply;
         if (result === undefined) return reply.code(204).send();
         return reply.code(spec.status ?? 200).send(result);
       },
     });
+  };
   for (const spec of routes.filter((r) => !r.multipart)) register(server, spec);
   // Multipart (artifact uploads) lives in its own plugin scope: its per-request hooks would
   // otherwise run on every route, inference included.

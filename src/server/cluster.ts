@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import type { Kysely } from 'kysely';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../shared/logger.js';
 import { buildApp } from '../app.js';
@@ -52,7 +53,7 @@ export async function runCluster(config: Config, workers: number, logger: Logger
   assertSafeBinding(config);
   const database = openDatabase(config.database);
   try {
-    await migrate(database.db as never, database.dialect);
+    await migrate(database.db as Kysely<unknown>, database.dialect);
   } catch (err) {
     await database.close();
     throw err;
