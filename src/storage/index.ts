@@ -14,3 +14,4 @@ export { listenForChanges } from './change-feed.js';
 export type { ChangeFeed, ChangeFeedOptions } from './change-feed.js';
 export { prepareSchema, schemaState } from './schema-check.js';
 export type { PrepareSchemaOptions, SchemaState } from './schema-check.js';
+export type { Writes, WriteTx } from './writes.js';
