@@ -113,7 +113,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const onHandlerError = (err: unknown, event: { type: string }) => logger.error({ err, event: event.type }, 'event subscriber failed');
     const events: EventBus = config.natsUrl ? await NatsBus.connect(config.natsUrl, { onHandlerError }) : new InProcessBus(onHandlerError);
     const blobs = openBlobStore(config.artifacts);
-    const outbox = new OutboxRelay(db, events, clock, logger);
+    // A writer has a lease's time to live to publish its own events before a sweep does.
+    const outbox = new OutboxRelay(db, events, clock, logger, { claimMs: config.cluster.leaseTtlMs });
     const writes = new WritePath(db, clock, new AccessControl(db), outbox);
     const registry = createRegistry({
       db,
@@ -256,7 +257,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           cluster.want(async () => (await monitors.watched()).map(LEASES.monitor));
           monitors.start(config.pipelines.monitorIntervalMs, (deployment, pass) => cluster.run(LEASES.monitor(deployment), pass));
           cluster.every(LEASES.promotions, config.pipelines.promotionIntervalMs, () => promotions.advance());
-          outbox.start();
+          cluster.every(LEASES.outbox, 1000, () => outbox.sweep());
           await triggers.start(undefined, (pass) => cluster.run(LEASES.scheduler, pass));
           cluster.want(() => [LEASES.scheduler, LEASES.slo]);
           if (config.pipelines.runJobs) worker.start();

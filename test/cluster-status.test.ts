@@ -24,7 +24,7 @@ describe.each(await databaseTargets())('cluster status on $name', (target) => {
   });
 
   // PostgreSQL has one more singleton: the upkeep of the prediction log's day partitions.
-  const singletons = ['promotions', 'retention', 'scheduler', 'slo', ...(target.name === 'postgres' ? ['prediction-partitions'] : [])].sort();
+  const singletons = ['outbox', 'promotions', 'retention', 'scheduler', 'slo', ...(target.name === 'postgres' ? ['prediction-partitions'] : [])].sort();
   const status = async (t: TestApp) => ClusterStatus.parse((await t.server.inject({ method: 'GET', url: '/api/v1/cluster' })).json());
 
   it('lists both nodes with their heartbeats, and every singleton lease held by exactly one of them', async () => {
@@ -39,7 +39,7 @@ describe.each(await databaseTargets())('cluster status on $name', (target) => {
     ]);
     expect(s.leases.map((l) => l.name).sort()).toEqual(singletons);
     // Shared fairly: half each, rounded up for one of them.
-    expect(s.nodes.map((n) => n.leases.length).sort()).toEqual(target.name === 'postgres' ? [2, 3] : [2, 2]);
+    expect(s.nodes.map((n) => n.leases.length).sort()).toEqual(target.name === 'postgres' ? [3, 3] : [2, 3]);
     for (const l of s.leases) expect(l.holder.startsWith(`${l.node}/`)).toBe(true);
   });
 

@@ -82,4 +82,19 @@ describe.each(targets)('event bus contract on $name', ({ open }) => {
     expect(c.seen.map((e) => e.type)).toEqual(['x.one']);
     expect(handlerErrors).toContain('subscriber bug');
   });
+
+  it('hands an event published twice with one id (delivered at least once) to a subscriber once', async () => {
+    const c = collector();
+    await bus.subscribe('dup.', c.handler);
+    const once = { ...event('dup.one'), id: `evt-${process.pid}-${Date.now()}` };
+    await bus.publish(once);
+    await bus.publish({ ...once });
+    await bus.publish(event('dup.two'));
+    expect((await c.until(2)).map((e) => [e.type, e.id])).toEqual([
+      ['dup.one', once.id],
+      ['dup.two', undefined],
+    ]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(c.seen).toHaveLength(2);
+  });
 });

@@ -13,6 +13,7 @@ export const LEASES = {
   retention: 'retention',
   slo: 'slo',
   partitions: 'prediction-partitions',
+  outbox: 'outbox',
   monitor: (deployment: string) => `monitor:${deployment}`,
 } as const;
 

@@ -1,5 +1,10 @@
 /** Something that happened, as other parts of Sextant (and operators) subscribe to it. */
 export interface SextantEvent {
+  /**
+   * Unique per event (events from the outbox carry one): delivered at least once, an event may
+   * arrive twice, and a consumer that saw its id before drops it.
+   */
+  id?: string;
   /** Dotted type, e.g. `deployment.slo_rollback`, `alias.moved`. */
   type: string;
   time: string;

@@ -1,5 +1,6 @@
 export type { EventBus, EventHandler, SextantEvent } from './event-bus.js';
 export { InProcessBus } from './in-process-bus.js';
 export { NatsBus } from './nats-bus.js';
+export { SeenEvents } from './seen-events.js';
 export { appendOutbox, OUTBOX_CLAIM_MS, OutboxRelay } from './outbox-relay.js';
 export type { OutboxEntry } from './outbox-relay.js';

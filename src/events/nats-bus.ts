@@ -1,5 +1,6 @@
 import type { Codec, JetStreamClient, NatsConnection } from 'nats';
 import type { EventBus, EventHandler, SextantEvent } from './event-bus.js';
+import { SeenEvents } from './seen-events.js';
 
 // The client library loads with the first connection (about 13 MB per process): without a NATS
 // URL no process needs it.
@@ -44,8 +45,9 @@ export class NatsBus implements EventBus {
     return `${this.prefix}.${type.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
   }
 
+  /** An event with an id is published with it as the message id: JetStream stores a repeat within its duplicate window (2 minutes) once. */
   async publish(event: SextantEvent): Promise<void> {
-    await this.js.publish(this.subject(event.type), this.codec.encode(event));
+    await this.js.publish(this.subject(event.type), this.codec.encode(event), event.id ? { msgID: event.id } : undefined);
   }
 
   async subscribe(typePrefix: string, handler: EventHandler): Promise<() => void> {
@@ -61,11 +63,12 @@ export class NatsBus implements EventBus {
     const consumer = await this.js.consumers.get(this.stream, ci.name);
     const messages = await consumer.consume();
     let open = true;
+    const seen = new SeenEvents();
     void (async () => {
       for await (const m of messages) {
         if (!open) break;
         const event = this.codec.decode(m.data);
-        if (!event.type.startsWith(typePrefix)) continue;
+        if (!event.type.startsWith(typePrefix) || !seen.first(event.id)) continue;
         await Promise.resolve()
           .then(() => handler(event))
           .catch((err) => this.onHandlerError(err, event));

@@ -1,12 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../shared/clock.js';
+import { newId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import { periodic } from '../shared/periodic.js';
 import type { OutboxEvent } from '../shared/write-seam.js';
 import type { DB, OutboxTable } from '../storage/index.js';
 import type { EventBus, SextantEvent } from './event-bus.js';
 
-/** How long the process that wrote outbox rows has to publish them before a sweep takes them over. */
+/** How long the process that wrote outbox rows has to publish them before a sweep takes them over (the default). */
 export const OUTBOX_CLAIM_MS = 60_000;
 
 /** Published rows are kept this long (for inspection), then deleted by the sweep. */
@@ -20,42 +21,53 @@ export interface OutboxEntry {
 
 /**
  * Writes events as outbox rows inside the caller's transaction, so they commit or vanish with the
- * change. The rows are claimed by the writer for `OUTBOX_CLAIM_MS`: it publishes them itself right
- * after commit (`OutboxRelay.publish`), and only a writer that died first leaves them to a sweep.
+ * change. The rows are claimed by the writer for `claimMs`: it publishes them itself right after
+ * commit (`OutboxRelay.publish`), and only a writer that died first leaves them to a sweep. Each
+ * event gets its id here, so every publication of it carries the same one.
  */
-export async function appendOutbox(trx: Kysely<DB>, events: readonly OutboxEvent[], now: Date): Promise<OutboxEntry[]> {
+export async function appendOutbox(trx: Kysely<DB>, events: readonly OutboxEvent[], now: Date, claimMs = OUTBOX_CLAIM_MS): Promise<OutboxEntry[]> {
   if (events.length === 0) return [];
   const time = now.toISOString();
-  const claimedUntil = new Date(now.getTime() + OUTBOX_CLAIM_MS).toISOString();
+  const claimedUntil = new Date(now.getTime() + claimMs).toISOString();
+  const ids = events.map(() => newId());
   const rows = await trx
     .insertInto('outbox')
-    .values(events.map((e) => ({ type: e.type, subject: e.subject, time, data: JSON.stringify(e.data), claimed_until: claimedUntil, published_at: null })))
+    .values(events.map((e, i) => ({ type: e.type, subject: e.subject, time, data: JSON.stringify(e.data), claimed_until: claimedUntil, published_at: null, event_id: ids[i]! })))
     .returning('id')
     .execute();
-  return rows.map((r, i) => ({ id: Number(r.id), event: { type: events[i]!.type, time, subject: events[i]!.subject, data: events[i]!.data } }));
+  return rows.map((r, i) => ({ id: Number(r.id), event: { id: ids[i]!, type: events[i]!.type, time, subject: events[i]!.subject, data: events[i]!.data } }));
 }
 
 const toEntry = (r: OutboxTable & { id: number }): OutboxEntry => ({
   id: Number(r.id),
-  event: { type: r.type, time: r.time, subject: r.subject, data: JSON.parse(r.data) as Record<string, unknown> },
+  // Rows written before events had ids get one from their row.
+  event: { id: r.event_id ?? `outbox-${r.id}`, type: r.type, time: r.time, subject: r.subject, data: JSON.parse(r.data) as Record<string, unknown> },
 });
 
 /**
  * Relays committed outbox rows to the event bus, at least once: the writing process publishes its
- * rows right after commit, and `sweep` (run by the background loops) claims and publishes rows
- * whose writer's claim lapsed without publishing them (it crashed, or the bus was down). A claim
- * is a compare-and-set on `claimed_until`, so several processes sweeping publish each row once in
- * the usual case; consumers still treat a repeat as possible.
+ * rows right after commit, and `sweep` (run under a lease by one process of the cluster) claims
+ * and publishes rows whose writer's claim lapsed without publishing them (it crashed between
+ * commit and publish, or the bus was down). A claim is a compare-and-set on `claimed_until`, so
+ * even several sweepers publish each row once in the usual case. A repeat is still possible (a
+ * writer that published but died before marking the row): every publication carries the event's
+ * id, NATS JetStream drops a repeated id within its duplicate window, and subscribers drop ids
+ * they have seen (`SeenEvents`).
  */
 export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
+  /** How long a writer has to publish its own rows before a sweep does. */
+  readonly claimMs: number;
 
   constructor(
     private readonly db: Kysely<DB>,
     private readonly bus: EventBus,
     private readonly clock: Clock,
     private readonly logger: Logger,
-  ) {}
+    options: { claimMs?: number } = {},
+  ) {
+    this.claimMs = options.claimMs ?? OUTBOX_CLAIM_MS;
+  }
 
   /**
    * Publishes rows in order and marks those the bus accepted. A failure is logged, not thrown:
@@ -93,7 +105,7 @@ export class OutboxRelay {
       .limit(limit)
       .execute();
     const claimed: OutboxEntry[] = [];
-    const until = new Date(now.getTime() + OUTBOX_CLAIM_MS).toISOString();
+    const until = new Date(now.getTime() + this.claimMs).toISOString();
     for (const r of due) {
       const c = await this.db
         .updateTable('outbox')

@@ -68,7 +68,7 @@ export class WritePath implements Writes {
           );
         }
         if (changed) await bumpChangeSeq(trx);
-        return { result, outbox: await appendOutbox(trx, events, now) };
+        return { result, outbox: await appendOutbox(trx, events, now, this.relay.claimMs) };
       } finally {
         open = false;
       }

@@ -287,6 +287,8 @@ export interface OutboxTable {
   data: string;
   claimed_until: string;
   published_at: string | null;
+  /** The event's id (migration 015): the same on every publication, so buses and consumers drop repeats. */
+  event_id: string | null;
 }
 export interface GrantsTable {
   model: string;

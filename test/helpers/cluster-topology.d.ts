@@ -48,4 +48,14 @@ export interface Topology {
 
 export function namespacesUnavailable(): Promise<string | null>;
 
+export function freePort(host: string): Promise<number>;
+
+export function startProcess(
+  command: string,
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; ready: RegExp | null; timeoutMs?: number; what: string },
+): Promise<TopologyProcess & { match?: RegExpExecArray }>;
+
+export function stopProcess(p: TopologyProcess | null | undefined, graceMs?: number): Promise<void>;
+
 export function startTopology(options?: { nodes?: string[]; env?: Record<string, string>; pgUrl?: string; loopback?: boolean }): Promise<Topology>;

@@ -40,7 +40,7 @@ export async function namespacesUnavailable() {
 }
 
 /** A free TCP port on `host`. */
-function freePort(host) {
+export function freePort(host) {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);
@@ -52,7 +52,7 @@ function freePort(host) {
 }
 
 /** Starts a process, keeps the tail of its output, and resolves once a line matches `ready`. */
-function startProcess(command, args, { env, ready, timeoutMs = 30_000, what }) {
+export function startProcess(command, args, { env, ready, timeoutMs = 30_000, what }) {
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const onData = (d) => {
@@ -83,7 +83,8 @@ function startProcess(command, args, { env, ready, timeoutMs = 30_000, what }) {
   });
 }
 
-async function stopProcess(p, graceMs = 5000) {
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once it exited. */
+export async function stopProcess(p, graceMs = 5000) {
   if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
   p.child.kill('SIGTERM');
   const timer = setTimeout(() => p.child.kill('SIGKILL'), graceMs);

@@ -11,6 +11,7 @@ import { createDayPartitions, dayOf, nextDay } from '../prediction-partitions.js
  *   refreshes its routing at once instead of at its next poll.
  * - PostgreSQL: the prediction log is partitioned by day (storage/prediction-partitions.ts), the
  *   rows logged so far moved into the partitions of their days.
+ * - `outbox.event_id`: an event's id, kept across repeated publications (events/outbox-relay.ts).
  */
 export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   await db.schema
@@ -32,6 +33,8 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('renewed_at', 'text', (c) => c.notNull())
     .addColumn('expires_at', 'text', (c) => c.notNull())
     .execute();
+  // Each outbox row's event gets an id, the same however often it is published.
+  await db.schema.alterTable('outbox').addColumn('event_id', 'text').execute();
   if (dialect !== 'postgres') return;
   await notifyChanges(db);
   await partitionPredictionLog(db);
