@@ -102,30 +102,20 @@ async function pickSubnet() {
   }
 }
 
+/**
+ * deploy/haproxy/haproxy.cfg, as compose runs it, with this topology's addresses in its `bind` and
+ * `server` lines; with namespaces, also the way to the machine's PostgreSQL.
+ */
 function haproxyConfig({ bind, nodes, pgForward }) {
-  const lines = [
-    'global',
-    '  maxconn 4096',
-    'defaults',
-    '  mode http',
-    '  timeout connect 2s',
-    '  timeout client 120s',
-    '  timeout server 120s',
-    '  timeout check 2s',
-    // A request a node could not take (refused, reset, no answer) goes to another node.
-    '  retries 2',
-    '  option redispatch 1',
-    '  retry-on conn-failure empty-response response-timeout',
-    'frontend web',
-    `  bind ${bind}`,
-    '  default_backend nodes',
-    'backend nodes',
-    '  balance roundrobin',
-    '  option httpchk GET /readyz',
-    '  http-check expect status 200',
-    '  default-server inter 300ms fall 2 rise 2',
-    ...nodes.map((n) => `  server ${n.name} ${n.host}:${n.port} check`),
-  ];
+  const lines = fs
+    .readFileSync(path.join(ROOT, 'deploy', 'haproxy', 'haproxy.cfg'), 'utf8')
+    .split('\n')
+    .filter((l) => !/^\s*server\s/.test(l))
+    .map((l) => (/^\s*bind\s/.test(l) ? `  bind ${bind}` : l));
+  const backend = lines.findIndex((l) => l.startsWith('backend nodes'));
+  let end = backend + 1;
+  while (end < lines.length && /^\s/.test(lines[end])) end++;
+  lines.splice(end, 0, ...nodes.map((n) => `  server ${n.name} ${n.host}:${n.port} check`));
   if (pgForward) {
     // The machine's PostgreSQL listens on loopback only; the namespaces reach it through here.
     lines.push('listen pg', '  mode tcp', `  bind ${pgForward.bind}`, '  timeout client 1h', '  timeout server 1h', `  server pg ${pgForward.target}`);
