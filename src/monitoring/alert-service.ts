@@ -34,12 +34,15 @@ export class AlertService {
     private readonly clock: Clock,
   ) {}
 
-  /** Records one window's breaches; returns the alerts this window newly opened. */
-  async observe(deployment: string, windowEnd: string, breaches: { rule: AlertRule; message: string }[]): Promise<Alert[]> {
+  /**
+   * Records one window's breaches of the rules it checked (`rules`: an open alert of a rule checked
+   * and not breached resolves); returns the alerts this window newly opened.
+   */
+  async observe(deployment: string, windowEnd: string, breaches: { rule: AlertRule; message: string }[], rules: readonly AlertRule[] = ALERT_RULES): Promise<Alert[]> {
     const opened: Alert[] = [];
     const now = isoNow(this.clock);
     await this.db.transaction().execute(async (trx) => {
-      for (const rule of ALERT_RULES) {
+      for (const rule of rules) {
         const breach = breaches.find((b) => b.rule === rule);
         const current = await trx
           .selectFrom('alerts')

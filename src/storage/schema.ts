@@ -196,6 +196,8 @@ export interface MonitorResultsTable {
   drift: string | null;
   quality: string | null;
   alert: string | null;
+  /** Evaluators' sections beyond drift and quality, and the state they carry across windows (JSON, migration 013). */
+  sections: string | null;
 }
 
 export interface AlertsTable {
