@@ -132,7 +132,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       { queued: metrics.logQueued, dropped: metrics.logDropped, written: metrics.logWritten },
       logger,
     );
-    const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(r));
+    const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(r), config.serving.maxInflight);
     const notifications = new NotificationService(db, clock, logger, outbound);
     const policies = new PolicyService(db, clock, registry.models);
     const references = new ReferenceService(
