@@ -11,6 +11,7 @@ export const ErrorCode = z.enum([
   'unsupported_media_type',
   'resource_exhausted',
   'unavailable',
+  'unimplemented',
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

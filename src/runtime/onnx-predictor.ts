@@ -2,6 +2,8 @@ import type ort from 'onnxruntime-node';
 import type { Signature } from '../contracts/versions.js';
 import type { ValueType } from '../contracts/versions.js';
 import { AppError } from '../shared/app-error.js';
+import type { Explainer } from './explanation.js';
+import { onnxExplainer } from './onnx-explainer.js';
 import { prepareOnnxGraph } from './onnx-graph.js';
 import type { Column, Datatype, FeatureBatch, FeatureSpec, OutputSpec, OutputTensor, Predictor } from './predictor.js';
 
@@ -87,6 +89,7 @@ export async function onnxPredictor(bytes: Uint8Array, signature: Signature | nu
     shape: m.isTensor ? m.shape.map((d) => (typeof d === 'number' ? d : -1)) : [-1],
   }));
   const outputNames = session.outputNames;
+  let explainer: Explainer | undefined;
   return {
     format: 'onnx',
     features,
@@ -98,6 +101,11 @@ export async function onnxPredictor(bytes: Uint8Array, signature: Signature | nu
       const result = await session.run(feeds(batch));
       return outputNames.map((name) => toOutput(graph.renamed.get(name) ?? name, result[name]!));
     },
+    explainer: () =>
+      (explainer ??= onnxExplainer(
+        bytes,
+        features.map((f) => f.name),
+      )),
     release: () => session.release(),
   };
 }

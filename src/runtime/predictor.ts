@@ -1,4 +1,5 @@
 import type { ValueType } from '../contracts/versions.js';
+import type { Explainer } from './explanation.js';
 
 /** One input column: numbers (NaN = missing) or strings, one entry per row. */
 export type Column = Float64Array | string[];
@@ -52,6 +53,12 @@ export interface Predictor {
   readonly bytes: number;
   /** Scores a batch; the first output is the primary prediction (label or value). */
   predict(batch: FeatureBatch): Promise<OutputTensor[]>;
+  /**
+   * The model's SHAP explainer, built on first use; absent for formats that cannot be explained.
+   * Throws `unimplemented` for a model of an explainable format it cannot explain (an ONNX graph
+   * of other operators).
+   */
+  explainer?(): Explainer;
   /** Frees native resources; called once no request uses the model any more. */
   release(): Promise<void>;
 }

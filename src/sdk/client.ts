@@ -18,6 +18,9 @@ import {
   AuditVerifyResult,
   CreatedToken,
   ErrorBody,
+  FeatureImportance,
+  MlflowExplainResponse,
+  OipExplainResponse,
   Model,
   ModelPage,
   ModelVersion,
@@ -196,6 +199,8 @@ export function createClient(options: ClientOptions) {
         return ReferenceInfo.parse(await res.json());
       },
       /** Streams the artifact; the server checks its digest while sending. */
+      /** Global feature importance: mean |SHAP contribution| over the version's reference data. */
+      importance: (model: string, version: number) => call(FeatureImportance, 'GET', `/api/v1/models/${enc(model)}/versions/${version}/importance`),
       artifact: async (model: string, ref: string | number): Promise<ArtifactDownload> => {
         const res = await send('GET', `/api/v1/models/${enc(model)}/versions/${enc(String(ref))}/artifact`);
         return {
@@ -255,6 +260,16 @@ export function createClient(options: ClientOptions) {
           version: Number(res.headers.get('x-model-version')),
           requestId: res.headers.get('x-request-id') ?? '',
         };
+      },
+      /** MLflow scoring body answered with predictions and SHAP explanations. */
+      explain: async (deployment: string, body: unknown) => {
+        const res = await send('POST', `/v1/deployments/${enc(deployment)}/explain`, { body });
+        return { ...MlflowExplainResponse.parse(await res.json()), version: Number(res.headers.get('x-model-version')) };
+      },
+      /** Open Inference Protocol v2 body answered with outputs and SHAP explanations. */
+      explainOip: async (deployment: string, body: unknown, version?: number) => {
+        const path = version === undefined ? `/v2/models/${enc(deployment)}/explain` : `/v2/models/${enc(deployment)}/versions/${version}/explain`;
+        return OipExplainResponse.parse(await (await send('POST', path, { body })).json());
       },
       /** Open Inference Protocol v2 `infer` (optionally on one version, bypassing routing). */
       infer: async (deployment: string, body: unknown, version?: number) => {

@@ -19,6 +19,7 @@ import { modelRoutes } from './routes/models.js';
 import { versionRoutes } from './routes/versions.js';
 import { alertRoutes } from './routes/alerts.js';
 import { deploymentRoutes } from './routes/deployments.js';
+import { explainRoutes } from './routes/explain.js';
 import { inferenceRoutes } from './routes/inference.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { API_VERSION_TEXT } from './version.js';
@@ -38,6 +39,7 @@ export function allRoutes(app: App): RouteSpec[] {
     ...pipelineRoutes(app),
     ...governanceRoutes(app),
     ...inferenceRoutes(app),
+    ...explainRoutes(app),
   ];
 }
 

@@ -12,3 +12,7 @@ export type { InferInput } from './infer-input.js';
 export { parseOipRequest, oipResponse } from './oip.js';
 export { parseMlflowJson, parseCsv, mlflowResponse } from './mlflow.js';
 export { Batcher } from './batcher.js';
+export { ExplainService } from './explain-service.js';
+export type { ExplainResult, Importance } from './explain-service.js';
+export { referenceBackgrounds } from './explain-background.js';
+export type { BackgroundSource, ReferenceRows } from './explain-background.js';

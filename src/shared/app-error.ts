@@ -11,6 +11,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   unsupported_media_type: 415,
   resource_exhausted: 429,
   unavailable: 503,
+  unimplemented: 501,
   internal: 500,
 };
 
