@@ -1,11 +1,12 @@
 import { openBlobStore, type BlobStore } from './artifacts/index.js';
 import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus } from './events/index.js';
-import { AuditLog, TokenService } from './governance/index.js';
+import { AuditLog, FairnessService, TokenService } from './governance/index.js';
 import {
   AlertService,
   blobBodies,
   FeedbackService,
+  parseRows,
   type LogWriter,
   MonitorService,
   NotificationService,
@@ -20,6 +21,7 @@ import { JobQueue, JobWorker, PolicyService, PromotionService, RETRAIN, RetrainS
 import { createRegistry, type Registry } from './registry/index.js';
 import { loadPredictor } from './runtime/index.js';
 import {
+  binaryDecisions,
   DeploymentService,
   deploymentsOfModel,
   ExplainService,
@@ -76,6 +78,10 @@ export interface App {
   };
   readonly audit: AuditLog;
   readonly tokens: TokenService;
+  /** Fairness reports, model cards. */
+  readonly transparency: {
+    fairness: FairnessService;
+  };
   readonly clock: Clock;
   readonly logger: Logger;
   /** Starts the background loops a server needs (routing refresh, SLO guard). */
@@ -155,6 +161,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       }),
       async (model, version) => cache.get(await registry.versions.get(model, version)),
     );
+    const fairness = new FairnessService(db, clock, {
+      parseRows,
+      decide: async (model, version, rows, cutoff) => binaryDecisions((await cache.get(await registry.versions.get(model, version))).predictor, rows, cutoff),
+    });
     const quality = new QualityService(db, log, (model, version) => references.calibration(model, version));
     const alerts = new AlertService(db, clock);
     const monitors = new MonitorService(db, clock, references, quality, events, logger, alerts, log);
@@ -211,6 +221,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       pipelines: { jobs, policies, promotions, retrain, triggers, worker },
       audit: new AuditLog(db),
       tokens: new TokenService(db, clock),
+      transparency: { fairness },
       clock,
       logger,
       start: async () => {

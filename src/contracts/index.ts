@@ -11,3 +11,4 @@ export * from './monitoring.js';
 export * from './alerts.js';
 export * from './pipelines.js';
 export * from './explanations.js';
+export * from './fairness.js';

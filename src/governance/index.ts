@@ -4,3 +4,5 @@ export { TokenService } from './token-service.js';
 export type { Principal } from './token-service.js';
 export type { Actor } from './actor.js';
 export { roleAllows } from './roles.js';
+export { FairnessService } from './fairness-service.js';
+export type { FairnessPorts } from './fairness-service.js';

@@ -27,7 +27,8 @@ function columnsOf(rows: Record<string, unknown>[]): Columns {
   return cols;
 }
 
-function parseRows(text: string, format: 'csv' | 'jsonl'): Record<string, unknown>[] {
+/** Rows of a CSV (header row; numbers cast) or JSON-lines text. */
+export function parseRows(text: string, format: 'csv' | 'jsonl'): Record<string, unknown>[] {
   if (format === 'csv') {
     try {
       return parse(text, { columns: true, cast: true, skip_empty_lines: true, trim: true }) as Record<string, unknown>[];
