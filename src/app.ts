@@ -5,6 +5,8 @@ import { AuditLog, FairnessService, TokenService } from './governance/index.js';
 import {
   AlertService,
   blobBodies,
+  DEFAULT_EVALUATORS,
+  fairnessEvaluator,
   FeedbackService,
   parseRows,
   type LogWriter,
@@ -167,7 +169,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     });
     const quality = new QualityService(db, log, (model, version) => references.calibration(model, version));
     const alerts = new AlertService(db, clock);
-    const monitors = new MonitorService(db, clock, references, quality, events, logger, alerts, log);
+    const monitors = new MonitorService(db, clock, references, quality, events, logger, alerts, log, [...DEFAULT_EVALUATORS, fairnessEvaluator(log)]);
     const jobs = new JobQueue(db, database.dialect, clock);
     // A jobs-only process loads no models: it neither serves nor judges SLOs (serving processes do).
     const serves = config.pipelines.processRole !== 'jobs';

@@ -16,5 +16,5 @@ export { MAX_ATTEMPTS, NotificationService, signWebhook } from './notification-s
 export { parseRows, ReferenceService } from './reference-service.js';
 export { MonitorService } from './monitor-service.js';
 export { AlertService } from './alert-service.js';
-export { DEFAULT_EVALUATORS, once } from './evaluators/index.js';
+export { DEFAULT_EVALUATORS, fairnessEvaluator, once } from './evaluators/index.js';
 export type { Breach, DriftSection, Evaluation, WindowEvaluator, WindowInput } from './evaluators/index.js';
