@@ -1,7 +1,7 @@
 import { openBlobStore, type BlobStore } from './artifacts/index.js';
 import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus } from './events/index.js';
-import { AuditLog, FairnessService, TokenService } from './governance/index.js';
+import { AuditLog, CardService, cardSources, FairnessService, TokenService } from './governance/index.js';
 import {
   AlertService,
   blobBodies,
@@ -83,6 +83,7 @@ export interface App {
   /** Fairness reports, model cards. */
   readonly transparency: {
     fairness: FairnessService;
+    cards: CardService;
   };
   readonly clock: Clock;
   readonly logger: Logger;
@@ -197,6 +198,21 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       workDir: path.join(config.home, 'work'),
       trainerEnv: config.pipelines.trainerEnv,
     });
+    const cards = new CardService(
+      db,
+      clock,
+      cardSources({
+        db,
+        registry,
+        deployment: (name) => deployments.get(name),
+        validation: (model, version) => retrain.validation(model, version),
+        quality: (deployment, window) => quality.report(deployment, window),
+        reference: (model, version) => references.info(model, version),
+        fairness: (model, version) => fairness.latest(model, version),
+        importance: (model, version) => explain.importance(model, version),
+        approvals: async () => [],
+      }),
+    );
     const triggers = new RetrainTriggers(db, policies, retrain, jobs, events, clock, logger, log);
     const worker = new JobWorker(jobs, { [RETRAIN]: (job, ctx) => retrain.run(job, ctx) }, logger);
     let retention: NodeJS.Timeout | undefined;
@@ -223,7 +239,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       pipelines: { jobs, policies, promotions, retrain, triggers, worker },
       audit: new AuditLog(db),
       tokens: new TokenService(db, clock),
-      transparency: { fairness },
+      transparency: { fairness, cards },
       clock,
       logger,
       start: async () => {

@@ -6,3 +6,8 @@ export type { Actor } from './actor.js';
 export { roleAllows } from './roles.js';
 export { FairnessService } from './fairness-service.js';
 export type { FairnessPorts } from './fairness-service.js';
+export { CardService, assembleCard } from './card-service.js';
+export type { CardApproval, CardDrift, CardSources, CardWindow } from './card-service.js';
+export { cardHtml, cardMarkdown } from './card-render.js';
+export { cardSources } from './card-sources.js';
+export type { CardSourceDeps } from './card-sources.js';

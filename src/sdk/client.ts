@@ -19,6 +19,8 @@ import {
   CreatedToken,
   ErrorBody,
   FeatureImportance,
+  CardFields,
+  ModelCard,
   FairnessReportList,
   type FairnessQuery,
   StoredFairnessReport,
@@ -204,6 +206,14 @@ export function createClient(options: ClientOptions) {
       /** Fairness of a version on a labelled dataset it scores itself; the report is stored. */
       fairness: async (model: string, version: number, text: string, format: 'csv' | 'jsonl', query: FairnessQuery) =>
         StoredFairnessReport.parse(await (await sendText('POST', `/api/v1/models/${enc(model)}/versions/${version}/fairness`, text, format, query as Query)).json()),
+      /** The version's model card (JSON), current at every read. */
+      card: (model: string, version: number) => call(ModelCard, 'GET', `/api/v1/models/${enc(model)}/versions/${version}/card`),
+      /** The card rendered as Markdown or self-contained HTML. */
+      cardText: async (model: string, version: number, format: 'md' | 'html') =>
+        (await send('GET', `/api/v1/models/${enc(model)}/versions/${version}/card`, { query: { format } })).text(),
+      /** Sets human card fields of the model (version omitted) or of one version. */
+      editCard: (model: string, fields: CardFields, version?: number) =>
+        call(CardFields, 'PUT', version === undefined ? `/api/v1/models/${enc(model)}/card` : `/api/v1/models/${enc(model)}/versions/${version}/card`, { body: fields }),
       /** A version's stored fairness reports, newest first. */
       fairnessReports: async (model: string, version: number) =>
         (await call(FairnessReportList, 'GET', `/api/v1/models/${enc(model)}/versions/${version}/fairness`)).reports,
