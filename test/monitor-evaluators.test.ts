@@ -41,7 +41,7 @@ describe.each(targets)('monitor window evaluators on $name', (target) => {
       },
     };
     const a = t.app;
-    const monitors = new MonitorService(a.database.db, a.clock, a.monitoring.references, a.monitoring.quality, a.events, a.logger, a.monitoring.alerts, a.monitoring.log, [...DEFAULT_EVALUATORS, counter]);
+    const monitors = new MonitorService(a.database.db, a.clock, a.monitoring.references, a.monitoring.quality, a.writes, a.logger, a.monitoring.alerts, a.monitoring.log, [...DEFAULT_EVALUATORS, counter]);
     const m = await monitors.create({ deployment: 'm', windowSeconds: 60 });
     const t0 = Date.parse('2030-01-01T00:00:00Z');
     const at = (k: number) => new Date(t0 + k * 60_000);

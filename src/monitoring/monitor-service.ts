@@ -1,11 +1,10 @@
 import type { Kysely } from 'kysely';
 import { CreateMonitorRequest, type Monitor, type MonitorResult, type QualityReport } from '../contracts/monitoring.js';
-import type { EventBus } from '../events/index.js';
 import { AppError } from '../shared/app-error.js';
 import { type Clock, isoNow } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { parseInput } from '../shared/parse.js';
-import type { DB, MonitorsTable } from '../storage/index.js';
+import type { DB, MonitorsTable, Writes } from '../storage/index.js';
 import { isUniqueViolation } from '../storage/index.js';
 import type { AlertService } from './alert-service.js';
 import { type Breach, DEFAULT_EVALUATORS, type DriftSection, once, type WindowEvaluator, type WindowInput } from './evaluators/index.js';
@@ -29,7 +28,7 @@ export class MonitorService {
     private readonly clock: Clock,
     private readonly references: ReferenceService,
     private readonly quality: QualityService,
-    private readonly events: EventBus,
+    private readonly writes: Writes,
     private readonly logger: Logger,
     private readonly alerts: AlertService,
     private readonly log: PredictionStore,
@@ -196,42 +195,48 @@ export class MonitorService {
       breaches.push(...out.breaches);
     }
     const row = toRow(m.deployment, start, end, sections, state, breaches.map((b) => b.message));
-    const inserted = await this.db
-      .insertInto('monitor_results')
-      .values(row)
-      .onConflict((oc) =>
-        options.reassess
-          ? oc.columns(['deployment', 'window_end']).doUpdateSet({ drift: row.drift, quality: row.quality, alert: row.alert, sections: row.sections })
-          : oc.columns(['deployment', 'window_end']).doNothing(),
-      )
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return null;
-    const result = toResult(row);
-    // Every window is an event (retraining reacts to breaches that continue); alerts are published
-    // only when newly opened: a breach that continues is folded into its alert.
-    const opened = await this.alerts.observe(m.deployment, row.window_end, breaches, this.evaluators.flatMap((e) => e.rules));
-    await this.events.publish({
-      type: 'monitor.window',
-      time: isoNow(this.clock),
-      subject: m.deployment,
-      data: {
-        windowStart: row.window_start,
-        windowEnd: row.window_end,
-        breaches,
-        driftedShare: (sections.drift as DriftSection | undefined)?.driftedShare ?? 0,
-        quality: (sections.quality as QualityReport['metrics'] | undefined) ?? null,
-        ...(options.reassess ? { reassessed: true } : {}),
+    // The result, the alerts it opens or resolves, and their events commit together; several
+    // processes evaluating the same window leave one result (the primary key), and only the one
+    // that inserted it writes the rest.
+    return this.writes.run({
+      by: { actor: 'sextant:monitor' },
+      permission: 'internal',
+      apply: async (tx) => {
+        const inserted = await tx.db
+          .insertInto('monitor_results')
+          .values(row)
+          .onConflict((oc) =>
+            options.reassess
+              ? oc.columns(['deployment', 'window_end']).doUpdateSet({ drift: row.drift, quality: row.quality, alert: row.alert, sections: row.sections })
+              : oc.columns(['deployment', 'window_end']).doNothing(),
+          )
+          .executeTakeFirst();
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return null;
+        // Every window is an event (retraining reacts to breaches that continue); alerts are published
+        // only when newly opened: a breach that continues is folded into its alert.
+        const opened = await this.alerts.observe(tx.db, tx.now, m.deployment, row.window_end, breaches, this.evaluators.flatMap((e) => e.rules));
+        tx.emit({
+          type: 'monitor.window',
+          subject: m.deployment,
+          data: {
+            windowStart: row.window_start,
+            windowEnd: row.window_end,
+            breaches,
+            driftedShare: (sections.drift as DriftSection | undefined)?.driftedShare ?? 0,
+            quality: (sections.quality as QualityReport['metrics'] | undefined) ?? null,
+            ...(options.reassess ? { reassessed: true } : {}),
+          },
+        });
+        for (const a of opened) {
+          tx.emit({
+            type: 'monitor.alert',
+            subject: m.deployment,
+            data: { alert: a.id, rule: a.rule, reason: a.message, windowStart: row.window_start, windowEnd: row.window_end },
+          });
+        }
+        return toResult(row);
       },
     });
-    for (const a of opened) {
-      await this.events.publish({
-        type: 'monitor.alert',
-        time: isoNow(this.clock),
-        subject: m.deployment,
-        data: { alert: a.id, rule: a.rule, reason: a.message, windowStart: row.window_start, windowEnd: row.window_end },
-      });
-    }
-    return result;
   }
 
   /**

@@ -43,6 +43,12 @@ export interface Predictor {
   readonly outputs: readonly OutputSpec[];
   /** Trees route missing values (NaN); other models reject them before predict. */
   readonly acceptsMissing: boolean;
+  /**
+   * The feature names are made up (`float_input_0`, …: one tensor input and no signature naming
+   * its columns), so named columns that do not match them are taken in the order given, as
+   * MLflow's ONNX flavor feeds a DataFrame's values to a single-input model.
+   */
+  readonly positional?: boolean;
   /** Approximate resident size, for the cache's memory bound. */
   readonly bytes: number;
   /** Scores a batch; the first output is the primary prediction (label or value). */

@@ -9,6 +9,7 @@ import { directInference } from './direct-inference.js';
 import { parseJsonBody, textBody } from './json-body.js';
 import { sendError } from './errors.js';
 import { buildOpenApi } from './openapi.js';
+import { scrapeMetrics } from './cluster-metrics.js';
 import type { RouteSpec } from './route-spec.js';
 import { routeInput } from './route-input.js';
 import { aliasRoutes } from './routes/aliases.js';
@@ -146,7 +147,7 @@ export async function buildServer(app: App, options: BuildServerOptions = {}): P
   server.get('/metrics', async (req, reply) => {
     const registry = app.serving.metrics.registry;
     await app.monitoring.monitors.exportGauges(app.serving.metrics).catch((err) => req.log.warn({ err }, 'monitoring gauges unavailable'));
-    return reply.header('content-type', registry.contentType).send(await registry.metrics());
+    return reply.header('content-type', registry.contentType).send(await scrapeMetrics(registry));
   });
   return server;
 }
