@@ -166,7 +166,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       }),
       async (model, version) => cache.get(await registry.versions.get(model, version)),
     );
-    const fairness = new FairnessService(db, clock, {
+    const fairness = new FairnessService(db, writes, {
       parseRows,
       decide: async (model, version, rows, cutoff) => binaryDecisions((await cache.get(await registry.versions.get(model, version))).predictor, rows, cutoff),
     });
@@ -202,6 +202,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     });
     const cards = new CardService(
       db,
+      writes,
       clock,
       cardSources({
         db,

@@ -9,9 +9,8 @@ import type { ModelVersion } from '../contracts/versions.js';
 import { AppError } from '../shared/app-error.js';
 import { type Clock, isoNow } from '../shared/clock.js';
 import { parseInput } from '../shared/parse.js';
-import type { DB } from '../storage/index.js';
-import type { Actor } from './actor.js';
-import { appendAudit } from './audit-log.js';
+import type { DB, Writes } from '../storage/index.js';
+import type { Actor } from '../shared/actor.js';
 
 /** One monitor window of a deployment routing to the version: realised quality and its estimate. */
 export interface CardWindow {
@@ -85,6 +84,7 @@ const merge = (base: CardFields, over: CardFields): CardFields => {
 export class CardService {
   constructor(
     private readonly db: Kysely<DB>,
+    private readonly writes: Writes,
     private readonly clock: Clock,
     private readonly sources: CardSources,
   ) {}
@@ -110,15 +110,18 @@ export class CardService {
     const modelId = await this.modelId(name);
     if (version !== null) await this.sources.version(name, version);
     const v = version ?? 0;
-    const now = isoNow(this.clock);
-    return this.db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('model_cards').select('fields').where('model_id', '=', modelId).where('version', '=', v).executeTakeFirst();
-      const before = JSON.parse(row?.fields ?? '{}') as CardFields;
-      const after = merge(before, edits);
-      await trx.deleteFrom('model_cards').where('model_id', '=', modelId).where('version', '=', v).execute();
-      await trx.insertInto('model_cards').values({ model_id: modelId, version: v, fields: JSON.stringify(after), updated_at: now, updated_by: by.actor }).execute();
-      await appendAudit(trx, { ...by, action: 'card.edit', target: version === null ? `model:${name}` : `model:${name}/${version}`, before, after }, now);
-      return after;
+    return this.writes.run({
+      by,
+      permission: { role: 'editor', model: name },
+      apply: async ({ db, now, audit }) => {
+        const row = await db.selectFrom('model_cards').select('fields').where('model_id', '=', modelId).where('version', '=', v).executeTakeFirst();
+        const before = JSON.parse(row?.fields ?? '{}') as CardFields;
+        const after = merge(before, edits);
+        await db.deleteFrom('model_cards').where('model_id', '=', modelId).where('version', '=', v).execute();
+        await db.insertInto('model_cards').values({ model_id: modelId, version: v, fields: JSON.stringify(after), updated_at: now, updated_by: by.actor }).execute();
+        audit({ action: 'card.edit', target: version === null ? `model:${name}` : `model:${name}/${version}`, before, after });
+        return after;
+      },
     });
   }
 

@@ -1,12 +1,10 @@
 import type { Kysely } from 'kysely';
 import { FairnessQuery, type FairnessReport, type StoredFairnessReport } from '../contracts/fairness.js';
 import { AppError } from '../shared/app-error.js';
-import { type Clock, isoNow } from '../shared/clock.js';
 import { newId } from '../shared/ids.js';
 import { parseInput } from '../shared/parse.js';
-import type { DB } from '../storage/index.js';
-import type { Actor } from './actor.js';
-import { appendAudit } from './audit-log.js';
+import type { DB, Writes } from '../storage/index.js';
+import type { Actor } from '../shared/actor.js';
 import { fairnessOfRows } from '../stats/index.js';
 
 /** What the fairness service needs from the rest of Sextant, injected by app.ts. */
@@ -21,7 +19,7 @@ export interface FairnessPorts {
 export class FairnessService {
   constructor(
     private readonly db: Kysely<DB>,
-    private readonly clock: Clock,
+    private readonly writes: Writes,
     private readonly ports: FairnessPorts,
   ) {}
 
@@ -40,6 +38,8 @@ export class FairnessService {
   /** Scores the dataset with the version, computes its fairness, and stores the report. */
   async evaluate(model: string, version: number, text: string, format: 'csv' | 'jsonl', query: FairnessQuery, by: Actor): Promise<StoredFairnessReport> {
     const q = parseInput(FairnessQuery, query, 'query');
+    // Refused before the version scores a row.
+    await this.writes.authorize(by, { role: 'editor', model });
     const modelId = await this.modelId(model, version);
     const rows = this.ports.parseRows(text, format);
     if (rows.length === 0) throw new AppError('invalid_argument', 'the dataset has no rows');
@@ -53,15 +53,18 @@ export class FairnessService {
     return this.store(modelId, model, version, report, by);
   }
 
-  private async store(modelId: string, model: string, version: number, report: FairnessReport, by: Actor): Promise<StoredFairnessReport> {
-    const now = isoNow(this.clock);
+  private store(modelId: string, model: string, version: number, report: FairnessReport, by: Actor): Promise<StoredFairnessReport> {
     const id = newId();
-    await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('fairness_reports').values({ id, model_id: modelId, version, created_at: now, actor: by.actor, report: JSON.stringify(report) }).execute();
-      const summary = { id, sensitive: report.sensitive, rows: report.rows, demographicParityDifference: report.demographicParityDifference, equalizedOddsDifference: report.equalizedOddsDifference };
-      await appendAudit(trx, { ...by, action: 'version.fairness', target: `model:${model}/${version}`, after: summary }, now);
+    return this.writes.run({
+      by,
+      permission: { role: 'editor', model },
+      apply: async ({ db, now, audit }) => {
+        await db.insertInto('fairness_reports').values({ id, model_id: modelId, version, created_at: now, actor: by.actor, report: JSON.stringify(report) }).execute();
+        const summary = { id, sensitive: report.sensitive, rows: report.rows, demographicParityDifference: report.demographicParityDifference, equalizedOddsDifference: report.equalizedOddsDifference };
+        audit({ action: 'version.fairness', target: `model:${model}/${version}`, after: summary });
+        return { id, model, version, createdAt: now, actor: by.actor, ...report };
+      },
     });
-    return { id, model, version, createdAt: now, actor: by.actor, ...report };
   }
 
   /** A version's reports, newest first. */
