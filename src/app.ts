@@ -9,6 +9,7 @@ import {
   fairnessEvaluator,
   FeedbackService,
   parseRows,
+  PiiHasher,
   type LogWriter,
   MonitorService,
   NotificationService,
@@ -144,7 +145,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       { queued: metrics.logQueued, dropped: metrics.logDropped, written: metrics.logWritten },
       logger,
     );
-    const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(r));
+    const pii = PiiHasher.fromHome(config.home);
+    const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(pii.protect(r)));
     const notifications = new NotificationService(db, clock, logger);
     const policies = new PolicyService(db, writes, registry.models);
     const references = new ReferenceService(
@@ -157,6 +159,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         return loadPredictor(v.format, await readAll(await blobs.get(v.digest)), v.signature);
       },
       async (model) => (await policies.find(model))?.target,
+      pii,
     );
     const explain = new ExplainService(
       inference,

@@ -163,6 +163,13 @@ interface CardInput {
   now: string;
 }
 
+/** A report by a personal-data attribute with its groups named `group 1`, `group 2`, … instead of their values. */
+function maskGroups(r: StoredFairnessReport): StoredFairnessReport {
+  const names = new Map(Object.keys(r.groups).map((g, i) => [g, `group ${i + 1}`]));
+  const rename = <T>(o: Record<string, T>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [names.get(k) ?? k, v]));
+  return { ...r, privileged: names.get(r.privileged) ?? r.privileged, groups: rename(r.groups), disparateImpact: rename(r.disparateImpact), fourFifthsRule: rename(r.fourFifthsRule) };
+}
+
 /** Lays the gathered facts out in the Model Card Toolkit's sections. */
 export function assembleCard(c: CardInput): ModelCard {
   const { model, version: v, fields: f } = c;
@@ -174,7 +181,8 @@ export function assembleCard(c: CardInput): ModelCard {
     for (const [type, value] of Object.entries(w.measured ?? {})) if (typeof value === 'number') metrics.push({ type, value, slice: `${w.deployment} ${w.windowEnd} (measured)` });
     for (const [type, value] of Object.entries(w.estimated ?? {})) if (typeof value === 'number') metrics.push({ type, value, slice: `${w.deployment} ${w.windowEnd} (estimated)` });
   }
-  const fairness = ok(c.fairness) ? c.fairness : null;
+  const reported = ok(c.fairness) ? c.fairness : null;
+  const fairness = reported && pii.includes(reported.sensitive) ? maskGroups(reported) : reported;
   if (fairness) {
     for (const [g, m] of Object.entries(fairness.groups)) {
       metrics.push({ type: 'selection rate', value: m.selectionRate, slice: `${fairness.sensitive}=${g}` }, { type: 'accuracy', value: m.accuracy, slice: `${fairness.sensitive}=${g}` });
@@ -232,7 +240,7 @@ export function assembleCard(c: CardInput): ModelCard {
         validation: c.validation,
         liveQuality: c.live,
         drift: c.drift,
-        fairness: c.fairness,
+        fairness: ok(c.fairness) ? fairness : c.fairness,
         importance: c.importance,
       },
     },

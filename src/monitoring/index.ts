@@ -18,3 +18,4 @@ export { MonitorService } from './monitor-service.js';
 export { AlertService } from './alert-service.js';
 export { DEFAULT_EVALUATORS, fairnessEvaluator, once } from './evaluators/index.js';
 export type { Breach, DriftSection, Evaluation, WindowEvaluator, WindowInput } from './evaluators/index.js';
+export { PII_PREFIX, PiiHasher } from './pii-hasher.js';
