@@ -1,8 +1,8 @@
 #!/bin/sh
 # Keeps onnxruntime-node's CPU binary for one Linux architecture and removes everything else it
 # ships: macOS and Windows builds (DirectML included) and the other architecture, about 200 MB.
-# Sextant installs the package with onnxruntime-node-install=skip (.npmrc), so no CUDA or TensorRT
-# provider was downloaded to begin with.
+# The image installs packages without their install scripts (but better-sqlite3's), so no CUDA or
+# TensorRT provider was downloaded to begin with.
 #
 #   keep-cpu-onnxruntime.sh <node_modules folder> <x64|arm64>
 set -eu

@@ -12,3 +12,5 @@ export * from './alerts.js';
 export * from './pipelines.js';
 export * from './cluster.js';
 export * from './explanations.js';
+export * from './fairness.js';
+export * from './cards.js';

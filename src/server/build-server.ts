@@ -21,6 +21,7 @@ import { alertRoutes } from './routes/alerts.js';
 import { clusterRoutes } from './routes/cluster.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { explainRoutes } from './routes/explain.js';
+import { transparencyRoutes } from './routes/transparency.js';
 import { inferenceRoutes } from './routes/inference.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { API_VERSION_TEXT } from './version.js';
@@ -42,6 +43,7 @@ export function allRoutes(app: App): RouteSpec[] {
     ...clusterRoutes(app),
     ...inferenceRoutes(app),
     ...explainRoutes(app),
+    ...transparencyRoutes(app),
   ];
 }
 

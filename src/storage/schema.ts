@@ -358,6 +358,26 @@ export interface LeasesTable {
   renewed_at: string;
   expires_at: string;
 }
+export interface FairnessReportsTable {
+  id: string;
+  model_id: string;
+  version: number;
+  created_at: string;
+  actor: string;
+  /** FairnessReport JSON. */
+  report: string;
+}
+
+export interface ModelCardsTable {
+  model_id: string;
+  /** 0: fields for every version of the model. */
+  version: number;
+  /** The card's human fields as JSON. */
+  fields: string;
+  updated_at: string;
+  updated_by: string;
+}
+
 export interface DB {
   outbox: OutboxTable;
   grants: GrantsTable;
@@ -367,6 +387,8 @@ export interface DB {
   approval_votes: ApprovalVotesTable;
   nodes: NodesTable;
   leases: LeasesTable;
+  fairness_reports: FairnessReportsTable;
+  model_cards: ModelCardsTable;
   jobs: JobsTable;
   job_logs: JobLogsTable;
   retraining_policies: RetrainingPoliciesTable;
