@@ -59,17 +59,24 @@ function warmRow(p: Predictor): FeatureBatch {
 
 const sameBatching = (a: Batching | null, b: Batching | null) => JSON.stringify(a) === JSON.stringify(b);
 
+const versionRecord = (model: string, r: { version: number | string; digest: string; format: string; signature: string | null }): VersionRecord => ({
+  model,
+  version: Number(r.version),
+  digest: r.digest,
+  format: r.format as ModelFormat,
+  signature: r.signature ? (JSON.parse(r.signature) as Signature) : null,
+});
+
 /**
  * The routing tables of this process. A poll of the change sequence (≤ 250 ms on SQLite), or a
- * PostgreSQL notification (`nudge`), notices any deployment, alias or status change; the new table is built with every model loaded and warmed
- * before it replaces the old one in a single assignment, so requests never see a half-built state.
+ * PostgreSQL notification (`nudge`), notices any deployment, alias or status change; the new
+ * table is built with every model loaded and warmed before it replaces the old one in a single
+ * assignment, so requests never see a half-built state.
  */
 export class LiveDeployments {
   private table = new Map<string, LiveDeployment>();
   /** Records of versions asked for directly (bypassing routing), so repeats skip the database. */
   private directRecords = new Map<string, VersionRecord>();
-  /** Records of versions routed to, by model id and version: a version's artifact never changes, so they are read once. */
-  private readonly routed = new Map<string, VersionRecord>();
   private seq = -1;
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
@@ -168,12 +175,13 @@ export class LiveDeployments {
     return this.refreshing;
   }
 
-  private async records(modelId: string, modelName: string, versions: number[]): Promise<Map<number, VersionRecord>> {
+  /** Records of these versions: those the snapshot brought (`known`), the rest read now. */
+  private async records(modelId: string, modelName: string, versions: number[], known: ReadonlyMap<number, VersionRecord> = new Map()): Promise<Map<number, VersionRecord>> {
     const out = new Map<number, VersionRecord>();
     const missing = versions.filter((v) => {
-      const known = this.routed.get(`${modelId}:${v}`);
-      if (known) out.set(v, known);
-      return !known;
+      const rec = known.get(v);
+      if (rec) out.set(v, rec);
+      return !rec;
     });
     if (missing.length === 0) return out;
     const rows = await this.deps.db
@@ -182,18 +190,15 @@ export class LiveDeployments {
       .where('model_id', '=', modelId)
       .where('version', 'in', missing)
       .execute();
-    for (const r of rows) {
-      const rec = { model: modelName, version: Number(r.version), digest: r.digest, format: r.format as ModelFormat, signature: r.signature ? (JSON.parse(r.signature) as Signature) : null };
-      out.set(rec.version, rec);
-      this.routed.set(`${modelId}:${rec.version}`, rec);
-    }
+    for (const r of rows) out.set(Number(r.version), versionRecord(modelName, r));
     return out;
   }
 
   /**
-   * The change number, every deployment and the aliases of their models, in one statement: one
-   * snapshot on both engines, and one round trip, which is most of a rebuild's time on a busy
-   * database.
+   * The change number, every deployment, the aliases of their models and the records of the
+   * versions those aliases name, in one statement: one snapshot on both engines, and one round
+   * trip, which is most of a rebuild's time on a busy database. A record is read afresh each time:
+   * a version's personal-data marks (its signature) can change.
    */
   private async snapshot() {
     const rows = await this.deps.db
@@ -201,15 +206,18 @@ export class LiveDeployments {
       .leftJoin('deployments as d', (j) => j.on(sql<boolean>`1 = 1`))
       .leftJoin('models as m', 'm.id', 'd.model_id')
       .leftJoin('aliases as a', 'a.model_id', 'd.model_id')
-      .select(['c.seq', 'd.name', 'd.spec', 'm.id as modelId', 'm.name as model', 'a.alias', 'a.version'])
+      .leftJoin('model_versions as v', (j) => j.onRef('v.model_id', '=', 'a.model_id').onRef('v.version', '=', 'a.version'))
+      .select(['c.seq', 'd.name', 'd.spec', 'm.id as modelId', 'm.name as model', 'a.alias', 'a.version', 'v.digest', 'v.format', 'v.signature'])
       .where('c.id', '=', 1)
       .execute();
-    const specs = new Map<string, { name: string; modelId: string; model: string; spec: DeploymentSpec; aliases: Map<string, number> }>();
+    const specs = new Map<string, { name: string; modelId: string; model: string; spec: DeploymentSpec; aliases: Map<string, number>; records: Map<number, VersionRecord> }>();
     for (const r of rows) {
       if (r.name === null || r.modelId === null || r.model === null || r.spec === null) continue;
       let s = specs.get(r.name);
-      if (!s) specs.set(r.name, (s = { name: r.name, modelId: r.modelId, model: r.model, spec: JSON.parse(r.spec) as DeploymentSpec, aliases: new Map() }));
-      if (r.alias !== null && r.version !== null) s.aliases.set(r.alias, Number(r.version));
+      if (!s) specs.set(r.name, (s = { name: r.name, modelId: r.modelId, model: r.model, spec: JSON.parse(r.spec) as DeploymentSpec, aliases: new Map(), records: new Map() }));
+      if (r.alias === null || r.version === null) continue;
+      s.aliases.set(r.alias, Number(r.version));
+      if (r.digest !== null && r.format !== null) s.records.set(Number(r.version), versionRecord(r.model, { version: r.version, digest: r.digest, format: r.format, signature: r.signature }));
     }
     return { seq: Number(rows[0]?.seq ?? 0), specs: [...specs.values()] };
   }
@@ -237,7 +245,7 @@ export class LiveDeployments {
         }
         const routesSpec = effectiveRoutes(s.spec, aliasVersion);
         const wanted = [...new Set([...routesSpec.map((r) => r.version), ...s.spec.shadow])];
-        const recs = await this.records(s.modelId, s.model, wanted);
+        const recs = await this.records(s.modelId, s.model, wanted, s.records);
         const previous = this.table.get(s.name);
         const routes: LiveRoute[] = [];
         for (const r of routesSpec) {
