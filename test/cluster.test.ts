@@ -273,6 +273,13 @@ describe.skipIf(missing !== null)('three nodes behind HAProxy on one PostgreSQL,
       if (i > 100) throw new Error(`b did not get leases back: ${JSON.stringify(s)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
+    // What an operator sees.
+    const shown = await runCli(['cluster', 'status'], { SEXTANT_URL: t.lbUrl, SEXTANT_TOKEN: t.token });
+    expect(shown.code, shown.stderr).toBe(0);
+    console.log(shown.stdout);
+    for (const n of t.nodes) expect(shown.stdout).toMatch(new RegExp(`^${n.name}( \\(answered\\))?\\s+\\S+\\s+${n.host.replaceAll('.', '\\.')}:${n.port}\\s+\\S+\\s+\\S+\\s+\\S+\\s+alive`, 'm'));
+    expect(shown.stdout).toMatch(/^LEASE\s+NODE\s+HOLDER\s+TERM\s+EXPIRES$/m);
+    expect(shown.stdout).toMatch(/^monitor:bc\s+[abc]\s+[abc]\/\d+\s+\d+\s+\S+$/m);
   }, 120_000);
 });
 
