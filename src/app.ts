@@ -22,7 +22,8 @@ import {
 } from './monitoring/index.js';
 import { JobQueue, JobWorker, PolicyService, PromotionService, RETRAIN, RetrainService, RetrainTriggers } from './pipelines/index.js';
 import { createRegistry, type Registry } from './registry/index.js';
-import { loadPredictor } from './runtime/index.js';
+import { checkRemoteArtifact, loadPredictor } from './runtime/index.js';
+import { outboundGuard } from './shared/outbound-guard.js';
 import {
   binaryDecisions,
   DeploymentService,
@@ -120,6 +121,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const onHandlerError = (err: unknown, event: { type: string }) => logger.error({ err, event: event.type }, 'event subscriber failed');
     const events: EventBus = config.natsUrl ? await NatsBus.connect(config.natsUrl, { onHandlerError }) : new InProcessBus(onHandlerError);
     const blobs = openBlobStore(config.artifacts);
+    const outbound = outboundGuard(config.outbound.allowedHosts);
     const outbox = new OutboxRelay(db, events, clock, logger);
     const writes = new WritePath(db, clock, new AccessControl(db), outbox);
     const registry = createRegistry({
@@ -128,10 +130,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       blobs,
       maxArtifactBytes: config.limits.artifactBytes,
       references: { deploymentsUsing: (name) => deploymentsOfModel(db, name) },
+      inspectArtifact: async (format, size, read) => (format === 'remote' ? checkRemoteArtifact(size, read, outbound) : undefined),
     });
     const metrics = new ServingMetrics();
     // Artifacts are verified against their digest while read (the blob store's stream fails otherwise).
-    const cache = new ModelCache(async (v) => loadPredictor(v.format, await readAll(await blobs.get(v.digest)), v.signature), config.serving.modelCacheBytes, (m, err) =>
+    const cache = new ModelCache(async (v) => loadPredictor(v.format, await readAll(await blobs.get(v.digest)), v.signature, outbound), config.serving.modelCacheBytes, (m, err) =>
       logger.info({ model: m.model, version: m.version, err }, 'model released'),
     );
     const deployments = new DeploymentService(db, writes, registry.models, registry.aliases);
@@ -146,8 +149,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       logger,
     );
     const pii = PiiHasher.fromHome(config.home);
-    const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(pii.protect(r)));
-    const notifications = new NotificationService(db, clock, logger);
+    const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(pii.protect(r)), config.serving.maxInflight);
+    const notifications = new NotificationService(db, clock, logger, outbound);
     const policies = new PolicyService(db, writes, registry.models);
     const references = new ReferenceService(
       db,
@@ -156,7 +159,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       log,
       async (model, version) => {
         const v = await registry.versions.get(model, version);
-        return loadPredictor(v.format, await readAll(await blobs.get(v.digest)), v.signature);
+        return loadPredictor(v.format, await readAll(await blobs.get(v.digest)), v.signature, outbound);
       },
       async (model) => (await policies.find(model))?.target,
       pii,

@@ -49,6 +49,12 @@ function markPii(signature: Signature | null, marks: Record<string, boolean>): S
   };
 }
 
+/**
+ * Checks an artifact once stored and before its version is recorded (a `remote` artifact's URL);
+ * throwing refuses the registration.
+ */
+export type ArtifactInspector = (format: ModelVersionsTable['format'], size: number, read: () => Promise<Uint8Array>) => Promise<void>;
+
 /** Versions: immutable records of an uploaded artifact plus its lineage, numbered 1, 2, … per model. */
 export class VersionService {
   constructor(
@@ -58,6 +64,7 @@ export class VersionService {
     private readonly models: ModelService,
     private readonly aliases: AliasService,
     private readonly maxArtifactBytes: number,
+    private readonly inspectArtifact: ArtifactInspector = async () => {},
   ) {}
 
   async aliasNames(modelId: string, db: Kysely<DB> = this.db): Promise<Map<number, string[]>> {
@@ -93,6 +100,7 @@ export class VersionService {
     try {
       let signature: Signature | null = meta.signature ?? null;
       if (!signature && meta.format === 'onnx') signature = await this.readOnnxSignature(stored.digest, stored.size);
+      await this.inspectArtifact(meta.format, stored.size, async () => readAll(await this.blobs.get(stored.digest)));
       return await this.writes.run({
         by,
         permission,
