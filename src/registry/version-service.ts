@@ -32,6 +32,12 @@ export interface Artifact {
   filename: string;
 }
 
+/**
+ * Checks an artifact once stored and before its version is recorded (a `remote` artifact's URL);
+ * throwing refuses the registration.
+ */
+export type ArtifactInspector = (format: ModelVersionsTable['format'], size: number, read: () => Promise<Uint8Array>) => Promise<void>;
+
 /** The signature with inputs marked (or unmarked) as personal data; every named input must exist. */
 function markPii(signature: Signature | null, marks: Record<string, boolean>): Signature {
   const names = new Set(signature?.inputs.map((i) => i.name) ?? []);
@@ -48,12 +54,6 @@ function markPii(signature: Signature | null, marks: Record<string, boolean>): S
     }),
   };
 }
-
-/**
- * Checks an artifact once stored and before its version is recorded (a `remote` artifact's URL);
- * throwing refuses the registration.
- */
-export type ArtifactInspector = (format: ModelVersionsTable['format'], size: number, read: () => Promise<Uint8Array>) => Promise<void>;
 
 /** Versions: immutable records of an uploaded artifact plus its lineage, numbered 1, 2, … per model. */
 export class VersionService {
