@@ -155,7 +155,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       { queued: metrics.logQueued, dropped: metrics.logDropped, written: metrics.logWritten },
       logger,
     );
-    const pii = PiiHasher.fromHome(config.home);
+    // Several nodes share one key (SEXTANT_PII_KEY); one node may keep its own in its home.
+    const pii = config.monitoring.piiKey ? PiiHasher.fromKey(config.monitoring.piiKey) : PiiHasher.fromHome(config.home);
     const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(pii.protect(r)), config.serving.maxInflight);
     const notifications = new NotificationService(db, clock, logger, outbound);
     const policies = new PolicyService(db, writes, registry.models);

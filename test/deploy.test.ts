@@ -163,6 +163,7 @@ describe('container image and compose file', () => {
         SEXTANT_ARTIFACTS: expect.stringMatching(/^s3:\/\//),
         AWS_ENDPOINT_URL_S3: 'http://minio:9000',
         SEXTANT_NATS_URL: 'nats://nats:4222',
+        SEXTANT_PII_KEY: expect.stringMatching(/^\$\{SEXTANT_PII_KEY:\?/),
       });
     }
     expect(services.haproxy!.volumes).toEqual(['./haproxy/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro']);

@@ -37,6 +37,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { SEXTANT_LOG_FLUSH_MS: '5' } })).toThrow(/SEXTANT_LOG_FLUSH_MS/);
   });
 
+  it('takes the personal-data key nodes share, and refuses one that is not 32 bytes of hex without echoing it', () => {
+    const key = 'AB'.repeat(32);
+    expect(loadConfig({ env: { SEXTANT_PII_KEY: key } }).monitoring.piiKey).toBe(key.toLowerCase());
+    expect(loadConfig({ env: {} }).monitoring.piiKey).toBeUndefined();
+    expect(() => loadConfig({ env: { SEXTANT_PII_KEY: 'secret-but-short' } })).toThrow(/SEXTANT_PII_KEY: must be 64 hex digits/);
+    expect(() => loadConfig({ env: { SEXTANT_PII_KEY: 'secret-but-short' } })).not.toThrow(/secret-but-short/);
+  });
+
   it('writes the prediction log every 250 ms unless told otherwise', () => {
     expect(loadConfig({ env: {} }).monitoring.logFlushMs).toBe(250);
     expect(loadConfig({ env: { SEXTANT_LOG_FLUSH_MS: '1000' } }).monitoring.logFlushMs).toBe(1000);

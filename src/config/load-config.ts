@@ -35,7 +35,13 @@ export interface Config {
   };
   /** Where webhooks and `remote` models may connect despite being loopback, private or link-local. */
   readonly outbound: { readonly allowedHosts: readonly string[] };
-  readonly monitoring: { readonly logQueue: number; readonly logFlushMs: number; readonly retentionDays: number };
+  readonly monitoring: {
+    readonly logQueue: number;
+    readonly logFlushMs: number;
+    readonly retentionDays: number;
+    /** The key personal data is hashed under (64 hex digits); every node of a cluster needs the same. Absent: the home's `pii.key`. */
+    readonly piiKey?: string;
+  };
   /** NATS server for the event bus; in-process events when absent. */
   readonly natsUrl: string | undefined;
   readonly pipelines: {
@@ -102,6 +108,7 @@ const Raw = z.object({
   logQueue: z.coerce.number().int().min(1),
   logFlushMs: z.coerce.number().int().min(10).max(60_000),
   retentionDays: z.coerce.number().min(0.001),
+  piiKey: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits (32 bytes), e.g. from `openssl rand -hex 32`').optional(),
   runJobs: boolish.optional(),
   processRole: z.enum(['all', 'serve', 'jobs']),
   monitorIntervalMs: z.coerce.number().int().min(50).max(3_600_000),
@@ -136,6 +143,7 @@ const ENV_NAMES: Record<string, string> = {
   logQueue: 'SEXTANT_LOG_QUEUE',
   logFlushMs: 'SEXTANT_LOG_FLUSH_MS',
   retentionDays: 'SEXTANT_PREDICTION_RETENTION_DAYS',
+  piiKey: 'SEXTANT_PII_KEY',
   runJobs: 'SEXTANT_RUN_JOBS',
   processRole: 'SEXTANT_PROCESS_ROLE',
   monitorIntervalMs: 'SEXTANT_MONITOR_INTERVAL_MS',
@@ -191,6 +199,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     logQueue: env.SEXTANT_LOG_QUEUE ?? 250_000,
     logFlushMs: env.SEXTANT_LOG_FLUSH_MS ?? 250,
     retentionDays: env.SEXTANT_PREDICTION_RETENTION_DAYS ?? 30,
+    piiKey: env.SEXTANT_PII_KEY || undefined,
     runJobs: env.SEXTANT_RUN_JOBS,
     processRole: env.SEXTANT_PROCESS_ROLE ?? 'all',
     monitorIntervalMs: env.SEXTANT_MONITOR_INTERVAL_MS ?? 5000,
@@ -225,7 +234,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     serving: Object.freeze({ modelCacheBytes: r.modelCacheMb * 1024 * 1024, refreshMs: r.refreshMs, maxInflight: r.maxInflight }),
     outbound: Object.freeze({ allowedHosts: Object.freeze(r.allowedHosts) }),
     natsUrl: r.natsUrl,
-    monitoring: Object.freeze({ logQueue: r.logQueue, logFlushMs: r.logFlushMs, retentionDays: r.retentionDays }),
+    monitoring: Object.freeze({ logQueue: r.logQueue, logFlushMs: r.logFlushMs, retentionDays: r.retentionDays, piiKey: r.piiKey?.toLowerCase() }),
     pipelines: Object.freeze({
       processRole: r.processRole,
       runJobs: r.processRole !== 'serve' && (r.runJobs ?? true),

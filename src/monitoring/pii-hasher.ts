@@ -15,6 +15,15 @@ export const PII_PREFIX = 'pii:';
 export class PiiHasher {
   private constructor(private readonly key: Buffer) {}
 
+  /**
+   * A key given as 64 hex digits (`SEXTANT_PII_KEY`): nodes that share a database must hash alike,
+   * and each has a home of its own.
+   */
+  static fromKey(hex: string): PiiHasher {
+    if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new Error('a personal-data key is 64 hex digits');
+    return new PiiHasher(Buffer.from(hex, 'hex'));
+  }
+
   /** The home's key, created (32 random bytes, owner-only) by the first process that needs it. */
   static fromHome(home: string): PiiHasher {
     const file = path.join(home, 'pii.key');

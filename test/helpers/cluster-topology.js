@@ -248,6 +248,8 @@ export async function startTopology(options = {}) {
       AWS_ENDPOINT_URL_S3: topology.s3Endpoint,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       SEXTANT_NATS_URL: topology.natsUrl,
+      // Every node hashes personal data under the same key.
+      SEXTANT_PII_KEY: randomBytes(32).toString('hex'),
       ...options.env,
     };
     const token = await run(process.execPath, [BIN, 'tokens', 'create', '--local', '--name', 'cluster-suite', '--role', 'admin'], {
