@@ -22,6 +22,7 @@ import { checkRemoteArtifact, loadPredictor } from './runtime/index.js';
 import { outboundGuard } from './shared/outbound-guard.js';
 import {
   DeploymentService,
+  deploymentsFollowingAlias,
   deploymentsOfModel,
   ExplainService,
   InferenceService,
@@ -119,7 +120,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       writes,
       blobs,
       maxArtifactBytes: config.limits.artifactBytes,
-      references: { deploymentsUsing: (name) => deploymentsOfModel(db, name) },
+      references: { deploymentsUsing: (name) => deploymentsOfModel(db, name), deploymentsFollowing: (name, alias) => deploymentsFollowingAlias(db, name, alias) },
       inspectArtifact: async (format, size, read) => (format === 'remote' ? checkRemoteArtifact(size, read, outbound) : undefined),
     });
     const metrics = new ServingMetrics();
