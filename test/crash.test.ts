@@ -121,6 +121,8 @@ async function seed(home: string, build: (app: App) => Promise<void>) {
 }
 
 interface Load {
+  /** Requests answered 200 so far. */
+  ok(): number;
   stop(): Promise<{ ok: string[]; versions: Set<string>; statuses: Map<number, number> }>;
 }
 
@@ -154,6 +156,7 @@ function load(c: Cluster, deployment: string, concurrency: number, prefix: strin
     while (!stopped) await one(`${prefix}-${n++}`);
   });
   return {
+    ok: () => ok.length,
     async stop() {
       stopped = true;
       await Promise.all(callers);
@@ -253,7 +256,7 @@ describe('kill -9 of the whole server, then a restart', () => {
     const port = await freePort();
     let c = await startCluster(home, port);
     const traffic = load(c, 'm', 8, 'alias');
-    await sleep(500);
+    await until('answers under load', async () => (traffic.ok() >= 50 ? true : undefined));
     void api(c, 'PUT', '/api/v1/models/m/aliases/champion', { version: 2, reason: 'crash test' }).catch(() => {});
     await sleep(Math.floor(Math.random() * 40));
     await killAll(c);
@@ -267,7 +270,7 @@ describe('kill -9 of the whole server, then a restart', () => {
     const history = (await api(c, 'GET', '/api/v1/models/m/history?alias=champion')).json.periods;
     expect(history[history.length - 1].version).toBe(alias.version);
     const after = load(c, 'm', 2, 'after');
-    await sleep(300);
+    await until('answers after the restart', async () => (after.ok() >= 20 ? true : undefined));
     const served = await after.stop();
     expect(served.ok.length).toBeGreaterThan(0);
     expect([...served.versions]).toEqual([String(alias.version)]);
@@ -287,7 +290,7 @@ describe('kill -9 of the whole server, then a restart', () => {
     let c = await startCluster(home, port);
     // 64-row requests make segments over 64 KiB, which go to the blob store before their row.
     const killed = [load(c, 'm', 12, 'killed'), load(c, 'm', 4, 'killed-wide', 64)];
-    await sleep(2000);
+    await until('answers under load', async () => (killed[0]!.ok() >= 150 && killed[1]!.ok() >= 30 ? true : undefined));
     await killAll(c);
     const answeredBeforeKill = (await Promise.all(killed.map((l) => l.stop()))).flatMap((r) => r.ok);
     expect(answeredBeforeKill.length).toBeGreaterThan(100);
@@ -315,7 +318,7 @@ describe('kill -9 of the whole server, then a restart', () => {
     // SIGTERM under load: every answered prediction is in the log once the server has exited.
     c = await startCluster(home, port, { SEXTANT_LOG_FLUSH_MS: '20' });
     const drained = load(c, 'm', 16, 'drained');
-    await sleep(1500);
+    await until('answers under load', async () => (drained.ok() >= 150 ? true : undefined));
     c.child.kill('SIGTERM');
     const code = await c.exited;
     const answeredBeforeTerm = await drained.stop();
