@@ -1,11 +1,15 @@
 import { openBlobStore, type BlobStore } from './artifacts/index.js';
 import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus, OutboxRelay } from './events/index.js';
-import { AccessControl, AuditLog, TokenService, WritePath } from './governance/index.js';
+import { AccessControl, AuditLog, CardService, cardSources, FairnessService, TokenService, WritePath } from './governance/index.js';
 import {
   AlertService,
   blobBodies,
+  DEFAULT_EVALUATORS,
+  fairnessEvaluator,
   FeedbackService,
+  parseRows,
+  PiiHasher,
   type LogWriter,
   MonitorService,
   NotificationService,
@@ -21,6 +25,7 @@ import { createRegistry, type Registry } from './registry/index.js';
 import { checkRemoteArtifact, loadPredictor } from './runtime/index.js';
 import { outboundGuard } from './shared/outbound-guard.js';
 import {
+  binaryDecisions,
   DeploymentService,
   deploymentsFollowingAlias,
   deploymentsOfModel,
@@ -82,6 +87,11 @@ export interface App {
   };
   readonly audit: AuditLog;
   readonly tokens: TokenService;
+  /** Fairness reports, model cards. */
+  readonly transparency: {
+    fairness: FairnessService;
+    cards: CardService;
+  };
   readonly clock: Clock;
   readonly logger: Logger;
   /** Starts the background loops a server needs (routing refresh, SLO guard). */
@@ -139,7 +149,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       { queued: metrics.logQueued, dropped: metrics.logDropped, written: metrics.logWritten },
       logger,
     );
-    const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(r), config.serving.maxInflight);
+    const pii = PiiHasher.fromHome(config.home);
+    const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(pii.protect(r)), config.serving.maxInflight);
     const notifications = new NotificationService(db, clock, logger, outbound);
     const policies = new PolicyService(db, writes, registry.models);
     const references = new ReferenceService(
@@ -152,6 +163,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         return loadPredictor(v.format, await readAll(await blobs.get(v.digest)), v.signature, outbound);
       },
       async (model) => (await policies.find(model))?.target,
+      pii,
     );
     const explain = new ExplainService(
       inference,
@@ -161,9 +173,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       }),
       async (model, version) => cache.get(await registry.versions.get(model, version)),
     );
+    const fairness = new FairnessService(db, writes, {
+      parseRows,
+      decide: async (model, version, rows, cutoff) => binaryDecisions((await cache.get(await registry.versions.get(model, version))).predictor, rows, cutoff),
+    });
     const quality = new QualityService(db, log, (model, version) => references.calibration(model, version));
     const alerts = new AlertService(db, writes);
-    const monitors = new MonitorService(db, clock, references, quality, writes, logger, alerts, log);
+    const monitors = new MonitorService(db, clock, references, quality, writes, logger, alerts, log, [...DEFAULT_EVALUATORS, fairnessEvaluator(log)]);
     const jobs = new JobQueue(db, database.dialect, clock);
     // A jobs-only process loads no models: it neither serves nor judges SLOs (serving processes do).
     const serves = config.pipelines.processRole !== 'jobs';
@@ -191,6 +207,22 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       workDir: path.join(config.home, 'work'),
       trainerEnv: config.pipelines.trainerEnv,
     });
+    const cards = new CardService(
+      db,
+      writes,
+      clock,
+      cardSources({
+        db,
+        registry,
+        deployment: (name) => deployments.get(name),
+        validation: (model, version) => retrain.validation(model, version),
+        quality: (deployment, window) => quality.report(deployment, window),
+        reference: (model, version) => references.info(model, version),
+        fairness: (model, version) => fairness.latest(model, version),
+        importance: (model, version) => explain.importance(model, version),
+        approvals: async () => [],
+      }),
+    );
     const triggers = new RetrainTriggers(db, policies, retrain, jobs, events, clock, logger, log);
     const worker = new JobWorker(jobs, { [RETRAIN]: (job, ctx) => retrain.run(job, ctx) }, logger);
     let retention: NodeJS.Timeout | undefined;
@@ -219,6 +251,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       pipelines: { jobs, policies, promotions, retrain, triggers, worker },
       audit: new AuditLog(db),
       tokens: new TokenService(db, writes, clock),
+      transparency: { fairness, cards },
       clock,
       logger,
       start: async () => {

@@ -38,6 +38,23 @@ export interface Artifact {
  */
 export type ArtifactInspector = (format: ModelVersionsTable['format'], size: number, read: () => Promise<Uint8Array>) => Promise<void>;
 
+/** The signature with inputs marked (or unmarked) as personal data; every named input must exist. */
+function markPii(signature: Signature | null, marks: Record<string, boolean>): Signature {
+  const names = new Set(signature?.inputs.map((i) => i.name) ?? []);
+  const unknown = Object.keys(marks).filter((n) => !names.has(n));
+  if (!signature || unknown.length > 0) {
+    throw new AppError('invalid_argument', `pii: ${signature ? `the signature has no input ${unknown.join(', ')}` : 'the version has no signature naming its inputs'}`, { field: 'pii' });
+  }
+  return {
+    ...signature,
+    inputs: signature.inputs.map((i) => {
+      if (!(i.name in marks)) return i;
+      const { pii: _old, ...rest } = i;
+      return marks[i.name] ? { ...rest, pii: true } : rest;
+    }),
+  };
+}
+
 /** Versions: immutable records of an uploaded artifact plus its lineage, numbered 1, 2, … per model. */
 export class VersionService {
   constructor(
@@ -222,15 +239,17 @@ export class VersionService {
           description: req.description ?? row.description,
           tags: JSON.stringify(mergeTags(before.tags, req.tags)),
           status: req.status ?? row.status,
+          signature: req.pii ? JSON.stringify(markPii(before.signature, req.pii)) : row.signature,
         };
         await trx
           .updateTable('model_versions')
-          .set({ description: next.description, tags: next.tags, status: next.status })
+          .set({ description: next.description, tags: next.tags, status: next.status, signature: next.signature })
           .where('model_id', '=', model.id)
           .where('version', '=', version)
           .execute();
         const after = toVersion(modelName, next, aliasNames);
-        if (next.status !== row.status) tx.changed();
+        // Serving reloads a version whose personal-data marks changed, so its log hashes them.
+        if (next.status !== row.status || next.signature !== row.signature) tx.changed();
         tx.audit({ action: 'version.update', target: `model:${modelName}/${version}`, before, after, reason: by.reason });
         return after;
       },

@@ -19,6 +19,11 @@ import {
   CreatedToken,
   ErrorBody,
   FeatureImportance,
+  CardFields,
+  ModelCard,
+  FairnessReportList,
+  type FairnessQuery,
+  StoredFairnessReport,
   MlflowExplainResponse,
   OipExplainResponse,
   Model,
@@ -126,6 +131,18 @@ export function createClient(options: ClientOptions) {
     return res;
   }
 
+  /** Sends a CSV or JSON-lines body (reference data, datasets). */
+  async function sendText(method: string, path: string, text: string, format: 'csv' | 'jsonl', query?: Query): Promise<Response> {
+    let res: Response;
+    try {
+      res = await doFetch(`${base}${path}${qs(query)}`, { method, headers: headers({ 'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson' }), body: text });
+    } catch (err) {
+      throw new SextantError(0, 'unavailable', `cannot reach Sextant at ${base}: ${(err as Error).cause ?? (err as Error).message}`, undefined);
+    }
+    if (!res.ok) throw await toError(res);
+    return res;
+  }
+
   async function call<S extends z.ZodType>(schema: S, method: string, path: string, init?: { body?: unknown; query?: Query }): Promise<z.output<S>> {
     const res = await send(method, path, init);
     return schema.parse(await res.json());
@@ -184,20 +201,22 @@ export function createClient(options: ClientOptions) {
       /** Uploads a version's reference data (CSV with a header, or JSON lines) for drift monitoring. */
       /** A version's reference data: size, columns and per-column profile. */
       reference: (model: string, version: number) => call(ReferenceInfo, 'GET', `/api/v1/models/${enc(model)}/versions/${version}/reference`),
-      uploadReference: async (model: string, version: number, text: string, format: 'csv' | 'jsonl') => {
-        let res: Response;
-        try {
-          res = await doFetch(`${base}/api/v1/models/${enc(model)}/versions/${version}/reference`, {
-            method: 'PUT',
-            headers: headers({ 'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson' }),
-            body: text,
-          });
-        } catch (err) {
-          throw new SextantError(0, 'unavailable', `cannot reach Sextant at ${base}: ${(err as Error).cause ?? (err as Error).message}`, undefined);
-        }
-        if (!res.ok) throw await toError(res);
-        return ReferenceInfo.parse(await res.json());
-      },
+      uploadReference: async (model: string, version: number, text: string, format: 'csv' | 'jsonl') =>
+        ReferenceInfo.parse(await (await sendText('PUT', `/api/v1/models/${enc(model)}/versions/${version}/reference`, text, format)).json()),
+      /** Fairness of a version on a labelled dataset it scores itself; the report is stored. */
+      fairness: async (model: string, version: number, text: string, format: 'csv' | 'jsonl', query: FairnessQuery) =>
+        StoredFairnessReport.parse(await (await sendText('POST', `/api/v1/models/${enc(model)}/versions/${version}/fairness`, text, format, query as Query)).json()),
+      /** The version's model card (JSON), current at every read. */
+      card: (model: string, version: number) => call(ModelCard, 'GET', `/api/v1/models/${enc(model)}/versions/${version}/card`),
+      /** The card rendered as Markdown or self-contained HTML. */
+      cardText: async (model: string, version: number, format: 'md' | 'html') =>
+        (await send('GET', `/api/v1/models/${enc(model)}/versions/${version}/card`, { query: { format } })).text(),
+      /** Sets human card fields of the model (version omitted) or of one version. */
+      editCard: (model: string, fields: CardFields, version?: number) =>
+        call(CardFields, 'PUT', version === undefined ? `/api/v1/models/${enc(model)}/card` : `/api/v1/models/${enc(model)}/versions/${version}/card`, { body: fields }),
+      /** A version's stored fairness reports, newest first. */
+      fairnessReports: async (model: string, version: number) =>
+        (await call(FairnessReportList, 'GET', `/api/v1/models/${enc(model)}/versions/${version}/fairness`)).reports,
       /** Streams the artifact; the server checks its digest while sending. */
       /** Global feature importance: mean |SHAP contribution| over the version's reference data. */
       importance: (model: string, version: number) => call(FeatureImportance, 'GET', `/api/v1/models/${enc(model)}/versions/${version}/importance`),

@@ -21,6 +21,7 @@ import { versionRoutes } from './routes/versions.js';
 import { alertRoutes } from './routes/alerts.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { explainRoutes } from './routes/explain.js';
+import { transparencyRoutes } from './routes/transparency.js';
 import { inferenceRoutes } from './routes/inference.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { API_VERSION_TEXT } from './version.js';
@@ -41,6 +42,7 @@ export function allRoutes(app: App): RouteSpec[] {
     ...governanceRoutes(app),
     ...inferenceRoutes(app),
     ...explainRoutes(app),
+    ...transparencyRoutes(app),
   ];
 }
 

@@ -16,3 +16,4 @@ export { ExplainService } from './explain-service.js';
 export type { ExplainResult, Importance } from './explain-service.js';
 export { referenceBackgrounds } from './explain-background.js';
 export type { BackgroundSource, ReferenceRows } from './explain-background.js';
+export { binaryDecisions } from './score-rows.js';

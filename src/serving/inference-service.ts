@@ -82,6 +82,7 @@ export class InferenceService {
       latencyMs,
       error,
       redact: logging?.redact ?? NONE,
+      pii: model?.pii ?? NONE,
     });
   }
 
