@@ -42,7 +42,13 @@ export function startCliServer(args: string[], env: Record<string, string> = {},
     });
     let out = '';
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    const timer = setTimeout(() => reject(new Error(`server did not start within 20 s:\n${out}`)), 20_000);
+    // Generous: a loaded machine starts slowly. A server that never says it listens is stopped,
+    // so a failed test leaves no process behind.
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+      reject(new Error(`server did not start within 60 s:\n${out}`));
+    }, 60_000);
     const onData = (d: Buffer) => {
       out += d.toString();
       const m = pattern.exec(out);
