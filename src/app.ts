@@ -27,6 +27,8 @@ import {
   ModelCache,
   ServingMetrics,
   SloGuard,
+  TrafficHistory,
+  TrafficRecorder,
 } from './serving/index.js';
 import { type Clock, systemClock } from './shared/clock.js';
 import { createLogger, type Logger } from './shared/logger.js';
@@ -41,6 +43,10 @@ export interface Serving {
   metrics: ServingMetrics;
   slo: SloGuard;
   cache: ModelCache;
+  /** Counts what each serving process answers, per deployment and 10-second step. */
+  traffic: TrafficRecorder;
+  /** Reads those counts back, summed across processes. */
+  trafficHistory: TrafficHistory;
 }
 
 /** Every service of a running Sextant, wired over one database and one blob store. */
@@ -129,7 +135,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       { queued: metrics.logQueued, dropped: metrics.logDropped, written: metrics.logWritten },
       logger,
     );
-    const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(r));
+    const traffic = new TrafficRecorder(db, logger, () => clock.now().getTime());
+    const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(r), traffic);
     const notifications = new NotificationService(db, clock, logger);
     const policies = new PolicyService(db, clock, registry.models);
     const references = new ReferenceService(
@@ -184,7 +191,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       database,
       blobs,
       registry,
-      serving: { deployments, live, inference, metrics, slo, cache },
+      serving: { deployments, live, inference, metrics, slo, cache, traffic, trafficHistory: new TrafficHistory(db, clock) },
       events,
       monitoring: {
         predictions,
@@ -205,6 +212,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         if (serves) {
           await live.start();
           slo.start();
+          traffic.start();
           predictions.start();
         }
         // Every event goes to the channels whose prefix it matches; each process offers the events
@@ -227,6 +235,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       close: async () => {
         live.stop();
         slo.stop();
+        traffic.stop();
         clearInterval(retention);
         unsubscribe?.();
         notifications.stop();
@@ -235,6 +244,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         triggers.stop();
         await worker.stop();
         await predictions.close();
+        await traffic.flush(true).catch((err) => logger.warn({ err }, 'traffic history not flushed at close'));
         await cache.close();
         await events.close();
         await database.close();

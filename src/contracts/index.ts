@@ -10,3 +10,4 @@ export * from './deployments.js';
 export * from './monitoring.js';
 export * from './alerts.js';
 export * from './pipelines.js';
+export * from './dashboard.js';

@@ -16,3 +16,4 @@ export { MAX_ATTEMPTS, NotificationService, signWebhook } from './notification-s
 export { ReferenceService } from './reference-service.js';
 export { MonitorService } from './monitor-service.js';
 export { AlertService } from './alert-service.js';
+export { DriftViews } from './drift-views.js';

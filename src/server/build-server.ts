@@ -2,7 +2,6 @@ import { createServer, type IncomingMessage } from 'node:http';
 import multipart from '@fastify/multipart';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { App } from '../app.js';
-import { AppError } from '../shared/app-error.js';
 import { newRequestId } from '../shared/ids.js';
 import { authenticate } from './auth.js';
 import { directInference } from './direct-inference.js';
@@ -20,6 +19,8 @@ import { alertRoutes } from './routes/alerts.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { inferenceRoutes } from './routes/inference.js';
 import { pipelineRoutes } from './routes/pipelines.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { registerDashboard } from './static-files.js';
 import { API_VERSION_TEXT } from './version.js';
 
 export const API_VERSION = API_VERSION_TEXT;
@@ -36,6 +37,7 @@ export function allRoutes(app: App): RouteSpec[] {
     ...alertRoutes(app),
     ...pipelineRoutes(app),
     ...governanceRoutes(app),
+    ...dashboardRoutes(app),
     ...inferenceRoutes(app),
   ];
 }
@@ -105,9 +107,7 @@ export async function buildServer(app: App, options: BuildServerOptions = {}): P
     done();
   });
   server.setErrorHandler((err, req, reply) => sendError(err, req, reply));
-  server.setNotFoundHandler((req, reply) =>
-    sendError(new AppError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`), req, reply),
-  );
+  registerDashboard(server);
 
   const routes = allRoutes(app);
   const register = (instance: FastifyInstance, spec: RouteSpec) =>

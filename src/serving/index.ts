@@ -12,3 +12,8 @@ export type { InferInput } from './infer-input.js';
 export { parseOipRequest, oipResponse } from './oip.js';
 export { parseMlflowJson, parseCsv, mlflowResponse } from './mlflow.js';
 export { Batcher } from './batcher.js';
+export { TrafficRecorder, TRAFFIC_STEP_SECONDS } from './traffic-recorder.js';
+export { TrafficHistory } from './traffic-history.js';
+export type { RecentTraffic } from './traffic-history.js';
+export { buildTimeline } from './timeline.js';
+export type { TimelineSources } from './timeline.js';

@@ -8,6 +8,7 @@ import { type LiveDeployment, type LiveDeployments, pickRoute } from './live-dep
 import type { LoadedModel } from './model-cache.js';
 import type { ServingMetrics } from './serving-metrics.js';
 import type { SloGuard } from './slo-guard.js';
+import type { TrafficRecorder } from './traffic-recorder.js';
 
 export interface InferResult {
   deployment: LiveDeployment;
@@ -51,6 +52,7 @@ export class InferenceService {
     private readonly slo: SloGuard,
     private readonly logger: Logger,
     private readonly sink: PredictionSink = () => {},
+    private readonly traffic: TrafficRecorder | null = null,
   ) {}
 
   private log(d: LiveDeployment, role: 'primary' | 'shadow', model: LoadedModel | null, options: InferOptions, batch: FeatureBatch | null, outputs: OutputTensor[] | null, latencyMs: number, error: string | null): void {
@@ -107,6 +109,7 @@ export class InferenceService {
     const model = await this.target(d, options);
     const started = performance.now();
     let failed = true;
+    let invalid = false;
     let batch: FeatureBatch | null = null;
     model.inflight++;
     try {
@@ -128,11 +131,14 @@ export class InferenceService {
     } catch (err) {
       // Only server-side failures count against a version's SLO; a caller's bad input does not.
       failed = err instanceof AppError ? err.status >= 500 : true;
+      invalid = !failed;
       this.log(d, 'primary', model, options, batch, null, performance.now() - started, (err as Error).message);
       throw err;
     } finally {
       model.inflight--;
-      if (options.version === undefined) this.slo.record(d, model.version, performance.now() - started, failed);
+      const ms = performance.now() - started;
+      if (options.version === undefined) this.slo.record(d, model.version, ms, failed);
+      this.traffic?.record(d.name, model.version, ms, failed ? 'error' : invalid ? 'invalid' : 'ok');
     }
   }
 

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import type { App } from '../../app.js';
+import {
+  DriftDistribution,
+  DriftDistributionQuery,
+  DriftWindowQuery,
+  Overview,
+  Role,
+  Timeline,
+  TimelineQuery,
+  TrafficQuery,
+  TrafficSeries,
+  Whoami,
+} from '../../contracts/index.js';
+import { roleAllows } from '../../governance/index.js';
+import { DriftViews } from '../../monitoring/index.js';
+import { overview, timeline, type EstimateCache } from '../dashboard-reads.js';
+import { AppError } from '../../shared/app-error.js';
+import { route } from '../route-spec.js';
+
+const Named = z.object({ name: z.string().min(1).max(128) });
+
+/** Read-only routes the dashboard needs beyond the other nouns (the SDK's `session` and `dashboard`). */
+export function dashboardRoutes(app: App) {
+  const drift = new DriftViews(app.monitoring.references);
+  const estimates: EstimateCache = new Map();
+  return [
+    route({
+      method: 'GET',
+      url: '/api/v1/whoami',
+      summary: 'Who the server takes the caller for, and which roles the caller satisfies',
+      tag: 'tokens',
+      role: 'viewer',
+      response: Whoami,
+      handler: async ({ actor, req }) => {
+        if (!app.config.auth.enabled) return { actor: actor.actor, role: 'admin', allows: Role.options, auth: false };
+        // Authentication already accepted the token; this reads its role from the same cache.
+        const secret = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+        const principal = secret ? await app.tokens.authenticate(secret) : null;
+        if (!principal) throw new AppError('unauthenticated', 'the bearer token is unknown, revoked or expired');
+        return { actor: actor.actor, role: principal.role, allows: Role.options.filter((r) => roleAllows(principal.role, r)), auth: true };
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/dashboard/overview',
+      summary: "Every deployment's health: last minute of traffic, newest monitor window, open alerts and a status",
+      tag: 'dashboard',
+      role: 'viewer',
+      response: Overview,
+      handler: () => overview(app, estimates),
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/deployments/:name/traffic',
+      summary: 'Requests, errors, shed requests and latency quantiles per step, summed over every serving process',
+      tag: 'dashboard',
+      role: 'viewer',
+      params: Named,
+      query: TrafficQuery,
+      response: TrafficSeries,
+      handler: async ({ params, query }) => {
+        await app.serving.deployments.get(params.name);
+        return app.serving.trafficHistory.series(params.name, query);
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/models/:name/timeline',
+      summary: 'What each alias and deployment of a model served over time, with every change, alert and retrain as a mark',
+      tag: 'dashboard',
+      role: 'viewer',
+      params: Named,
+      query: TimelineQuery,
+      response: Timeline,
+      handler: ({ params, query }) => timeline(app, params.name, query),
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/deployments/:name/drift/distribution',
+      summary: "One feature of a drift window: reference and current shares over shared bins, with the feature's test",
+      tag: 'dashboard',
+      role: 'viewer',
+      params: Named,
+      query: DriftDistributionQuery,
+      response: DriftDistribution,
+      handler: ({ params, query }) => drift.distribution(params.name, query),
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/deployments/:name/drift/report',
+      summary: 'The self-contained HTML drift report of a window (as `sextant drift --html` writes it)',
+      tag: 'dashboard',
+      role: 'viewer',
+      params: Named,
+      query: DriftWindowQuery,
+      produces: 'text/html',
+      handler: async ({ params, query, reply }) => reply.type('text/html; charset=utf-8').send(await drift.report(params.name, query)),
+    }),
+  ];
+}
