@@ -30,7 +30,7 @@ describe("the dashboard's read routes", () => {
   it('whoami: without auth the caller may do everything and is named by x-sextant-actor', async () => {
     const res = await get('/api/v1/whoami', { 'x-sextant-actor': 'dashboard' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ actor: 'dashboard', role: 'admin', allows: expect.arrayContaining(['viewer', 'editor', 'admin']), auth: false });
+    expect(res.json()).toEqual({ signedIn: true, actor: 'dashboard', role: 'admin', allows: expect.arrayContaining(['viewer', 'editor', 'admin']), auth: false, features: { approvals: false, modelCards: false } });
   });
 
   it('traffic: what the serving process answered, per step and version, and the overview\'s last minute', async () => {
@@ -50,7 +50,7 @@ describe("the dashboard's read routes", () => {
     offset = 0;
     expect(overview.deployments).toHaveLength(1);
     const d = overview.deployments[0];
-    expect(d).toMatchObject({ name: 'bc', model: 'bc', alias: 'champion', openAlerts: 0, status: 'ok', reasons: [], drift: null, quality: null });
+    expect(d).toMatchObject({ name: 'bc', model: 'bc', alias: 'champion', monitored: false, openAlerts: 0, status: 'ok', reasons: [], drift: null, quality: null });
     expect(d.traffic.requestsPerSecond).toBeCloseTo(6 / 60, 10);
     expect(d.traffic.errorRate).toBe(0);
     expect(d.routes).toEqual([{ version: 1, weight: 100, role: 'primary' }]);
@@ -77,7 +77,7 @@ describe("the dashboard's read routes", () => {
     const canary = tl.marks.find((m: { kind: string }) => m.kind === 'canary');
     expect(canary).toMatchObject({ actor: 'bob', reason: 'try the retrained one', lane: 'bc', title: 'bc: canary version 2 at 20 %' });
     expect(tl.marks.find((m: { kind: string }) => m.kind === 'promote')).toMatchObject({ actor: 'carol', reason: 'canary looks good' });
-    expect(tl.marks.find((m: { kind: string; lane: string }) => m.kind === 'alias' && m.lane === 'champion' && m.title === 'champion → 2')).toMatchObject({ actor: 'carol' });
+    expect(tl.marks.find((m: { kind: string; lane: string; title: string }) => m.kind === 'alias' && m.lane === 'champion' && m.title === 'champion → 2')).toMatchObject({ actor: 'carol' });
     expect(tl.marks.filter((m: { kind: string }) => m.kind === 'version')).toHaveLength(2);
     expect((await get('/api/v1/models/nope/timeline')).statusCode).toBe(404);
     expect((await get('/api/v1/models/bc/timeline?since=2030-01-01T00:00:00Z&until=2029-01-01T00:00:00Z')).statusCode).toBe(400);
@@ -129,6 +129,15 @@ describe("the dashboard's read routes", () => {
     expect(older.every((p) => p.time < cut)).toBe(true);
   });
 
+  it('pages the audit newest first on request', async () => {
+    const asc = (await get('/api/v1/audit?pageSize=1000')).json().events.map((e: { seq: number }) => e.seq);
+    const first = (await get('/api/v1/audit?order=desc&pageSize=2')).json();
+    expect(first.events.map((e: { seq: number }) => e.seq)).toEqual(asc.slice(-2).reverse());
+    const second = (await get(`/api/v1/audit?order=desc&pageSize=2&pageToken=${first.nextPageToken}`)).json();
+    expect(second.events.map((e: { seq: number }) => e.seq)).toEqual(asc.slice(-4, -2).reverse());
+    expect((await get('/api/v1/audit?order=sideways')).statusCode).toBe(400);
+  });
+
   it('lists the new routes in the OpenAPI document, the HTML report as text/html', async () => {
     const doc = (await get('/api/v1/openapi.json')).json();
     for (const p of ['/api/v1/whoami', '/api/v1/dashboard/overview', '/api/v1/deployments/{name}/traffic', '/api/v1/models/{name}/timeline', '/api/v1/deployments/{name}/drift/distribution']) {
@@ -145,15 +154,23 @@ describe('whoami with auth on', () => {
   });
   afterAll(async () => t?.close());
 
-  it("names the token and lists only the roles it satisfies; a bad token is a 401", async () => {
+  it('names the token and lists only the roles it satisfies; without a good token, says to sign in', async () => {
+    // Optional APIs show as features once their routes exist, whatever their parameters are called.
+    t.server.get('/api/v1/approvals', async () => ({ approvals: [] }));
+    t.server.get('/api/v1/models/:model/versions/:v/card', async () => ({}));
     const viewer = await t.app.tokens.create({ name: 'ann', role: 'viewer' }, { actor: 'test' });
     const editor = await t.app.tokens.create({ name: 'ed', role: 'editor' }, { actor: 'test' });
     const ask = (token?: string) => t.server.inject({ method: 'GET', url: '/api/v1/whoami', headers: token ? { authorization: `Bearer ${token}` } : {} });
-    expect((await ask(viewer.token)).json()).toEqual({ actor: 'token:ann', role: 'viewer', allows: ['viewer'], auth: true });
-    expect((await ask(editor.token)).json()).toEqual({ actor: 'token:ed', role: 'editor', allows: expect.arrayContaining(['viewer', 'editor']), auth: true });
+    expect((await ask(viewer.token)).json()).toEqual({ signedIn: true, actor: 'token:ann', role: 'viewer', allows: ['viewer'], auth: true, features: { approvals: true, modelCards: true } });
+    expect((await ask(editor.token)).json()).toMatchObject({ signedIn: true, actor: 'token:ed', role: 'editor', allows: expect.arrayContaining(['viewer', 'editor']), auth: true });
     expect((await ask(editor.token)).json().allows).not.toContain('admin');
-    expect((await ask()).statusCode).toBe(401);
-    expect((await ask('sxt_wrong')).statusCode).toBe(401);
+    const out = { signedIn: false, actor: null, role: null, allows: [], auth: true };
+    expect((await ask()).json()).toMatchObject(out);
+    expect((await ask('sxt_wrong')).json()).toMatchObject(out);
+    await t.app.tokens.revoke('ann', { actor: 'test' });
+    expect((await ask(viewer.token)).json()).toMatchObject(out);
+    // Everything else still needs the token.
+    expect((await t.server.inject({ method: 'GET', url: '/api/v1/dashboard/overview' })).statusCode).toBe(401);
     // The dashboard's files need no token: the login page must load (npm test builds it first).
     const page = await t.server.inject({ method: 'GET', url: '/deployments/x', headers: { accept: 'text/html' } });
     expect(page.statusCode).toBe(200);

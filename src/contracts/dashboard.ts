@@ -9,10 +9,17 @@ const IsoTime = z.iso.datetime({ offset: true });
 
 export const Whoami = z
   .object({
-    actor: z.string().describe('how the audit trail names the caller'),
-    role: Role.describe('the caller\'s role; admin when the server runs without auth'),
+    signedIn: z.boolean().describe('false when the server requires a token and none (or an unknown, revoked or expired one) was sent'),
+    actor: z.string().nullable().describe('how the audit trail names the caller'),
+    role: Role.nullable().describe('the caller\'s role; admin when the server runs without auth'),
     allows: z.array(Role).describe('every role this caller satisfies, so a client can hide what it may not do'),
     auth: z.boolean().describe('whether the server requires bearer tokens'),
+    features: z
+      .object({
+        approvals: z.boolean().describe('the approvals API is served'),
+        modelCards: z.boolean().describe('model cards are served'),
+      })
+      .describe('optional APIs this server has, so a client asks only for what exists'),
   })
   .meta({ id: 'Whoami' });
 export type Whoami = z.infer<typeof Whoami>;
@@ -72,6 +79,7 @@ export const DeploymentHealth = z
         estimated: z.record(z.string(), z.number()).nullable(),
       })
       .nullable(),
+    monitored: z.boolean().describe('whether a monitor watches the deployment'),
     openAlerts: z.number().int(),
     status: z.enum(['ok', 'warning', 'critical', 'idle']),
     reasons: z.array(z.string()).describe('why the status is not ok'),

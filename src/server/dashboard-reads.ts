@@ -44,12 +44,12 @@ async function estimated(app: App, cache: EstimateCache, deployment: string, w: 
   return cache.get(key) ?? null;
 }
 
-/** A deployment's newest monitor window; none without a monitor. */
-async function newestWindow(app: App, deployment: string): Promise<MonitorResult | undefined> {
+/** A deployment's newest monitor window (undefined before the first); null without a monitor. */
+async function newestWindow(app: App, deployment: string): Promise<MonitorResult | undefined | null> {
   try {
     return (await app.monitoring.monitors.results(deployment, 1))[0];
   } catch (err) {
-    if (err instanceof AppError && err.code === 'not_found') return undefined;
+    if (err instanceof AppError && err.code === 'not_found') return null;
     throw err;
   }
 }
@@ -66,7 +66,7 @@ export async function overview(app: App, cache: EstimateCache): Promise<Overview
   const health = await Promise.all(
     deployments.map(async (d, i): Promise<DeploymentHealth> => {
       const t = traffic.get(d.name)!;
-      const w = latest[i];
+      const w = latest[i] ?? undefined;
       const alerts = open.filter((a) => a.deployment === d.name);
       return {
         name: d.name,
@@ -76,6 +76,7 @@ export async function overview(app: App, cache: EstimateCache): Promise<Overview
         traffic: t,
         drift: w?.drift ? { windowEnd: w.windowEnd, drifted: w.drift.drifted, driftedShare: w.drift.driftedShare } : null,
         quality: w ? { windowStart: w.windowStart, windowEnd: w.windowEnd, measured: w.quality, estimated: await estimated(app, cache, d.name, w) } : null,
+        monitored: latest[i] !== null,
         openAlerts: alerts.length,
         ...statusOf(d, t, w, alerts),
       };

@@ -80,8 +80,9 @@ export class TrafficHistory {
   /** One point per step between `since` and `until`, zero where nothing was served. */
   async series(deployment: string, query: unknown): Promise<TrafficSeries> {
     const q = parseInput(TrafficQuery, query ?? {}, 'query');
-    const until = Math.floor((q.until ? Date.parse(q.until) : this.clock.now().getTime()) / 1000);
-    const since = q.since ? Math.floor(Date.parse(q.since) / 1000) : until - 3600;
+    // Seconds, with their fraction: the step holding `until` is the last point.
+    const until = (q.until ? Date.parse(q.until) : this.clock.now().getTime()) / 1000;
+    const since = q.since ? Date.parse(q.since) / 1000 : until - 3600;
     if (since >= until) throw new AppError('invalid_argument', 'query.since must be before query.until', { field: 'query.since' });
     const step = q.step ?? Math.max(1, Math.ceil((until - since) / DEFAULT_POINTS / TRAFFIC_STEP_SECONDS)) * TRAFFIC_STEP_SECONDS;
     if (step % TRAFFIC_STEP_SECONDS !== 0) {

@@ -39,6 +39,7 @@ export class TrafficRecorder {
   private readonly worker = `${os.hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   private timer: NodeJS.Timeout | undefined;
   private lastPrune = 0;
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -88,8 +89,17 @@ export class TrafficRecorder {
     clearInterval(this.timer);
   }
 
-  /** Writes the finished steps (and the current one too when `all`, at shutdown). */
-  async flush(all = false): Promise<void> {
+  /**
+   * Writes the finished steps (and the current one too when `all`, at shutdown). Passes run one
+   * after another, so when this resolves everything recorded before the call is in the database.
+   */
+  flush(all = false): Promise<void> {
+    const pass = this.flushing.then(() => this.write(all));
+    this.flushing = pass.catch(() => {});
+    return pass;
+  }
+
+  private async write(all: boolean): Promise<void> {
     this.roll();
     const steps = this.finished.splice(0);
     if (all && this.current.size > 0) {

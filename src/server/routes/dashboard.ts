@@ -15,7 +15,6 @@ import {
 import { roleAllows } from '../../governance/index.js';
 import { DriftViews } from '../../monitoring/index.js';
 import { overview, timeline, type EstimateCache } from '../dashboard-reads.js';
-import { AppError } from '../../shared/app-error.js';
 import { route } from '../route-spec.js';
 
 const Named = z.object({ name: z.string().min(1).max(128) });
@@ -28,17 +27,22 @@ export function dashboardRoutes(app: App) {
     route({
       method: 'GET',
       url: '/api/v1/whoami',
-      summary: 'Who the server takes the caller for, and which roles the caller satisfies',
+      summary: 'Who the server takes the caller for, which roles the caller satisfies, and which optional APIs it has',
       tag: 'tokens',
-      role: 'viewer',
+      // Public, so a client learns that it must sign in without a failed request.
+      role: 'public',
       response: Whoami,
       handler: async ({ actor, req }) => {
-        if (!app.config.auth.enabled) return { actor: actor.actor, role: 'admin', allows: Role.options, auth: false };
-        // Authentication already accepted the token; this reads its role from the same cache.
+        const features = {
+          approvals: req.server.hasRoute({ method: 'GET', url: '/api/v1/approvals' }),
+          modelCards: req.server.hasRoute({ method: 'GET', url: '/api/v1/models/:name/versions/:version/card' }),
+        };
+        if (!app.config.auth.enabled) return { signedIn: true, actor: actor.actor, role: 'admin', allows: Role.options, auth: false, features };
         const secret = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
         const principal = secret ? await app.tokens.authenticate(secret) : null;
-        if (!principal) throw new AppError('unauthenticated', 'the bearer token is unknown, revoked or expired');
-        return { actor: actor.actor, role: principal.role, allows: Role.options.filter((r) => roleAllows(principal.role, r)), auth: true };
+        if (!principal) return { signedIn: false, actor: null, role: null, allows: [], auth: true, features };
+        const allows = Role.options.filter((r) => roleAllows(principal.role, r));
+        return { signedIn: true, actor: `token:${principal.name}`, role: principal.role, allows, auth: true, features };
       },
     }),
     route({
