@@ -1,7 +1,7 @@
 import { openBlobStore, type BlobStore } from './artifacts/index.js';
 import type { Config } from './config/index.js';
-import { type EventBus, InProcessBus, NatsBus } from './events/index.js';
-import { AuditLog, TokenService } from './governance/index.js';
+import { type EventBus, InProcessBus, NatsBus, OutboxRelay } from './events/index.js';
+import { AccessControl, AuditLog, TokenService, WritePath } from './governance/index.js';
 import {
   AlertService,
   blobBodies,
@@ -22,19 +22,22 @@ import { loadPredictor } from './runtime/index.js';
 import {
   DeploymentService,
   deploymentsOfModel,
+  ExplainService,
   InferenceService,
   LiveDeployments,
   ModelCache,
+  referenceBackgrounds,
   ServingMetrics,
   SloGuard,
   TrafficHistory,
   TrafficRecorder,
 } from './serving/index.js';
+import { AppError } from './shared/app-error.js';
 import { type Clock, systemClock } from './shared/clock.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import path from 'node:path';
 import { readAll } from './shared/read-all.js';
-import { migrate, openDatabase, type Database } from './storage/index.js';
+import { migrate, openDatabase, type Database, type Writes } from './storage/index.js';
 
 export interface Serving {
   deployments: DeploymentService;
@@ -43,6 +46,7 @@ export interface Serving {
   metrics: ServingMetrics;
   slo: SloGuard;
   cache: ModelCache;
+  explain: ExplainService;
   /** Counts what each serving process answers, per deployment and 10-second step. */
   traffic: TrafficRecorder;
   /** Reads those counts back, summed across processes. */
@@ -57,6 +61,10 @@ export interface App {
   readonly registry: Registry;
   readonly serving: Serving;
   readonly events: EventBus;
+  /** The one path of every state change (authorize, approval, transaction, audit, change sequence, outbox). */
+  readonly writes: Writes;
+  /** Publishes committed outbox rows to `events`. */
+  readonly outbox: OutboxRelay;
   readonly monitoring: {
     predictions: PredictionLog;
     /** Reads the prediction log. */
@@ -108,10 +116,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const onHandlerError = (err: unknown, event: { type: string }) => logger.error({ err, event: event.type }, 'event subscriber failed');
     const events: EventBus = config.natsUrl ? await NatsBus.connect(config.natsUrl, { onHandlerError }) : new InProcessBus(onHandlerError);
     const blobs = openBlobStore(config.artifacts);
+    const outbox = new OutboxRelay(db, events, clock, logger);
+    const writes = new WritePath(db, clock, new AccessControl(db), outbox);
     const registry = createRegistry({
       db,
+      writes,
       blobs,
-      clock,
       maxArtifactBytes: config.limits.artifactBytes,
       references: { deploymentsUsing: (name) => deploymentsOfModel(db, name) },
     });
@@ -120,13 +130,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const cache = new ModelCache(async (v) => loadPredictor(v.format, await readAll(await blobs.get(v.digest)), v.signature), config.serving.modelCacheBytes, (m, err) =>
       logger.info({ model: m.model, version: m.version, err }, 'model released'),
     );
-    const deployments = new DeploymentService(db, clock, registry.models, registry.aliases);
+    const deployments = new DeploymentService(db, writes, registry.models, registry.aliases);
     const live = new LiveDeployments({ db, deployments, cache, logger, metrics, pollMs: config.serving.refreshMs });
-    const slo = new SloGuard(db, live, deployments, metrics, logger, (e) => {
-      events
-        .publish({ type: 'deployment.slo_rollback', time: clock.now().toISOString(), subject: e.deployment, data: { ...e } })
-        .catch((err) => logger.error({ err }, 'could not publish the SLO rollback event'));
-    });
+    const slo = new SloGuard(db, live, deployments, metrics, logger);
     const log = new PredictionStore(db, blobs, logger);
     const predictions = new PredictionLog(
       log,
@@ -138,7 +144,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const traffic = new TrafficRecorder(db, logger, () => clock.now().getTime());
     const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(r), traffic);
     const notifications = new NotificationService(db, clock, logger);
-    const policies = new PolicyService(db, clock, registry.models);
+    const policies = new PolicyService(db, writes, registry.models);
     const references = new ReferenceService(
       db,
       blobs,
@@ -150,9 +156,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       },
       async (model) => (await policies.find(model))?.target,
     );
+    const explain = new ExplainService(
+      inference,
+      referenceBackgrounds(async (model, version) => {
+        const info = await references.info(model, version).catch((err) => (err instanceof AppError && err.code === 'not_found' ? null : Promise.reject(err)));
+        return info && { digest: info.digest, rows: async () => (await references.rows(model, version)) ?? [] };
+      }),
+      async (model, version) => cache.get(await registry.versions.get(model, version)),
+    );
     const quality = new QualityService(db, log, (model, version) => references.calibration(model, version));
-    const alerts = new AlertService(db, clock);
-    const monitors = new MonitorService(db, clock, references, quality, events, logger, alerts, log);
+    const alerts = new AlertService(db, writes);
+    const monitors = new MonitorService(db, clock, references, quality, writes, logger, alerts, log);
     const jobs = new JobQueue(db, database.dialect, clock);
     // A jobs-only process loads no models: it neither serves nor judges SLOs (serving processes do).
     const serves = config.pipelines.processRole !== 'jobs';
@@ -160,7 +174,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       db,
       registry,
       deployments,
-      events,
+      writes,
       clock,
       logger,
       () => (serves ? slo.flush(true).then(() => slo.check()) : Promise.resolve()),
@@ -175,7 +189,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       policies,
       promotions,
       queue: jobs,
-      events,
+      writes,
       clock,
       workDir: path.join(config.home, 'work'),
       trainerEnv: config.pipelines.trainerEnv,
@@ -191,8 +205,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       database,
       blobs,
       registry,
-      serving: { deployments, live, inference, metrics, slo, cache, traffic, trafficHistory: new TrafficHistory(db, clock) },
+      serving: { deployments, live, inference, metrics, slo, cache, explain, traffic, trafficHistory: new TrafficHistory(db, clock) },
       events,
+      writes,
+      outbox,
       monitoring: {
         predictions,
         feedback: new FeedbackService(db, clock, log),
@@ -205,7 +221,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       },
       pipelines: { jobs, policies, promotions, retrain, triggers, worker },
       audit: new AuditLog(db),
-      tokens: new TokenService(db, clock),
+      tokens: new TokenService(db, writes, clock),
       clock,
       logger,
       start: async () => {
@@ -228,6 +244,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           retention.unref();
           monitors.start(config.pipelines.monitorIntervalMs);
           promotions.start(config.pipelines.promotionIntervalMs);
+          outbox.start();
           await triggers.start();
           if (config.pipelines.runJobs) worker.start();
         }
@@ -241,6 +258,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         notifications.stop();
         monitors.stop();
         promotions.stop();
+        outbox.stop();
         triggers.stop();
         await worker.stop();
         await predictions.close();

@@ -165,8 +165,11 @@ describe.each(['inject', 'socket'] as const)('inference protocols over %s', (via
   });
 
   it('echoes a usable x-request-id, replaces an unusable one, and answers with the same headers on every path', async () => {
-    const given = await post('/v1/deployments/bc/invocations?trace=1', { instances: [bc.rows[0]] }, { 'x-request-id': 'caller-id-1' });
+    // A CSV body takes the Fastify route over a socket too, so both paths answer here.
+    const csv = `${bc.features.join(',')}\n${bc.rows[0]!.join(',')}\n`;
+    const given = await request('POST', '/v1/deployments/bc/invocations', csv, { 'content-type': 'text/csv', 'x-request-id': 'caller-id-1' });
     expect(given.statusCode, given.body).toBe(200);
+    expectError(await post('/v1/deployments/bc/invocations?trace=1', { instances: [bc.rows[0]] }), 400, /query\.trace: unknown key/);
     expect(given.headers['x-request-id']).toBe('caller-id-1');
     const bad = await post('/v2/models/bc/infer', oip2d([bc.rows[0]!]), { 'x-request-id': 'no spaces allowed' });
     expect(bad.headers['x-request-id']).toMatch(/^[A-Za-z0-9_-]+$/);

@@ -10,6 +10,7 @@ export const ErrorCode = z.enum([
   'payload_too_large',
   'unsupported_media_type',
   'unavailable',
+  'unimplemented',
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

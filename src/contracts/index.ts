@@ -10,4 +10,5 @@ export * from './deployments.js';
 export * from './monitoring.js';
 export * from './alerts.js';
 export * from './pipelines.js';
+export * from './explanations.js';
 export * from './dashboard.js';

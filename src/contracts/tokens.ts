@@ -1,8 +1,13 @@
 import { z } from 'zod';
 import { Timestamp } from './common.js';
 
-/** Roles grow with governance; today: admin (everything), editor (write models), viewer (read). */
-export const Role = z.enum(['admin', 'editor', 'viewer']);
+/**
+ * Roles, from least to most: `viewer` (read, call inference), `editor` (register versions, edit
+ * metadata, tags, references, feedback), `deployer` (move unprotected aliases, deployments,
+ * monitors, retraining), `approver` (decide approvals), `admin` (grants, protection, rules, delete,
+ * tokens). Each role may do everything the roles below it may.
+ */
+export const Role = z.enum(['viewer', 'editor', 'deployer', 'approver', 'admin']);
 export type Role = z.infer<typeof Role>;
 
 export const CreateTokenRequest = z

@@ -3,12 +3,11 @@ import type { Kysely } from 'kysely';
 import type { CreatedToken, CreateTokenRequest, Role, Token } from '../contracts/tokens.js';
 import { CreateTokenRequest as CreateTokenSchema } from '../contracts/tokens.js';
 import { AppError } from '../shared/app-error.js';
-import { type Clock, isoNow } from '../shared/clock.js';
+import type { Clock } from '../shared/clock.js';
 import { newId } from '../shared/ids.js';
 import { parseInput } from '../shared/parse.js';
-import type { DB, TokensTable } from '../storage/index.js';
-import { appendAudit } from './audit-log.js';
-import type { Actor } from './actor.js';
+import type { Actor } from '../shared/actor.js';
+import type { DB, TokensTable, Writes } from '../storage/index.js';
 
 export interface Principal {
   name: string;
@@ -32,6 +31,9 @@ function toToken(r: TokensTable): Token {
   };
 }
 
+/** Tokens are Sextant-wide: only a global admin manages them. */
+const ADMIN = { role: 'admin', model: null } as const;
+
 /** How long a verified token is trusted without asking the database again (inference must not hit it). */
 const AUTH_CACHE_MS = 5_000;
 
@@ -41,6 +43,7 @@ export class TokenService {
 
   constructor(
     private readonly db: Kysely<DB>,
+    private readonly writes: Writes,
     private readonly clock: Clock,
   ) {}
 
@@ -48,26 +51,29 @@ export class TokenService {
   async create(input: CreateTokenRequest, by: Actor): Promise<CreatedToken> {
     const req = parseInput(CreateTokenSchema, input);
     const secret = `sxt_${randomBytes(32).toString('base64url')}`;
-    const now = isoNow(this.clock);
-    const row: TokensTable = {
-      id: newId(),
-      name: req.name,
-      role: req.role,
-      scopes: '{}',
-      hash: hashToken(secret),
-      prefix: secret.slice(0, 10),
-      created_at: now,
-      created_by: by.actor,
-      last_used_at: null,
-      expires_at: req.expiresInDays ? new Date(this.clock.now().getTime() + req.expiresInDays * 86_400_000).toISOString() : null,
-      revoked_at: null,
-    };
-    const token = toToken(row);
-    await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('tokens').values(row).execute();
-      await appendAudit(trx, { ...by, action: 'token.create', target: `token:${row.id}`, after: token }, now);
+    return this.writes.run({
+      by,
+      permission: ADMIN,
+      apply: async ({ db, now, audit }) => {
+        const row: TokensTable = {
+          id: newId(),
+          name: req.name,
+          role: req.role,
+          scopes: '{}',
+          hash: hashToken(secret),
+          prefix: secret.slice(0, 10),
+          created_at: now,
+          created_by: by.actor,
+          last_used_at: null,
+          expires_at: req.expiresInDays ? new Date(Date.parse(now) + req.expiresInDays * 86_400_000).toISOString() : null,
+          revoked_at: null,
+        };
+        const token = toToken(row);
+        await db.insertInto('tokens').values(row).execute();
+        audit({ action: 'token.create', target: `token:${row.id}`, after: token });
+        return { ...token, token: secret };
+      },
     });
-    return { ...token, token: secret };
   }
 
   async list(): Promise<Token[]> {
@@ -77,22 +83,25 @@ export class TokenService {
 
   /** Revokes a token by id or name; revoked tokens stop authenticating at once. */
   async revoke(idOrName: string, by: Actor): Promise<Token> {
-    const now = isoNow(this.clock);
-    return this.db.transaction().execute(async (trx) => {
-      const rows = await trx
-        .selectFrom('tokens')
-        .selectAll()
-        .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
-        .where('revoked_at', 'is', null)
-        .execute();
-      if (rows.length === 0) throw new AppError('not_found', `token ${idOrName} not found (or already revoked)`);
-      if (rows.length > 1) throw new AppError('conflict', `several active tokens are named ${idOrName}; revoke by id`);
-      const row = rows[0]!;
-      await trx.updateTable('tokens').set({ revoked_at: now }).where('id', '=', row.id).execute();
-      this.verified.clear();
-      const after = toToken({ ...row, revoked_at: now });
-      await appendAudit(trx, { ...by, action: 'token.revoke', target: `token:${row.id}`, before: toToken(row), after }, now);
-      return after;
+    return this.writes.run({
+      by,
+      permission: ADMIN,
+      apply: async ({ db: trx, now, audit }) => {
+        const rows = await trx
+          .selectFrom('tokens')
+          .selectAll()
+          .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
+          .where('revoked_at', 'is', null)
+          .execute();
+        if (rows.length === 0) throw new AppError('not_found', `token ${idOrName} not found (or already revoked)`);
+        if (rows.length > 1) throw new AppError('conflict', `several active tokens are named ${idOrName}; revoke by id`);
+        const row = rows[0]!;
+        await trx.updateTable('tokens').set({ revoked_at: now }).where('id', '=', row.id).execute();
+        this.verified.clear();
+        const after = toToken({ ...row, revoked_at: now });
+        audit({ action: 'token.revoke', target: `token:${row.id}`, before: toToken(row), after });
+        return after;
+      },
     });
   }
 

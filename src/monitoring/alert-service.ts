@@ -1,10 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Alert } from '../contracts/alerts.js';
-import type { Actor } from '../governance/actor.js';
+import type { Actor } from '../shared/actor.js';
 import { AppError } from '../shared/app-error.js';
-import { type Clock, isoNow } from '../shared/clock.js';
 import { newId } from '../shared/ids.js';
-import type { AlertsTable, DB } from '../storage/index.js';
+import type { AlertsTable, DB, Writes } from '../storage/index.js';
 
 export type AlertRule = Alert['rule'];
 export const ALERT_RULES: AlertRule[] = ['drift', 'prediction_drift', 'data_quality', 'accuracy', 'rmse'];
@@ -31,51 +30,59 @@ const toAlert = (r: AlertsTable): Alert => ({
 export class AlertService {
   constructor(
     private readonly db: Kysely<DB>,
-    private readonly clock: Clock,
+    private readonly writes: Writes,
   ) {}
 
-  /** Records one window's breaches; returns the alerts this window newly opened. */
-  async observe(deployment: string, windowEnd: string, breaches: { rule: AlertRule; message: string }[]): Promise<Alert[]> {
+  /**
+   * Records one window's breaches of the rules it checked (`rules`: an open alert of a rule checked
+   * and not breached resolves) inside the window's write (`trx`, its time `now`); returns the
+   * alerts this window newly opened.
+   */
+  async observe(
+    trx: Kysely<DB>,
+    now: string,
+    deployment: string,
+    windowEnd: string,
+    breaches: { rule: AlertRule; message: string }[],
+    rules: readonly AlertRule[] = ALERT_RULES,
+  ): Promise<Alert[]> {
     const opened: Alert[] = [];
-    const now = isoNow(this.clock);
-    await this.db.transaction().execute(async (trx) => {
-      for (const rule of ALERT_RULES) {
-        const breach = breaches.find((b) => b.rule === rule);
-        const current = await trx
-          .selectFrom('alerts')
-          .selectAll()
-          .where('deployment', '=', deployment)
-          .where('rule', '=', rule)
-          .where('status', 'in', ['open', 'acked'])
-          .executeTakeFirst();
-        if (breach && current) {
-          await trx
-            .updateTable('alerts')
-            // The same window judged again (late labels) is not another window of the breach.
-            .set({ message: breach.message, last_window_end: windowEnd, windows: Number(current.windows) + (current.last_window_end === windowEnd ? 0 : 1) })
-            .where('id', '=', current.id)
-            .execute();
-        } else if (breach) {
-          const row: AlertsTable = {
-            id: newId(),
-            deployment,
-            rule,
-            message: breach.message,
-            status: 'open',
-            first_window_end: windowEnd,
-            last_window_end: windowEnd,
-            windows: 1,
-            acked_by: null,
-            resolved_at: null,
-            created_at: now,
-          };
-          await trx.insertInto('alerts').values(row).execute();
-          opened.push(toAlert(row));
-        } else if (current) {
-          await trx.updateTable('alerts').set({ status: 'resolved', resolved_at: now }).where('id', '=', current.id).execute();
-        }
+    for (const rule of rules) {
+      const breach = breaches.find((b) => b.rule === rule);
+      const current = await trx
+        .selectFrom('alerts')
+        .selectAll()
+        .where('deployment', '=', deployment)
+        .where('rule', '=', rule)
+        .where('status', 'in', ['open', 'acked'])
+        .executeTakeFirst();
+      if (breach && current) {
+        await trx
+          .updateTable('alerts')
+          // The same window judged again (late labels) is not another window of the breach.
+          .set({ message: breach.message, last_window_end: windowEnd, windows: Number(current.windows) + (current.last_window_end === windowEnd ? 0 : 1) })
+          .where('id', '=', current.id)
+          .execute();
+      } else if (breach) {
+        const row: AlertsTable = {
+          id: newId(),
+          deployment,
+          rule,
+          message: breach.message,
+          status: 'open',
+          first_window_end: windowEnd,
+          last_window_end: windowEnd,
+          windows: 1,
+          acked_by: null,
+          resolved_at: null,
+          created_at: now,
+        };
+        await trx.insertInto('alerts').values(row).execute();
+        opened.push(toAlert(row));
+      } else if (current) {
+        await trx.updateTable('alerts').set({ status: 'resolved', resolved_at: now }).where('id', '=', current.id).execute();
       }
-    });
+    }
     return opened;
   }
 
@@ -86,11 +93,26 @@ export class AlertService {
     return (await sel.orderBy('created_at', 'desc').limit(500).execute()).map(toAlert);
   }
 
+  /** Marks an alert as being looked at (a deployer's right on the deployment's model). */
   async ack(id: string, by: Actor): Promise<Alert> {
-    const row = await this.db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) throw new AppError('not_found', `alert ${id} not found`, { alert: id });
-    if (row.status === 'resolved') throw new AppError('conflict', `alert ${id} is already resolved`);
-    await this.db.updateTable('alerts').set({ status: 'acked', acked_by: by.actor }).where('id', '=', id).execute();
-    return toAlert({ ...row, status: 'acked', acked_by: by.actor });
+    const found = await this.db
+      .selectFrom('alerts as a')
+      .leftJoin('deployments as d', 'd.name', 'a.deployment')
+      .leftJoin('models as m', 'm.id', 'd.model_id')
+      .select('m.name as model')
+      .where('a.id', '=', id)
+      .executeTakeFirst();
+    if (!found) throw new AppError('not_found', `alert ${id} not found`, { alert: id });
+    return this.writes.run({
+      by,
+      // An alert of a deleted deployment belongs to no model: only a global role reaches it.
+      permission: { role: 'deployer', model: found.model ?? null },
+      apply: async ({ db }) => {
+        const row = await db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+        if (row.status === 'resolved') throw new AppError('conflict', `alert ${id} is already resolved`);
+        await db.updateTable('alerts').set({ status: 'acked', acked_by: by.actor }).where('id', '=', id).execute();
+        return toAlert({ ...row, status: 'acked', acked_by: by.actor });
+      },
+    });
   }
 }

@@ -16,4 +16,6 @@ export { MAX_ATTEMPTS, NotificationService, signWebhook } from './notification-s
 export { ReferenceService } from './reference-service.js';
 export { MonitorService } from './monitor-service.js';
 export { AlertService } from './alert-service.js';
+export { DEFAULT_EVALUATORS, once } from './evaluators/index.js';
+export type { Breach, DriftSection, Evaluation, WindowEvaluator, WindowInput } from './evaluators/index.js';
 export { DriftViews } from './drift-views.js';

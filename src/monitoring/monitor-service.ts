@@ -1,47 +1,24 @@
 import type { Kysely } from 'kysely';
-import { CreateMonitorRequest, type DataQualityResult, type DriftResult, type Monitor, type MonitorResult, MonitorThresholds, type QualityReport } from '../contracts/monitoring.js';
-import type { EventBus } from '../events/index.js';
+import { CreateMonitorRequest, type Monitor, type MonitorResult, type QualityReport } from '../contracts/monitoring.js';
 import { AppError } from '../shared/app-error.js';
 import { type Clock, isoNow } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { parseInput } from '../shared/parse.js';
-import type { DB, MonitorResultsTable, MonitorsTable } from '../storage/index.js';
+import type { DB, MonitorsTable, Writes } from '../storage/index.js';
 import { isUniqueViolation } from '../storage/index.js';
-import type { AlertRule, AlertService } from './alert-service.js';
+import type { AlertService } from './alert-service.js';
+import { type Breach, DEFAULT_EVALUATORS, type DriftSection, once, type WindowEvaluator, type WindowInput } from './evaluators/index.js';
+import { storedState, toMonitor, toResult, toRow } from './monitor-results.js';
 import type { QualityService } from './quality-service.js';
 import type { ReferenceService } from './reference-service.js';
 import type { PredictionStore } from './prediction-store.js';
 import { periodic } from '../shared/periodic.js';
 
-const toMonitor = (r: MonitorsTable): Monitor => ({
-  deployment: r.deployment,
-  windowSeconds: r.window_rows === null ? Number(r.window_seconds) : null,
-  windowRows: r.window_rows === null ? null : Number(r.window_rows),
-  thresholds: MonitorThresholds.parse(JSON.parse(r.thresholds)),
-  createdAt: r.created_at,
-});
-
-function toResult(r: MonitorResultsTable): MonitorResult {
-  const drift = r.drift
-    ? (JSON.parse(r.drift) as { error?: string; drifted: boolean; driftedShare: number; features: unknown[]; dataQuality?: MonitorResult['dataQuality'] })
-    : null;
-  return {
-    deployment: r.deployment,
-    windowStart: r.window_start,
-    windowEnd: r.window_end,
-    drift: drift && !drift.error ? { drifted: drift.drifted, driftedShare: drift.driftedShare, features: drift.features } : null,
-    driftError: drift?.error ?? null,
-    quality: r.quality ? (JSON.parse(r.quality) as Record<string, number | null>) : null,
-    dataQuality: drift?.dataQuality ?? [],
-    alert: r.alert ? (JSON.parse(r.alert) as string[]) : [],
-  };
-}
-
 /**
- * Monitors: each closes a window on a fixed grid (multiples of its length), evaluates drift against
- * the reference and quality against thresholds, stores one result per window (the primary key
- * makes several processes evaluating the same window harmless), and publishes `monitor.alert`
- * when something breached.
+ * Monitors: each closes a window on a fixed grid (multiples of its length) or every N requests,
+ * runs its evaluators on it (drift, data quality, quality, …: `evaluators/`), stores one result per
+ * window (the primary key makes several processes evaluating the same window harmless), and
+ * publishes `monitor.alert` when something newly breached.
  */
 export class MonitorService {
   private timer: NodeJS.Timeout | undefined;
@@ -51,10 +28,12 @@ export class MonitorService {
     private readonly clock: Clock,
     private readonly references: ReferenceService,
     private readonly quality: QualityService,
-    private readonly events: EventBus,
+    private readonly writes: Writes,
     private readonly logger: Logger,
     private readonly alerts: AlertService,
     private readonly log: PredictionStore,
+    /** The checks every window gets, in order (drift, data quality, quality by default). */
+    private readonly evaluators: readonly WindowEvaluator[] = DEFAULT_EVALUATORS,
   ) {}
 
   async create(input: unknown): Promise<Monitor> {
@@ -184,79 +163,80 @@ export class MonitorService {
   /**
    * Evaluates one window of a monitor and stores its result; null when it was already stored,
    * unless `reassess` asks to judge it again and replace the result (with the window's `quality`
-   * report when the caller has just computed it).
+   * report when the caller has just computed it). Each evaluator adds its section and breaches.
    */
   async evaluate(m: Monitor, start: Date, end: Date, options: { reassess?: boolean; quality?: QualityReport } = {}): Promise<MonitorResult | null> {
     const done = await this.db.selectFrom('monitor_results').select('window_end').where('deployment', '=', m.deployment).where('window_end', '=', end.toISOString()).executeTakeFirst();
     if (done && !options.reassess) return null;
     const window = { since: start.toISOString(), until: end.toISOString() };
-    let drift: { error?: string; drifted: boolean; driftedShare: number; features: unknown[]; prediction?: DriftResult['prediction'] };
-    let failedChecks: DataQualityResult['checks'] = [];
-    try {
-      const { drift: d, dataQuality } = await this.references.inspect(m.deployment, window, m.thresholds);
-      drift = { drifted: d.driftedShare >= m.thresholds.driftShare && d.features.length > 0, driftedShare: d.driftedShare, features: d.features, prediction: d.prediction };
-      failedChecks = dataQuality.checks.filter((c) => !c.passed);
-    } catch (err) {
-      drift = { error: (err as Error).message, drifted: false, driftedShare: 0, features: [] };
+    const sections: Record<string, unknown> = {};
+    const state: Record<string, unknown> = {};
+    const breaches: Breach[] = [];
+    const inspection = once(() => this.references.inspect(m.deployment, window, m.thresholds));
+    const quality = once(async () => options.quality ?? (await this.quality.report(m.deployment, window)));
+    const before = once(() =>
+      this.db.selectFrom('monitor_results').select('sections').where('deployment', '=', m.deployment).where('window_end', '<=', window.since).orderBy('window_end', 'desc').limit(1).executeTakeFirst(),
+    );
+    for (const e of this.evaluators) {
+      const input: WindowInput = {
+        monitor: m,
+        start,
+        end,
+        window,
+        reassess: options.reassess === true,
+        inspection,
+        quality,
+        section: (name) => sections[name] ?? null,
+        previous: async () => storedState(await before(), e.name),
+      };
+      const out = await e.evaluate(input);
+      sections[e.name] = out.section;
+      if (out.state !== undefined) state[e.name] = out.state;
+      breaches.push(...out.breaches);
     }
-    const q = options.quality ?? (await this.quality.report(m.deployment, window));
-    const breaches: { rule: AlertRule; message: string }[] = [];
-    if (drift.drifted) {
-      const names = (drift.features as { feature: string; drifted: boolean }[]).filter((f) => f.drifted).map((f) => f.feature);
-      breaches.push({ rule: 'drift', message: `data drift: ${(drift.driftedShare * 100).toFixed(0)} % of features drifted (${names.slice(0, 10).join(', ')})` });
-    }
-    if (m.thresholds.predictionDrift && drift.prediction?.drifted) {
-      const p = drift.prediction;
-      breaches.push({ rule: 'prediction_drift', message: `prediction drift: ${p.test} ${p.pValue !== null ? `p-value ${p.pValue.toPrecision(3)}` : `statistic ${p.statistic?.toPrecision(3)}`} (threshold ${p.threshold})` });
-    }
-    if (failedChecks.length) {
-      const what = failedChecks.slice(0, 5).map((c) => `${c.feature ? `${c.feature} ` : ''}${c.rule.replaceAll('_', ' ')} ${(c.value * 100).toFixed(1)} %`);
-      breaches.push({ rule: 'data_quality', message: `data quality: ${what.join('; ')}${failedChecks.length > 5 ? ` and ${failedChecks.length - 5} more` : ''}` });
-    }
-    const accuracy = q.metrics?.accuracy;
-    if (m.thresholds.minAccuracy !== undefined && typeof accuracy === 'number' && accuracy < m.thresholds.minAccuracy) {
-      breaches.push({ rule: 'accuracy', message: `accuracy ${accuracy.toFixed(3)} < ${m.thresholds.minAccuracy} over ${q.rows} labelled rows` });
-    }
-    const rmse = q.metrics?.rmse;
-    if (m.thresholds.maxRmse !== undefined && typeof rmse === 'number' && rmse > m.thresholds.maxRmse) {
-      breaches.push({ rule: 'rmse', message: `RMSE ${rmse.toFixed(3)} > ${m.thresholds.maxRmse} over ${q.rows} labelled rows` });
-    }
-    const alert = breaches.map((b) => b.message);
-    const row: MonitorResultsTable = {
-      deployment: m.deployment,
-      window_end: end.toISOString(),
-      window_start: start.toISOString(),
-      drift: JSON.stringify({ ...drift, dataQuality: failedChecks.map((c) => ({ rule: c.rule, feature: c.feature, value: c.value, threshold: c.threshold })) }),
-      quality: q.metrics ? JSON.stringify(q.metrics) : null,
-      alert: JSON.stringify(alert),
-    };
-    const inserted = await this.db
-      .insertInto('monitor_results')
-      .values(row)
-      .onConflict((oc) =>
-        options.reassess ? oc.columns(['deployment', 'window_end']).doUpdateSet({ drift: row.drift, quality: row.quality, alert: row.alert }) : oc.columns(['deployment', 'window_end']).doNothing(),
-      )
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return null;
-    const result = toResult(row);
-    // Every window is an event (retraining reacts to breaches that continue); alerts are published
-    // only when newly opened: a breach that continues is folded into its alert.
-    const opened = await this.alerts.observe(m.deployment, row.window_end, breaches);
-    await this.events.publish({
-      type: 'monitor.window',
-      time: isoNow(this.clock),
-      subject: m.deployment,
-      data: { windowStart: row.window_start, windowEnd: row.window_end, breaches, driftedShare: drift.driftedShare, quality: q.metrics, ...(options.reassess ? { reassessed: true } : {}) },
+    const row = toRow(m.deployment, start, end, sections, state, breaches.map((b) => b.message));
+    // The result, the alerts it opens or resolves, and their events commit together; several
+    // processes evaluating the same window leave one result (the primary key), and only the one
+    // that inserted it writes the rest.
+    return this.writes.run({
+      by: { actor: 'sextant:monitor' },
+      permission: 'internal',
+      apply: async (tx) => {
+        const inserted = await tx.db
+          .insertInto('monitor_results')
+          .values(row)
+          .onConflict((oc) =>
+            options.reassess
+              ? oc.columns(['deployment', 'window_end']).doUpdateSet({ drift: row.drift, quality: row.quality, alert: row.alert, sections: row.sections })
+              : oc.columns(['deployment', 'window_end']).doNothing(),
+          )
+          .executeTakeFirst();
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return null;
+        // Every window is an event (retraining reacts to breaches that continue); alerts are published
+        // only when newly opened: a breach that continues is folded into its alert.
+        const opened = await this.alerts.observe(tx.db, tx.now, m.deployment, row.window_end, breaches, this.evaluators.flatMap((e) => e.rules));
+        tx.emit({
+          type: 'monitor.window',
+          subject: m.deployment,
+          data: {
+            windowStart: row.window_start,
+            windowEnd: row.window_end,
+            breaches,
+            driftedShare: (sections.drift as DriftSection | undefined)?.driftedShare ?? 0,
+            quality: (sections.quality as QualityReport['metrics'] | undefined) ?? null,
+            ...(options.reassess ? { reassessed: true } : {}),
+          },
+        });
+        for (const a of opened) {
+          tx.emit({
+            type: 'monitor.alert',
+            subject: m.deployment,
+            data: { alert: a.id, rule: a.rule, reason: a.message, windowStart: row.window_start, windowEnd: row.window_end },
+          });
+        }
+        return toResult(row);
+      },
     });
-    for (const a of opened) {
-      await this.events.publish({
-        type: 'monitor.alert',
-        time: isoNow(this.clock),
-        subject: m.deployment,
-        data: { alert: a.id, rule: a.rule, reason: a.message, windowStart: row.window_start, windowEnd: row.window_end },
-      });
-    }
-    return result;
   }
 
   /**

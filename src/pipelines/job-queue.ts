@@ -57,9 +57,11 @@ export class JobQueue {
 
   /**
    * Adds a job. A second queued or running job of the same kind for the same model is refused
-   * with `conflict` (a unique index decides, so concurrent enqueuers cannot both win).
+   * with `conflict` (a unique index decides, so concurrent enqueuers cannot both win). Inside a
+   * caller's transaction (`db`), the unique violation itself is thrown: the caller maps it with
+   * `busy` once the transaction has ended.
    */
-  async enqueue(o: EnqueueOptions): Promise<Job> {
+  async enqueue(o: EnqueueOptions, db: Kysely<DB> = this.db): Promise<Job> {
     const now = isoNow(this.clock);
     const row: JobsTable = {
       id: newId(),
@@ -83,15 +85,18 @@ export class JobQueue {
       finished_at: null,
     };
     try {
-      await this.db.insertInto('jobs').values(row).execute();
+      await db.insertInto('jobs').values(row).execute();
     } catch (err) {
-      if (isUniqueViolation(err)) {
-        const busy = await this.inFlight(o.kind, o.model ?? null);
-        throw new AppError('conflict', `a ${o.kind} job for ${o.model} is already ${busy?.status ?? 'in flight'} (${busy?.id ?? '?'})`, { job: busy?.id });
-      }
+      if (isUniqueViolation(err) && db === this.db) throw await this.busy(o.kind, o.model ?? null);
       throw err;
     }
     return toJob(row);
+  }
+
+  /** The `conflict` a job meets when another of its kind for the model is queued or running. */
+  async busy(kind: string, model: string | null): Promise<AppError> {
+    const busy = await this.inFlight(kind, model);
+    return new AppError('conflict', `a ${kind} job for ${model} is already ${busy?.status ?? 'in flight'} (${busy?.id ?? '?'})`, { job: busy?.id });
   }
 
   /** The queued or running job of a kind for a model, if any. */

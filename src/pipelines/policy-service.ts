@@ -1,12 +1,10 @@
 import type { Kysely } from 'kysely';
 import { PolicySpec, type RetrainingPolicy } from '../contracts/pipelines.js';
-import type { Actor } from '../governance/actor.js';
-import { appendAudit } from '../governance/audit-log.js';
 import type { ModelService } from '../registry/index.js';
+import type { Actor } from '../shared/actor.js';
 import { AppError } from '../shared/app-error.js';
-import { type Clock, isoNow } from '../shared/clock.js';
 import { parseInput } from '../shared/parse.js';
-import type { DB, RetrainingPoliciesTable } from '../storage/index.js';
+import type { DB, RetrainingPoliciesTable, Writes } from '../storage/index.js';
 import { parseCron } from './cron.js';
 
 const toPolicy = (r: RetrainingPoliciesTable): RetrainingPolicy => ({
@@ -20,12 +18,14 @@ const toPolicy = (r: RetrainingPoliciesTable): RetrainingPolicy => ({
 export class PolicyService {
   constructor(
     private readonly db: Kysely<DB>,
-    private readonly clock: Clock,
+    private readonly writes: Writes,
     private readonly models: ModelService,
   ) {}
 
   /** Replaces a model's policy (defaults fill what the input leaves out). */
   async set(model: string, input: unknown, by: Actor & { reason?: string }): Promise<RetrainingPolicy> {
+    const permission = { role: 'deployer', model } as const;
+    await this.writes.authorize(by, permission);
     const spec = parseInput(PolicySpec, input ?? {});
     if (spec.triggers.schedule) parseCron(spec.triggers.schedule);
     if (spec.trainer.type === 'ridge' || spec.trainer.type === 'logistic' || spec.trainer.type === 'gbt') {
@@ -34,15 +34,18 @@ export class PolicyService {
       if (spec.trainer.type === 'logistic' && m.task === 'regression') throw new AppError('invalid_argument', `trainer.type logistic is for classification, but ${model} is a regression model`, { field: 'trainer.type' });
       if (spec.trainer.type === 'gbt' && m.task === 'multiclass-classification') throw new AppError('invalid_argument', 'trainer.type gbt supports binary classification and regression', { field: 'trainer.type' });
     } else await this.models.get(model);
-    const now = isoNow(this.clock);
-    const row: RetrainingPoliciesTable = { model, spec: JSON.stringify(spec), updated_by: by.actor, updated_at: now };
-    await this.db.transaction().execute(async (trx) => {
-      const before = await trx.selectFrom('retraining_policies').selectAll().where('model', '=', model).executeTakeFirst();
-      if (before) await trx.updateTable('retraining_policies').set(row).where('model', '=', model).execute();
-      else await trx.insertInto('retraining_policies').values(row).execute();
-      await appendAudit(trx, { ...by, action: 'policy.set', target: `model:${model}`, before: before ? JSON.parse(before.spec) : null, after: spec, reason: by.reason }, now);
+    return this.writes.run({
+      by,
+      permission,
+      apply: async ({ db, now, audit }) => {
+        const row: RetrainingPoliciesTable = { model, spec: JSON.stringify(spec), updated_by: by.actor, updated_at: now };
+        const before = await db.selectFrom('retraining_policies').selectAll().where('model', '=', model).executeTakeFirst();
+        if (before) await db.updateTable('retraining_policies').set(row).where('model', '=', model).execute();
+        else await db.insertInto('retraining_policies').values(row).execute();
+        audit({ action: 'policy.set', target: `model:${model}`, before: before ? JSON.parse(before.spec) : null, after: spec, reason: by.reason });
+        return toPolicy(row);
+      },
     });
-    return toPolicy(row);
   }
 
   /** A model's policy; `not_found` says how to set one. */

@@ -1,13 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Promotion, PromotionSpec } from '../contracts/pipelines.js';
-import type { EventBus } from '../events/index.js';
 import type { Registry } from '../registry/index.js';
 import type { DeploymentService } from '../serving/index.js';
 import { AppError } from '../shared/app-error.js';
 import { type Clock, isoNow } from '../shared/clock.js';
 import { newId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
-import type { DB, PromotionsTable } from '../storage/index.js';
+import type { DB, PromotionsTable, Writes } from '../storage/index.js';
 import { periodic } from '../shared/periodic.js';
 
 const ACTOR = 'sextant:promotion';
@@ -32,6 +31,11 @@ const toPromotion = (r: PromotionsTable): Promotion => ({
   updatedAt: r.updated_at,
 });
 
+/** The event shape every promotion event shares: model and version first, then the details. */
+function promotionEvent(type: string, p: { model: string; deployment?: string; version: number }, data: Record<string, unknown>) {
+  return { type, subject: p.deployment ?? p.model, data: { model: p.model, version: p.version, ...data } };
+}
+
 export interface PromotionStart {
   strategy: PromotionSpec['strategy'];
   summary: string;
@@ -54,7 +58,7 @@ export class PromotionService {
     private readonly db: Kysely<DB>,
     private readonly registry: Registry,
     private readonly deployments: DeploymentService,
-    private readonly events: EventBus,
+    private readonly writes: Writes,
     private readonly clock: Clock,
     private readonly logger: Logger,
     /** Runs the SLO guard's judgement before each step, so a breach is seen before more traffic moves. */
@@ -63,9 +67,10 @@ export class PromotionService {
     private readonly refresh: () => Promise<unknown> = async () => {},
   ) {}
 
+  /** A promotion event, written through the outbox on its own (the change it reports committed already). */
   private async publish(type: string, p: { model: string; deployment?: string; version: number }, data: Record<string, unknown>) {
-    await this.events
-      .publish({ type, time: isoNow(this.clock), subject: p.deployment ?? p.model, data: { model: p.model, version: p.version, ...data } })
+    await this.writes
+      .run({ by: { actor: ACTOR }, permission: 'internal', apply: async (tx) => tx.emit(promotionEvent(type, p, data)) })
       .catch((err) => this.logger.error({ err, type }, 'could not publish a promotion event'));
   }
 
@@ -94,27 +99,34 @@ export class PromotionService {
       }
       const id = newId();
       ids.push(id);
-      await this.db
-        .insertInto('promotions')
-        .values({
-          id,
-          model,
-          version,
-          deployment: d.name,
-          strategy: spec.strategy,
-          steps: JSON.stringify(steps),
-          step: -1,
-          step_seconds: spec.stepSeconds,
-          shadow_seconds: spec.shadowSeconds,
-          status: 'running',
-          next_at: now,
-          job_id: o.jobId ?? null,
-          reason: null,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
-      await this.publish('promotion.started', { model, deployment: d.name, version }, { strategy: spec.strategy, steps, promotion: id });
+      await this.writes.run({
+        by: { actor: ACTOR },
+        permission: 'internal',
+        apply: async (tx) => {
+          await tx.db
+            .insertInto('promotions')
+            .values({
+              id,
+              model,
+              version,
+              deployment: d.name,
+              strategy: spec.strategy,
+              steps: JSON.stringify(steps),
+              step: -1,
+              step_seconds: spec.stepSeconds,
+              shadow_seconds: spec.shadowSeconds,
+              status: 'running',
+              next_at: now,
+              job_id: o.jobId ?? null,
+              reason: null,
+              created_at: now,
+              updated_at: now,
+              approval_id: null,
+            })
+            .execute();
+          tx.emit(promotionEvent('promotion.started', { model, deployment: d.name, version }, { strategy: spec.strategy, steps, promotion: id }));
+        },
+      });
     }
     await this.advance();
     return { strategy: spec.strategy, summary: `ramping version ${version} on ${following.map((d) => d.name).join(', ')} through ${steps.join(' → ')}`, promotions: ids };

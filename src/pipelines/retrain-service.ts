@@ -6,18 +6,17 @@ import type { Kysely } from 'kysely';
 import type { Task } from '../contracts/common.js';
 import { type Job, type PolicySpec, RetrainRequest, TrainerSpec, type ValidationResult } from '../contracts/pipelines.js';
 import type { ModelVersion, Signature } from '../contracts/versions.js';
-import type { EventBus } from '../events/index.js';
-import type { Actor } from '../governance/actor.js';
-import { appendAudit } from '../governance/audit-log.js';
+import type { Actor } from '../shared/actor.js';
 import type { PredictionStore, ReferenceService } from '../monitoring/index.js';
 import type { Registry } from '../registry/index.js';
 import { loadPredictor, type Predictor } from '../runtime/index.js';
 import { AppError } from '../shared/app-error.js';
-import { type Clock, isoNow } from '../shared/clock.js';
+import type { Clock } from '../shared/clock.js';
 import { parseInput } from '../shared/parse.js';
 import { readAll } from '../shared/read-all.js';
 import type { BlobStore } from '../artifacts/index.js';
-import type { DB } from '../storage/index.js';
+import type { DB, Writes } from '../storage/index.js';
+import { isUniqueViolation } from '../storage/index.js';
 import { evaluate } from './evaluate.js';
 import { checkMetric, defaultGate } from './gate.js';
 import type { JobQueue } from './job-queue.js';
@@ -40,7 +39,7 @@ export interface RetrainDeps {
   policies: PolicyService;
   promotions: PromotionService;
   queue: JobQueue;
-  events: EventBus;
+  writes: Writes;
   clock: Clock;
   workDir: string;
   trainerEnv: Readonly<Record<string, string>>;
@@ -56,18 +55,34 @@ export class RetrainService {
 
   /** Queues a retrain of `model` (manual, or from a trigger); refused while one is in flight. */
   async request(model: string, input: unknown, by: Actor, trigger: Job['trigger'] = { type: 'manual', detail: null }): Promise<Job> {
+    const permission = { role: 'deployer', model } as const;
+    await this.d.writes.authorize(by, permission);
     const req = parseInput(RetrainRequest, input ?? {});
     const policy = await this.d.policies.effective(model);
-    const job = await this.d.queue.enqueue({
-      kind: RETRAIN,
-      model,
-      params: { ...req },
-      trigger: { type: trigger.type, detail: trigger.detail ?? req.reason ?? null },
-      createdBy: by.actor,
-      timeoutSeconds: policy.timeoutSeconds,
-    });
-    await this.d.events.publish({ type: 'retrain.queued', time: isoNow(this.d.clock), subject: model, data: { job: job.id, trigger: job.trigger, by: by.actor } });
-    return job;
+    try {
+      return await this.d.writes.run({
+        by,
+        permission,
+        apply: async (tx) => {
+          const job = await this.d.queue.enqueue(
+            {
+              kind: RETRAIN,
+              model,
+              params: { ...req },
+              trigger: { type: trigger.type, detail: trigger.detail ?? req.reason ?? null },
+              createdBy: by.actor,
+              timeoutSeconds: policy.timeoutSeconds,
+            },
+            tx.db,
+          );
+          tx.emit({ type: 'retrain.queued', subject: model, data: { job: job.id, trigger: job.trigger, by: by.actor } });
+          return job;
+        },
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw await this.d.queue.busy(RETRAIN, model);
+      throw err;
+    }
   }
 
   /** Gate results stored for a version. */
@@ -219,22 +234,27 @@ export class RetrainService {
       );
       ctx.log(`registered ${model} version ${registered.version}`);
       await this.d.references.upload(model, registered.version, csv, 'csv');
-      const result: ValidationResult = {
-        model,
-        version: registered.version,
-        champion: champion?.version ?? null,
-        holdoutRows: holdout.rows,
-        passed: gate.passed,
-        checks: gate.checks,
-        dataChecks: gate.dataChecks,
-        jobId: job.id,
-        createdAt: isoNow(this.d.clock),
-      };
-      await this.d.db.transaction().execute(async (trx) => {
-        await trx.insertInto('version_validations').values({ model, version: registered.version, job_id: job.id, result: JSON.stringify(result), created_at: result.createdAt }).execute();
-        await appendAudit(trx, { actor: SYSTEM_ACTOR, action: 'version.validate', target: `model:${model}/${registered.version}`, after: result, reason: gate.passed ? 'gate passed' : 'gate failed' }, result.createdAt);
+      const result = await this.d.writes.run({
+        by: { actor: SYSTEM_ACTOR },
+        permission: 'internal',
+        apply: async (tx) => {
+          const result: ValidationResult = {
+            model,
+            version: registered.version,
+            champion: champion?.version ?? null,
+            holdoutRows: holdout.rows,
+            passed: gate.passed,
+            checks: gate.checks,
+            dataChecks: gate.dataChecks,
+            jobId: job.id,
+            createdAt: tx.now,
+          };
+          await tx.db.insertInto('version_validations').values({ model, version: registered.version, job_id: job.id, result: JSON.stringify(result), created_at: result.createdAt }).execute();
+          tx.audit({ action: 'version.validate', target: `model:${model}/${registered.version}`, after: result, reason: gate.passed ? 'gate passed' : 'gate failed' });
+          tx.emit({ type: 'retrain.validated', subject: model, data: { job: job.id, version: registered.version, passed: gate.passed, champion: result.champion } });
+          return result;
+        },
       });
-      await this.d.events.publish({ type: 'retrain.validated', time: result.createdAt, subject: model, data: { job: job.id, version: registered.version, passed: gate.passed, champion: result.champion } });
       if (!gate.passed) {
         ctx.log(`not promoted: the gate failed; ${champion ? `version ${champion.version}` : 'the current version'} keeps serving`);
         return { version: registered.version, champion: result.champion, gate: { passed: false, checks: gate.checks, dataChecks: gate.dataChecks }, promotion: null };

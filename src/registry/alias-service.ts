@@ -7,13 +7,10 @@ import {
   SetAliasRequest,
 } from '../contracts/aliases.js';
 import { AliasName } from '../contracts/common.js';
-import type { Actor } from '../governance/actor.js';
-import { appendAudit } from '../governance/audit-log.js';
+import type { Actor } from '../shared/actor.js';
 import { AppError } from '../shared/app-error.js';
-import { type Clock, isoNow } from '../shared/clock.js';
 import { parseInput } from '../shared/parse.js';
-import type { DB, ModelsTable } from '../storage/index.js';
-import { bumpChangeSeq } from '../storage/index.js';
+import type { DB, ModelsTable, Writes, WriteTx } from '../storage/index.js';
 import type { ModelService } from './model-service.js';
 
 type Change = Actor & { reason?: string | null };
@@ -22,7 +19,7 @@ type Change = Actor & { reason?: string | null };
 export class AliasService {
   constructor(
     private readonly db: Kysely<DB>,
-    private readonly clock: Clock,
+    private readonly writes: Writes,
     private readonly models: ModelService,
   ) {}
 
@@ -79,24 +76,24 @@ export class AliasService {
   async set(modelName: string, alias: string, input: unknown, by: Actor): Promise<Alias> {
     parseInput(AliasName, alias, 'alias');
     const req = parseInput(SetAliasRequest, input);
-    const now = isoNow(this.clock);
-    return this.db.transaction().execute(async (trx) => {
-      const model = await this.models.row(modelName, trx);
-      await this.setInTransaction(trx, model, alias, req.version, { ...by, reason: req.reason }, now);
-      return this.describe(model, alias, trx);
+    return this.writes.run({
+      by,
+      permission: { role: 'deployer', model: modelName },
+      apply: async (tx) => {
+        const model = await this.models.row(modelName, tx.db);
+        await this.moveIn(tx, model, alias, req.version, { ...by, reason: req.reason });
+        return this.describe(model, alias, tx.db);
+      },
     });
   }
 
-  /** Points `alias` at `version` inside the caller's transaction (used by register --alias too). */
-  async setInTransaction(
-    trx: Kysely<DB>,
-    model: ModelsTable,
-    alias: string,
-    version: number,
-    by: Change,
-    now: string,
-    action: 'set' | 'rollback' = 'set',
-  ): Promise<void> {
+  /**
+   * Points `alias` at `version` inside an open write (registration with an alias, a deployment's
+   * promotion, an approved move): the alias row, its history row, the audit event and the change
+   * sequence, as every move.
+   */
+  async moveIn(tx: WriteTx, model: ModelsTable, alias: string, version: number, by: Change, action: 'set' | 'rollback' = 'set'): Promise<void> {
+    const trx = tx.db;
     const target = await trx
       .selectFrom('model_versions')
       .select('status')
@@ -115,28 +112,27 @@ export class AliasService {
     if (current) {
       await trx
         .updateTable('aliases')
-        .set({ version, updated_at: now, updated_by: by.actor })
+        .set({ version, updated_at: tx.now, updated_by: by.actor })
         .where('model_id', '=', model.id)
         .where('alias', '=', alias)
         .execute();
     } else {
-      await trx.insertInto('aliases').values({ model_id: model.id, alias, version, updated_at: now, updated_by: by.actor }).execute();
+      await trx.insertInto('aliases').values({ model_id: model.id, alias, version, updated_at: tx.now, updated_by: by.actor }).execute();
     }
-    await this.recordMove(trx, model, alias, from, version, action, by, now);
+    await this.recordMove(tx, model, alias, from, version, action, by);
   }
 
   /** One alias move: its history row, the change sequence for serving, and the audit event. */
   private async recordMove(
-    trx: Kysely<DB>,
+    tx: WriteTx,
     model: ModelsTable,
     alias: string,
     from: number | null,
     to: number | null,
     action: 'set' | 'rollback' | 'delete',
     by: Change,
-    now: string,
   ): Promise<void> {
-    await trx
+    await tx.db
       .insertInto('alias_history')
       .values({
         model_id: model.id,
@@ -146,31 +142,32 @@ export class AliasService {
         action,
         actor: by.actor,
         reason: by.reason ?? null,
-        at: now,
+        at: tx.now,
         request_id: by.requestId ?? null,
       })
       .execute();
-    await bumpChangeSeq(trx);
-    await appendAudit(
-      trx,
-      {
-        ...by,
-        action: `alias.${action}`,
-        target: `model:${model.name}@${alias}`,
-        before: from === null ? null : { version: from },
-        after: to === null ? null : { version: to },
-      },
-      now,
-    );
+    tx.changed();
+    tx.audit({
+      actor: by.actor,
+      requestId: by.requestId ?? null,
+      reason: by.reason,
+      action: `alias.${action}`,
+      target: `model:${model.name}@${alias}`,
+      before: from === null ? null : { version: from },
+      after: to === null ? null : { version: to },
+    });
   }
 
   async delete(modelName: string, alias: string, by: Change): Promise<void> {
-    const now = isoNow(this.clock);
-    await this.db.transaction().execute(async (trx) => {
-      const model = await this.models.row(modelName, trx);
-      const current = await this.resolveAlias(trx, model, alias);
-      await trx.deleteFrom('aliases').where('model_id', '=', model.id).where('alias', '=', alias).execute();
-      await this.recordMove(trx, model, alias, current, null, 'delete', by, now);
+    await this.writes.run({
+      by,
+      permission: { role: 'deployer', model: modelName },
+      apply: async (tx) => {
+        const model = await this.models.row(modelName, tx.db);
+        const current = await this.resolveAlias(tx.db, model, alias);
+        await tx.db.deleteFrom('aliases').where('model_id', '=', model.id).where('alias', '=', alias).execute();
+        await this.recordMove(tx, model, alias, current, null, 'delete', by);
+      },
     });
   }
 
@@ -203,17 +200,20 @@ export class AliasService {
   /** Moves the alias back to the version it held before its last move, in one transaction. */
   async rollback(modelName: string, input: unknown, by: Actor): Promise<Alias> {
     const req = parseInput(RollbackRequest, input);
-    const now = isoNow(this.clock);
-    return this.db.transaction().execute(async (trx) => {
-      const model = await this.models.row(modelName, trx);
-      const current = await this.resolveAlias(trx, model, req.alias);
-      const stack = await this.stack(model, req.alias, trx);
-      const previous = stack.length >= 2 ? stack[stack.length - 2]! : undefined;
-      if (previous === undefined) {
-        throw new AppError('conflict', `alias ${req.alias} of model ${modelName} has no earlier version to roll back to (it is at version ${current})`);
-      }
-      await this.setInTransaction(trx, model, req.alias, previous, { ...by, reason: req.reason ?? `rollback from version ${current}` }, now, 'rollback');
-      return this.describe(model, req.alias, trx);
+    return this.writes.run({
+      by,
+      permission: { role: 'deployer', model: modelName },
+      apply: async (tx) => {
+        const model = await this.models.row(modelName, tx.db);
+        const current = await this.resolveAlias(tx.db, model, req.alias);
+        const stack = await this.stack(model, req.alias, tx.db);
+        const previous = stack.length >= 2 ? stack[stack.length - 2]! : undefined;
+        if (previous === undefined) {
+          throw new AppError('conflict', `alias ${req.alias} of model ${modelName} has no earlier version to roll back to (it is at version ${current})`);
+        }
+        await this.moveIn(tx, model, req.alias, previous, { ...by, reason: req.reason ?? `rollback from version ${current}` }, 'rollback');
+        return this.describe(model, req.alias, tx.db);
+      },
     });
   }
 

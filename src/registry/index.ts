@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { BlobStore } from '../artifacts/index.js';
-import type { Clock } from '../shared/clock.js';
-import type { DB } from '../storage/index.js';
+import type { DB, Writes } from '../storage/index.js';
 import { AliasService } from './alias-service.js';
 import { removeUnreferencedBlobs } from './blob-gc.js';
 import { ModelService, noReferences, type ModelReferences } from './model-service.js';
@@ -23,13 +22,13 @@ export interface Registry {
 /** Wires the registry services over one database and blob store. */
 export function createRegistry(deps: {
   db: Kysely<DB>;
+  writes: Writes;
   blobs: BlobStore;
-  clock: Clock;
   maxArtifactBytes: number;
   references?: ModelReferences;
 }): Registry {
-  const models = new ModelService(deps.db, deps.clock, (digests) => removeUnreferencedBlobs(deps.db, deps.blobs, digests), deps.references ?? noReferences);
-  const aliases = new AliasService(deps.db, deps.clock, models);
-  const versions = new VersionService(deps.db, deps.blobs, deps.clock, models, aliases, deps.maxArtifactBytes);
+  const models = new ModelService(deps.db, deps.writes, (digests) => removeUnreferencedBlobs(deps.db, deps.blobs, digests), deps.references ?? noReferences);
+  const aliases = new AliasService(deps.db, deps.writes, models);
+  const versions = new VersionService(deps.db, deps.blobs, deps.writes, models, aliases, deps.maxArtifactBytes);
   return { models, versions, aliases };
 }

@@ -6,14 +6,12 @@ import {
   type ModelPage,
   UpdateModelRequest,
 } from '../contracts/models.js';
-import type { Actor } from '../governance/actor.js';
-import { appendAudit } from '../governance/audit-log.js';
+import type { Actor } from '../shared/actor.js';
 import { AppError } from '../shared/app-error.js';
-import { type Clock, isoNow } from '../shared/clock.js';
 import { newId } from '../shared/ids.js';
 import { decodePageToken, encodePageToken } from '../shared/page-token.js';
 import { parseInput } from '../shared/parse.js';
-import type { DB, ModelsTable } from '../storage/index.js';
+import type { DB, ModelsTable, Writes } from '../storage/index.js';
 import { escapeLike, isUniqueViolation, like } from '../storage/index.js';
 import { mergeTags, toModel } from './rows.js';
 
@@ -30,7 +28,7 @@ const ORDER_COLUMN = { name: 'name', createdAt: 'created_at', updatedAt: 'update
 export class ModelService {
   constructor(
     private readonly db: Kysely<DB>,
-    private readonly clock: Clock,
+    private readonly writes: Writes,
     private readonly onDelete: (digests: string[]) => Promise<void>,
     private readonly references: ModelReferences = noReferences,
   ) {}
@@ -57,30 +55,33 @@ export class ModelService {
 
   async create(input: CreateModelRequest, by: Actor): Promise<Model> {
     const req = parseInput(CreateModelRequest, input);
-    const now = isoNow(this.clock);
-    const row: ModelsTable = {
-      id: newId(),
-      name: req.name,
-      description: req.description,
-      owner: req.owner ?? by.actor,
-      task: req.task,
-      tags: JSON.stringify(req.tags),
-      latest_version: 0,
-      created_at: now,
-      updated_at: now,
-    };
-    const model = toModel(row, {});
     try {
-      await this.db.transaction().execute(async (trx) => {
-        await trx.insertInto('models').values(row).execute();
-        await this.writeTags(trx, row.id, req.tags);
-        await appendAudit(trx, { ...by, action: 'model.create', target: `model:${req.name}`, after: model }, now);
+      return await this.writes.run({
+        by,
+        permission: { role: 'editor', model: req.name },
+        apply: async ({ db, now, audit }) => {
+          const row: ModelsTable = {
+            id: newId(),
+            name: req.name,
+            description: req.description,
+            owner: req.owner ?? by.actor,
+            task: req.task,
+            tags: JSON.stringify(req.tags),
+            latest_version: 0,
+            created_at: now,
+            updated_at: now,
+          };
+          const model = toModel(row, {});
+          await db.insertInto('models').values(row).execute();
+          await this.writeTags(db, row.id, req.tags);
+          audit({ action: 'model.create', target: `model:${req.name}`, after: model });
+          return model;
+        },
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new AppError('already_exists', `model ${req.name} already exists`, { model: req.name });
       throw err;
     }
-    return model;
   }
 
   private async writeTags(trx: Kysely<DB>, modelId: string, tags: Record<string, string>): Promise<void> {
@@ -91,28 +92,31 @@ export class ModelService {
 
   async update(name: string, input: UpdateModelRequest, by: Actor & { reason?: string }): Promise<Model> {
     const req = parseInput(UpdateModelRequest, input);
-    const now = isoNow(this.clock);
-    return this.db.transaction().execute(async (trx) => {
-      const row = await this.row(name, trx);
-      const aliases = (await this.aliasesOf([row.id], trx)).get(row.id)!;
-      const before = toModel(row, aliases);
-      const tags = mergeTags(before.tags, req.tags);
-      const next: ModelsTable = {
-        ...row,
-        description: req.description ?? row.description,
-        owner: req.owner ?? row.owner,
-        tags: JSON.stringify(tags),
-        updated_at: now,
-      };
-      await trx
-        .updateTable('models')
-        .set({ description: next.description, owner: next.owner, tags: next.tags, updated_at: now })
-        .where('id', '=', row.id)
-        .execute();
-      if (req.tags) await this.writeTags(trx, row.id, tags);
-      const after = toModel(next, aliases);
-      await appendAudit(trx, { ...by, action: 'model.update', target: `model:${name}`, before, after }, now);
-      return after;
+    return this.writes.run({
+      by,
+      permission: { role: 'editor', model: name },
+      apply: async ({ db, now, audit }) => {
+        const row = await this.row(name, db);
+        const aliases = (await this.aliasesOf([row.id], db)).get(row.id)!;
+        const before = toModel(row, aliases);
+        const tags = mergeTags(before.tags, req.tags);
+        const next: ModelsTable = {
+          ...row,
+          description: req.description ?? row.description,
+          owner: req.owner ?? row.owner,
+          tags: JSON.stringify(tags),
+          updated_at: now,
+        };
+        await db
+          .updateTable('models')
+          .set({ description: next.description, owner: next.owner, tags: next.tags, updated_at: now })
+          .where('id', '=', row.id)
+          .execute();
+        if (req.tags) await this.writeTags(db, row.id, tags);
+        const after = toModel(next, aliases);
+        audit({ action: 'model.update', target: `model:${name}`, before, after, reason: by.reason });
+        return after;
+      },
     });
   }
 
@@ -157,34 +161,39 @@ export class ModelService {
     };
   }
 
-  /** Deletes a model with its versions; refused while an alias or deployment still points at it. */
+  /**
+   * Deletes a model with its versions, and the grants, protection and rules kept under its name;
+   * refused while an alias or deployment still points at it.
+   */
   async delete(name: string, by: Actor & { reason?: string }): Promise<void> {
+    const permission = { role: 'admin', model: name } as const;
+    await this.writes.authorize(by, permission);
     const deployments = await this.references.deploymentsUsing(name);
     if (deployments.length > 0) {
       throw new AppError('conflict', `model ${name} is served by deployment(s) ${deployments.join(', ')}; delete those first`, {
         deployments,
       });
     }
-    const now = isoNow(this.clock);
-    const digests = await this.db.transaction().execute(async (trx) => {
-      const row = await this.row(name, trx);
-      const aliases = (await this.aliasesOf([row.id], trx)).get(row.id)!;
-      if (Object.keys(aliases).length > 0) {
-        throw new AppError('conflict', `model ${name} still has aliases (${Object.keys(aliases).join(', ')}); delete them first`, {
-          aliases,
-        });
-      }
-      const versions = await trx.selectFrom('model_versions').select('digest').where('model_id', '=', row.id).execute();
-      await trx.deleteFrom('alias_history').where('model_id', '=', row.id).execute();
-      await trx.deleteFrom('model_tags').where('model_id', '=', row.id).execute();
-      await trx.deleteFrom('model_versions').where('model_id', '=', row.id).execute();
-      await trx.deleteFrom('models').where('id', '=', row.id).execute();
-      await appendAudit(
-        trx,
-        { ...by, action: 'model.delete', target: `model:${name}`, before: toModel(row, aliases), after: null, reason: by.reason },
-        now,
-      );
-      return [...new Set(versions.map((v) => v.digest))];
+    const digests = await this.writes.run({
+      by,
+      permission,
+      apply: async ({ db, audit }) => {
+        const row = await this.row(name, db);
+        const aliases = (await this.aliasesOf([row.id], db)).get(row.id)!;
+        if (Object.keys(aliases).length > 0) {
+          throw new AppError('conflict', `model ${name} still has aliases (${Object.keys(aliases).join(', ')}); delete them first`, {
+            aliases,
+          });
+        }
+        const versions = await db.selectFrom('model_versions').select('digest').where('model_id', '=', row.id).execute();
+        await db.deleteFrom('alias_history').where('model_id', '=', row.id).execute();
+        await db.deleteFrom('model_tags').where('model_id', '=', row.id).execute();
+        await db.deleteFrom('model_versions').where('model_id', '=', row.id).execute();
+        await db.deleteFrom('models').where('id', '=', row.id).execute();
+        for (const table of ['grants', 'protected_aliases', 'promotion_rules'] as const) await db.deleteFrom(table).where('model', '=', name).execute();
+        audit({ action: 'model.delete', target: `model:${name}`, before: toModel(row, aliases), after: null, reason: by.reason });
+        return [...new Set(versions.map((v) => v.digest))];
+      },
     });
     await this.onDelete(digests);
   }

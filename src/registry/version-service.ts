@@ -10,15 +10,12 @@ import {
   type VersionPage,
 } from '../contracts/versions.js';
 import type { BlobStore } from '../artifacts/index.js';
-import type { Actor } from '../governance/actor.js';
-import { appendAudit } from '../governance/audit-log.js';
+import type { Actor } from '../shared/actor.js';
 import { AppError } from '../shared/app-error.js';
-import { type Clock, isoNow } from '../shared/clock.js';
 import { decodePageToken, encodePageToken } from '../shared/page-token.js';
 import { parseInput } from '../shared/parse.js';
 import { readAll } from '../shared/read-all.js';
-import type { DB, ModelVersionsTable } from '../storage/index.js';
-import { bumpChangeSeq } from '../storage/index.js';
+import type { DB, ModelVersionsTable, Writes } from '../storage/index.js';
 import type { AliasService } from './alias-service.js';
 import type { ModelService } from './model-service.js';
 import { removeUnreferencedBlobs } from './blob-gc.js';
@@ -40,7 +37,7 @@ export class VersionService {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly blobs: BlobStore,
-    private readonly clock: Clock,
+    private readonly writes: Writes,
     private readonly models: ModelService,
     private readonly aliases: AliasService,
     private readonly maxArtifactBytes: number,
@@ -71,61 +68,68 @@ export class VersionService {
    */
   async register(modelName: string, body: Readable, metaInput: unknown, by: Actor): Promise<RegisteredVersion> {
     const meta = parseInput(RegisterVersionMeta, metaInput, 'metadata');
+    // Moving an alias is a deployer's right; refused before a byte is stored.
+    const permission = { role: meta.alias ? 'deployer' : 'editor', model: modelName } as const;
+    await this.writes.authorize(by, permission);
     const model = await this.models.row(modelName);
     const stored = await this.blobs.put(body, { expectedDigest: meta.digest, maxBytes: this.maxArtifactBytes });
     try {
       let signature: Signature | null = meta.signature ?? null;
       if (!signature && meta.format === 'onnx') signature = await this.readOnnxSignature(stored.digest, stored.size);
-      const now = isoNow(this.clock);
-      return await this.db.transaction().execute(async (trx) => {
-        // Row lock on the model: concurrent registrations get consecutive numbers, never gaps.
-        const bumped = await trx
-          .updateTable('models')
-          .set({ latest_version: sql`latest_version + 1`, updated_at: now })
-          .where('id', '=', model.id)
-          .returning('latest_version')
-          .executeTakeFirst();
-        if (!bumped) throw new AppError('not_found', `model ${modelName} not found`, { model: modelName });
-        const version = Number(bumped.latest_version);
-        const parent = meta.lineage.parentVersion;
-        if (parent !== undefined) {
-          if (parent >= version) throw new AppError('invalid_argument', `lineage.parentVersion ${parent} must be an earlier version`, { field: 'lineage.parentVersion' });
-          await this.versionRow(model.id, modelName, parent, trx);
-        }
-        const same = await trx
-          .selectFrom('model_versions')
-          .select('version')
-          .where('model_id', '=', model.id)
-          .where('digest', '=', stored.digest)
-          .orderBy('version')
-          .execute();
-        const row: ModelVersionsTable = {
-          model_id: model.id,
-          version,
-          format: meta.format,
-          digest: stored.digest,
-          size: stored.size,
-          signature: signature ? JSON.stringify(signature) : null,
-          params: JSON.stringify(meta.params),
-          metrics: JSON.stringify(meta.metrics),
-          tags: JSON.stringify(meta.tags),
-          lineage: JSON.stringify(meta.lineage),
-          description: meta.description,
-          status: 'active',
-          author: by.actor,
-          created_at: now,
-        };
-        await trx.insertInto('model_versions').values(row).execute();
-        const created = toVersion(modelName, row, []);
-        await appendAudit(trx, { ...by, action: 'version.create', target: `model:${modelName}/${version}`, after: created, reason: meta.reason }, now);
-        if (meta.alias) {
-          await this.aliases.setInTransaction(trx, model, meta.alias, version, { ...by, reason: meta.reason }, now);
-          created.aliases = [meta.alias];
-        }
-        const warnings = same.length
-          ? [`the same artifact (sha256 ${stored.digest}) is already registered as version(s) ${same.map((s) => s.version).join(', ')}`]
-          : [];
-        return { ...created, warnings };
+      return await this.writes.run({
+        by,
+        permission,
+        apply: async (tx) => {
+          const { db: trx, now } = tx;
+          // Row lock on the model: concurrent registrations get consecutive numbers, never gaps.
+          const bumped = await trx
+            .updateTable('models')
+            .set({ latest_version: sql`latest_version + 1`, updated_at: now })
+            .where('id', '=', model.id)
+            .returning('latest_version')
+            .executeTakeFirst();
+          if (!bumped) throw new AppError('not_found', `model ${modelName} not found`, { model: modelName });
+          const version = Number(bumped.latest_version);
+          const parent = meta.lineage.parentVersion;
+          if (parent !== undefined) {
+            if (parent >= version) throw new AppError('invalid_argument', `lineage.parentVersion ${parent} must be an earlier version`, { field: 'lineage.parentVersion' });
+            await this.versionRow(model.id, modelName, parent, trx);
+          }
+          const same = await trx
+            .selectFrom('model_versions')
+            .select('version')
+            .where('model_id', '=', model.id)
+            .where('digest', '=', stored.digest)
+            .orderBy('version')
+            .execute();
+          const row: ModelVersionsTable = {
+            model_id: model.id,
+            version,
+            format: meta.format,
+            digest: stored.digest,
+            size: stored.size,
+            signature: signature ? JSON.stringify(signature) : null,
+            params: JSON.stringify(meta.params),
+            metrics: JSON.stringify(meta.metrics),
+            tags: JSON.stringify(meta.tags),
+            lineage: JSON.stringify(meta.lineage),
+            description: meta.description,
+            status: 'active',
+            author: by.actor,
+            created_at: now,
+          };
+          await trx.insertInto('model_versions').values(row).execute();
+          const created = toVersion(modelName, row, []);
+          tx.audit({ action: 'version.create', target: `model:${modelName}/${version}`, after: created, reason: meta.reason });
+          if (meta.alias) {
+            await this.aliases.moveIn(tx, model, meta.alias, version, { ...by, reason: meta.reason });
+            created.aliases = [meta.alias];
+          }
+          const warnings = same.length
+            ? [`the same artifact (sha256 ${stored.digest}) is already registered as version(s) ${same.map((s) => s.version).join(', ')}`]
+            : [];
+          return { ...created, warnings };
+        },
       });
     } catch (err) {
       if (stored.created) await removeUnreferencedBlobs(this.db, this.blobs, [stored.digest]);
@@ -191,33 +195,37 @@ export class VersionService {
   /** Only description, tags and status change; everything else about a version is immutable. */
   async update(modelName: string, version: number, input: unknown, by: Actor & { reason?: string }): Promise<ModelVersion> {
     const req = parseInput(UpdateVersionRequest, input);
-    const now = isoNow(this.clock);
-    return this.db.transaction().execute(async (trx) => {
-      const model = await this.models.row(modelName, trx);
-      const row = await this.versionRow(model.id, modelName, version, trx);
-      const aliasNames = (await this.aliasNames(model.id, trx)).get(version) ?? [];
-      if (req.status === 'archived' && aliasNames.length > 0) {
-        throw new AppError('conflict', `version ${version} of ${modelName} is the target of alias(es) ${aliasNames.join(', ')}; move them before archiving`, {
-          aliases: aliasNames,
-        });
-      }
-      const before = toVersion(modelName, row, aliasNames);
-      const next: ModelVersionsTable = {
-        ...row,
-        description: req.description ?? row.description,
-        tags: JSON.stringify(mergeTags(before.tags, req.tags)),
-        status: req.status ?? row.status,
-      };
-      await trx
-        .updateTable('model_versions')
-        .set({ description: next.description, tags: next.tags, status: next.status })
-        .where('model_id', '=', model.id)
-        .where('version', '=', version)
-        .execute();
-      const after = toVersion(modelName, next, aliasNames);
-      if (next.status !== row.status) await bumpChangeSeq(trx);
-      await appendAudit(trx, { ...by, action: 'version.update', target: `model:${modelName}/${version}`, before, after }, now);
-      return after;
+    return this.writes.run({
+      by,
+      permission: { role: 'editor', model: modelName },
+      apply: async (tx) => {
+        const trx = tx.db;
+        const model = await this.models.row(modelName, trx);
+        const row = await this.versionRow(model.id, modelName, version, trx);
+        const aliasNames = (await this.aliasNames(model.id, trx)).get(version) ?? [];
+        if (req.status === 'archived' && aliasNames.length > 0) {
+          throw new AppError('conflict', `version ${version} of ${modelName} is the target of alias(es) ${aliasNames.join(', ')}; move them before archiving`, {
+            aliases: aliasNames,
+          });
+        }
+        const before = toVersion(modelName, row, aliasNames);
+        const next: ModelVersionsTable = {
+          ...row,
+          description: req.description ?? row.description,
+          tags: JSON.stringify(mergeTags(before.tags, req.tags)),
+          status: req.status ?? row.status,
+        };
+        await trx
+          .updateTable('model_versions')
+          .set({ description: next.description, tags: next.tags, status: next.status })
+          .where('model_id', '=', model.id)
+          .where('version', '=', version)
+          .execute();
+        const after = toVersion(modelName, next, aliasNames);
+        if (next.status !== row.status) tx.changed();
+        tx.audit({ action: 'version.update', target: `model:${modelName}/${version}`, before, after, reason: by.reason });
+        return after;
+      },
     });
   }
 

@@ -4,3 +4,5 @@ export { parseLinear, linearPredictor } from './linear-predictor.js';
 export { parseXgboost, xgboostPredictor } from './xgboost-predictor.js';
 export { onnxPredictor } from './onnx-predictor.js';
 export { positiveScores } from './positive-scores.js';
+export type { Explainer, Explanation, ExplanationSpace } from './explanation.js';
+export { explainerOf, unexplainable } from './explanation.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../shared/app-error.js';
 import type { FeatureBatch, OutputSpec, OutputTensor, Predictor } from './predictor.js';
 import { classLabels, labelDatatype, type Label } from './labels.js';
+import { linearExplainer } from './linear-explainer.js';
 
 /** The sextant-linear artifact (docs/formats.md). */
 export const LinearModel = z
@@ -100,6 +101,7 @@ export function linearPredictor(model: LinearModel): Predictor {
         { name: 'probabilities', datatype: 'FP64', shape: [n, labels.length], data: probs },
       ];
     },
+    explainer: () => linearExplainer(model.features, w, b, model.link === 'identity' ? 'raw' : 'margin'),
     release: async () => {},
   };
 }

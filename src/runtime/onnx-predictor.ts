@@ -2,6 +2,8 @@ import type ort from 'onnxruntime-node';
 import type { Signature } from '../contracts/versions.js';
 import type { ValueType } from '../contracts/versions.js';
 import { AppError } from '../shared/app-error.js';
+import type { Explainer } from './explanation.js';
+import { onnxExplainer } from './onnx-explainer.js';
 import { prepareOnnxGraph } from './onnx-graph.js';
 import type { Column, Datatype, FeatureBatch, FeatureSpec, OutputSpec, OutputTensor, Predictor } from './predictor.js';
 
@@ -66,15 +68,19 @@ export async function onnxPredictor(bytes: Uint8Array, signature: Signature | nu
     return { name: m.name, type: m.type as OrtType, shape: [...m.shape] } as InputMeta;
   });
   let features: FeatureSpec[];
+  let positional: boolean;
   let feeds: (batch: FeatureBatch) => Record<string, ort.Tensor>;
   const first = inputs[0]!;
   const width = typeof first.shape[1] === 'number' ? first.shape[1] : undefined;
   if (inputs.length === 1 && first.shape.length === 2 && width !== undefined && width > 1) {
     const named = signature && signature.inputs.length === width ? signature.inputs.map((i) => i.name) : undefined;
     features = Array.from({ length: width }, (_, i) => ({ name: named?.[i] ?? `${first.name}_${i}`, type: ORT_TO_VALUE[first.type] ?? 'float' }));
+    positional = named === undefined;
     feeds = (b) => ({ [first.name]: tensorFor(first.type, b.columns, b.rows, [b.rows, width]) });
   } else {
     features = inputs.map((i) => ({ name: i.name, type: ORT_TO_VALUE[i.type] ?? 'float' }));
+    // One tensor of one column: unless a signature names that column otherwise, its name is the tensor's.
+    positional = inputs.length === 1 && (signature?.inputs.length !== 1 || signature.inputs[0]!.name === first.name);
     feeds = (b) => Object.fromEntries(inputs.map((i, c) => [i.name, tensorFor(i.type, [b.columns[c]!], b.rows, i.shape.length === 2 ? [b.rows, 1] : [b.rows])]));
   }
   const outputs: OutputSpec[] = session.outputMetadata.map((m) => ({
@@ -83,16 +89,23 @@ export async function onnxPredictor(bytes: Uint8Array, signature: Signature | nu
     shape: m.isTensor ? m.shape.map((d) => (typeof d === 'number' ? d : -1)) : [-1],
   }));
   const outputNames = session.outputNames;
+  let explainer: Explainer | undefined;
   return {
     format: 'onnx',
     features,
     outputs,
     acceptsMissing: graph.hasTrees,
+    positional,
     bytes: bytes.length * 2 + 64 * 1024,
     async predict(batch: FeatureBatch): Promise<OutputTensor[]> {
       const result = await session.run(feeds(batch));
       return outputNames.map((name) => toOutput(graph.renamed.get(name) ?? name, result[name]!));
     },
+    explainer: () =>
+      (explainer ??= onnxExplainer(
+        bytes,
+        features.map((f) => f.name),
+      )),
     release: () => session.release(),
   };
 }

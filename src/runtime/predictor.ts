@@ -1,4 +1,5 @@
 import type { ValueType } from '../contracts/versions.js';
+import type { Explainer } from './explanation.js';
 
 /** One input column: numbers (NaN = missing) or strings, one entry per row. */
 export type Column = Float64Array | string[];
@@ -42,10 +43,22 @@ export interface Predictor {
   readonly outputs: readonly OutputSpec[];
   /** Trees route missing values (NaN); other models reject them before predict. */
   readonly acceptsMissing: boolean;
+  /**
+   * The feature names are made up (`float_input_0`, …: one tensor input and no signature naming
+   * its columns), so named columns that do not match them are taken in the order given, as
+   * MLflow's ONNX flavor feeds a DataFrame's values to a single-input model.
+   */
+  readonly positional?: boolean;
   /** Approximate resident size, for the cache's memory bound. */
   readonly bytes: number;
   /** Scores a batch; the first output is the primary prediction (label or value). */
   predict(batch: FeatureBatch): Promise<OutputTensor[]>;
+  /**
+   * The model's SHAP explainer, built on first use; absent for formats that cannot be explained.
+   * Throws `unimplemented` for a model of an explainable format it cannot explain (an ONNX graph
+   * of other operators).
+   */
+  explainer?(): Explainer;
   /** Frees native resources; called once no request uses the model any more. */
   release(): Promise<void>;
 }

@@ -1,4 +1,6 @@
 import { AppError } from '../shared/app-error.js';
+import { type Explainer, unexplainable } from './explanation.js';
+import { treeExplainer, modeIndex, type TreeEnsemble } from './tree-explainer.js';
 import type { FeatureSpec, FeatureBatch, OutputSpec, OutputTensor, Predictor } from './predictor.js';
 
 /** One tree as flat arrays, as XGBoost writes it; a node is a leaf when its left child is -1. */
@@ -9,6 +11,8 @@ interface Tree {
   /** Split threshold for inner nodes, leaf value for leaves (float32, as XGBoost stores them). */
   value: Float32Array;
   defaultLeft: Uint8Array;
+  /** Sum of hessians that reached each node: the cover TreeSHAP weighs expectations by. */
+  cover: Float64Array;
   group: number;
   weight: number;
 }
@@ -70,6 +74,7 @@ export function parseXgboost(bytes: Uint8Array): XgbModel {
       feature: toInts(t.split_indices, `tree ${i} split_indices`),
       value: Float32Array.from(t.split_conditions as number[]),
       defaultLeft: Uint8Array.from(dl.map((x) => (x === true || x === 1 ? 1 : 0))),
+      cover: Float64Array.from((t.sum_hessian as number[] | undefined) ?? []),
       group: treeInfo[i] ?? 0,
       weight: weights?.[i] ?? 1,
     };
@@ -116,6 +121,7 @@ export function xgboostPredictor(model: XgbModel, signature: FeatureSpec[] | nul
         { name: 'probabilities', datatype: 'FP64', shape: [-1, classifier] },
       ]
     : [{ name: 'prediction', datatype: 'FP64', shape: [-1] }];
+  let explainer: Explainer | undefined;
   const bytes = model.trees.reduce((s, t) => s + t.left.length * 21, 0) + 4096;
   return {
     format: 'xgboost-json',
@@ -165,6 +171,33 @@ export function xgboostPredictor(model: XgbModel, signature: FeatureSpec[] | nul
         { name: 'probabilities', datatype: 'FP64', shape: [n, classifier], data: probs },
       ];
     },
+    explainer: () => (explainer ??= xgboostExplainer(model, names, base)),
     release: async () => {},
   };
+}
+
+/** TreeSHAP over the booster's trees, in margin space (raw for identity-link regression). */
+function xgboostExplainer(model: XgbModel, names: string[], base: number) {
+  if (model.trees.some((t) => t.cover.length !== t.left.length)) throw unexplainable('xgboost-json', 'the trees carry no sum_hessian (save the model with XGBoost 1.0 or later)');
+  const lt = modeIndex('lt');
+  const ensemble: TreeEnsemble = {
+    features: names,
+    trees: model.trees.map((t) => ({
+      left: t.left,
+      right: t.right,
+      feature: t.feature,
+      value: Float64Array.from(t.value, (v) => t.weight * v),
+      cover: t.cover,
+      threshold: Float64Array.from(t.value),
+      mode: new Uint8Array(t.left.length).fill(lt),
+      missingLeft: t.defaultLeft,
+      output: t.group,
+    })),
+    base: new Array<number>(model.numClass).fill(base),
+    space: model.objective.startsWith('reg:') && model.objective !== 'reg:logistic' ? 'raw' : 'margin',
+    scalar: model.numClass === 1,
+    float32: true,
+    coversFromBackground: null,
+  };
+  return treeExplainer(ensemble);
 }

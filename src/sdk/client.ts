@@ -15,6 +15,9 @@ import {
   AuditPage,
   AuditVerifyResult,
   CreatedToken,
+  FeatureImportance,
+  MlflowExplainResponse,
+  OipExplainResponse,
   Model,
   ModelPage,
   ModelVersion,
@@ -128,6 +131,8 @@ export function createBaseClient(options: ClientOptions) {
         });
         return ReferenceInfo.parse(await res.json());
       },
+      /** Global feature importance: mean |SHAP contribution| over the version's reference data. */
+      importance: (model: string, version: number) => call(FeatureImportance, 'GET', `/api/v1/models/${enc(model)}/versions/${version}/importance`),
       /** Streams the artifact; the server checks its digest while sending. */
       artifact: async (model: string, ref: string | number): Promise<ArtifactBody> => {
         const res = await send('GET', `/api/v1/models/${enc(model)}/versions/${enc(String(ref))}/artifact`);
@@ -188,6 +193,16 @@ export function createBaseClient(options: ClientOptions) {
           version: Number(res.headers.get('x-model-version')),
           requestId: res.headers.get('x-request-id') ?? '',
         };
+      },
+      /** MLflow scoring body answered with predictions and SHAP explanations. */
+      explain: async (deployment: string, body: unknown) => {
+        const res = await send('POST', `/v1/deployments/${enc(deployment)}/explain`, { body });
+        return { ...MlflowExplainResponse.parse(await res.json()), version: Number(res.headers.get('x-model-version')) };
+      },
+      /** Open Inference Protocol v2 body answered with outputs and SHAP explanations. */
+      explainOip: async (deployment: string, body: unknown, version?: number) => {
+        const path = version === undefined ? `/v2/models/${enc(deployment)}/explain` : `/v2/models/${enc(deployment)}/versions/${version}/explain`;
+        return OipExplainResponse.parse(await (await send('POST', path, { body })).json());
       },
       /** Open Inference Protocol v2 `infer` (optionally on one version, bypassing routing). */
       infer: async (deployment: string, body: unknown, version?: number) => {

@@ -41,5 +41,6 @@ async function verifyBearer(req: Credentials, needed: Role, tokens: TokenService
   if (!roleAllows(principal.role, needed)) {
     throw new AppError('permission_denied', `token ${principal.name} has role ${principal.role}; this operation needs ${needed}`);
   }
-  return { actor: `token:${principal.name}`, requestId };
+  // The role goes with the actor: the write path adds the principal's grants to it per model.
+  return { actor: `token:${principal.name}`, requestId, role: principal.role };
 }

@@ -8,8 +8,9 @@ import { directInference } from './direct-inference.js';
 import { parseJsonBody, textBody } from './json-body.js';
 import { sendError } from './errors.js';
 import { buildOpenApi } from './openapi.js';
+import { scrapeMetrics } from './cluster-metrics.js';
 import type { RouteSpec } from './route-spec.js';
-import { parseInput } from '../shared/parse.js';
+import { routeInput } from './route-input.js';
 import { aliasRoutes } from './routes/aliases.js';
 import { governanceRoutes } from './routes/governance.js';
 import { healthRoutes } from './routes/health.js';
@@ -17,6 +18,7 @@ import { modelRoutes } from './routes/models.js';
 import { versionRoutes } from './routes/versions.js';
 import { alertRoutes } from './routes/alerts.js';
 import { deploymentRoutes } from './routes/deployments.js';
+import { explainRoutes } from './routes/explain.js';
 import { inferenceRoutes } from './routes/inference.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { dashboardRoutes } from './routes/dashboard.js';
@@ -39,6 +41,7 @@ export function allRoutes(app: App): RouteSpec[] {
     ...governanceRoutes(app),
     ...dashboardRoutes(app),
     ...inferenceRoutes(app),
+    ...explainRoutes(app),
   ];
 }
 
@@ -110,7 +113,8 @@ export async function buildServer(app: App, options: BuildServerOptions = {}): P
   registerDashboard(server);
 
   const routes = allRoutes(app);
-  const register = (instance: FastifyInstance, spec: RouteSpec) =>
+  const register = (instance: FastifyInstance, spec: RouteSpec) => {
+    const input = routeInput(spec);
     instance.route({
       method: spec.method,
       url: spec.url,
@@ -118,13 +122,13 @@ export async function buildServer(app: App, options: BuildServerOptions = {}): P
       handler: async (req, reply) => {
         const who = authenticate(req, spec.role, app.tokens, app.config.auth.enabled);
         const actor = who instanceof Promise ? await who : who;
-        const params = spec.params ? parseInput(spec.params, req.params, 'params') : req.params;
-        const result = await spec.handler({ params, query: req.query, body: req.body, actor, req, reply });
+        const result = await spec.handler({ ...input(req), actor, req, reply });
         if (reply.sent) return reply;
         if (result === undefined) return reply.code(204).send();
         return reply.code(spec.status ?? 200).send(result);
       },
     });
+  };
   for (const spec of routes.filter((r) => !r.multipart)) register(server, spec);
   // Multipart (artifact uploads) lives in its own plugin scope: its per-request hooks would
   // otherwise run on every route, inference included.
@@ -141,7 +145,7 @@ export async function buildServer(app: App, options: BuildServerOptions = {}): P
   server.get('/metrics', async (req, reply) => {
     const registry = app.serving.metrics.registry;
     await app.monitoring.monitors.exportGauges(app.serving.metrics).catch((err) => req.log.warn({ err }, 'monitoring gauges unavailable'));
-    return reply.header('content-type', registry.contentType).send(await registry.metrics());
+    return reply.header('content-type', registry.contentType).send(await scrapeMetrics(registry));
   });
   return server;
 }

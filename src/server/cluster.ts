@@ -1,9 +1,11 @@
 import cluster from 'node:cluster';
+import type { Kysely } from 'kysely';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../shared/logger.js';
 import { buildApp } from '../app.js';
 import { channelLogWriter, type LogMessage, segmentInserter, serveLogWrites } from '../monitoring/index.js';
 import { migrate, openDatabase } from '../storage/index.js';
+import { gatherMetricsForWorkers, reportMetricsToPrimary } from './cluster-metrics.js';
 import { assertSafeBinding, startServer } from './start-server.js';
 
 /** What a process sends once it runs: a serving process with the URL it listens on. */
@@ -25,6 +27,7 @@ export async function runCluster(config: Config, workers: number, logger: Logger
   if (cluster.isWorker && config.pipelines.processRole === 'jobs') {
     const app = await buildApp(config);
     await app.start();
+    reportMetricsToPrimary(app.serving.metrics.registry);
     const stop = () => void app.close().then(() => process.exit(0), () => process.exit(1));
     process.once('SIGTERM', stop);
     process.once('SIGINT', () => {});
@@ -42,6 +45,7 @@ export async function runCluster(config: Config, workers: number, logger: Logger
           })
         : undefined;
     const running = await startServer(config, await buildApp(config, { logWriter }));
+    reportMetricsToPrimary(running.app.serving.metrics.registry);
     const stop = () => void running.stop().then(() => process.exit(0), () => process.exit(1));
     process.once('SIGTERM', stop);
     process.once('SIGINT', () => {});
@@ -52,7 +56,7 @@ export async function runCluster(config: Config, workers: number, logger: Logger
   assertSafeBinding(config);
   const database = openDatabase(config.database);
   try {
-    await migrate(database.db as never, database.dialect);
+    await migrate(database.db as Kysely<unknown>, database.dialect);
   } catch (err) {
     await database.close();
     throw err;
@@ -68,6 +72,7 @@ export async function runCluster(config: Config, workers: number, logger: Logger
   const roles = new Map<number, 'serve' | 'jobs'>();
   /** Processes that have said they run, and so listen for the request to stop. */
   const running = new Set<number>();
+  cluster.on('message', gatherMetricsForWorkers((w) => running.has(w.id)));
   const fork = (role: 'serve' | 'jobs') => {
     const w = cluster.fork({ SEXTANT_PROCESS_ROLE: role });
     roles.set(w.id, role);

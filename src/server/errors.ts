@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../shared/app-error.js';
+import { fromZodError } from '../shared/parse.js';
 import type { Logger } from '../shared/logger.js';
 import { mapStorageError } from '../storage/index.js';
 
@@ -16,6 +17,8 @@ const CODE_MAP: Record<string, AppError['code']> = {
 /** Turns anything thrown into the one error shape; only genuine server faults become 500. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  const zod = fromZodError(err);
+  if (zod) return zod;
   const storage = mapStorageError(err);
   if (storage) return storage;
   const fe = err as Partial<FastifyError>;

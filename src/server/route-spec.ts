@@ -5,17 +5,21 @@ import type { Actor } from '../governance/actor.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-export interface HandlerContext<P> {
+/**
+ * What a handler receives: params, query and body already parsed by the route's schemas (a route
+ * without a schema for one of them gets it as sent, after the server has refused any query key).
+ */
+export interface HandlerContext<P, Q, B> {
   params: P;
-  query: unknown;
-  body: unknown;
+  query: Q;
+  body: B;
   actor: Actor;
   req: FastifyRequest;
   reply: FastifyReply;
 }
 
 /** One REST operation: what it accepts and returns (for OpenAPI), who may call it, and its handler. */
-export interface RouteSpec<P extends z.ZodType = z.ZodType> {
+export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
   method: Method;
   url: string;
   summary: string;
@@ -23,8 +27,10 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType> {
   /** Minimum role; `public` skips authentication (health, OpenAPI). */
   role: Role | 'public';
   params?: P;
-  query?: z.ZodType;
-  body?: z.ZodType;
+  /** Query parameters; keys it does not name are refused. Without it, any query key is refused. */
+  query?: Q;
+  /** JSON body; a request without one is parsed as `{}`. Without it, the body reaches the handler unparsed. */
+  body?: B;
   /** Request body is multipart/form-data (artifact uploads), documented by hand. */
   multipart?: boolean;
   response?: z.ZodType;
@@ -35,10 +41,10 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType> {
   status?: number;
   /** Body limit for this route instead of the server's (reference data uploads). */
   bodyLimit?: number;
-  handler(ctx: HandlerContext<z.output<P>>): Promise<unknown>;
+  handler(ctx: HandlerContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<unknown>;
 }
 
-/** Keeps each route's params type tied to its schema. */
-export function route<P extends z.ZodType>(spec: RouteSpec<P>): RouteSpec<z.ZodType> {
-  return spec as unknown as RouteSpec<z.ZodType>;
+/** Keeps each route's handler types tied to its schemas. */
+export function route<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(spec: RouteSpec<P, Q, B>): RouteSpec {
+  return spec as unknown as RouteSpec;
 }

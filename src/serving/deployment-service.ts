@@ -7,20 +7,23 @@ import {
   UpdateDeploymentRequest,
 } from '../contracts/deployments.js';
 import { DeploymentName } from '../contracts/deployments.js';
-import type { Actor } from '../governance/actor.js';
-import { appendAudit } from '../governance/audit-log.js';
 import type { AliasService, ModelService } from '../registry/index.js';
+import type { Actor } from '../shared/actor.js';
 import { AppError } from '../shared/app-error.js';
-import { type Clock, isoNow } from '../shared/clock.js';
 import { parseInput } from '../shared/parse.js';
-import type { DB, DeploymentsTable, ModelsTable } from '../storage/index.js';
-import { bumpChangeSeq, isUniqueViolation } from '../storage/index.js';
+import type { DB, DeploymentsTable, ModelsTable, Writes, WriteTx } from '../storage/index.js';
+import { isUniqueViolation } from '../storage/index.js';
 
 export interface LastEvent {
   time: string;
   action: string;
   reason: string | null;
 }
+
+type Change = Actor & { reason?: string | null };
+
+/** A change of a deployment's spec, inside its write. */
+type SpecChange = (spec: DeploymentSpec, tx: WriteTx, model: ModelsTable) => Promise<DeploymentSpec> | DeploymentSpec;
 
 /** Effective split: primaries share what the canary leaves, the canary takes its weight. */
 export function effectiveRoutes(spec: DeploymentSpec, aliasVersion: number | null): Deployment['routes'] {
@@ -43,7 +46,7 @@ export async function deploymentsOfModel(db: Kysely<DB>, modelName: string): Pro
 export class DeploymentService {
   constructor(
     private readonly db: Kysely<DB>,
-    private readonly clock: Clock,
+    private readonly writes: Writes,
     private readonly models: ModelService,
     private readonly aliases: AliasService,
   ) {}
@@ -117,17 +120,20 @@ export class DeploymentService {
     const req = parseInput(CreateDeploymentRequest, input);
     const { name, ...rest } = req;
     const spec = parseInput(DeploymentSpec, { ...rest, canary: null });
-    const now = isoNow(this.clock);
     try {
-      return await this.db.transaction().execute(async (trx) => {
-        const model = await this.models.row(spec.model, trx);
-        await this.checkVersions(trx, model, spec);
-        const row: DeploymentsTable = { name, model_id: model.id, spec: JSON.stringify(spec), last_event: null, created_at: now, updated_at: now };
-        await trx.insertInto('deployments').values(row).execute();
-        await bumpChangeSeq(trx);
-        const d = await this.describe(row, trx);
-        await appendAudit(trx, { ...by, action: 'deployment.create', target: `deployment:${name}`, after: d }, now);
-        return d;
+      return await this.writes.run({
+        by,
+        permission: { role: 'deployer', model: spec.model },
+        apply: async (tx) => {
+          const model = await this.models.row(spec.model, tx.db);
+          await this.checkVersions(tx.db, model, spec);
+          const row: DeploymentsTable = { name, model_id: model.id, spec: JSON.stringify(spec), last_event: null, created_at: tx.now, updated_at: tx.now };
+          await tx.db.insertInto('deployments').values(row).execute();
+          tx.changed();
+          const d = await this.describe(row, tx.db);
+          tx.audit({ action: 'deployment.create', target: `deployment:${name}`, after: d });
+          return d;
+        },
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new AppError('already_exists', `deployment ${name} already exists`, { deployment: name });
@@ -135,28 +141,46 @@ export class DeploymentService {
     }
   }
 
-  /** Applies `change` to the spec in one transaction, validates, audits and bumps the change sequence. */
-  private async change(
-    name: string,
-    by: Actor & { reason?: string | null },
-    action: string,
-    change: (spec: DeploymentSpec, trx: Kysely<DB>, model: ModelsTable) => Promise<DeploymentSpec> | DeploymentSpec,
-  ): Promise<Deployment> {
-    const now = isoNow(this.clock);
-    return this.db.transaction().execute(async (trx) => {
-      const row = await this.row(name, trx);
-      const model = await trx.selectFrom('models').selectAll().where('id', '=', row.model_id).executeTakeFirstOrThrow();
-      const before = await this.describe(row, trx);
-      const spec = parseInput(DeploymentSpec, await change(JSON.parse(row.spec) as DeploymentSpec, trx, model));
-      await this.checkVersions(trx, model, spec);
-      const lastEvent: LastEvent = { time: now, action, reason: by.reason ?? null };
-      const next = { ...row, spec: JSON.stringify(spec), last_event: JSON.stringify(lastEvent), updated_at: now };
-      await trx.updateTable('deployments').set({ spec: next.spec, last_event: next.last_event, updated_at: now }).where('name', '=', name).execute();
-      await bumpChangeSeq(trx);
-      const after = await this.describe(next, trx);
-      await appendAudit(trx, { ...by, action: `deployment.${action}`, target: `deployment:${name}`, before, after, reason: by.reason }, now);
-      return after;
+  /** The model a deployment serves (a deployer's grant on it governs the deployment); 404 names the deployment. */
+  async modelOf(name: string): Promise<string> {
+    parseInput(DeploymentName, name, 'deployment');
+    const row = await this.db
+      .selectFrom('deployments as d')
+      .innerJoin('models as m', 'm.id', 'd.model_id')
+      .select('m.name')
+      .where('d.name', '=', name)
+      .executeTakeFirst();
+    if (!row) throw new AppError('not_found', `deployment ${name} not found`, { deployment: name });
+    return row.name;
+  }
+
+  /** Applies `change` to the spec in its own write (a deployer's on the deployment's model, unless internal). */
+  private async change(name: string, by: Change, action: string, change: SpecChange, internal = false): Promise<Deployment> {
+    return this.writes.run({
+      by,
+      permission: internal ? 'internal' : { role: 'deployer', model: await this.modelOf(name) },
+      apply: (tx) => this.changeIn(tx, name, by, action, change),
     });
+  }
+
+  /**
+   * Applies `change` to the spec inside an open write: validates it, stores it with the last
+   * event, audits `deployment.<action>` and bumps the change sequence.
+   */
+  async changeIn(tx: WriteTx, name: string, by: Change, action: string, change: SpecChange): Promise<Deployment> {
+    const trx = tx.db;
+    const row = await this.row(name, trx);
+    const model = await trx.selectFrom('models').selectAll().where('id', '=', row.model_id).executeTakeFirstOrThrow();
+    const before = await this.describe(row, trx);
+    const spec = parseInput(DeploymentSpec, await change(JSON.parse(row.spec) as DeploymentSpec, tx, model));
+    await this.checkVersions(trx, model, spec);
+    const lastEvent: LastEvent = { time: tx.now, action, reason: by.reason ?? null };
+    const next = { ...row, spec: JSON.stringify(spec), last_event: JSON.stringify(lastEvent), updated_at: tx.now };
+    await trx.updateTable('deployments').set({ spec: next.spec, last_event: next.last_event, updated_at: tx.now }).where('name', '=', name).execute();
+    tx.changed();
+    const after = await this.describe(next, trx);
+    tx.audit({ actor: by.actor, requestId: by.requestId ?? null, action: `deployment.${action}`, target: `deployment:${name}`, before, after, reason: by.reason });
+    return after;
   }
 
   async update(name: string, input: UpdateDeploymentRequest, by: Actor): Promise<Deployment> {
@@ -177,14 +201,24 @@ export class DeploymentService {
 
   /** Makes the canary the primary: moves the alias (alias mode) or pins it at 100 %. */
   async promote(name: string, by: Actor & { reason?: string }): Promise<Deployment> {
-    return this.change(name, by, 'promote', async (spec, trx, model) => {
+    return this.change(name, by, 'promote', this.promotion(name, by));
+  }
+
+  /** The promote change: the canary's version takes the followed alias, or all the traffic. */
+  private promotion(name: string, by: Change): SpecChange {
+    return async (spec, tx, model) => {
       if (!spec.canary) throw new AppError('conflict', `deployment ${name} has no canary to promote`);
       if (spec.alias) {
-        await this.aliases.setInTransaction(trx, model, spec.alias, spec.canary.version, { ...by, reason: by.reason ?? `promoted canary of deployment ${name}` }, isoNow(this.clock));
+        await this.aliases.moveIn(tx, model, spec.alias, spec.canary.version, { ...by, reason: by.reason ?? `promoted canary of deployment ${name}` });
         return { ...spec, canary: null };
       }
       return { ...spec, versions: [{ version: spec.canary.version, weight: 100 }], canary: null };
-    });
+    };
+  }
+
+  /** Promotes inside an open write (an approved promotion). */
+  async promoteIn(tx: WriteTx, name: string, by: Change): Promise<Deployment> {
+    return this.changeIn(tx, name, by, 'promote', this.promotion(name, by));
   }
 
   /** Removes the canary; all traffic returns to the primary versions. */
@@ -195,21 +229,31 @@ export class DeploymentService {
     });
   }
 
-  /** The SLO guard's action: the canary keeps its place but gets no traffic. */
-  async zeroCanary(name: string, version: number, reason: string): Promise<Deployment | null> {
+  /**
+   * The SLO guard's action: the canary keeps its place but gets no traffic, and
+   * `deployment.slo_rollback` tells subscribers why (with the guard's evidence).
+   */
+  async zeroCanary(name: string, version: number, reason: string, evidence: Record<string, unknown> = {}): Promise<Deployment | null> {
     const current = JSON.parse((await this.row(name)).spec) as DeploymentSpec;
     if (!current.canary || current.canary.version !== version || current.canary.weight === 0) return null;
-    return this.change(name, { actor: 'slo-guard', reason }, 'slo-rollback', (spec) => ({ ...spec, canary: spec.canary ? { ...spec.canary, weight: 0 } : null }));
+    const zero: SpecChange = (spec, tx) => {
+      tx.emit({ type: 'deployment.slo_rollback', subject: name, data: { deployment: name, version, reason, ...evidence } });
+      return { ...spec, canary: spec.canary ? { ...spec.canary, weight: 0 } : null };
+    };
+    return this.change(name, { actor: 'slo-guard', reason }, 'slo-rollback', zero, true);
   }
 
   async delete(name: string, by: Actor & { reason?: string }): Promise<void> {
-    const now = isoNow(this.clock);
-    await this.db.transaction().execute(async (trx) => {
-      const row = await this.row(name, trx);
-      const before = await this.describe(row, trx);
-      await trx.deleteFrom('deployments').where('name', '=', name).execute();
-      await bumpChangeSeq(trx);
-      await appendAudit(trx, { ...by, action: 'deployment.delete', target: `deployment:${name}`, before, after: null, reason: by.reason }, now);
+    await this.writes.run({
+      by,
+      permission: { role: 'deployer', model: await this.modelOf(name) },
+      apply: async (tx) => {
+        const row = await this.row(name, tx.db);
+        const before = await this.describe(row, tx.db);
+        await tx.db.deleteFrom('deployments').where('name', '=', name).execute();
+        tx.changed();
+        tx.audit({ action: 'deployment.delete', target: `deployment:${name}`, before, after: null, reason: by.reason });
+      },
     });
   }
 }

@@ -9,9 +9,11 @@ export type InferInput =
 const INT_TYPES = new Set(['int32', 'int64']);
 
 /**
- * Checks values against the model's features and builds its column batch. Missing features or
- * values become NaN for models that route missing values (trees) and a 400 naming the feature for
- * the rest; wrong types are refused; ints upcast to floats; extra fields are ignored.
+ * Checks values against the model's features and builds its column batch. Columns are matched by
+ * name, or by position (count checked) for a model whose feature names are made up
+ * (`Predictor.positional`) when the names given are others. Missing features or values become NaN
+ * for models that route missing values (trees) and a 400 naming the feature for the rest; wrong
+ * types are refused; ints upcast to floats; extra fields are ignored.
  */
 export function toFeatureBatch(input: InferInput, predictor: Predictor): FeatureBatch {
   const features = predictor.features;
@@ -26,6 +28,17 @@ export function toFeatureBatch(input: InferInput, predictor: Predictor): Feature
       });
     }
     for (let f = 0; f < features.length; f++) raw.push((r) => input.data[r * input.width + f]);
+  } else if (predictor.positional && !features.every((f) => input.columns.has(f.name))) {
+    const given = [...input.columns.entries()];
+    if (given.length !== features.length) {
+      const names = given.map(([name]) => name);
+      throw new AppError(
+        'invalid_argument',
+        `this model takes ${features.length} columns by position (one tensor input, no signature naming them); got ${given.length} (${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''})`,
+        { expected: features.length, got: names.length },
+      );
+    }
+    for (const [, col] of given) raw.push((r) => col[r]);
   } else {
     for (const f of features) {
       const col = input.columns.get(f.name);

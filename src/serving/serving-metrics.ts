@@ -52,22 +52,35 @@ export class ServingMetrics {
   });
   readonly logWritten = new Counter({ name: 'sextant_prediction_log_written_total', help: 'Predictions written to the log', registers: [this.registry] });
 
+  /** Inference refused with 429 because the process's in-flight bound or a batch queue was full. */
+  readonly shed = new Counter({
+    name: 'sextant_inference_shed_total',
+    help: 'Inference requests answered 429 because the serving process was at its in-flight bound or a batch queue was full',
+    labelNames: ['deployment', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  // The gauges below are read from the database at each scrape, so every process reports the same
+  // figures: a cluster-wide scrape takes the scraped process's own ('first') instead of a sum.
   readonly driftScore = new Gauge({
     name: 'sextant_drift_score',
     help: 'Latest monitor window: the drift statistic per feature (a p-value for KS, chi-squared, Z; a distance otherwise)',
     labelNames: ['deployment', 'feature', 'test'] as const,
+    aggregator: 'first',
     registers: [this.registry],
   });
   readonly featureDrifted = new Gauge({
     name: 'sextant_feature_drifted',
     help: 'Latest monitor window: 1 when the feature drifted',
     labelNames: ['deployment', 'feature'] as const,
+    aggregator: 'first',
     registers: [this.registry],
   });
   readonly alertsOpen = new Gauge({
     name: 'sextant_alerts_open',
     help: 'Unresolved alerts (open or acknowledged) per deployment and rule',
     labelNames: ['deployment', 'rule'] as const,
+    aggregator: 'first',
     registers: [this.registry],
   });
 
@@ -83,5 +96,9 @@ export class ServingMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'sextant_' });
+    // prom-client also exports these counts of gauges with a `_total` suffix, which Prometheus
+    // reserves for counters (`promtool check metrics` refuses them); the same figures stay
+    // available per type as sextant_nodejs_active_{handles,requests,resources}.
+    for (const name of ['handles', 'requests', 'resources']) this.registry.removeSingleMetric(`sextant_nodejs_active_${name}_total`);
   }
 }

@@ -14,14 +14,12 @@ interface Second {
   histogram: Histogram;
 }
 
-/** Publishes what the guard decided (the event bus, once wired). */
-export type SloListener = (e: { deployment: string; version: number; reason: string; requests: number; p99Ms: number; errorRate: number }) => void;
-
 /**
  * Watches canaries against their deployment's SLO. Every process counts its canary requests per
  * second and flushes finished seconds to the database; the guard combines all processes' seconds
  * over the window before judging, and a breach sets the canary's weight to 0 through the normal
- * (audited) deployment change. Several processes may judge; the change is idempotent.
+ * (audited) deployment change, which publishes `deployment.slo_rollback` with the evidence.
+ * Several processes may judge; the change is idempotent.
  */
 export class SloGuard {
   private readonly pending = new Map<string, Second>();
@@ -35,7 +33,6 @@ export class SloGuard {
     private readonly deployments: DeploymentService,
     private readonly metrics: ServingMetrics,
     private readonly logger: Logger,
-    private readonly onRollback: SloListener = () => {},
   ) {}
 
   /** Records one canary request; primaries are not judged, so they are not recorded. */
@@ -125,10 +122,9 @@ export class SloGuard {
       if (reasons.length === 0) continue;
       const reason = `SLO breached by canary version ${canary.version} over ${count} requests in ${slo.windowSeconds} s: ${reasons.join('; ')}`;
       try {
-        if (await this.deployments.zeroCanary(d.name, canary.version, reason)) {
+        if (await this.deployments.zeroCanary(d.name, canary.version, reason, { requests: count, p99Ms: p99, errorRate })) {
           this.metrics.sloRollbacks.labels(d.name).inc();
           this.logger.warn({ deployment: d.name, version: canary.version, reason }, 'canary rolled back by SLO guard');
-          this.onRollback({ deployment: d.name, version: canary.version, reason, requests: count, p99Ms: p99, errorRate });
           rolledBack.push(d.name);
           if (this.live.started) await this.live.refresh();
         }

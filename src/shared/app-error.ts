@@ -10,6 +10,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   unavailable: 503,
+  unimplemented: 501,
   internal: 500,
 };
 

@@ -6,3 +6,5 @@ export * from './clock.js';
 export * from './ids.js';
 export * from './logger.js';
 export { readAll } from './read-all.js';
+export type { Actor } from './actor.js';
+export type * from './write-seam.js';

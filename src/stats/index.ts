@@ -17,3 +17,7 @@ export type { ClassificationMetrics, RegressionMetrics } from './quality-metrics
 export { classifyInputError, dataQuality, DEFAULT_DATA_QUALITY } from './data-quality.js';
 export type { DataQualityCheck, DataQualityReport, DataQualityRule, DataQualityThresholds } from './data-quality.js';
 export { isotonicFit } from './isotonic.js';
+export { ShapWorkspace, treeDepth, treeExpectation, treeShap } from './tree-shap.js';
+export type { Follow, ShapTree } from './tree-shap.js';
+export { columnMeans, linearShap } from './linear-shap.js';
+export type { LinearShap } from './linear-shap.js';

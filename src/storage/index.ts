@@ -6,3 +6,4 @@ export { isUnavailable, isUniqueViolation, mapStorageError } from './storage-err
 export type * from './schema.js';
 export { escapeLike, like } from './sql-helpers.js';
 export { bumpChangeSeq, readChangeSeq } from './change-seq.js';
+export type { Writes, WriteTx } from './writes.js';

@@ -12,6 +12,8 @@ import * as m008 from './migrations/008-alerts.js';
 import * as m009 from './migrations/009-pipelines.js';
 import * as m010 from './migrations/010-prediction-segments.js';
 import * as m011 from './migrations/011-own-request-ids.js';
+import * as m012 from './migrations/012-governance.js';
+import * as m013 from './migrations/013-monitor-sections.js';
 import * as m018 from './migrations/018-traffic-samples.js';
 
 interface Migration {
@@ -32,6 +34,8 @@ const MIGRATIONS: Migration[] = [
   { name: '009-pipelines', up: m009.up },
   { name: '010-prediction-segments', up: m010.up },
   { name: '011-own-request-ids', up: m011.up },
+  { name: '012-governance', up: m012.up },
+  { name: '013-monitor-sections', up: m013.up },
   { name: '018-traffic-samples', up: m018.up },
 ];
 

@@ -211,6 +211,8 @@ export interface MonitorResultsTable {
   drift: string | null;
   quality: string | null;
   alert: string | null;
+  /** Evaluators' sections beyond drift and quality, and the state they carry across windows (JSON, migration 013). */
+  sections: string | null;
 }
 
 export interface AlertsTable {
@@ -287,8 +289,74 @@ export interface PromotionsTable {
   reason: string | null;
   created_at: string;
   updated_at: string;
+  /** The approval a promotion's last step waits for (migration 012). */
+  approval_id: string | null;
+}
+export interface OutboxTable {
+  id: Generated<number>;
+  type: string;
+  subject: string;
+  time: string;
+  data: string;
+  claimed_until: string;
+  published_at: string | null;
+}
+export interface GrantsTable {
+  model: string;
+  principal: string;
+  role: string;
+  granted_by: string;
+  granted_at: string;
+}
+export interface ProtectedAliasesTable {
+  model: string;
+  alias: string;
+  approvals: number;
+  ttl_seconds: number;
+  protected_by: string;
+  protected_at: string;
+}
+export interface PromotionRulesTable {
+  model: string;
+  alias: string;
+  rules: string;
+  updated_by: string;
+  updated_at: string;
+}
+export interface ApprovalsTable {
+  id: string;
+  model: string;
+  alias: string;
+  version: number;
+  from_version: number | null;
+  action: string;
+  input: string;
+  reason: string | null;
+  status: string;
+  required: number;
+  requested_by: string;
+  request_id: string | null;
+  version_author: string;
+  rules: string | null;
+  created_at: string;
+  expires_at: string;
+  decided_at: string | null;
+  decision_reason: string | null;
+}
+export interface ApprovalVotesTable {
+  approval_id: string;
+  approver: string;
+  decision: string;
+  reason: string | null;
+  at: string;
 }
 export interface DB {
+  outbox: OutboxTable;
+  grants: GrantsTable;
+  protected_aliases: ProtectedAliasesTable;
+  promotion_rules: PromotionRulesTable;
+  approvals: ApprovalsTable;
+  approval_votes: ApprovalVotesTable;
   jobs: JobsTable;
   job_logs: JobLogsTable;
   retraining_policies: RetrainingPoliciesTable;

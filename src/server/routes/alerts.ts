@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { Alert, AlertList, Channel, ChannelList, CreateChannelRequest, DeliveryList } from '../../contracts/alerts.js';
 import { CreateMonitorRequest, Monitor, MonitorResults } from '../../contracts/monitoring.js';
 import type { App } from '../../app.js';
-import { AppError } from '../../shared/app-error.js';
 import { route } from '../route-spec.js';
 
 const Params = z.object({ name: z.string().min(1).max(64) });
@@ -21,11 +20,7 @@ export function alertRoutes(app: App) {
       role: 'viewer',
       query: AlertsQuery,
       response: AlertList,
-      handler: async ({ query }) => {
-        const q = AlertsQuery.safeParse(query ?? {});
-        if (!q.success) throw new AppError('invalid_argument', `invalid query: ${q.error.issues.map((i) => `query.${i.path.join('.')}: ${i.message}`).join('; ')}`);
-        return { alerts: await alerts.list(q.data.status, q.data.deployment) };
-      },
+      handler: async ({ query }) => ({ alerts: await alerts.list(query.status, query.deployment) }),
     }),
     route({
       method: 'POST',
@@ -90,7 +85,7 @@ export function alertRoutes(app: App) {
       role: 'viewer',
       query: DeliveriesQuery,
       response: DeliveryList,
-      handler: async ({ query }) => ({ deliveries: await notifications.deliveries(DeliveriesQuery.parse(query ?? {}).channel) }),
+      handler: async ({ query }) => ({ deliveries: await notifications.deliveries(query.channel) }),
     }),
   ];
 }

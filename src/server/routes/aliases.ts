@@ -51,8 +51,7 @@ export function aliasRoutes(app: App) {
       params: AliasParams,
       query: ReasonQuery,
       handler: async ({ params, query, actor }) => {
-        const { reason } = ReasonQuery.parse(query ?? {});
-        await aliases.delete(params.name, params.alias, { ...actor, reason });
+        await aliases.delete(params.name, params.alias, { ...actor, reason: query.reason });
       },
     }),
     route({
@@ -75,7 +74,7 @@ export function aliasRoutes(app: App) {
       params: NameParams,
       query: HistoryQuery,
       response: AliasHistory,
-      handler: ({ params, query }) => aliases.history(params.name, HistoryQuery.parse(query ?? {}).alias),
+      handler: ({ params, query }) => aliases.history(params.name, query.alias),
     }),
     route({
       method: 'GET',
@@ -86,9 +85,7 @@ export function aliasRoutes(app: App) {
       query: ResolveQuery,
       response: ModelVersion,
       handler: async ({ query }) => {
-        const parsed = ResolveQuery.safeParse(query ?? {});
-        if (!parsed.success) throw new AppError('invalid_argument', 'query.ref is required (NAME@ALIAS or NAME/VERSION)', { field: 'query.ref' });
-        const { name, ref } = parseModelRef(parsed.data.ref);
+        const { name, ref } = parseModelRef(query.ref);
         return versions.get(name, ref);
       },
     }),

@@ -123,7 +123,7 @@ export function deploymentRoutes(app: App) {
       body: CreateDeploymentRequest,
       response: Deployment,
       status: 201,
-      handler: ({ body, actor }) => applied(deployments.create(body as never, actor)),
+      handler: ({ body, actor }) => applied(deployments.create(body, actor)),
     }),
     route({
       method: 'GET',
@@ -153,7 +153,7 @@ export function deploymentRoutes(app: App) {
       params: Params,
       body: UpdateDeploymentRequest,
       response: Deployment,
-      handler: ({ params, body, actor }) => applied(deployments.update(params.name, body as never, actor)),
+      handler: ({ params, body, actor }) => applied(deployments.update(params.name, body, actor)),
     }),
     route({
       method: 'DELETE',
@@ -164,7 +164,7 @@ export function deploymentRoutes(app: App) {
       params: Params,
       query: ReasonQuery,
       handler: async ({ params, query, actor }) => {
-        await applied(deployments.delete(params.name, { ...actor, reason: ReasonQuery.parse(query ?? {}).reason }));
+        await applied(deployments.delete(params.name, { ...actor, reason: query.reason }));
       },
     }),
     route({
@@ -176,7 +176,7 @@ export function deploymentRoutes(app: App) {
       params: Params,
       body: CanaryRequest,
       response: Deployment,
-      handler: ({ params, body, actor }) => applied(deployments.canary(params.name, body as never, actor)),
+      handler: ({ params, body, actor }) => applied(deployments.canary(params.name, body, actor)),
     }),
     route({
       method: 'POST',
@@ -187,7 +187,7 @@ export function deploymentRoutes(app: App) {
       params: Params,
       body: ReasonBody,
       response: Deployment,
-      handler: ({ params, body, actor }) => applied(deployments.promote(params.name, { ...actor, reason: ReasonBody.parse(body ?? {}).reason })),
+      handler: ({ params, body, actor }) => applied(deployments.promote(params.name, { ...actor, reason: body.reason })),
     }),
     route({
       method: 'POST',
@@ -198,7 +198,7 @@ export function deploymentRoutes(app: App) {
       params: Params,
       body: ReasonBody,
       response: Deployment,
-      handler: ({ params, body, actor }) => applied(deployments.abort(params.name, { ...actor, reason: ReasonBody.parse(body ?? {}).reason })),
+      handler: ({ params, body, actor }) => applied(deployments.abort(params.name, { ...actor, reason: body.reason })),
     }),
   ];
 }

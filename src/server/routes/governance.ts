@@ -16,7 +16,7 @@ export function governanceRoutes(app: App) {
       role: 'viewer',
       query: ListAuditQuery,
       response: AuditPage,
-      handler: ({ query }) => app.audit.list(query as never),
+      handler: ({ query }) => app.audit.list(query),
     }),
     route({
       method: 'GET',
@@ -36,7 +36,7 @@ export function governanceRoutes(app: App) {
       body: CreateTokenRequest,
       response: CreatedToken,
       status: 201,
-      handler: ({ body, actor }) => app.tokens.create(body as never, actor),
+      handler: ({ body, actor }) => app.tokens.create(body, actor),
     }),
     route({
       method: 'GET',

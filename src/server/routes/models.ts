@@ -19,7 +19,7 @@ export function modelRoutes(app: App) {
       body: CreateModelRequest,
       response: Model,
       status: 201,
-      handler: ({ body, actor }) => models.create(body as never, actor),
+      handler: ({ body, actor }) => models.create(body, actor),
     }),
     route({
       method: 'GET',
@@ -29,7 +29,7 @@ export function modelRoutes(app: App) {
       role: 'viewer',
       query: ListModelsQuery,
       response: ModelPage,
-      handler: ({ query }) => models.list(query as never),
+      handler: ({ query }) => models.list(query),
     }),
     route({
       method: 'GET',
@@ -50,7 +50,7 @@ export function modelRoutes(app: App) {
       params: NameParams,
       body: UpdateModelRequest,
       response: Model,
-      handler: ({ params, body, actor }) => models.update(params.name, body as never, actor),
+      handler: ({ params, body, actor }) => models.update(params.name, body, actor),
     }),
     route({
       method: 'DELETE',
@@ -61,8 +61,7 @@ export function modelRoutes(app: App) {
       params: NameParams,
       query: ReasonQuery,
       handler: async ({ params, query, actor }) => {
-        const { reason } = ReasonQuery.parse(query ?? {});
-        await models.delete(params.name, { ...actor, reason });
+        await models.delete(params.name, { ...actor, reason: query.reason });
       },
     }),
   ];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { App } from '../../app.js';
 import { ModelName, VersionNumber } from '../../contracts/common.js';
-import { Job, JobList, JobLogs, PolicySpec, PromotionList, RetrainingPolicy, RetrainRequest, ValidationResult } from '../../contracts/pipelines.js';
+import { Job, JobList, JobLogs, JobLogsQuery, ListJobsQuery, PolicySpec, PromotionList, RetrainingPolicy, RetrainRequest, ValidationResult } from '../../contracts/pipelines.js';
 import { route } from '../route-spec.js';
 
 const ModelParams = z.object({ name: ModelName });
@@ -59,7 +59,7 @@ export function pipelineRoutes(app: App) {
       summary: 'Jobs, newest first, filtered by model, status or kind',
       tag: 'retraining',
       role: 'viewer',
-      query: z.object({ model: z.string().optional(), status: z.string().optional(), kind: z.string().optional(), pageSize: z.string().optional() }),
+      query: ListJobsQuery,
       response: JobList,
       handler: async ({ query }) => ({ jobs: await jobs.list(query) }),
     }),
@@ -71,7 +71,7 @@ export function pipelineRoutes(app: App) {
       tag: 'retraining',
       role: 'viewer',
       params: JobParams,
-      query: z.object({ after: z.string().optional() }),
+      query: JobLogsQuery,
       response: JobLogs,
       handler: ({ params, query }) => jobs.logs(params.id, query),
     }),
@@ -93,7 +93,7 @@ export function pipelineRoutes(app: App) {
       role: 'viewer',
       query: z.object({ model: z.string().optional(), status: z.string().optional() }),
       response: PromotionList,
-      handler: async ({ query }) => ({ promotions: await promotions.list(query as { model?: string; status?: string }) }),
+      handler: async ({ query }) => ({ promotions: await promotions.list(query) }),
     }),
   ];
 }

@@ -65,7 +65,7 @@ export function versionRoutes(app: App) {
       params: NameParams,
       query: ListVersionsQuery,
       response: VersionPage,
-      handler: ({ params, query }) => versions.list(params.name, query as never),
+      handler: ({ params, query }) => versions.list(params.name, query),
     }),
     route({
       method: 'GET',

@@ -1,0 +1,11 @@
+import { dataQualityEvaluator } from './data-quality-evaluator.js';
+import { driftEvaluator } from './drift-evaluator.js';
+import { qualityEvaluator } from './quality-evaluator.js';
+import type { WindowEvaluator } from './window-evaluator.js';
+
+export type { Breach, Evaluation, WindowEvaluator, WindowInput } from './window-evaluator.js';
+export { once } from './window-evaluator.js';
+export type { DriftSection } from './drift-evaluator.js';
+
+/** The checks every monitor window gets, in this order (the order of a window's alert messages). */
+export const DEFAULT_EVALUATORS: readonly WindowEvaluator[] = [driftEvaluator, dataQualityEvaluator, qualityEvaluator];
