@@ -39,7 +39,7 @@ describe("the dashboard's read routes", () => {
     await t.app.serving.traffic.flush(true);
     const series = (await get('/api/v1/deployments/bc/traffic?step=10')).json();
     const total = series.points.reduce((s: number, p: { requests: number }) => s + p.requests, 0);
-    expect(total).toBe(6);
+    expect(total, JSON.stringify(series.points.filter((p: { requests: number }) => p.requests > 0))).toBe(6);
     expect(series.points.reduce((s: number, p: { invalid: number }) => s + p.invalid, 0)).toBe(1);
     expect(series.points.find((p: { requests: number }) => p.requests > 0).versions).toEqual({ '1': 6 });
     expect((await get('/api/v1/deployments/nope/traffic')).statusCode).toBe(404);
@@ -48,10 +48,11 @@ describe("the dashboard's read routes", () => {
     offset = 10_000;
     const overview = (await get('/api/v1/dashboard/overview')).json();
     offset = 0;
-    expect(overview.deployments).toHaveLength(1);
+    const context = JSON.stringify({ now: new Date().toISOString(), series: series.points.filter((p: { requests: number }) => p.requests > 0), overview });
+    expect(overview.deployments, context).toHaveLength(1);
     const d = overview.deployments[0];
-    expect(d).toMatchObject({ name: 'bc', model: 'bc', alias: 'champion', monitored: false, openAlerts: 0, status: 'ok', reasons: [], drift: null, quality: null });
-    expect(d.traffic.requestsPerSecond).toBeCloseTo(6 / 60, 10);
+    expect(d, context).toMatchObject({ name: 'bc', model: 'bc', alias: 'champion', monitored: false, openAlerts: 0, status: 'ok', reasons: [], drift: null, quality: null });
+    expect(d.traffic.requestsPerSecond, context).toBeCloseTo(6 / 60, 10);
     expect(d.traffic.errorRate).toBe(0);
     expect(d.routes).toEqual([{ version: 1, weight: 100, role: 'primary' }]);
   });
@@ -164,6 +165,12 @@ describe('whoami with auth on', () => {
     expect((await ask(viewer.token)).json()).toEqual({ signedIn: true, actor: 'token:ann', role: 'viewer', allows: ['viewer'], auth: true, features: { approvals: true, modelCards: true } });
     expect((await ask(editor.token)).json()).toMatchObject({ signedIn: true, actor: 'token:ed', role: 'editor', allows: expect.arrayContaining(['viewer', 'editor']), auth: true });
     expect((await ask(editor.token)).json().allows).not.toContain('admin');
+    // A grant on one model raises the role there only (the grants API writes this row).
+    await t.app.database.db.insertInto('grants').values({ model: 'fraud', principal: 'token:ed', role: 'deployer', granted_by: 'test', granted_at: new Date().toISOString() }).execute();
+    const onModel = (model: string) => t.server.inject({ method: 'GET', url: `/api/v1/whoami?model=${model}`, headers: { authorization: `Bearer ${editor.token}` } });
+    expect((await onModel('fraud')).json()).toMatchObject({ role: 'deployer', allows: ['viewer', 'editor', 'deployer'] });
+    expect((await onModel('other')).json()).toMatchObject({ role: 'editor' });
+    expect((await onModel('Not A Name')).statusCode).toBe(400);
     const out = { signedIn: false, actor: null, role: null, allows: [], auth: true };
     expect((await ask()).json()).toMatchObject(out);
     expect((await ask('sxt_wrong')).json()).toMatchObject(out);

@@ -232,7 +232,7 @@ describe.skipIf(!available)('the dashboard in a browser', () => {
     await screenshot(page, 'deployment-after-rollback');
   });
 
-  it('with --auth: a token login; a viewer sees write controls disabled and the server refuses them too', async () => {
+  it('with --auth: a token login; a viewer sees write controls disabled and the server refuses them too; a deployer may use them', async () => {
     server.child.kill('SIGTERM');
     await server.exited;
     const token = async (name: string, role: string) => {
@@ -241,7 +241,7 @@ describe.skipIf(!available)('the dashboard in a browser', () => {
       return JSON.parse(r.stdout).token as string;
     };
     const viewer = await token('ann', 'viewer');
-    const editor = await token('ed', 'editor');
+    const deployer = await token('dee', 'deployer');
     server = await startCliServer(['server', '--port', '0', '--home', home, '--auth'], { SEXTANT_AUTH: 'on' });
     url = /listening on (http:\/\/\S+)/.exec(server.output())![1]!;
     expect(server.output()).toContain(`dashboard: ${url}/`);
@@ -260,16 +260,16 @@ describe.skipIf(!available)('the dashboard in a browser', () => {
     for (const name of ['Start canary', 'Promote', 'Abort canary', 'Roll back']) {
       expect(await page.getByRole('button', { name, exact: true }).isDisabled(), name).toBe(true);
     }
-    expect(await page.getByRole('button', { name: 'Start canary' }).getAttribute('title')).toMatch(/Your role \(viewer\) cannot change deployments/);
+    expect(await page.getByRole('button', { name: 'Start canary' }).getAttribute('title')).toMatch(/Your role on breast-cancer \(viewer\) cannot change deployments; deployer can/);
     const refused = await createClient({ baseUrl: url, token: viewer }).deployments.canary(DEMO, { version: 1, weight: 5 }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(SextantError);
     expect((refused as SextantError).status).toBe(403);
     await expectAccessible(page, 'deployment as a viewer');
 
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.getByLabel('Token').fill(editor);
+    await page.getByLabel('Token').fill(deployer);
     await page.getByLabel('Token').press('Enter');
-    await page.getByText('token:ed · editor').waitFor();
+    await page.getByText('token:dee · deployer').waitFor();
     await expect.poll(() => page.getByRole('button', { name: 'Start canary' }).isDisabled()).toBe(false);
   });
 });

@@ -7,11 +7,15 @@ import { Role } from './tokens.js';
 
 const IsoTime = z.iso.datetime({ offset: true });
 
+export const WhoamiQuery = z
+  .object({ model: ModelName.optional().describe('answer the role on this model: the highest of the global role and any grant') })
+  .strict();
+
 export const Whoami = z
   .object({
     signedIn: z.boolean().describe('false when the server requires a token and none (or an unknown, revoked or expired one) was sent'),
     actor: z.string().nullable().describe('how the audit trail names the caller'),
-    role: Role.nullable().describe('the caller\'s role; admin when the server runs without auth'),
+    role: Role.nullable().describe('the caller\'s role (on the model asked about, grants included); admin when the server runs without auth'),
     allows: z.array(Role).describe('every role this caller satisfies, so a client can hide what it may not do'),
     auth: z.boolean().describe('whether the server requires bearer tokens'),
     features: z

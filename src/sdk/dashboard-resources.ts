@@ -20,8 +20,8 @@ export function dashboardResources(t: Transport) {
   const { call, text } = t;
   return {
     session: {
-      /** Who the server takes the caller for, and which roles the caller satisfies (401 for a bad token). */
-      whoami: () => call(Whoami, 'GET', '/api/v1/whoami'),
+      /** Who the server takes the caller for and which roles the caller satisfies (on `model`, grants included). */
+      whoami: (model?: string) => call(Whoami, 'GET', '/api/v1/whoami', { query: { model } }),
     },
     dashboard: {
       /** Every deployment's health in one answer: traffic of the last minute, drift, quality, alerts, a status. */

@@ -30,9 +30,9 @@ const pick = (preferred: string, fallback: Role): Role => (roles.includes(prefer
  * governance model (deployer, approver) are used once the server has them.
  */
 export const NEEDS = {
-  /** Acknowledge alerts, start retrains, cancel jobs. */
+  /** Cancel jobs. */
   write: 'editor' as Role,
-  /** Canary, promote, abort, roll back. */
+  /** Canary, promote, abort, roll back; acknowledge alerts; start retrains. */
   deploy: pick('deployer', 'editor'),
   /** Decide approval requests. */
   approve: pick('approver', 'editor'),

@@ -54,3 +54,20 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const session: Session = { client, me: { ...who, actor: who.actor, role: who.role }, can: (role) => who.allows.includes(role), signOut: () => signIn(null) };
   return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;
 }
+
+/**
+ * The caller's roles on one model, grants included (a token may be a viewer everywhere and a
+ * deployer on its team's model); the global roles until the server answers.
+ */
+export function useAccess(model: string | undefined): { role: Role; can(role: Role): boolean } {
+  const { client, me, can } = useSession();
+  const onModel = useQuery({
+    queryKey: ['whoami-model', model],
+    enabled: model !== undefined && me.auth,
+    queryFn: () => client.session.whoami(model),
+    staleTime: 60_000,
+  });
+  const who = onModel.data;
+  if (!who?.signedIn || who.role === null) return { role: me.role, can };
+  return { role: who.role, can: (role) => who.allows.includes(role) };
+}

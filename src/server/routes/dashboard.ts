@@ -11,8 +11,9 @@ import {
   TrafficQuery,
   TrafficSeries,
   Whoami,
+  WhoamiQuery,
 } from '../../contracts/index.js';
-import { roleAllows } from '../../governance/index.js';
+import { AccessControl, roleAllows } from '../../governance/index.js';
 import { DriftViews } from '../../monitoring/index.js';
 import { overview, timeline, type EstimateCache } from '../dashboard-reads.js';
 import { route } from '../route-spec.js';
@@ -23,6 +24,7 @@ const Named = z.object({ name: z.string().min(1).max(128) });
 export function dashboardRoutes(app: App) {
   const drift = new DriftViews(app.monitoring.references);
   const estimates: EstimateCache = new Map();
+  const access = new AccessControl(app.database.db);
   return [
     route({
       method: 'GET',
@@ -31,8 +33,9 @@ export function dashboardRoutes(app: App) {
       tag: 'tokens',
       // Public, so a client learns that it must sign in without a failed request.
       role: 'public',
+      query: WhoamiQuery,
       response: Whoami,
-      handler: async ({ actor, req }) => {
+      handler: async ({ actor, req, query }) => {
         const features = {
           approvals: req.server.hasRoute({ method: 'GET', url: '/api/v1/approvals' }),
           modelCards: req.server.hasRoute({ method: 'GET', url: '/api/v1/models/:name/versions/:version/card' }),
@@ -41,8 +44,9 @@ export function dashboardRoutes(app: App) {
         const secret = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
         const principal = secret ? await app.tokens.authenticate(secret) : null;
         if (!principal) return { signedIn: false, actor: null, role: null, allows: [], auth: true, features };
-        const allows = Role.options.filter((r) => roleAllows(principal.role, r));
-        return { signedIn: true, actor: `token:${principal.name}`, role: principal.role, allows, auth: true, features };
+        const who = `token:${principal.name}`;
+        const role = query.model ? await access.effectiveRole({ actor: who, role: principal.role }, query.model) : principal.role;
+        return { signedIn: true, actor: who, role, allows: Role.options.filter((r) => roleAllows(role, r)), auth: true, features };
       },
     }),
     route({

@@ -3,7 +3,7 @@ import { useId, useState } from 'react';
 import type { Deployment } from '../../../src/sdk/browser.js';
 import { NEEDS } from '../api.js';
 import { ConfirmAction } from '../components/confirm-action.js';
-import { useClient, useSession } from '../session.js';
+import { useAccess, useClient } from '../session.js';
 
 /**
  * Canary, promote, abort and roll back, each behind a confirmation that says what will happen
@@ -12,11 +12,11 @@ import { useClient, useSession } from '../session.js';
  */
 export function DeploymentActions({ d }: { d: Deployment }) {
   const client = useClient();
-  const { can, me } = useSession();
+  const { can, role } = useAccess(d.model);
   const queries = useQueryClient();
   const id = useId();
   const allowed = can(NEEDS.deploy);
-  const denied = allowed ? undefined : `Your role (${me.role}) cannot change deployments; ${NEEDS.deploy} can.`;
+  const denied = allowed ? undefined : `Your role on ${d.model} (${role}) cannot change deployments; ${NEEDS.deploy} can.`;
   const versions = useQuery({ queryKey: ['versions-all', d.model], queryFn: () => client.versions.list(d.model, { pageSize: 100, status: 'active' }) });
   const primary = d.routes.filter((r) => r.role === 'primary');
   const primaryVersions = primary.map((r) => r.version);

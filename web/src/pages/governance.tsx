@@ -6,14 +6,14 @@ import { ConfirmAction } from '../components/confirm-action.js';
 import { Empty, ErrorNote, Loaded } from '../components/notes.js';
 import { Pill } from '../components/status.js';
 import { fromLocalInput, time } from '../format.js';
-import { useClient, useSession } from '../session.js';
+import { useAccess, useClient, useSession } from '../session.js';
 
 function Decide({ a }: { a: ApprovalSummary }) {
   const client = useClient();
-  const { can, me } = useSession();
+  const { can, role } = useAccess(a.model);
   const queries = useQueryClient();
   const allowed = can(NEEDS.approve);
-  const denied = `Your role (${me.role}) cannot decide approvals; ${NEEDS.approve} can.`;
+  const denied = `Your role${a.model ? ` on ${a.model}` : ''} (${role}) cannot decide approvals; ${NEEDS.approve} can.`;
   const what = `${a.model ?? 'the model'}@${a.alias ?? '?'} → version ${a.version ?? '?'}`;
   const done = () => queries.invalidateQueries({ queryKey: ['approvals'] });
   return (

@@ -190,8 +190,8 @@ function Retrain() {
     <ConfirmAction
       label="Retrain a model"
       title="Retrain now"
-      disabled={!can(NEEDS.write)}
-      disabledReason={`Your role (${me.role}) cannot start retrains`}
+      disabled={!can(NEEDS.deploy)}
+      disabledReason={`Your role (${me.role}) cannot start retrains; ${NEEDS.deploy} can`}
       ready={model.trim() !== ''}
       description={<p>A retraining job is queued for {model || 'the model'} with its policy's trainer, data and gate; a challenger that passes the gate is promoted as the policy says.</p>}
       onConfirm={async (reason) => {

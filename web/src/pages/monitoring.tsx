@@ -118,7 +118,7 @@ function Alerts({ deployment }: { deployment: string | null }) {
       setError(describeError(err));
     }
   };
-  const allowed = can(NEEDS.write);
+  const allowed = can(NEEDS.deploy);
   return (
     <section className="card" aria-labelledby="alerts-title">
       <div className="card-head">
