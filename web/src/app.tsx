@@ -1,13 +1,17 @@
-import { useEffect } from 'react';
-import { DeploymentPage } from './pages/deployment.js';
-import { GovernancePage } from './pages/governance.js';
-import { JobsPage } from './pages/jobs.js';
-import { ModelPage } from './pages/model.js';
-import { MonitoringPage } from './pages/monitoring.js';
+import { lazy, Suspense, useEffect } from 'react';
+import { Loading } from './components/notes.js';
 import { OverviewPage } from './pages/overview.js';
 import { Link, match, type Route, useLocation } from './router.js';
 import { useSession } from './session.js';
 import { useTheme } from './theme.js';
+
+// The overview comes with the first script; every other page (and the chart library) loads when
+// first visited, so the page an on-call engineer opens first has the least to parse.
+const ModelPage = lazy(() => import('./pages/model.js').then((m) => ({ default: m.ModelPage })));
+const DeploymentPage = lazy(() => import('./pages/deployment.js').then((m) => ({ default: m.DeploymentPage })));
+const MonitoringPage = lazy(() => import('./pages/monitoring.js').then((m) => ({ default: m.MonitoringPage })));
+const JobsPage = lazy(() => import('./pages/jobs.js').then((m) => ({ default: m.JobsPage })));
+const GovernancePage = lazy(() => import('./pages/governance.js').then((m) => ({ default: m.GovernancePage })));
 
 const NAV: { to: string; label: string; page: Route['page'] }[] = [
   { to: '/', label: 'Overview', page: 'overview' },
@@ -104,7 +108,9 @@ export function App() {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        <Page route={route} />
+        <Suspense fallback={<Loading what="the page" />}>
+          <Page route={route} />
+        </Suspense>
       </main>
     </>
   );

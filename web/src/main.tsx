@@ -2,8 +2,9 @@ import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-qu
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app.js';
+import { modelsQuery, overviewQuery } from './pages/overview.js';
 import { SessionProvider, SIGNED_OUT } from './session.js';
-import { SextantError } from './api.js';
+import { clientFor, SextantError, storedToken } from './api.js';
 import { ThemeProvider } from './theme.js';
 import './styles.css';
 
@@ -19,6 +20,19 @@ const queries = new QueryClient({
     },
   },
 });
+
+// Who we are is the first question every page asks: send it before React has even started, and
+// on the overview ask for its data as soon as we may, while React renders the frame.
+const token = storedToken();
+const client = clientFor(token);
+queries
+  .fetchQuery({ queryKey: ['whoami', token], queryFn: () => client.session.whoami(), staleTime: 60_000 })
+  .then((me) => {
+    if (!me.signedIn || window.location.pathname !== '/') return;
+    void queries.prefetchQuery(overviewQuery(client));
+    void queries.prefetchQuery(modelsQuery(client, new URLSearchParams(window.location.search).get('q'), undefined));
+  })
+  .catch(() => {});
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

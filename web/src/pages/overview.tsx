@@ -6,7 +6,15 @@ import { SplitText } from '../components/split.js';
 import { Pill, StatusBadge } from '../components/status.js';
 import { ago, ms, num, pct, rate } from '../format.js';
 import { Link, useSearchParam } from '../router.js';
+import type { SextantClient } from '../api.js';
 import { useClient } from '../session.js';
+
+/** The overview's two reads, shared with the start-up prefetch (main.tsx). */
+export const overviewQuery = (client: SextantClient) => ({ queryKey: ['overview'], queryFn: () => client.dashboard.overview() });
+export const modelsQuery = (client: SextantClient, q: string | null, page: string | undefined) => ({
+  queryKey: ['models', q, page],
+  queryFn: () => client.models.list({ q: q || undefined, pageSize: 50, pageToken: page }),
+});
 
 const ORDER: Record<DeploymentHealth['status'], number> = { critical: 0, warning: 1, ok: 2, idle: 3 };
 
@@ -146,11 +154,7 @@ function Models() {
   const [q, setQ] = useSearchParam('q');
   const [tokens, setTokens] = useState<(string | undefined)[]>([undefined]);
   const page = tokens[tokens.length - 1];
-  const models = useQuery({
-    queryKey: ['models', q, page],
-    queryFn: () => client.models.list({ q: q || undefined, pageSize: 50, pageToken: page }),
-    placeholderData: keepPreviousData,
-  });
+  const models = useQuery({ ...modelsQuery(client, q, page), placeholderData: keepPreviousData });
   return (
     <section className="card" aria-labelledby="models-title">
       <div className="card-head">
@@ -193,7 +197,7 @@ function Models() {
 
 export function OverviewPage() {
   const client = useClient();
-  const overview = useQuery({ queryKey: ['overview'], queryFn: () => client.dashboard.overview(), refetchInterval: 5_000 });
+  const overview = useQuery({ ...overviewQuery(client), refetchInterval: 5_000 });
   return (
     <>
       <div className="page-head">
