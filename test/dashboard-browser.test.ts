@@ -55,7 +55,7 @@ describe.skipIf(!available)('the dashboard in a browser', () => {
     await expect.poll(() => page.title()).toBe('Overview · Sextant');
     const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: DEMO, exact: true }) }).first();
     // The quick start leaves an accuracy alert open: the deployment is critical, with the reason.
-    await expect.poll(() => row.textContent()).toMatch(/Critical.*accuracy alert open/);
+    await expect.poll(() => row.textContent()).toMatch(/Critical.*accuracy alert open for 1 window/);
     expect(await row.textContent()).toMatch(/v3 100 %/);
     const models = page.getByRole('region', { name: 'Models' }).or(page.locator('section[aria-labelledby="models-title"]'));
     expect(await models.getByRole('row').count()).toBe(2);

@@ -21,7 +21,7 @@ export type EstimateCache = Map<string, Record<string, number> | null>;
 function statusOf(d: Deployment, t: RecentTraffic, latest: MonitorResult | undefined, alerts: Alert[]): Pick<DeploymentHealth, 'status' | 'reasons'> {
   const critical: string[] = [];
   const warning: string[] = [];
-  for (const a of alerts) (a.rule === 'accuracy' || a.rule === 'rmse' ? critical : warning).push(`${a.rule} alert open since ${a.firstWindowEnd}`);
+  for (const a of alerts) (a.rule === 'accuracy' || a.rule === 'rmse' ? critical : warning).push(`${a.rule.replace('_', ' ')} alert open for ${a.windows} window${a.windows === 1 ? '' : 's'}`);
   const maxErrors = d.slo?.maxErrorRate ?? 0.05;
   if (t.errorRate !== null && t.errorRate > maxErrors) critical.push(`error rate ${(t.errorRate * 100).toFixed(1)} % over ${(maxErrors * 100).toFixed(1)} %`);
   else if (t.errorRate !== null && t.errorRate > 0.01) warning.push(`error rate ${(t.errorRate * 100).toFixed(1)} %`);

@@ -18,12 +18,13 @@ export const modelsQuery = (client: SextantClient, q: string | null, page: strin
 
 const ORDER: Record<DeploymentHealth['status'], number> = { critical: 0, warning: 1, ok: 2, idle: 3 };
 
+/** The newest window's main metric, measured (from labels) and estimated (from scores). */
 function quality(d: DeploymentHealth): string {
-  const measured = d.quality?.measured?.accuracy ?? d.quality?.measured?.rmse;
+  const m = d.quality?.measured ?? {};
+  const [metric, measured] = m.accuracy !== undefined && m.accuracy !== null ? ['acc', m.accuracy] : m.rmse !== undefined && m.rmse !== null ? ['rmse', m.rmse] : ['acc', null];
   const estimated = d.quality?.estimated?.accuracy;
-  if (measured === undefined && estimated === undefined) return '–';
-  const metric = d.quality?.measured?.accuracy !== undefined || estimated !== undefined ? 'acc' : 'rmse';
-  return `${metric} ${num(measured ?? null)}${estimated !== undefined ? ` · est. ${num(estimated)}` : ''}`;
+  const parts = [measured !== null ? `${metric} ${num(measured)}` : null, estimated !== undefined ? `est. ${metric} ${num(estimated)}` : null].filter(Boolean);
+  return parts.length ? parts.join(' · ') : '–';
 }
 
 function DeploymentsTable({ deployments }: { deployments: DeploymentHealth[] }) {

@@ -62,7 +62,7 @@ export function QualityPanel({ deployment, monitored }: { deployment: string; mo
       </div>
       <Loaded query={windows} what="quality">
         {({ monitored, windows: ws }) => {
-          if (ws.every((w) => w.report.requests === 0)) return <Empty>No predictions logged in these windows.</Empty>;
+          if (ws.every((w) => w.report.rows === 0 && w.report.scoredRows === 0)) return <Empty>No predictions logged in these windows.</Empty>;
           const x = ws.map((w) => Date.parse(w.end) / 1000);
           const measured = ws.map((w) => w.report.metrics?.[metric] ?? null);
           const estimated = ws.map((w) => w.report.estimated?.[metric] ?? null);
@@ -89,13 +89,13 @@ export function QualityPanel({ deployment, monitored }: { deployment: string; mo
                   [4, 5],
                 ]}
               />
-              <div className="table-wrap" tabIndex={0}>
+              <div className="table-wrap short" tabIndex={0}>
                 <table>
                   <caption className="sr-only">Quality per window</caption>
                   <thead>
                     <tr>
                       <th scope="col">Window ending</th>
-                      <th scope="col" className="num">Requests</th>
+                      <th scope="col" className="num">Rows scored</th>
                       <th scope="col" className="num">Labelled rows</th>
                       <th scope="col" className="num">Measured {metric}</th>
                       <th scope="col" className="num">Estimated {metric}</th>
@@ -108,7 +108,7 @@ export function QualityPanel({ deployment, monitored }: { deployment: string; mo
                       .map((w, i) => (
                         <tr key={w.end}>
                           <td>{time(w.end)}</td>
-                          <td className="num">{w.report.requests}</td>
+                          <td className="num">{w.report.scoredRows}</td>
                           <td className="num">{w.report.rows}</td>
                           <td className="num">{num(measured[ws.length - 1 - i], 4)}</td>
                           <td className="num">{num(estimated[ws.length - 1 - i], 4)}</td>
