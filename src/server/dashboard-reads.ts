@@ -27,7 +27,7 @@ function statusOf(d: Deployment, t: RecentTraffic, latest: MonitorResult | undef
   else if (t.errorRate !== null && t.errorRate > 0.01) warning.push(`error rate ${(t.errorRate * 100).toFixed(1)} %`);
   if (d.slo?.p99LatencyMs !== undefined && t.p99Ms !== null && t.p99Ms > d.slo.p99LatencyMs) critical.push(`p99 ${t.p99Ms.toFixed(1)} ms over the SLO's ${d.slo.p99LatencyMs} ms`);
   if (t.shed > 0) warning.push(`${t.shed} requests shed in the last minute`);
-  if (latest?.drift?.drifted) warning.push(`drift in the window ending ${latest.windowEnd}`);
+  if (latest?.drift?.drifted) warning.push(`drift in the newest monitor window (${Math.round(latest.drift.driftedShare * 100)} % of features)`);
   if (d.lastEvent?.action === 'slo-rollback') warning.push(`canary rolled back by the SLO guard: ${d.lastEvent.reason ?? ''}`.trim());
   if (critical.length > 0) return { status: 'critical', reasons: [...critical, ...warning] };
   if (warning.length > 0) return { status: 'warning', reasons: warning };
