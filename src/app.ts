@@ -1,11 +1,15 @@
 import { openBlobStore, type BlobStore } from './artifacts/index.js';
 import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus, OutboxRelay } from './events/index.js';
-import { AccessControl, AuditLog, TokenService, WritePath } from './governance/index.js';
+import { AccessControl, AuditLog, CardService, cardSources, FairnessService, TokenService, WritePath } from './governance/index.js';
 import {
   AlertService,
   blobBodies,
+  DEFAULT_EVALUATORS,
+  fairnessEvaluator,
   FeedbackService,
+  parseRows,
+  PiiHasher,
   type LogWriter,
   MonitorService,
   NotificationService,
@@ -18,8 +22,10 @@ import {
 } from './monitoring/index.js';
 import { JobQueue, JobWorker, PolicyService, PromotionService, RETRAIN, RetrainService, RetrainTriggers } from './pipelines/index.js';
 import { createRegistry, type Registry } from './registry/index.js';
-import { loadPredictor } from './runtime/index.js';
+import { checkRemoteArtifact, loadPredictor } from './runtime/index.js';
+import { outboundGuard } from './shared/outbound-guard.js';
 import {
+  binaryDecisions,
   DeploymentService,
   deploymentsOfModel,
   ExplainService,
@@ -86,6 +92,11 @@ export interface App {
   };
   readonly audit: AuditLog;
   readonly tokens: TokenService;
+  /** Fairness reports, model cards. */
+  readonly transparency: {
+    fairness: FairnessService;
+    cards: CardService;
+  };
   readonly clock: Clock;
   readonly logger: Logger;
   /** Starts the background loops a server needs (routing refresh, SLO guard). */
@@ -116,6 +127,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const onHandlerError = (err: unknown, event: { type: string }) => logger.error({ err, event: event.type }, 'event subscriber failed');
     const events: EventBus = config.natsUrl ? await NatsBus.connect(config.natsUrl, { onHandlerError }) : new InProcessBus(onHandlerError);
     const blobs = openBlobStore(config.artifacts);
+    const outbound = outboundGuard(config.outbound.allowedHosts);
     const outbox = new OutboxRelay(db, events, clock, logger);
     const writes = new WritePath(db, clock, new AccessControl(db), outbox);
     const registry = createRegistry({
@@ -124,10 +136,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       blobs,
       maxArtifactBytes: config.limits.artifactBytes,
       references: { deploymentsUsing: (name) => deploymentsOfModel(db, name) },
+      inspectArtifact: async (format, size, read) => (format === 'remote' ? checkRemoteArtifact(size, read, outbound) : undefined),
     });
     const metrics = new ServingMetrics();
     // Artifacts are verified against their digest while read (the blob store's stream fails otherwise).
-    const cache = new ModelCache(async (v) => loadPredictor(v.format, await readAll(await blobs.get(v.digest)), v.signature), config.serving.modelCacheBytes, (m, err) =>
+    const cache = new ModelCache(async (v) => loadPredictor(v.format, await readAll(await blobs.get(v.digest)), v.signature, outbound), config.serving.modelCacheBytes, (m, err) =>
       logger.info({ model: m.model, version: m.version, err }, 'model released'),
     );
     const deployments = new DeploymentService(db, writes, registry.models, registry.aliases);
@@ -141,9 +154,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       { queued: metrics.logQueued, dropped: metrics.logDropped, written: metrics.logWritten },
       logger,
     );
+    const pii = PiiHasher.fromHome(config.home);
     const traffic = new TrafficRecorder(db, logger, () => clock.now().getTime());
-    const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(r), traffic);
-    const notifications = new NotificationService(db, clock, logger);
+    const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(pii.protect(r)), config.serving.maxInflight, traffic);
+    const notifications = new NotificationService(db, clock, logger, outbound);
     const policies = new PolicyService(db, writes, registry.models);
     const references = new ReferenceService(
       db,
@@ -152,9 +166,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       log,
       async (model, version) => {
         const v = await registry.versions.get(model, version);
-        return loadPredictor(v.format, await readAll(await blobs.get(v.digest)), v.signature);
+        return loadPredictor(v.format, await readAll(await blobs.get(v.digest)), v.signature, outbound);
       },
       async (model) => (await policies.find(model))?.target,
+      pii,
     );
     const explain = new ExplainService(
       inference,
@@ -164,9 +179,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       }),
       async (model, version) => cache.get(await registry.versions.get(model, version)),
     );
+    const fairness = new FairnessService(db, writes, {
+      parseRows,
+      decide: async (model, version, rows, cutoff) => binaryDecisions((await cache.get(await registry.versions.get(model, version))).predictor, rows, cutoff),
+    });
     const quality = new QualityService(db, log, (model, version) => references.calibration(model, version));
     const alerts = new AlertService(db, writes);
-    const monitors = new MonitorService(db, clock, references, quality, writes, logger, alerts, log);
+    const monitors = new MonitorService(db, clock, references, quality, writes, logger, alerts, log, [...DEFAULT_EVALUATORS, fairnessEvaluator(log)]);
     const jobs = new JobQueue(db, database.dialect, clock);
     // A jobs-only process loads no models: it neither serves nor judges SLOs (serving processes do).
     const serves = config.pipelines.processRole !== 'jobs';
@@ -194,6 +213,22 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       workDir: path.join(config.home, 'work'),
       trainerEnv: config.pipelines.trainerEnv,
     });
+    const cards = new CardService(
+      db,
+      writes,
+      clock,
+      cardSources({
+        db,
+        registry,
+        deployment: (name) => deployments.get(name),
+        validation: (model, version) => retrain.validation(model, version),
+        quality: (deployment, window) => quality.report(deployment, window),
+        reference: (model, version) => references.info(model, version),
+        fairness: (model, version) => fairness.latest(model, version),
+        importance: (model, version) => explain.importance(model, version),
+        approvals: async () => [],
+      }),
+    );
     const triggers = new RetrainTriggers(db, policies, retrain, jobs, events, clock, logger, log);
     const worker = new JobWorker(jobs, { [RETRAIN]: (job, ctx) => retrain.run(job, ctx) }, logger);
     let retention: NodeJS.Timeout | undefined;
@@ -222,6 +257,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       pipelines: { jobs, policies, promotions, retrain, triggers, worker },
       audit: new AuditLog(db),
       tokens: new TokenService(db, writes, clock),
+      transparency: { fairness, cards },
       clock,
       logger,
       start: async () => {

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../shared/app-error.js';
@@ -26,7 +27,14 @@ export interface Config {
   readonly auth: { readonly enabled: boolean };
   readonly limits: { readonly bodyBytes: number; readonly artifactBytes: number };
   readonly logLevel: string;
-  readonly serving: { readonly modelCacheBytes: number; readonly refreshMs: number };
+  readonly serving: {
+    readonly modelCacheBytes: number;
+    readonly refreshMs: number;
+    /** Inference requests one serving process works on at once; more are answered 429. */
+    readonly maxInflight: number;
+  };
+  /** Where webhooks and `remote` models may connect despite being loopback, private or link-local. */
+  readonly outbound: { readonly allowedHosts: readonly string[] };
   readonly monitoring: { readonly logQueue: number; readonly logFlushMs: number; readonly retentionDays: number };
   /** NATS server for the event bus; in-process events when absent. */
   readonly natsUrl: string | undefined;
@@ -73,6 +81,11 @@ const Raw = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   modelCacheMb: z.coerce.number().int().min(16),
   refreshMs: z.coerce.number().int().min(10).max(60_000),
+  maxInflight: z.coerce.number().int().min(1).max(1_000_000),
+  allowedHosts: z
+    .string()
+    .transform((s) => s.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().refine(isAllowedHostEntry, { error: (i) => `"${String(i.input)}" is not loopback, an IP address, a CIDR range, a host name or *.domain` }))),
   logQueue: z.coerce.number().int().min(1),
   logFlushMs: z.coerce.number().int().min(10).max(60_000),
   retentionDays: z.coerce.number().min(0.001),
@@ -101,6 +114,8 @@ const ENV_NAMES: Record<string, string> = {
   logLevel: 'SEXTANT_LOG_LEVEL',
   modelCacheMb: 'SEXTANT_MODEL_CACHE_MB',
   refreshMs: 'SEXTANT_REFRESH_MS',
+  maxInflight: 'SEXTANT_MAX_INFLIGHT',
+  allowedHosts: 'SEXTANT_ALLOWED_HOSTS',
   natsUrl: 'SEXTANT_NATS_URL',
   logQueue: 'SEXTANT_LOG_QUEUE',
   logFlushMs: 'SEXTANT_LOG_FLUSH_MS',
@@ -114,6 +129,17 @@ const ENV_NAMES: Record<string, string> = {
 };
 
 const TRAINER_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'PYTHONPATH', 'VIRTUAL_ENV'];
+
+/** An entry of SEXTANT_ALLOWED_HOSTS: `loopback`, an IP address, a CIDR range, a host name or `*.domain`. */
+function isAllowedHostEntry(entry: string): boolean {
+  if (entry === 'loopback') return true;
+  const [address, bits, extra] = entry.split('/');
+  if (extra === undefined && bits !== undefined) {
+    const v = net.isIP(address!);
+    return v !== 0 && /^\d{1,3}$/.test(bits) && Number(bits) <= (v === 4 ? 32 : 128);
+  }
+  return net.isIP(entry) !== 0 || /^(\*\.)?[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*$/.test(entry);
+}
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -139,6 +165,9 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     logLevel: flags.logLevel ?? env.SEXTANT_LOG_LEVEL ?? 'info',
     modelCacheMb: env.SEXTANT_MODEL_CACHE_MB ?? 2048,
     refreshMs: env.SEXTANT_REFRESH_MS ?? 200,
+    maxInflight: env.SEXTANT_MAX_INFLIGHT ?? 256,
+    // Loopback by default, so the quick start's local webhooks and remote models keep working.
+    allowedHosts: env.SEXTANT_ALLOWED_HOSTS ?? 'loopback',
     natsUrl: env.SEXTANT_NATS_URL || undefined,
     logQueue: env.SEXTANT_LOG_QUEUE ?? 250_000,
     logFlushMs: env.SEXTANT_LOG_FLUSH_MS ?? 250,
@@ -155,7 +184,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     awsSessionToken: env.AWS_SESSION_TOKEN,
   });
   if (!raw.success) {
-    const fields = describeIssues(raw.error.issues).map((f) => ({ ...f, field: ENV_NAMES[f.field] ?? f.field }));
+    const fields = describeIssues(raw.error.issues).map((f) => ({ ...f, field: ENV_NAMES[f.field.split('.')[0]!] ?? f.field }));
     throw new AppError('invalid_argument', `invalid configuration: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, {
       fields,
     });
@@ -171,7 +200,8 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     auth: Object.freeze({ enabled: r.auth ?? false }),
     limits: Object.freeze({ bodyBytes: r.bodyBytes, artifactBytes: r.artifactBytes }),
     logLevel: r.logLevel,
-    serving: Object.freeze({ modelCacheBytes: r.modelCacheMb * 1024 * 1024, refreshMs: r.refreshMs }),
+    serving: Object.freeze({ modelCacheBytes: r.modelCacheMb * 1024 * 1024, refreshMs: r.refreshMs, maxInflight: r.maxInflight }),
+    outbound: Object.freeze({ allowedHosts: Object.freeze(r.allowedHosts) }),
     natsUrl: r.natsUrl,
     monitoring: Object.freeze({ logQueue: r.logQueue, logFlushMs: r.logFlushMs, retentionDays: r.retentionDays }),
     pipelines: Object.freeze({

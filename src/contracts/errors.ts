@@ -9,6 +9,7 @@ export const ErrorCode = z.enum([
   'conflict',
   'payload_too_large',
   'unsupported_media_type',
+  'resource_exhausted',
   'unavailable',
   'unimplemented',
   'internal',

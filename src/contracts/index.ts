@@ -11,4 +11,6 @@ export * from './monitoring.js';
 export * from './alerts.js';
 export * from './pipelines.js';
 export * from './explanations.js';
+export * from './fairness.js';
+export * from './cards.js';
 export * from './dashboard.js';

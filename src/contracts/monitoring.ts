@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FairnessReport } from './fairness.js';
 import { PageSize, Timestamp } from './common.js';
 
 export const Label = z.union([z.number(), z.string(), z.boolean(), z.array(z.union([z.number(), z.string(), z.boolean()]))]);
@@ -183,6 +184,10 @@ export const MonitorThresholds = z
     maxOutOfRangeShare: z.number().min(0).max(1).default(0.05).describe("numbers outside the reference's range"),
     maxNewCategoryShare: z.number().min(0).max(1).default(0.05).describe('categories the reference never had'),
     maxErrorShare: z.number().min(0).max(1).default(0.01).describe('requests refused for type errors or schema violations'),
+    sensitive: z.string().min(1).max(256).optional().describe('a logged feature: each window gets the fairness report of its labelled predictions by this attribute'),
+    privileged: z.string().max(256).optional().describe('the group disparate impact compares with (default: the group selected most often)'),
+    maxDpDifference: z.number().min(0).max(1).optional().describe('alert (rule fairness) when the demographic parity difference exceeds this'),
+    minDisparateImpact: z.number().min(0).optional().describe("alert (rule fairness) when a group's disparate impact falls below this"),
   })
   .strict();
 
@@ -218,6 +223,11 @@ export const MonitorResult = z
     quality: z.record(z.string(), z.number().nullable()).nullable(),
     dataQuality: z.array(z.object({ rule: z.string(), feature: z.string().nullable(), value: z.number(), threshold: z.number() })).describe('data-quality checks that failed in this window'),
     alert: z.array(z.string()).describe('what breached its threshold in this window'),
+    fairness: z
+      .union([FairnessReport, z.object({ error: z.string() })])
+      .nullable()
+      .optional()
+      .describe('monitors with a sensitive feature: the fairness of the window’s labelled predictions, or why there is none'),
   })
   .meta({ id: 'MonitorResult' });
 export type MonitorResult = z.infer<typeof MonitorResult>;

@@ -15,6 +15,7 @@ export const TensorSpec = z
     shape: z.array(z.number().int().min(-1)).optional(),
     optional: z.boolean().optional(),
     description: z.string().max(1000).optional(),
+    pii: z.boolean().optional().describe('personal data: the prediction log keeps a keyed hash of the value, never the value'),
   })
   .strict();
 export type TensorSpec = z.infer<typeof TensorSpec>;
@@ -97,6 +98,10 @@ export const UpdateVersionRequest = z
     description: z.string().max(10_000).optional(),
     tags: TagEdits.optional(),
     status: VersionStatus.optional(),
+    pii: z
+      .record(z.string().min(1).max(256), z.boolean())
+      .optional()
+      .describe('signature input → whether it is personal data (logged as a keyed hash); needs a signature that names the input'),
   })
   .strict()
   .meta({ id: 'UpdateVersionRequest' });

@@ -13,9 +13,10 @@ export { blobBodies, channelLogWriter, serveLogWrites, tableLogWriter } from './
 export type { LogChannel, LogMessage, LogWriter } from './log-writers.js';
 export { QualityService } from './quality-service.js';
 export { MAX_ATTEMPTS, NotificationService, signWebhook } from './notification-service.js';
-export { ReferenceService } from './reference-service.js';
+export { parseRows, ReferenceService } from './reference-service.js';
 export { MonitorService } from './monitor-service.js';
 export { AlertService } from './alert-service.js';
-export { DEFAULT_EVALUATORS, once } from './evaluators/index.js';
+export { DEFAULT_EVALUATORS, fairnessEvaluator, once } from './evaluators/index.js';
 export type { Breach, DriftSection, Evaluation, WindowEvaluator, WindowInput } from './evaluators/index.js';
+export { PII_PREFIX, PiiHasher } from './pii-hasher.js';
 export { DriftViews } from './drift-views.js';

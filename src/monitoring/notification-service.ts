@@ -6,6 +6,7 @@ import { AppError } from '../shared/app-error.js';
 import { canonicalJson } from '../shared/canonical-json.js';
 import { type Clock, isoNow } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
+import { type OutboundGuard, outboundGuard } from '../shared/outbound-guard.js';
 import { parseInput } from '../shared/parse.js';
 import type { ChannelsTable, DB, DeliveriesTable } from '../storage/index.js';
 import { isUniqueViolation } from '../storage/index.js';
@@ -56,11 +57,13 @@ export class NotificationService {
     private readonly db: Kysely<DB>,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    private readonly post: typeof fetch = fetch,
+    /** Where webhooks may go: checked when a channel is saved and again at every delivery. */
+    private readonly outbound: OutboundGuard = outboundGuard(['loopback']),
   ) {}
 
   async createChannel(input: unknown): Promise<Channel> {
     const req = parseInput(CreateChannelRequest, input);
+    await this.outbound.check(req.url, 'body.url');
     const row: ChannelsTable = { name: req.name, kind: req.kind, url: req.url, secret: req.secret ?? null, events: req.events, created_at: isoNow(this.clock) };
     try {
       await this.db.insertInto('channels').values(row).execute();
@@ -178,7 +181,7 @@ export class NotificationService {
       headers['webhook-timestamp'] = String(timestamp);
       headers['webhook-signature'] = signWebhook(channel.secret, id, timestamp, body);
     }
-    const res = await this.post(channel.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
+    const res = await this.outbound.fetch(channel.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
     await res.arrayBuffer().catch(() => undefined);
     return res.status;
   }

@@ -26,6 +26,8 @@ export interface PredictionRecord {
   latencyMs: number;
   error: string | null;
   redact: readonly string[];
+  /** Personal-data features: logged as keyed hashes (`PiiHasher.protect`), never as values. */
+  pii?: readonly string[];
 }
 
 export interface PredictionLogOptions {

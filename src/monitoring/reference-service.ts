@@ -10,6 +10,7 @@ import { readAll } from '../shared/read-all.js';
 import { type OutputTensor, positiveScores, type Predictor } from '../runtime/index.js';
 import { CategoryProfile, calibrationError, type DataQualityThresholds, dataQuality, driftReport, isotonicFit, NumericProfile, type Values } from '../stats/index.js';
 import type { DB } from '../storage/index.js';
+import { PII_PREFIX, type PiiHasher } from './pii-hasher.js';
 import type { PredictionStore } from './prediction-store.js';
 
 /** Rows of a reference or a window used for drift at most (a uniform sample beyond). */
@@ -27,7 +28,8 @@ function columnsOf(rows: Record<string, unknown>[]): Columns {
   return cols;
 }
 
-function parseRows(text: string, format: 'csv' | 'jsonl'): Record<string, unknown>[] {
+/** Rows of a CSV (header row; numbers cast) or JSON-lines text. */
+export function parseRows(text: string, format: 'csv' | 'jsonl'): Record<string, unknown>[] {
   if (format === 'csv') {
     try {
       return parse(text, { columns: true, cast: true, skip_empty_lines: true, trim: true }) as Record<string, unknown>[];
@@ -91,6 +93,8 @@ export class ReferenceService {
     private readonly predictor?: (model: string, version: number) => Promise<Predictor>,
     /** The column of a model's reference data that holds the label (its retraining policy's target), if known. */
     private readonly targetColumn: (model: string) => Promise<string | undefined> = async () => undefined,
+    /** Hashes personal-data values as the prediction log does. */
+    private readonly hasher?: Pick<PiiHasher, 'hash'>,
   ) {}
 
   private async version(modelName: string, version: number) {
@@ -204,7 +208,28 @@ export class ReferenceService {
       }
       if (r.outputs) outputs.push(...predictionValues(r.outputs));
     });
-    return { dep, version, since, until, reference, current, outputs, refusals, requests: logged.length, currentRows };
+    return { dep, version, since, until, reference: this.hashedLike(reference, current), current, outputs, refusals, requests: logged.length, currentRows };
+  }
+
+  /** Hashed reference columns, per parsed reference and feature. */
+  private readonly hashed = new WeakMap<Columns, Map<string, Columns[string]>>();
+
+  /**
+   * The reference with the columns the log keeps as keyed hashes (personal data) hashed the same
+   * way, so drift and data quality compare like with like.
+   */
+  private hashedLike(reference: Columns, current: Columns): Columns {
+    const pii = Object.keys(current).filter((f) => f in reference && current[f]!.some((v) => typeof v === 'string' && v.startsWith(PII_PREFIX)));
+    if (pii.length === 0 || !this.hasher) return reference;
+    let done = this.hashed.get(reference);
+    if (!done) this.hashed.set(reference, (done = new Map()));
+    const out = { ...reference };
+    for (const f of pii) {
+      let col = done.get(f);
+      if (!col) done.set(f, (col = reference[f]!.map((v) => this.hasher!.hash(v))));
+      out[f] = col;
+    }
+    return out;
   }
 
   /** Drift of the model's predictions: its outputs on the reference rows against the window's outputs. */

@@ -4,13 +4,13 @@ import type { DB, Writes } from '../storage/index.js';
 import { AliasService } from './alias-service.js';
 import { removeUnreferencedBlobs } from './blob-gc.js';
 import { ModelService, noReferences, type ModelReferences } from './model-service.js';
-import { VersionService } from './version-service.js';
+import { type ArtifactInspector, VersionService } from './version-service.js';
 
 export { AliasService } from './alias-service.js';
 export { ModelService } from './model-service.js';
 export type { ModelReferences } from './model-service.js';
 export { VersionService } from './version-service.js';
-export type { Artifact } from './version-service.js';
+export type { Artifact, ArtifactInspector } from './version-service.js';
 export { onnxSignature } from './onnx-signature.js';
 
 export interface Registry {
@@ -26,9 +26,10 @@ export function createRegistry(deps: {
   blobs: BlobStore;
   maxArtifactBytes: number;
   references?: ModelReferences;
+  inspectArtifact?: ArtifactInspector;
 }): Registry {
   const models = new ModelService(deps.db, deps.writes, (digests) => removeUnreferencedBlobs(deps.db, deps.blobs, digests), deps.references ?? noReferences);
   const aliases = new AliasService(deps.db, deps.writes, models);
-  const versions = new VersionService(deps.db, deps.blobs, deps.writes, models, aliases, deps.maxArtifactBytes);
+  const versions = new VersionService(deps.db, deps.blobs, deps.writes, models, aliases, deps.maxArtifactBytes, deps.inspectArtifact);
   return { models, versions, aliases };
 }

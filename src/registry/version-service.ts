@@ -32,6 +32,29 @@ export interface Artifact {
   filename: string;
 }
 
+/**
+ * Checks an artifact once stored and before its version is recorded (a `remote` artifact's URL);
+ * throwing refuses the registration.
+ */
+export type ArtifactInspector = (format: ModelVersionsTable['format'], size: number, read: () => Promise<Uint8Array>) => Promise<void>;
+
+/** The signature with inputs marked (or unmarked) as personal data; every named input must exist. */
+function markPii(signature: Signature | null, marks: Record<string, boolean>): Signature {
+  const names = new Set(signature?.inputs.map((i) => i.name) ?? []);
+  const unknown = Object.keys(marks).filter((n) => !names.has(n));
+  if (!signature || unknown.length > 0) {
+    throw new AppError('invalid_argument', `pii: ${signature ? `the signature has no input ${unknown.join(', ')}` : 'the version has no signature naming its inputs'}`, { field: 'pii' });
+  }
+  return {
+    ...signature,
+    inputs: signature.inputs.map((i) => {
+      if (!(i.name in marks)) return i;
+      const { pii: _old, ...rest } = i;
+      return marks[i.name] ? { ...rest, pii: true } : rest;
+    }),
+  };
+}
+
 /** Versions: immutable records of an uploaded artifact plus its lineage, numbered 1, 2, … per model. */
 export class VersionService {
   constructor(
@@ -41,6 +64,7 @@ export class VersionService {
     private readonly models: ModelService,
     private readonly aliases: AliasService,
     private readonly maxArtifactBytes: number,
+    private readonly inspectArtifact: ArtifactInspector = async () => {},
   ) {}
 
   async aliasNames(modelId: string, db: Kysely<DB> = this.db): Promise<Map<number, string[]>> {
@@ -76,6 +100,7 @@ export class VersionService {
     try {
       let signature: Signature | null = meta.signature ?? null;
       if (!signature && meta.format === 'onnx') signature = await this.readOnnxSignature(stored.digest, stored.size);
+      await this.inspectArtifact(meta.format, stored.size, async () => readAll(await this.blobs.get(stored.digest)));
       return await this.writes.run({
         by,
         permission,
@@ -214,15 +239,17 @@ export class VersionService {
           description: req.description ?? row.description,
           tags: JSON.stringify(mergeTags(before.tags, req.tags)),
           status: req.status ?? row.status,
+          signature: req.pii ? JSON.stringify(markPii(before.signature, req.pii)) : row.signature,
         };
         await trx
           .updateTable('model_versions')
-          .set({ description: next.description, tags: next.tags, status: next.status })
+          .set({ description: next.description, tags: next.tags, status: next.status, signature: next.signature })
           .where('model_id', '=', model.id)
           .where('version', '=', version)
           .execute();
         const after = toVersion(modelName, next, aliasNames);
-        if (next.status !== row.status) tx.changed();
+        // Serving reloads a version whose personal-data marks changed, so its log hashes them.
+        if (next.status !== row.status || next.signature !== row.signature) tx.changed();
         tx.audit({ action: 'version.update', target: `model:${modelName}/${version}`, before, after, reason: by.reason });
         return after;
       },

@@ -1,5 +1,6 @@
 export type { Column, Datatype, FeatureBatch, FeatureSpec, OutputSpec, OutputTensor, Predictor } from './predictor.js';
-export { loadPredictor } from './load-predictor.js';
+export { loadPredictor, type LoadOptions } from './load-predictor.js';
+export { checkRemoteArtifact } from './remote-predictor.js';
 export { parseLinear, linearPredictor } from './linear-predictor.js';
 export { parseXgboost, xgboostPredictor } from './xgboost-predictor.js';
 export { onnxPredictor } from './onnx-predictor.js';

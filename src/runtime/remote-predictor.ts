@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Signature } from '../contracts/versions.js';
 import { AppError } from '../shared/app-error.js';
+import type { OutboundFetch, OutboundGuard } from '../shared/outbound-guard.js';
 import type { FeatureBatch, OutputTensor, Predictor } from './predictor.js';
 
 /** The `remote` artifact: where the model is served and which protocol it speaks. */
@@ -27,20 +28,36 @@ function columnsToRows(batch: FeatureBatch): unknown[][] {
   }));
 }
 
+/** A remote artifact read back from the blob store is refused above this size: it is a few lines of JSON. */
+const MAX_REMOTE_ARTIFACT_BYTES = 64 * 1024;
+
+function parseRemote(bytes: Uint8Array): z.infer<typeof RemoteSpec> {
+  try {
+    return RemoteSpec.parse(JSON.parse(new TextDecoder().decode(bytes)));
+  } catch (err) {
+    throw new AppError('invalid_argument', `remote artifact: ${(err as Error).message.slice(0, 300)}`, { field: 'file' });
+  }
+}
+
+/**
+ * Checks a `remote` artifact about to be registered: valid, and its URL one Sextant may call
+ * (a 400 naming `file.url` otherwise); the URL is checked again at every connection.
+ */
+export async function checkRemoteArtifact(size: number, read: () => Promise<Uint8Array>, guard: Pick<OutboundGuard, 'check'>): Promise<void> {
+  if (size > MAX_REMOTE_ARTIFACT_BYTES) throw new AppError('invalid_argument', `remote artifact: ${size} bytes; a remote artifact is a small JSON document (at most ${MAX_REMOTE_ARTIFACT_BYTES} bytes)`, { field: 'file' });
+  await guard.check(parseRemote(await read()).url, 'file.url');
+}
+
 /**
  * A model served elsewhere (a Python container, Triton, another Sextant), called over Open
  * Inference Protocol v2 or the MLflow scoring protocol, so Sextant can route, log and monitor it.
  */
-export function remotePredictor(bytes: Uint8Array, signature: Signature | null): Predictor {
-  let spec: z.infer<typeof RemoteSpec>;
-  try {
-    spec = RemoteSpec.parse(JSON.parse(new TextDecoder().decode(bytes)));
-  } catch (err) {
-    throw new AppError('invalid_argument', `remote artifact: ${(err as Error).message.slice(0, 300)}`);
-  }
+export function remotePredictor(bytes: Uint8Array, signature: Signature | null, fetch: OutboundFetch): Predictor {
+  const spec = parseRemote(bytes);
   const names = spec.features ?? signature?.inputs.map((i) => i.name);
   if (!names) throw new AppError('invalid_argument', 'remote artifact: list "features" or register the version with a signature');
-  const post = async (body: unknown): Promise<unknown> => {
+  /** Posts a body and reads the answer with `schema`; anything but a 2xx of that shape is the remote's fault, a 503. */
+  const post = async <S extends z.ZodType>(body: unknown, schema: S): Promise<z.output<S>> => {
     let res: Response;
     try {
       res = await fetch(spec.url, {
@@ -50,10 +67,12 @@ export function remotePredictor(bytes: Uint8Array, signature: Signature | null):
         signal: AbortSignal.timeout(spec.timeoutMs),
       });
     } catch (err) {
-      throw new AppError('unavailable', `remote model at ${spec.url} did not answer: ${(err as Error).message}`);
+      throw new AppError('unavailable', `remote model at ${spec.url} did not answer: ${(err as Error).message}`, undefined, { cause: err });
     }
     if (!res.ok) throw new AppError('unavailable', `remote model at ${spec.url} answered HTTP ${res.status}`);
-    return res.json();
+    const answer = schema.safeParse(await res.json().catch(() => undefined));
+    if (!answer.success) throw new AppError('unavailable', `remote model at ${spec.url} answered with a body that is not a ${spec.protocol} prediction`);
+    return answer.data;
   };
   return {
     format: 'remote',
@@ -64,10 +83,10 @@ export function remotePredictor(bytes: Uint8Array, signature: Signature | null):
     async predict(batch: FeatureBatch): Promise<OutputTensor[]> {
       const rows = columnsToRows(batch);
       if (spec.protocol === 'v2') {
-        const r = V2Response.parse(await post({ inputs: [{ name: 'input-0', shape: [batch.rows, names.length], datatype: 'FP64', data: rows.flat() }] }));
+        const r = await post({ inputs: [{ name: 'input-0', shape: [batch.rows, names.length], datatype: 'FP64', data: rows.flat() }] }, V2Response);
         return r.outputs.map((o) => ({ name: o.name, datatype: o.datatype as OutputTensor['datatype'], shape: o.shape, data: o.data as number[] }));
       }
-      const r = MlflowResponse.parse(await post({ dataframe_split: { columns: names, data: rows } }));
+      const r = await post({ dataframe_split: { columns: names, data: rows } }, MlflowResponse);
       const width = Array.isArray(r.predictions[0]) ? (r.predictions[0] as unknown[]).length : 0;
       return [{ name: 'prediction', datatype: 'FP64', shape: width ? [batch.rows, width] : [batch.rows], data: (width ? r.predictions.flat() : r.predictions) as number[] }];
     },

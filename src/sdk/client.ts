@@ -16,6 +16,11 @@ import {
   AuditVerifyResult,
   CreatedToken,
   FeatureImportance,
+  CardFields,
+  ModelCard,
+  FairnessReportList,
+  type FairnessQuery,
+  StoredFairnessReport,
   MlflowExplainResponse,
   OipExplainResponse,
   Model,
@@ -53,7 +58,7 @@ import {
   type UpdateVersionRequest,
 } from '../contracts/index.js';
 import { multipartBody } from './multipart-body.js';
-import { type ClientOptions, createTransport, enc, type Query } from './transport.js';
+import { type ClientOptions, createTransport, enc, qs, type Query } from './transport.js';
 import { dashboardResources } from './dashboard-resources.js';
 
 export type { ClientOptions } from './transport.js';
@@ -80,6 +85,10 @@ export interface ArtifactBody {
 export function createBaseClient(options: ClientOptions) {
   const t = createTransport(options);
   const { base, call, none, send, headers } = t;
+
+  /** Sends a CSV or JSON-lines body (reference data, datasets). */
+  const sendText = (method: string, path: string, text: string, format: 'csv' | 'jsonl', query?: Query) =>
+    t.raw(`${path}${qs(query)}`, { method, headers: headers({ 'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson' }), body: text });
 
   return {
     baseUrl: base,
@@ -123,14 +132,22 @@ export function createBaseClient(options: ClientOptions) {
       /** A version's reference data: size, columns and per-column profile. */
       reference: (model: string, version: number) => call(ReferenceInfo, 'GET', `/api/v1/models/${enc(model)}/versions/${version}/reference`),
       /** Uploads a version's reference data (CSV with a header, or JSON lines) for drift monitoring. */
-      uploadReference: async (model: string, version: number, text: string, format: 'csv' | 'jsonl') => {
-        const res = await t.raw(`/api/v1/models/${enc(model)}/versions/${version}/reference`, {
-          method: 'PUT',
-          headers: headers({ 'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson' }),
-          body: text,
-        });
-        return ReferenceInfo.parse(await res.json());
-      },
+      uploadReference: async (model: string, version: number, text: string, format: 'csv' | 'jsonl') =>
+        ReferenceInfo.parse(await (await sendText('PUT', `/api/v1/models/${enc(model)}/versions/${version}/reference`, text, format)).json()),
+      /** Fairness of a version on a labelled dataset it scores itself; the report is stored. */
+      fairness: async (model: string, version: number, text: string, format: 'csv' | 'jsonl', query: FairnessQuery) =>
+        StoredFairnessReport.parse(await (await sendText('POST', `/api/v1/models/${enc(model)}/versions/${version}/fairness`, text, format, query as Query)).json()),
+      /** The version's model card (JSON), current at every read. */
+      card: (model: string, version: number) => call(ModelCard, 'GET', `/api/v1/models/${enc(model)}/versions/${version}/card`),
+      /** The card rendered as Markdown or self-contained HTML. */
+      cardText: async (model: string, version: number, format: 'md' | 'html') =>
+        (await send('GET', `/api/v1/models/${enc(model)}/versions/${version}/card`, { query: { format } })).text(),
+      /** Sets human card fields of the model (version omitted) or of one version. */
+      editCard: (model: string, fields: CardFields, version?: number) =>
+        call(CardFields, 'PUT', version === undefined ? `/api/v1/models/${enc(model)}/card` : `/api/v1/models/${enc(model)}/versions/${version}/card`, { body: fields }),
+      /** A version's stored fairness reports, newest first. */
+      fairnessReports: async (model: string, version: number) =>
+        (await call(FairnessReportList, 'GET', `/api/v1/models/${enc(model)}/versions/${version}/fairness`)).reports,
       /** Global feature importance: mean |SHAP contribution| over the version's reference data. */
       importance: (model: string, version: number) => call(FeatureImportance, 'GET', `/api/v1/models/${enc(model)}/versions/${version}/importance`),
       /** Streams the artifact; the server checks its digest while sending. */

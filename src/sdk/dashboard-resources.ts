@@ -15,7 +15,7 @@ import { enc, type Query, type Transport } from './transport.js';
 
 type Window = { since?: string; until?: string; version?: number };
 
-/** The reads the dashboard makes, plus approvals and model cards as their APIs define them. */
+/** The reads the dashboard makes, plus approvals as their API defines them. */
 export function dashboardResources(t: Transport) {
   const { call, text } = t;
   return {
@@ -44,10 +44,6 @@ export function dashboardResources(t: Transport) {
       approve: (id: string, reason?: string) => call(z.unknown(), 'POST', `/api/v1/approvals/${enc(id)}/approve`, { body: { reason } }),
       /** Rejects a request. */
       reject: (id: string, reason?: string) => call(z.unknown(), 'POST', `/api/v1/approvals/${enc(id)}/reject`, { body: { reason } }),
-    },
-    cards: {
-      /** A version's model card rendered as self-contained HTML (404 when the server has no cards). */
-      html: (model: string, version: number) => text('GET', `/api/v1/models/${enc(model)}/versions/${version}/card`, { query: { format: 'html' } }),
     },
   };
 }

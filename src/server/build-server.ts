@@ -19,6 +19,7 @@ import { versionRoutes } from './routes/versions.js';
 import { alertRoutes } from './routes/alerts.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { explainRoutes } from './routes/explain.js';
+import { transparencyRoutes } from './routes/transparency.js';
 import { inferenceRoutes } from './routes/inference.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { dashboardRoutes } from './routes/dashboard.js';
@@ -42,6 +43,7 @@ export function allRoutes(app: App): RouteSpec[] {
     ...dashboardRoutes(app),
     ...inferenceRoutes(app),
     ...explainRoutes(app),
+    ...transparencyRoutes(app),
   ];
 }
 

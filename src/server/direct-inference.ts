@@ -32,8 +32,9 @@ export function directInference(app: App, options: DirectInferenceOptions): (req
   const handlers = inferenceHandlers(app);
   const { tokens, config, logger } = app;
 
-  function send(res: ServerResponse, status: number, body: string, requestId: string, version?: number): void {
+  function send(res: ServerResponse, status: number, body: string, requestId: string, version?: number, extra?: Record<string, string>): void {
     const headers: Record<string, string | number> = {
+      ...extra,
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(body),
       'x-request-id': requestId,
@@ -45,8 +46,8 @@ export function directInference(app: App, options: DirectInferenceOptions): (req
   }
 
   function fail(res: ServerResponse, requestId: string, err: unknown): void {
-    const { status, body } = errorPayload(err, requestId, logger);
-    send(res, status, JSON.stringify(body), requestId);
+    const { status, headers, body } = errorPayload(err, requestId, logger);
+    send(res, status, JSON.stringify(body), requestId, undefined, headers);
   }
 
   async function answer(req: IncomingMessage, res: ServerResponse, handler: InferenceHandler, deployment: string, version: number | undefined, requestId: string, body: Buffer) {

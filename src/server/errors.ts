@@ -30,20 +30,31 @@ export function toAppError(err: unknown): AppError {
   return new AppError('internal', 'internal error; the server log has the details under this request id', undefined, { cause: err });
 }
 
-/** The status and `{error: {code, message, requestId, details?}}` body of a failure, logged when it is the server's fault. */
-export function errorPayload(err: unknown, requestId: string, logger: Logger): { status: number; body: { error: Record<string, unknown> } } {
+/** How long a caller told 429 should wait before trying again, in seconds (`Retry-After`). */
+export const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * The status, headers and `{error: {code, message, requestId, details?}}` body of a failure,
+ * logged when it is the server's fault. A 429 carries `Retry-After`.
+ */
+export function errorPayload(
+  err: unknown,
+  requestId: string,
+  logger: Logger,
+): { status: number; headers: Record<string, string>; body: { error: Record<string, unknown> } } {
   const e = toAppError(err);
   if (e.code === 'internal') logger.error({ err: (e.cause as Error) ?? e, requestId }, 'request failed');
   else if (e.code === 'unavailable') logger.warn({ err: e.cause ?? e, requestId }, e.message);
-  return { status: e.status, body: { error: { code: e.code, message: e.message, requestId, ...(e.details !== undefined ? { details: e.details } : {}) } } };
+  const headers: Record<string, string> = e.code === 'resource_exhausted' ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {};
+  return { status: e.status, headers, body: { error: { code: e.code, message: e.message, requestId, ...(e.details !== undefined ? { details: e.details } : {}) } } };
 }
 
 export function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply): void {
-  const { status, body } = errorPayload(err, String(req.id), req.log as Logger);
+  const { status, headers, body } = errorPayload(err, String(req.id), req.log as Logger);
   // A failure after the response started streaming (a corrupt artifact) can only cut the stream.
   if (reply.sent || reply.raw.headersSent) {
     reply.raw.destroy(toAppError(err));
     return;
   }
-  void reply.code(status).header('content-type', 'application/json; charset=utf-8').send(body);
+  void reply.code(status).headers(headers).header('content-type', 'application/json; charset=utf-8').send(body);
 }

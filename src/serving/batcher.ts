@@ -1,4 +1,5 @@
 import type { FeatureBatch, OutputTensor, Predictor } from '../runtime/index.js';
+import { Overloaded } from './overload.js';
 
 interface Pending {
   batch: FeatureBatch;
@@ -30,14 +31,21 @@ export function sliceOutputs(outputs: OutputTensor[], from: number, n: number): 
   });
 }
 
+/** A batcher holds at most this many times `maxBatchSize` rows, waiting or being scored. */
+export const BATCH_QUEUE_FACTOR = 64;
+
 /**
  * Adaptive batching: requests arriving within `maxLatencyMs` (or until `maxBatchSize` rows) share
  * one runtime call and get their own rows back. If the combined call fails, each request is retried
- * alone so one bad request cannot fail its neighbours.
+ * alone so one bad request cannot fail its neighbours. Batches are not awaited before the next is
+ * formed, so the rows waiting or being scored are bounded: beyond BATCH_QUEUE_FACTOR ×
+ * maxBatchSize a request is refused with 429 rather than queued behind a model that cannot keep up.
  */
 export class Batcher {
   private queue: Pending[] = [];
   private rows = 0;
+  /** Rows submitted and not yet answered: the queue plus batches the model is scoring. */
+  private pending = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -53,13 +61,20 @@ export class Batcher {
   }
 
   submit(batch: FeatureBatch): Promise<OutputTensor[]> {
-    return new Promise((resolve, reject) => {
+    const limit = BATCH_QUEUE_FACTOR * this.maxBatchSize;
+    // One request larger than the bound still runs when nothing else waits.
+    if (this.pending > 0 && this.pending + batch.rows > limit) {
+      return Promise.reject(new Overloaded('batch_queue', `the deployment's batch queue holds ${this.pending} rows, its limit is ${limit}; retry shortly`));
+    }
+    this.pending += batch.rows;
+    const done = () => (this.pending -= batch.rows);
+    return new Promise<OutputTensor[]>((resolve, reject) => {
       this.queue.push({ batch, resolve, reject });
       this.rows += batch.rows;
       this.onDepth(this.queue.length);
       if (this.rows >= this.maxBatchSize) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), this.maxLatencyMs);
-    });
+    }).finally(done);
   }
 
   private flush(): void {

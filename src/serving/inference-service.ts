@@ -6,6 +6,7 @@ import type { InferInput } from './infer-input.js';
 import { toFeatureBatch } from './infer-input.js';
 import { type LiveDeployment, type LiveDeployments, pickRoute } from './live-deployments.js';
 import type { LoadedModel } from './model-cache.js';
+import { Overloaded } from './overload.js';
 import type { ServingMetrics } from './serving-metrics.js';
 import type { SloGuard } from './slo-guard.js';
 import type { TrafficRecorder } from './traffic-recorder.js';
@@ -46,14 +47,25 @@ export type PredictionSink = (record: PredictionRecord) => void;
  * run after the answer is computed and can neither slow nor fail it.
  */
 export class InferenceService {
+  /** Requests between admission and answer in this process, waits on batch queues and remote models included. */
+  private inflight = 0;
+
   constructor(
     private readonly live: LiveDeployments,
     private readonly metrics: ServingMetrics,
     private readonly slo: SloGuard,
     private readonly logger: Logger,
     private readonly sink: PredictionSink = () => {},
+    /** Beyond this many requests in flight, more are answered 429 before any work (SEXTANT_MAX_INFLIGHT). */
+    private readonly maxInflight = Number.POSITIVE_INFINITY,
+    /** Counts every answer per deployment, version and step for the traffic history. */
     private readonly traffic: TrafficRecorder | null = null,
   ) {}
+
+  /** Requests this process is working on now. */
+  get inFlight(): number {
+    return this.inflight;
+  }
 
   private log(d: LiveDeployment, role: 'primary' | 'shadow', model: LoadedModel | null, options: InferOptions, batch: FeatureBatch | null, outputs: OutputTensor[] | null, latencyMs: number, error: string | null): void {
     const logging = d.spec.logging;
@@ -73,6 +85,7 @@ export class InferenceService {
       latencyMs,
       error,
       redact: logging?.redact ?? NONE,
+      pii: model?.pii ?? NONE,
     });
   }
 
@@ -106,10 +119,25 @@ export class InferenceService {
   /** Scores one request; `parse` turns the protocol body into rows once the model's features are known. */
   async infer(name: string, parse: (p: Predictor) => InferInput, options: InferOptions = {}): Promise<InferResult> {
     const d = this.deployment(name);
+    if (this.inflight >= this.maxInflight) {
+      this.metrics.shed.labels(d.name, 'inflight').inc();
+      this.traffic?.shed(d.name);
+      throw new Overloaded('inflight', `this serving process is answering ${this.inflight} inference requests, its limit (SEXTANT_MAX_INFLIGHT); retry shortly`);
+    }
+    this.inflight++;
+    try {
+      return await this.admitted(d, parse, options);
+    } finally {
+      this.inflight--;
+    }
+  }
+
+  private async admitted(d: LiveDeployment, parse: (p: Predictor) => InferInput, options: InferOptions): Promise<InferResult> {
     const model = await this.target(d, options);
     const started = performance.now();
     let failed = true;
     let invalid = false;
+    let shed = false;
     let batch: FeatureBatch | null = null;
     model.inflight++;
     try {
@@ -132,13 +160,17 @@ export class InferenceService {
       // Only server-side failures count against a version's SLO; a caller's bad input does not.
       failed = err instanceof AppError ? err.status >= 500 : true;
       invalid = !failed;
-      this.log(d, 'primary', model, options, batch, null, performance.now() - started, (err as Error).message);
+      // A shed request did no work: counted, not logged as a prediction.
+      shed = err instanceof Overloaded;
+      if (err instanceof Overloaded) this.metrics.shed.labels(d.name, err.reason).inc();
+      else this.log(d, 'primary', model, options, batch, null, performance.now() - started, (err as Error).message);
       throw err;
     } finally {
       model.inflight--;
       const ms = performance.now() - started;
       if (options.version === undefined) this.slo.record(d, model.version, ms, failed);
-      this.traffic?.record(d.name, model.version, ms, failed ? 'error' : invalid ? 'invalid' : 'ok');
+      if (shed) this.traffic?.shed(d.name);
+      else this.traffic?.record(d.name, model.version, ms, failed ? 'error' : invalid ? 'invalid' : 'ok');
     }
   }
 

@@ -8,6 +8,8 @@ export interface LoadedModel {
   digest: string;
   format: ModelFormat;
   predictor: Predictor;
+  /** Inputs the signature marks as personal data (the log keeps their keyed hash). */
+  pii: readonly string[];
   /** Requests running on it now; it is released only at zero. */
   inflight: number;
   lastUsed: number;
@@ -22,6 +24,8 @@ export interface VersionRecord {
   format: ModelFormat;
   signature: Signature | null;
 }
+
+const piiOf = (v: VersionRecord): string[] => (v.signature?.inputs ?? []).filter((i) => i.pii).map((i) => i.name);
 
 /**
  * Loaded models keyed by version digest + format, bounded by approximate memory. Eviction skips
@@ -38,7 +42,8 @@ export class ModelCache {
   ) {}
 
   private key(v: VersionRecord): string {
-    return `${v.digest}:${v.format}:${v.model}:${v.version}`;
+    // Personal-data marks can change on a registered version; a change loads it afresh.
+    return `${v.digest}:${v.format}:${v.model}:${v.version}:${piiOf(v).join(',')}`;
   }
 
   /** Loads (once) and returns the model for a version. */
@@ -47,7 +52,7 @@ export class ModelCache {
     let entry = this.entries.get(key);
     if (!entry) {
       entry = this.load(v).then((predictor) => {
-        const m: LoadedModel = { model: v.model, version: v.version, digest: v.digest, format: v.format, predictor, inflight: 0, lastUsed: Date.now(), warmed: false };
+        const m: LoadedModel = { model: v.model, version: v.version, digest: v.digest, format: v.format, predictor, pii: piiOf(v), inflight: 0, lastUsed: Date.now(), warmed: false };
         this.ready.set(key, m);
         return m;
       });

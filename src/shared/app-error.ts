@@ -9,6 +9,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  resource_exhausted: 429,
   unavailable: 503,
   unimplemented: 501,
   internal: 500,

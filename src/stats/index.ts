@@ -21,3 +21,7 @@ export { ShapWorkspace, treeDepth, treeExpectation, treeShap } from './tree-shap
 export type { Follow, ShapTree } from './tree-shap.js';
 export { columnMeans, linearShap } from './linear-shap.js';
 export type { LinearShap } from './linear-shap.js';
+export { fairnessMetrics } from './fairness.js';
+export type { FairnessMetrics, GroupFairness } from './fairness.js';
+export { fairnessOfRows } from './fairness-rows.js';
+export type { Decisions, FairnessOfRows, FairnessOptions } from './fairness-rows.js';

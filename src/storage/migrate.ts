@@ -14,6 +14,7 @@ import * as m010 from './migrations/010-prediction-segments.js';
 import * as m011 from './migrations/011-own-request-ids.js';
 import * as m012 from './migrations/012-governance.js';
 import * as m013 from './migrations/013-monitor-sections.js';
+import * as m014 from './migrations/014-transparency.js';
 import * as m018 from './migrations/018-traffic-samples.js';
 
 interface Migration {
@@ -36,6 +37,7 @@ const MIGRATIONS: Migration[] = [
   { name: '011-own-request-ids', up: m011.up },
   { name: '012-governance', up: m012.up },
   { name: '013-monitor-sections', up: m013.up },
+  { name: '014-transparency', up: m014.up },
   { name: '018-traffic-samples', up: m018.up },
 ];
 

@@ -350,6 +350,26 @@ export interface ApprovalVotesTable {
   reason: string | null;
   at: string;
 }
+export interface FairnessReportsTable {
+  id: string;
+  model_id: string;
+  version: number;
+  created_at: string;
+  actor: string;
+  /** FairnessReport JSON. */
+  report: string;
+}
+
+export interface ModelCardsTable {
+  model_id: string;
+  /** 0: fields for every version of the model. */
+  version: number;
+  /** The card's human fields as JSON. */
+  fields: string;
+  updated_at: string;
+  updated_by: string;
+}
+
 export interface DB {
   outbox: OutboxTable;
   grants: GrantsTable;
@@ -357,6 +377,8 @@ export interface DB {
   promotion_rules: PromotionRulesTable;
   approvals: ApprovalsTable;
   approval_votes: ApprovalVotesTable;
+  fairness_reports: FairnessReportsTable;
+  model_cards: ModelCardsTable;
   jobs: JobsTable;
   job_logs: JobLogsTable;
   retraining_policies: RetrainingPoliciesTable;

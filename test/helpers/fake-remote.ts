@@ -6,12 +6,14 @@ import http from 'node:http';
  */
 export async function fakeRemote(options: { delayMs?: number; status?: number } = {}) {
   let calls = 0;
+  let answered = 0;
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (d) => (body += d));
     req.on('end', () => {
       calls++;
       setTimeout(() => {
+        answered++;
         if (options.status && options.status >= 400) {
           res.writeHead(options.status).end('boom');
           return;
@@ -26,6 +28,8 @@ export async function fakeRemote(options: { delayMs?: number; status?: number } 
   return {
     url: `http://127.0.0.1:${port}/invocations`,
     calls: () => calls,
+    /** Requests it has answered (calls minus those still waiting out the delay). */
+    answered: () => answered,
     close: () => new Promise<void>((r) => {
       server.closeAllConnections();
       server.close(() => r());

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Monitor, MonitorResult } from '../../contracts/index.js';
+import { CliError } from '../cli-error.js';
 import { client, positiveInt } from '../context.js';
 import { printFields, printJson, printTable, withJson } from '../output.js';
 
@@ -7,8 +8,18 @@ const row = (r: MonitorResult) => ({
   window: `${r.windowStart} → ${r.windowEnd}`,
   drift: r.drift ? `${(r.drift.driftedShare * 100).toFixed(0)}%${r.drift.drifted ? ' DRIFT' : ''}` : (r.driftError ?? '-'),
   accuracy: typeof r.quality?.accuracy === 'number' ? r.quality.accuracy.toFixed(3) : '-',
+  fairness: fairnessCell((r as { fairness?: unknown }).fairness),
   alert: r.alert.join('; ') || '-',
 });
+
+/** A window's fairness in a cell: demographic parity difference and the lowest disparate impact. */
+function fairnessCell(f: unknown): string {
+  if (!f || typeof f !== 'object') return '-';
+  if ('error' in f) return String((f as { error: string }).error);
+  const r = f as { demographicParityDifference: number; disparateImpact: Record<string, number | null> };
+  const di = Object.values(r.disparateImpact).filter((v): v is number => v !== null);
+  return `dp ${r.demographicParityDifference.toFixed(3)}, di ${di.length ? Math.min(...di).toFixed(3) : '-'}`;
+}
 
 const every = (m: Monitor) => (m.windowRows !== null ? `${m.windowRows} requests` : `${m.windowSeconds} s`);
 
@@ -22,7 +33,17 @@ export function registerMonitorCommands(program: Command): void {
     .option('--drift-share <share>', 'dataset drift when this share of features drifts', '0.5')
     .option('--min-accuracy <value>', 'alert below this accuracy')
     .option('--max-rmse <value>', 'alert above this RMSE')
+    .option('--sensitive <feature>', 'fairness of each window’s labelled predictions by this logged feature')
+    .option('--privileged <value>', 'with --sensitive: the group disparate impact compares with')
+    .option('--max-dp-difference <value>', 'with --sensitive: alert above this demographic parity difference')
+    .option('--min-disparate-impact <value>', 'with --sensitive: alert when a group’s disparate impact falls below this')
     .action(async (deployment: string, o) => {
+      const num = (flag: string, v: string | undefined) => {
+        if (v === undefined) return undefined;
+        if (!Number.isFinite(Number(v))) throw new CliError(`${flag} ${v}: expected a number`);
+        return Number(v);
+      };
+      if (!o.sensitive && (o.privileged || o.maxDpDifference || o.minDisparateImpact)) throw new CliError('--privileged, --max-dp-difference and --min-disparate-impact need --sensitive');
       const m = await client().monitors.create({
         deployment,
         windowSeconds: positiveInt('--window', o.window),
@@ -31,6 +52,10 @@ export function registerMonitorCommands(program: Command): void {
           driftShare: Number(o.driftShare),
           minAccuracy: o.minAccuracy === undefined ? undefined : Number(o.minAccuracy),
           maxRmse: o.maxRmse === undefined ? undefined : Number(o.maxRmse),
+          sensitive: o.sensitive,
+          privileged: o.privileged,
+          maxDpDifference: num('--max-dp-difference', o.maxDpDifference),
+          minDisparateImpact: num('--min-disparate-impact', o.minDisparateImpact),
         },
       });
       if (o.json) printJson(m);
@@ -51,7 +76,7 @@ export function registerMonitorCommands(program: Command): void {
     .action(async (deployment: string, o) => {
       const results = await client().monitors.results(deployment);
       if (o.json) return printJson({ results });
-      printTable(results.map(row), ['window', 'drift', 'accuracy', 'alert']);
+      printTable(results.map(row), ['window', 'drift', 'accuracy', ...(results.some((r) => 'fairness' in r) ? ['fairness'] : []), 'alert']);
     });
 }
 

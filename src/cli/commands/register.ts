@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import type { RegisterVersionMeta } from '../../contracts/index.js';
 import { CliError } from '../cli-error.js';
-import { client, collectTag, positiveInt, readJsonFlag } from '../context.js';
+import { client, collectList, collectTag, positiveInt, readJsonFlag } from '../context.js';
 import { printJson, withJson } from '../output.js';
 
 const PROGRESS_THRESHOLD = 4 * 1024 * 1024;
@@ -23,6 +23,15 @@ async function* readWithProgress(file: string, size: number): AsyncGenerator<Uin
   } finally {
     bar?.stop();
   }
+}
+
+/** The signature with the `--pii` inputs marked; each must be one of its inputs. */
+function withPii(signature: RegisterVersionMeta['signature'], pii: string[]): RegisterVersionMeta['signature'] {
+  if (pii.length === 0) return signature;
+  if (!signature) throw new CliError('--pii needs --signature (or mark inputs later with sextant versions update MODEL/N --pii FEATURE)');
+  const missing = pii.filter((f) => !signature.inputs.some((i) => i.name === f));
+  if (missing.length) throw new CliError(`--pii ${missing.join(', ')}: not an input of the signature`);
+  return { ...signature, inputs: signature.inputs.map((i) => (pii.includes(i.name) ? { ...i, pii: true } : i)) };
 }
 
 export function registerRegisterCommand(program: Command): void {
@@ -44,6 +53,7 @@ export function registerRegisterCommand(program: Command): void {
     .option('--alias <alias>', 'point this alias at the new version')
     .option('--reason <text>', 'why (recorded in the audit trail)')
     .option('--reference <file>', 'reference data (training sample) for drift monitoring: .csv with a header or .jsonl')
+    .option('--pii <feature>', 'mark a signature input as personal data (logged as a keyed hash); repeatable, needs --signature', collectList, [])
     .action(async (model: string, o) => {
       let size: number;
       try {
@@ -55,7 +65,7 @@ export function registerRegisterCommand(program: Command): void {
       }
       const meta: RegisterVersionMeta = {
         format: o.format,
-        signature: readJsonFlag('--signature', o.signature) as RegisterVersionMeta['signature'],
+        signature: withPii(readJsonFlag('--signature', o.signature) as RegisterVersionMeta['signature'], o.pii),
         params: readJsonFlag('--params', o.params) as RegisterVersionMeta['params'],
         metrics: readJsonFlag('--metrics', o.metrics) as RegisterVersionMeta['metrics'],
         tags: o.tag,

@@ -63,13 +63,17 @@ export function registerVersionCommands(program: Command): void {
     .option('--status <status>', 'active | deprecated | archived')
     .option('--tag <k=v>', 'set a tag, repeatable', collectTag, {})
     .option('--remove-tag <k>', 'remove a tag, repeatable', collectList, [])
+    .option('--pii <feature>', 'mark a signature input as personal data (the log keeps a keyed hash), repeatable', collectList, [])
+    .option('--not-pii <feature>', 'unmark a personal-data input, repeatable', collectList, [])
     .action(async (ref: string, o) => {
       const r = parseRef(ref);
       if (!/^\d+$/.test(r.ref)) throw new CliError(`${ref}: versions update needs MODEL/N`);
+      const marks: Record<string, boolean> = { ...Object.fromEntries((o.notPii as string[]).map((f) => [f, false])), ...Object.fromEntries((o.pii as string[]).map((f) => [f, true])) };
       const v = await client().versions.update(r.model, Number(r.ref), {
         description: o.description,
         status: o.status,
         tags: tagEdits(o.tag, o.removeTag),
+        pii: Object.keys(marks).length ? marks : undefined,
       });
       if (o.json) printJson(v);
       else showVersion(v);

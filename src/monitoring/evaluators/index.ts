@@ -9,3 +9,5 @@ export type { DriftSection } from './drift-evaluator.js';
 
 /** The checks every monitor window gets, in this order (the order of a window's alert messages). */
 export const DEFAULT_EVALUATORS: readonly WindowEvaluator[] = [driftEvaluator, dataQualityEvaluator, qualityEvaluator];
+export { fairnessEvaluator } from './fairness-evaluator.js';
+export type { FairnessSection } from './fairness-evaluator.js';

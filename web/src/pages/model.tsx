@@ -78,7 +78,7 @@ function Card({ model, version }: { model: string; version: number }) {
   const card = useQuery({
     queryKey: ['card', model, version],
     enabled: me.features.modelCards,
-    queryFn: () => client.cards.html(model, version).catch((e) => (isNotFound(e) ? null : Promise.reject(e))),
+    queryFn: () => client.versions.cardText(model, version, 'html').catch((e) => (isNotFound(e) ? null : Promise.reject(e))),
   });
   return (
     <section className="card" aria-labelledby="card-title">

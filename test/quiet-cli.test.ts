@@ -1,0 +1,34 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from './helpers/processes.js';
+
+function npx(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npx', args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('a quiet CLI', () => {
+  it('runs `npx sextant` without npm warnings about the project configuration', async () => {
+    const r = await npx(['--no-install', 'sextant', '--version']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(r.stderr).not.toMatch(/npm warn/i);
+  });
+
+  it('still keeps onnxruntime-node’s CUDA download out of installs, through package.json rather than .npmrc', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { allowScripts?: Record<string, boolean> };
+    expect(pkg.allowScripts?.['onnxruntime-node']).toBe(false);
+    const npmrc = path.join(ROOT, '.npmrc');
+    const lines = fs.existsSync(npmrc) ? fs.readFileSync(npmrc, 'utf8').split('\n') : [];
+    expect(lines.filter((l) => /onnxruntime/.test(l))).toEqual([]);
+  });
+});
