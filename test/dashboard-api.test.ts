@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InferenceService, TrafficRecorder } from '../src/serving/index.js';
+import { silentLogger } from '../src/shared/logger.js';
 import { bytes, testApp, type TestApp } from './helpers/app.js';
 
 const FIX = path.resolve(import.meta.dirname, 'fixtures', 'serving');
@@ -30,7 +32,7 @@ describe("the dashboard's read routes", () => {
   it('whoami: without auth the caller may do everything and is named by x-sextant-actor', async () => {
     const res = await get('/api/v1/whoami', { 'x-sextant-actor': 'dashboard' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ signedIn: true, actor: 'dashboard', role: 'admin', allows: expect.arrayContaining(['viewer', 'editor', 'admin']), auth: false, features: { approvals: false, modelCards: false } });
+    expect(res.json()).toEqual({ signedIn: true, actor: 'dashboard', role: 'admin', allows: expect.arrayContaining(['viewer', 'editor', 'admin']), auth: false, features: { approvals: false, modelCards: true } });
   });
 
   it('traffic: what the serving process answered, per step and version, and the overview\'s last minute', async () => {
@@ -55,6 +57,18 @@ describe("the dashboard's read routes", () => {
     expect(d.traffic.requestsPerSecond, context).toBeCloseTo(6 / 60, 10);
     expect(d.traffic.errorRate).toBe(0);
     expect(d.routes).toEqual([{ version: 1, weight: 100, role: 'primary' }]);
+  });
+
+  it('traffic: a request shed under overload counts as shed, not as an error', async () => {
+    const { live, metrics, slo } = t.app.serving;
+    const traffic = new TrafficRecorder(t.app.database.db, silentLogger);
+    // A serving process that may take no request at all: every one is shed before any work.
+    const full = new InferenceService(live, metrics, slo, silentLogger, () => {}, 0, traffic);
+    await expect(full.infer('bc', () => ({ rows: 0, columns: [] }) as never)).rejects.toMatchObject({ status: 429 });
+    await traffic.flush(true);
+    const points = (await get('/api/v1/deployments/bc/traffic?step=10')).json().points as { shed: number; errors: number }[];
+    expect(points.reduce((n, p) => n + p.shed, 0)).toBe(1);
+    expect(points.reduce((n, p) => n + p.errors, 0)).toBe(0);
   });
 
   it('timeline: which version each alias and deployment served, with who did what and why', async () => {
@@ -156,9 +170,8 @@ describe('whoami with auth on', () => {
   afterAll(async () => t?.close());
 
   it('names the token and lists only the roles it satisfies; without a good token, says to sign in', async () => {
-    // Optional APIs show as features once their routes exist, whatever their parameters are called.
+    // Optional APIs show as features once their routes exist (this one stands in for approvals).
     t.server.get('/api/v1/approvals', async () => ({ approvals: [] }));
-    t.server.get('/api/v1/models/:model/versions/:v/card', async () => ({}));
     const viewer = await t.app.tokens.create({ name: 'ann', role: 'viewer' }, { actor: 'test' });
     const editor = await t.app.tokens.create({ name: 'ed', role: 'editor' }, { actor: 'test' });
     const ask = (token?: string) => t.server.inject({ method: 'GET', url: '/api/v1/whoami', headers: token ? { authorization: `Bearer ${token}` } : {} });

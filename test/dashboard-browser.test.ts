@@ -97,6 +97,8 @@ describe.skipIf(!available)('the dashboard in a browser', () => {
     const lineage = page.locator('section[aria-labelledby="lineage-title"]');
     await expect.poll(() => lineage.textContent()).toMatch(/Trained by.*job/);
     expect(await lineage.textContent()).toMatch(/Validation gate: passed against champion v2/);
+    // The model card, rendered by the server, in a sandboxed frame.
+    await expect.poll(() => page.frameLocator(`iframe[title="Model card of ${DEMO} version 3"]`).locator('h1').textContent()).toBe(`Model card: ${DEMO} version 3`);
     await expectAccessible(page, 'model');
     await screenshot(page, 'model');
   });
