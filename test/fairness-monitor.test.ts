@@ -63,6 +63,19 @@ describe('live fairness per monitor window', () => {
     expect(results.json().results[0].fairness.demographicParityDifference).toBeCloseTo(rate(1) - rate(0), 12);
   });
 
+  it('the version’s card shows each monitor window’s measured and estimated quality and the drift status', async () => {
+    const card = (await t.server.inject({ method: 'GET', url: '/api/v1/models/loan/versions/1/card' })).json();
+    const qa = card.quantitative_analysis;
+    const live = qa.sextant.liveQuality as { deployment: string; rows: number; measured: Record<string, number>; estimated: Record<string, number> }[];
+    expect(live.length).toBeGreaterThan(0);
+    const w = live.find((x) => x.rows === rows.length)!;
+    const correct = rows.filter((r, i) => decide(r) === labels[i]).length;
+    expect(w.measured.accuracy).toBeCloseTo(correct / rows.length, 12);
+    expect(typeof w.estimated.accuracy).toBe('number');
+    expect(qa.performance_metrics).toContainEqual(expect.objectContaining({ type: 'accuracy', slice: expect.stringMatching(/^loan .* \(estimated\)$/) }));
+    expect(qa.sextant.drift).toEqual([expect.objectContaining({ deployment: 'loan', openAlerts: expect.arrayContaining(['fairness']) })]);
+  });
+
   it('a window without labels says so instead of a report', async () => {
     const m = await t.app.monitoring.monitors.get('loan');
     const r = (await t.app.monitoring.monitors.evaluate(m, new Date(Date.now() - 7_200_000), new Date(Date.now() - 3_600_000)))!;

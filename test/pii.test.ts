@@ -23,6 +23,12 @@ describe('personal data in the prediction log', () => {
   let t: TestApp;
   let url: string;
   let markedAt = '';
+  let logged: { requestId: string; inputs: { features: string[]; rows: unknown[][] } | null }[] = [];
+  const loggedPredictions = async () => (await t.server.inject({ method: 'GET', url: '/api/v1/deployments/pay/predictions?pageSize=10' })).json().predictions as typeof logged;
+  const country = (id: string) => {
+    const p = logged.find((x) => x.requestId === id)!;
+    return p.inputs!.rows[0]![p.inputs!.features.indexOf('country')];
+  };
   const infer = (country: string, id: string) =>
     t.server.inject({ method: 'POST', url: '/v1/deployments/pay/invocations', headers: { 'x-request-id': id }, payload: { dataframe_records: [{ amount: 12.5, count: 3, country }] } });
 
@@ -63,11 +69,7 @@ describe('personal data in the prediction log', () => {
     expect(filesHolding(t.home, 'Otherland-55d0')).toEqual([]);
 
     // What readers (and exports) see: the hash, equal for equal values, so categories still count.
-    const logged = (await t.server.inject({ method: 'GET', url: '/api/v1/deployments/pay/predictions?pageSize=10' })).json().predictions as { requestId: string; inputs: { features: string[]; rows: unknown[][] } | null }[];
-    const country = (id: string) => {
-      const p = logged.find((x) => x.requestId === id)!;
-      return p.inputs!.rows[0]![p.inputs!.features.indexOf('country')];
-    };
+    logged = await loggedPredictions();
     expect(country('req-a')).toMatch(/^pii:[0-9a-f]{16}$/);
     expect(country('req-a')).toBe(country('req-b'));
     expect(country('req-c')).not.toBe(country('req-a'));
@@ -85,6 +87,11 @@ describe('personal data in the prediction log', () => {
     expect(feature, JSON.stringify(drift)).toBeDefined();
     // The window's hashed values are all categories the hashed reference has.
     expect(feature.drifted).toBe(false);
+    // The reference's profile shows the marked columns as hashes (categories) or counts (numbers).
+    const profile = (await t.server.inject({ method: 'GET', url: '/api/v1/models/pay/versions/1/reference' })).json().profile;
+    expect(profile.country.top.map((x: { value: string }) => x.value).sort()).toEqual([country('req-a'), country('req-c')].sort());
+    expect(profile.amount).toEqual({ kind: 'cat', count: 40, missing: 0, top: [] });
+    expect(profile.count.kind).toBe('num');
     const card = await t.server.inject({ method: 'GET', url: '/api/v1/models/pay/versions/1/card' });
     expect(card.json().model_parameters.sextant.personalData).toEqual(['amount', 'country']);
     expect(card.body).not.toContain('Secretia');

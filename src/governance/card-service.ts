@@ -101,6 +101,13 @@ export class CardService {
     return m.id;
   }
 
+  /** The human fields of a version's card: the model's, with the version's own over them. */
+  async humanFields(name: string, version: number): Promise<CardFields> {
+    const modelId = await this.modelId(name);
+    await this.sources.version(name, version);
+    return this.fields(modelId, version);
+  }
+
   /**
    * Sets human fields of a model's card (every version), or of one version's (over the model's).
    * Given fields replace the stored ones; null removes one. Returns the stored fields.

@@ -13,3 +13,4 @@ export type { CardApproval, CardDrift, CardSources, CardWindow } from './card-se
 export { cardHtml, cardMarkdown } from './card-render.js';
 export { cardSources } from './card-sources.js';
 export type { CardSourceDeps } from './card-sources.js';
+export { maxFairnessEvaluator, requireCardEvaluator } from './transparency-rules.js';

@@ -132,9 +132,24 @@ export class ReferenceService {
       format: r.format as 'csv' | 'jsonl',
       rows: Number(r.rows),
       columns: JSON.parse(r.columns) as string[],
-      profile: r.profile ? (JSON.parse(r.profile) as ReferenceInfo['profile']) : null,
+      profile: r.profile ? await this.maskPii(model.id, version, JSON.parse(r.profile) as NonNullable<ReferenceInfo['profile']>) : null,
       createdAt: r.created_at,
     };
+  }
+
+  /**
+   * The profile without personal data: a marked column shows its categories as keyed hashes (as
+   * the prediction log does) and a marked numeric column only its counts.
+   */
+  private async maskPii(modelId: string, version: number, profile: NonNullable<ReferenceInfo['profile']>): Promise<NonNullable<ReferenceInfo['profile']>> {
+    const v = await this.db.selectFrom('model_versions').select('signature').where('model_id', '=', modelId).where('version', '=', version).executeTakeFirst();
+    const inputs = v?.signature ? (JSON.parse(v.signature) as { inputs: { name: string; pii?: boolean }[] }).inputs : [];
+    const out = { ...profile };
+    for (const { name } of inputs.filter((i) => i.pii && i.name in profile)) {
+      const p = profile[name]!;
+      out[name] = { kind: 'cat', count: p.count, missing: p.missing, top: p.kind === 'cat' && this.hasher ? p.top.map((t) => ({ value: this.hasher!.hash(t.value) ?? '', count: t.count })) : [] };
+    }
+    return out;
   }
 
   /** Every row of a version's reference data (with columns beyond the features, such as the label); null when it has none. */
