@@ -190,9 +190,13 @@ export const ApprovalSummary = z
     model: z.string().optional(),
     alias: z.string().optional(),
     version: z.number().int().optional(),
+    action: z.string().optional(),
     requestedBy: z.string().optional(),
+    requestedAt: z.string().optional(),
     reason: z.string().nullable().optional(),
-    createdAt: z.string().optional(),
+    required: z.number().int().optional().describe('distinct approvers needed'),
+    approvals: z.array(z.object({ approver: z.string() }).loose()).optional().describe('approvals given so far'),
+    expiresAt: z.string().optional(),
   })
   .loose();
 export type ApprovalSummary = z.infer<typeof ApprovalSummary>;

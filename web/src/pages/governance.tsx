@@ -71,6 +71,7 @@ function Approvals() {
                     <th scope="col">Request</th>
                     <th scope="col">Requested by</th>
                     <th scope="col">When</th>
+                    <th scope="col">Approvals</th>
                     <th scope="col">Reason</th>
                     <th scope="col">Decision</th>
                   </tr>
@@ -82,7 +83,11 @@ function Approvals() {
                         {a.model}@{a.alias} → v{a.version}
                       </td>
                       <td>{a.requestedBy ?? '–'}</td>
-                      <td>{time(a.createdAt)}</td>
+                      <td>{time(a.requestedAt)}</td>
+                      <td>
+                        {a.approvals?.length ?? 0} of {a.required ?? '?'}
+                        {a.expiresAt && <div className="muted small">expires {time(a.expiresAt)}</div>}
+                      </td>
                       <td className="small">{a.reason ?? '–'}</td>
                       <td>
                         <Decide a={a} />
