@@ -27,6 +27,7 @@ import { outboundGuard } from './shared/outbound-guard.js';
 import {
   binaryDecisions,
   DeploymentService,
+  deploymentsFollowingAlias,
   deploymentsOfModel,
   ExplainService,
   InferenceService,
@@ -135,7 +136,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       writes,
       blobs,
       maxArtifactBytes: config.limits.artifactBytes,
-      references: { deploymentsUsing: (name) => deploymentsOfModel(db, name) },
+      references: { deploymentsUsing: (name) => deploymentsOfModel(db, name), deploymentsFollowing: (name, alias) => deploymentsFollowingAlias(db, name, alias) },
       inspectArtifact: async (format, size, read) => (format === 'remote' ? checkRemoteArtifact(size, read, outbound) : undefined),
     });
     const metrics = new ServingMetrics();

@@ -89,6 +89,15 @@ describe('validation at the edge', () => {
     expect((page.json() as { models: unknown[] }).models).toHaveLength(1);
   });
 
+  it('refuses to delete an alias a deployment follows, which would leave it nothing to serve', async () => {
+    const before = await state();
+    const res = await send('DELETE', '/api/v1/models/credit/aliases/champion');
+    expect(res.statusCode, res.body).toBe(409);
+    expect(res.json().error.message).toMatch(/followed by deployment\(s\) credit/);
+    expect(await state()).toEqual(before);
+    expect((await send('GET', '/v2/health/ready')).statusCode).toBe(200);
+  });
+
   it('maps a ZodError thrown anywhere to invalid_argument naming the path', () => {
     const thrown = (() => {
       try {
@@ -107,5 +116,39 @@ describe('validation at the edge', () => {
     const error = await expect400(await send('POST', '/api/v1/deployments/credit/feedback', JSON.stringify(Array.from({ length: 500 }, () => ({ requestId: 1 })))), /and \d+ more/);
     expect(error.details.fields.length).toBeLessThanOrEqual(20);
     expect(error.message.length).toBeLessThan(4000);
+  });
+});
+
+describe('bytes that are not HTTP', () => {
+  let base: URL;
+  beforeAll(async () => {
+    base = new URL(await t.server.listen({ port: 0, host: '127.0.0.1' }));
+  });
+
+  /** Writes raw bytes on one connection and reads everything until the server closes it. */
+  async function raw(text: string): Promise<string> {
+    const net = await import('node:net');
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(Number(base.port), base.hostname, () => socket.write(text));
+      let got = '';
+      socket.on('data', (d) => (got += d));
+      socket.on('end', () => resolve(got));
+      socket.on('error', reject);
+    });
+  }
+
+  it('answers with the error shape, naming no stack, when the request line is malformed', async () => {
+    const got = await raw('GET /api/v1/models/a b HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(got).toMatch(/^HTTP\/1\.1 400 /);
+    const body = JSON.parse(got.slice(got.indexOf('\r\n\r\n') + 4));
+    expect(body.error).toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/not valid HTTP/), requestId: expect.any(String) });
+  });
+
+  it('answers a request before the garbage first, in order, instead of cutting it off', async () => {
+    // A DELETE body without Content-Length is not part of the request: it is a second, malformed one.
+    const got = await raw('DELETE /api/v1/channels/ghost HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\r\n{"unexpected":true}');
+    const answers = got.split(/(?=HTTP\/1\.1 \d{3} )/);
+    expect(answers.map((a) => a.slice(0, 12))).toEqual(['HTTP/1.1 404', 'HTTP/1.1 400']);
+    expect(answers[0]).toMatch(/channel ghost not found/);
   });
 });

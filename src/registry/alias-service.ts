@@ -11,7 +11,7 @@ import type { Actor } from '../shared/actor.js';
 import { AppError } from '../shared/app-error.js';
 import { parseInput } from '../shared/parse.js';
 import type { DB, ModelsTable, Writes, WriteTx } from '../storage/index.js';
-import type { ModelService } from './model-service.js';
+import { type ModelReferences, type ModelService, noReferences } from './model-service.js';
 
 type Change = Actor & { reason?: string | null };
 
@@ -21,6 +21,7 @@ export class AliasService {
     private readonly db: Kysely<DB>,
     private readonly writes: Writes,
     private readonly models: ModelService,
+    private readonly references: ModelReferences = noReferences,
   ) {}
 
   /** Resolves a version reference: a number, `latest` (highest active version) or an alias. */
@@ -159,6 +160,12 @@ export class AliasService {
   }
 
   async delete(modelName: string, alias: string, by: Change): Promise<void> {
+    const following = (await this.references.deploymentsFollowing?.(modelName, alias)) ?? [];
+    if (following.length > 0) {
+      throw new AppError('conflict', `alias ${alias} of model ${modelName} is followed by deployment(s) ${following.join(', ')}; point them elsewhere first`, {
+        deployments: following,
+      });
+    }
     await this.writes.run({
       by,
       permission: { role: 'deployer', model: modelName },

@@ -29,7 +29,7 @@ export function createRegistry(deps: {
   inspectArtifact?: ArtifactInspector;
 }): Registry {
   const models = new ModelService(deps.db, deps.writes, (digests) => removeUnreferencedBlobs(deps.db, deps.blobs, digests), deps.references ?? noReferences);
-  const aliases = new AliasService(deps.db, deps.writes, models);
+  const aliases = new AliasService(deps.db, deps.writes, models, deps.references);
   const versions = new VersionService(deps.db, deps.blobs, deps.writes, models, aliases, deps.maxArtifactBytes, deps.inspectArtifact);
   return { models, versions, aliases };
 }

@@ -18,6 +18,8 @@ import { mergeTags, toModel } from './rows.js';
 /** Tells the registry what else points at a model (deployments, once serving exists). */
 export interface ModelReferences {
   deploymentsUsing(modelName: string): Promise<string[]>;
+  /** Deployments that follow this alias of the model: deleting it would leave them nothing to serve. */
+  deploymentsFollowing?(modelName: string, alias: string): Promise<string[]>;
 }
 
 export const noReferences: ModelReferences = { deploymentsUsing: async () => [] };

@@ -7,6 +7,7 @@ import { authenticate } from './auth.js';
 import { directInference } from './direct-inference.js';
 import { parseJsonBody, textBody } from './json-body.js';
 import { sendError } from './errors.js';
+import { clientErrorHandler } from './client-error.js';
 import { buildOpenApi } from './openapi.js';
 import { scrapeMetrics } from './cluster-metrics.js';
 import type { RouteSpec } from './route-spec.js';
@@ -84,6 +85,7 @@ export async function buildServer(app: App, options: BuildServerOptions = {}): P
     // No child logger per request (it showed in inference profiles); errors log their request id.
     childLoggerFactory: (logger) => logger,
     return503OnClosing: true,
+    clientErrorHandler,
   });
 
   server.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {

@@ -42,6 +42,12 @@ export async function deploymentsOfModel(db: Kysely<DB>, modelName: string): Pro
   return rows.map((r) => r.name);
 }
 
+/** Names of the deployments that follow `alias` of a model. */
+export async function deploymentsFollowingAlias(db: Kysely<DB>, modelName: string, alias: string): Promise<string[]> {
+  const rows = await db.selectFrom('deployments as d').innerJoin('models as m', 'm.id', 'd.model_id').select(['d.name', 'd.spec']).where('m.name', '=', modelName).execute();
+  return rows.filter((r) => (JSON.parse(r.spec) as { alias?: string }).alias === alias).map((r) => r.name);
+}
+
 /** Deployments: named endpoints over a model's versions. Every change bumps the change sequence. */
 export class DeploymentService {
   constructor(

@@ -2,17 +2,20 @@ import http from 'node:http';
 
 /**
  * A real HTTP model server for `remote` versions in tests: answers MLflow scoring requests with
- * one prediction per row after `delayMs`, or fails with `status`.
+ * one prediction per row after `delayMs`, or fails with `status`. While `hold()` is in force it
+ * answers nothing until `release()`, so a test can fill a server's queues without racing a clock.
  */
 export async function fakeRemote(options: { delayMs?: number; status?: number } = {}) {
   let calls = 0;
   let answered = 0;
+  let gate: Promise<void> = Promise.resolve();
+  let open = () => {};
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (d) => (body += d));
     req.on('end', () => {
       calls++;
-      setTimeout(() => {
+      void gate.then(() => setTimeout(() => {
         answered++;
         if (options.status && options.status >= 400) {
           res.writeHead(options.status).end('boom');
@@ -20,7 +23,7 @@ export async function fakeRemote(options: { delayMs?: number; status?: number } 
         }
         const rows = (JSON.parse(body) as { dataframe_split: { data: unknown[][] } }).dataframe_split.data.length;
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ predictions: Array(rows).fill(0.5) }));
-      }, options.delayMs ?? 0);
+      }, options.delayMs ?? 0));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -30,6 +33,11 @@ export async function fakeRemote(options: { delayMs?: number; status?: number } 
     calls: () => calls,
     /** Requests it has answered (calls minus those still waiting out the delay). */
     answered: () => answered,
+    /** Holds every request from now on until `release()`. */
+    hold: () => {
+      gate = new Promise<void>((r) => (open = r));
+    },
+    release: () => open(),
     close: () => new Promise<void>((r) => {
       server.closeAllConnections();
       server.close(() => r());

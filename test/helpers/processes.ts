@@ -34,7 +34,7 @@ export interface ServerProcess {
 }
 
 /** Starts `sextant server` (or another serving command) and waits until it prints its URL. */
-export function startCliServer(args: string[], env: Record<string, string> = {}, pattern = /listening on (http:\/\/\S+)/, timeoutMs = 20_000): Promise<ServerProcess> {
+export function startCliServer(args: string[], env: Record<string, string> = {}, pattern = /listening on (http:\/\/\S+)/, timeoutMs = 60_000): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', SEXTANT_LOG_LEVEL: 'warn', ...env },
@@ -42,7 +42,13 @@ export function startCliServer(args: string[], env: Record<string, string> = {},
     });
     let out = '';
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    const timer = setTimeout(() => reject(new Error(`server did not start within ${timeoutMs / 1000} s:\n${out}`)), timeoutMs);
+    // Generous: a loaded machine starts slowly. A server that never says it listens is stopped,
+    // so a failed test leaves no process behind.
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+      reject(new Error(`server did not start within ${timeoutMs / 1000} s:\n${out}`));
+    }, timeoutMs);
     const onData = (d: Buffer) => {
       out += d.toString();
       const m = pattern.exec(out);
