@@ -37,6 +37,8 @@ import {
   referenceBackgrounds,
   ServingMetrics,
   SloGuard,
+  TrafficHistory,
+  TrafficRecorder,
 } from './serving/index.js';
 import { AppError } from './shared/app-error.js';
 import { type Clock, systemClock } from './shared/clock.js';
@@ -53,6 +55,10 @@ export interface Serving {
   slo: SloGuard;
   cache: ModelCache;
   explain: ExplainService;
+  /** Counts what each serving process answers, per deployment and 10-second step. */
+  traffic: TrafficRecorder;
+  /** Reads those counts back, summed across processes. */
+  trafficHistory: TrafficHistory;
 }
 
 /** Every service of a running Sextant, wired over one database and one blob store. */
@@ -158,7 +164,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     );
     // Several nodes share one key (SEXTANT_PII_KEY); one node may keep its own in its home.
     const pii = config.monitoring.piiKey ? PiiHasher.fromKey(config.monitoring.piiKey) : PiiHasher.fromHome(config.home);
-    const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(pii.protect(r)), config.serving.maxInflight);
+    const traffic = new TrafficRecorder(db, logger, () => clock.now().getTime());
+    const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(pii.protect(r)), config.serving.maxInflight, traffic);
     const notifications = new NotificationService(db, clock, logger, outbound);
     const policies = new PolicyService(db, writes, registry.models);
     const references = new ReferenceService(
@@ -249,7 +256,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       database,
       blobs,
       registry,
-      serving: { deployments, live, inference, metrics, slo, cache, explain },
+      serving: { deployments, live, inference, metrics, slo, cache, explain, traffic, trafficHistory: new TrafficHistory(db, clock) },
       events,
       writes,
       outbox,
@@ -275,6 +282,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         if (serves) {
           await live.start();
           feed = await listenForChanges(config.database, { onChange: (seq) => live.nudge(seq), logger, fallbackMs: config.serving.refreshMs });
+          traffic.start();
           predictions.start();
         }
         // Every process flushes its SLO figures; the holder of the SLO lease judges them.
@@ -306,6 +314,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await feed?.close();
         live.stop();
         slo.stop();
+        traffic.stop();
         unsubscribe?.();
         notifications.stop();
         monitors.stop();
@@ -314,6 +323,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         triggers.stop();
         await worker.stop();
         await predictions.close();
+        await traffic.flush(true).catch((err) => logger.warn({ err }, 'traffic history not flushed at close'));
         await cache.close();
         await events.close();
         await database.close();

@@ -25,6 +25,7 @@ export const ListAuditQuery = z
     action: z.string().optional(),
     since: z.iso.datetime({ offset: true }).optional(),
     until: z.iso.datetime({ offset: true }).optional(),
+    order: z.enum(['asc', 'desc']).default('asc').describe('by sequence number; desc gives the newest first'),
     pageSize: PageSize,
     pageToken: PageToken,
   })

@@ -14,3 +14,4 @@ export * from './cluster.js';
 export * from './explanations.js';
 export * from './fairness.js';
 export * from './cards.js';
+export * from './dashboard.js';

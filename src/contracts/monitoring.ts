@@ -41,6 +41,8 @@ export type LoggedPrediction = z.infer<typeof LoggedPrediction>;
 export const ListPredictionsQuery = z
   .object({
     since: z.iso.datetime({ offset: true }).optional(),
+    until: z.iso.datetime({ offset: true }).optional().describe('only predictions before this time (page back with the oldest time seen)'),
+    version: z.coerce.number().int().positive().optional().describe('only predictions answered by this version'),
     role: z.enum(['primary', 'shadow']).optional(),
     withLabels: z.enum(['true', 'false']).optional().describe('only predictions that have ground truth'),
     pageSize: PageSize,

@@ -107,7 +107,7 @@ export async function appendAudit(trx: Kysely<DB>, entry: AuditEntry, time: stri
 export class AuditLog {
   constructor(private readonly db: Kysely<DB>) {}
 
-  /** Events in sequence order, filtered by target (exact or `prefix*`), actor, action and time. */
+  /** Events in sequence order (or newest first), filtered by target (exact or `prefix*`), actor, action and time. */
   async list(query: ListAuditQuery): Promise<AuditPage> {
     const q = parseInput(ListAuditQuerySchema, query, 'query');
     const cursor = decodePageToken(q.pageToken);
@@ -121,8 +121,8 @@ export class AuditLog {
     if (q.action) sel = sel.where('action', '=', q.action);
     if (q.since) sel = sel.where('time', '>=', new Date(q.since).toISOString());
     if (q.until) sel = sel.where('time', '<', new Date(q.until).toISOString());
-    if (cursor) sel = sel.where('seq', '>', Number(cursor.k));
-    const rows = await sel.orderBy('seq', 'asc').limit(q.pageSize + 1).execute();
+    if (cursor) sel = sel.where('seq', q.order === 'desc' ? '<' : '>', Number(cursor.k));
+    const rows = await sel.orderBy('seq', q.order).limit(q.pageSize + 1).execute();
     const page = rows.slice(0, q.pageSize).map(toEvent);
     const last = page[page.length - 1];
     return {

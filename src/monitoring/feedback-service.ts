@@ -48,8 +48,10 @@ export class FeedbackService {
   /** Logged predictions of a deployment, newest first, with their labels when known. */
   async list(deployment: string, query: unknown): Promise<LoggedPrediction[]> {
     const q = parseInput(ListPredictionsQuery, query ?? {}, 'query');
-    const filter = { deployment, since: q.since ? new Date(q.since).toISOString() : null, role: q.role };
-    const logged = await this.log.newestLabelled(filter, q.pageSize, { labelledOnly: q.withLabels === 'true' });
+    const iso = (t: string | undefined) => (t ? new Date(t).toISOString() : null);
+    const filter = { deployment, since: iso(q.since), until: iso(q.until), role: q.role };
+    const accept = q.version === undefined ? undefined : (r: LoggedRecord) => r.version === q.version;
+    const logged = await this.log.newestLabelled(filter, q.pageSize, { labelledOnly: q.withLabels === 'true', accept });
     return logged.map(({ record, label }) => toLogged(record, label));
   }
 }

@@ -20,3 +20,4 @@ export { AlertService } from './alert-service.js';
 export { DEFAULT_EVALUATORS, fairnessEvaluator, once } from './evaluators/index.js';
 export type { Breach, DriftSection, Evaluation, WindowEvaluator, WindowInput } from './evaluators/index.js';
 export { PII_PREFIX, PiiHasher } from './pii-hasher.js';
+export { DriftViews } from './drift-views.js';

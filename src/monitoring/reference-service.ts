@@ -322,8 +322,7 @@ export class ReferenceService {
   /** Drift and data quality of one window, from one read of the log (what monitors evaluate). */
   async inspect(deployment: string, query: unknown, thresholds?: DataQualityThresholds): Promise<{ drift: DriftResult; dataQuality: DataQualityResult }> {
     const w = await this.window(deployment, query);
-    const redacted = new Set(Object.keys(w.current).filter((k) => w.current[k]!.includes('[redacted]')));
-    const shared = Object.fromEntries(Object.entries(w.reference).filter(([k]) => k in w.current && !redacted.has(k))) as Record<string, Values>;
+    const { redacted, shared } = comparable(w);
     const current = w.current as Record<string, Values>;
     const report = driftReport(shared, current);
     const skipped = [
@@ -347,6 +346,15 @@ export class ReferenceService {
     };
   }
 
+  /**
+   * The columns a window's drift compares: the reference of the version that served it, limited to
+   * the features logged unredacted, and the logged inputs (the dashboard's distributions and report).
+   */
+  async columns(deployment: string, query: unknown): Promise<{ version: number; since: string | null; until: string | null; reference: Record<string, Values>; current: Record<string, Values>; currentRows: number }> {
+    const w = await this.window(deployment, query);
+    return { version: w.version, since: w.since, until: w.until, reference: comparable(w).shared, current: w.current as Record<string, Values>, currentRows: w.currentRows };
+  }
+
   /** Drift of the inputs (and predictions) a deployment logged in a window against the serving version's reference. */
   async drift(deployment: string, query: unknown): Promise<DriftResult> {
     return (await this.inspect(deployment, query)).drift;
@@ -356,6 +364,13 @@ export class ReferenceService {
   async dataQuality(deployment: string, query: unknown): Promise<DataQualityResult> {
     return (await this.inspect(deployment, query)).dataQuality;
   }
+}
+
+/** The reference's features that were logged unredacted in the window, and the redacted ones. */
+function comparable(w: { reference: Columns; current: Columns }): { redacted: Set<string>; shared: Record<string, Values> } {
+  const redacted = new Set(Object.keys(w.current).filter((k) => w.current[k]!.includes('[redacted]')));
+  const shared = Object.fromEntries(Object.entries(w.reference).filter(([k]) => k in w.current && !redacted.has(k))) as Record<string, Values>;
+  return { redacted, shared };
 }
 
 /** The values a prediction drift compares: class-1 probability for binary scores, else the first output. */

@@ -1,5 +1,3 @@
-import { Readable } from 'node:stream';
-import type { z } from 'zod';
 import {
   DataQualityResult,
   Job,
@@ -18,7 +16,6 @@ import {
   AuditVerifyResult,
   ClusterStatus,
   CreatedToken,
-  ErrorBody,
   FeatureImportance,
   CardFields,
   ModelCard,
@@ -62,17 +59,10 @@ import {
   type UpdateVersionRequest,
 } from '../contracts/index.js';
 import { multipartBody } from './multipart-body.js';
-import { SextantError } from './sextant-error.js';
+import { type ClientOptions, createTransport, enc, qs, type Query } from './transport.js';
+import { dashboardResources } from './dashboard-resources.js';
 
-export interface ClientOptions {
-  /** Server URL, e.g. http://127.0.0.1:8080 */
-  baseUrl: string;
-  /** Bearer token when the server has auth on. */
-  token?: string;
-  /** Names the caller in the audit trail when the server runs without auth. */
-  actor?: string;
-  fetch?: typeof fetch;
-}
+export type { ClientOptions } from './transport.js';
 
 export interface UploadOptions {
   /** The artifact bytes, streamed (a file stream, or any async iterable of chunks). */
@@ -80,79 +70,26 @@ export interface UploadOptions {
   filename?: string;
 }
 
-export interface ArtifactDownload {
-  /** Node stream of the artifact bytes. */
-  stream: Readable;
+/** An artifact as a web stream (the Node entry adds a Node stream). */
+export interface ArtifactBody {
+  /** The artifact bytes; the server checks the digest while sending. */
+  body: ReadableStream<Uint8Array>;
   digest: string;
   size: number;
 }
 
-type Query = Record<string, string | number | string[] | undefined>;
-
-function qs(query: Query | undefined): string {
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(query ?? {})) {
-    if (v === undefined) continue;
-    for (const item of Array.isArray(v) ? v : [v]) p.append(k, String(item));
-  }
-  const s = p.toString();
-  return s ? `?${s}` : '';
-}
-
-const enc = encodeURIComponent;
-
 /**
  * Typed client of the Sextant REST API. Every response is parsed with the same zod contracts the
- * server uses, so a mismatch fails loudly here instead of deep inside a caller.
+ * server uses, so a mismatch fails loudly here instead of deep inside a caller. Runs in browsers
+ * and in Node; the Node entry (`sextant/sdk`) adds Node streams for artifacts.
  */
-export function createClient(options: ClientOptions) {
-  const base = options.baseUrl.replace(/\/+$/, '');
-  const doFetch = options.fetch ?? fetch;
-
-  function headers(extra: Record<string, string> = {}): Record<string, string> {
-    const h: Record<string, string> = { accept: 'application/json', ...extra };
-    if (options.token) h.authorization = `Bearer ${options.token}`;
-    if (options.actor) h['x-sextant-actor'] = options.actor;
-    return h;
-  }
-
-  async function send(method: string, path: string, init: { body?: unknown; query?: Query } = {}): Promise<Response> {
-    const url = `${base}${path}${qs(init.query)}`;
-    let res: Response;
-    try {
-      res = await doFetch(url, {
-        method,
-        headers: headers(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
-      });
-    } catch (err) {
-      throw new SextantError(0, 'unavailable', `cannot reach Sextant at ${base}: ${(err as Error).cause ?? (err as Error).message}`, undefined);
-    }
-    if (!res.ok) throw await toError(res);
-    return res;
-  }
+export function createBaseClient(options: ClientOptions) {
+  const t = createTransport(options);
+  const { base, call, none, send, headers } = t;
 
   /** Sends a CSV or JSON-lines body (reference data, datasets). */
-  async function sendText(method: string, path: string, text: string, format: 'csv' | 'jsonl', query?: Query): Promise<Response> {
-    let res: Response;
-    try {
-      res = await doFetch(`${base}${path}${qs(query)}`, { method, headers: headers({ 'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson' }), body: text });
-    } catch (err) {
-      throw new SextantError(0, 'unavailable', `cannot reach Sextant at ${base}: ${(err as Error).cause ?? (err as Error).message}`, undefined);
-    }
-    if (!res.ok) throw await toError(res);
-    return res;
-  }
-
-  async function call<S extends z.ZodType>(schema: S, method: string, path: string, init?: { body?: unknown; query?: Query }): Promise<z.output<S>> {
-    const res = await send(method, path, init);
-    return schema.parse(await res.json());
-  }
-
-  async function none(method: string, path: string, init?: { body?: unknown; query?: Query }): Promise<void> {
-    const res = await send(method, path, init);
-    await res.arrayBuffer();
-  }
+  const sendText = (method: string, path: string, text: string, format: 'csv' | 'jsonl', query?: Query) =>
+    t.raw(`${path}${qs(query)}`, { method, headers: headers({ 'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson' }), body: text });
 
   return {
     baseUrl: base,
@@ -176,18 +113,12 @@ export function createClient(options: ClientOptions) {
       /** Uploads an artifact as a new version; the bytes are streamed, never buffered. */
       register: async (model: string, meta: RegisterVersionMeta, upload: UploadOptions) => {
         const { contentType, body } = multipartBody(meta, upload.file, upload.filename ?? 'artifact');
-        let res: Response;
-        try {
-          res = await doFetch(`${base}/api/v1/models/${enc(model)}/versions`, {
-            method: 'POST',
-            headers: headers({ 'content-type': contentType }),
-            body,
-            duplex: 'half',
-          } as RequestInit);
-        } catch (err) {
-          throw new SextantError(0, 'unavailable', `upload to ${base} failed: ${(err as Error).cause ?? (err as Error).message}`, undefined);
-        }
-        if (!res.ok) throw await toError(res);
+        const res = await t.raw(`/api/v1/models/${enc(model)}/versions`, {
+          method: 'POST',
+          headers: headers({ 'content-type': contentType }),
+          body,
+          duplex: 'half',
+        } as RequestInit);
         return RegisteredVersion.parse(await res.json());
       },
       /** Gets a version by number, alias or `latest`. */
@@ -199,9 +130,9 @@ export function createClient(options: ClientOptions) {
       /** Changes description, tags or status; everything else is immutable. */
       update: (model: string, version: number, req: UpdateVersionRequest) =>
         call(ModelVersion, 'PATCH', `/api/v1/models/${enc(model)}/versions/${version}`, { body: req }),
-      /** Uploads a version's reference data (CSV with a header, or JSON lines) for drift monitoring. */
       /** A version's reference data: size, columns and per-column profile. */
       reference: (model: string, version: number) => call(ReferenceInfo, 'GET', `/api/v1/models/${enc(model)}/versions/${version}/reference`),
+      /** Uploads a version's reference data (CSV with a header, or JSON lines) for drift monitoring. */
       uploadReference: async (model: string, version: number, text: string, format: 'csv' | 'jsonl') =>
         ReferenceInfo.parse(await (await sendText('PUT', `/api/v1/models/${enc(model)}/versions/${version}/reference`, text, format)).json()),
       /** Fairness of a version on a labelled dataset it scores itself; the report is stored. */
@@ -218,13 +149,13 @@ export function createClient(options: ClientOptions) {
       /** A version's stored fairness reports, newest first. */
       fairnessReports: async (model: string, version: number) =>
         (await call(FairnessReportList, 'GET', `/api/v1/models/${enc(model)}/versions/${version}/fairness`)).reports,
-      /** Streams the artifact; the server checks its digest while sending. */
       /** Global feature importance: mean |SHAP contribution| over the version's reference data. */
       importance: (model: string, version: number) => call(FeatureImportance, 'GET', `/api/v1/models/${enc(model)}/versions/${version}/importance`),
-      artifact: async (model: string, ref: string | number): Promise<ArtifactDownload> => {
+      /** Streams the artifact; the server checks its digest while sending. */
+      artifact: async (model: string, ref: string | number): Promise<ArtifactBody> => {
         const res = await send('GET', `/api/v1/models/${enc(model)}/versions/${enc(String(ref))}/artifact`);
         return {
-          stream: Readable.fromWeb(res.body as never),
+          body: res.body as ReadableStream<Uint8Array>,
           digest: res.headers.get('x-sextant-digest') ?? '',
           size: Number(res.headers.get('content-length') ?? 0),
         };
@@ -342,6 +273,7 @@ export function createClient(options: ClientOptions) {
       /** The nodes sharing the server's database, their heartbeats, and which holds which singleton lease. */
       status: () => call(ClusterStatus, 'GET', '/api/v1/cluster'),
     },
+    ...dashboardResources(t),
     tokens: {
       /** Creates a token; the returned `token` secret is shown only this once. */
       create: (req: CreateTokenRequest) => call(CreatedToken, 'POST', '/api/v1/tokens', { body: req }),
@@ -351,14 +283,4 @@ export function createClient(options: ClientOptions) {
   };
 }
 
-export type SextantClient = ReturnType<typeof createClient>;
-
-async function toError(res: Response): Promise<SextantError> {
-  const text = await res.text();
-  try {
-    const body = ErrorBody.parse(JSON.parse(text));
-    return new SextantError(res.status, body.error.code, body.error.message, body.error.requestId, body.error.details);
-  } catch {
-    return new SextantError(res.status, 'unknown', `HTTP ${res.status}: ${text.slice(0, 500)}`, res.headers.get('x-request-id') ?? undefined);
-  }
-}
+export type BaseClient = ReturnType<typeof createBaseClient>;

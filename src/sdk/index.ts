@@ -1,4 +1,6 @@
-export { createClient } from './client.js';
-export type { ClientOptions, SextantClient, UploadOptions, ArtifactDownload } from './client.js';
+export { createClient } from './node-client.js';
+export type { SextantClient, ArtifactDownload } from './node-client.js';
+export type { UploadOptions } from './client.js';
+export type { ClientOptions } from './transport.js';
 export { SextantError } from './sextant-error.js';
 export * from '../contracts/index.js';

@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-
 /**
  * Streams a multipart/form-data body: the metadata JSON part first, then the file, so the server
  * can validate metadata before the bytes arrive and never buffers the artifact.
@@ -9,7 +7,8 @@ export function multipartBody(
   file: AsyncIterable<Uint8Array>,
   filename: string,
 ): { contentType: string; body: ReadableStream<Uint8Array> } {
-  const boundary = `sextant-${randomBytes(12).toString('hex')}`;
+  // Web Crypto: global in browsers and in Node 20.
+  const boundary = `sextant-${Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
   const enc = new TextEncoder();
   const safeName = filename.replace(/["\r\n]/g, '_');
   const head = enc.encode(

@@ -2,7 +2,6 @@ import { createServer, type IncomingMessage } from 'node:http';
 import multipart from '@fastify/multipart';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { App } from '../app.js';
-import { AppError } from '../shared/app-error.js';
 import { newRequestId } from '../shared/ids.js';
 import { authenticate } from './auth.js';
 import { directInference } from './direct-inference.js';
@@ -25,6 +24,8 @@ import { explainRoutes } from './routes/explain.js';
 import { transparencyRoutes } from './routes/transparency.js';
 import { inferenceRoutes } from './routes/inference.js';
 import { pipelineRoutes } from './routes/pipelines.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { registerDashboard } from './static-files.js';
 import { API_VERSION_TEXT } from './version.js';
 
 export const API_VERSION = API_VERSION_TEXT;
@@ -42,6 +43,7 @@ export function allRoutes(app: App): RouteSpec[] {
     ...pipelineRoutes(app),
     ...governanceRoutes(app),
     ...clusterRoutes(app),
+    ...dashboardRoutes(app),
     ...inferenceRoutes(app),
     ...explainRoutes(app),
     ...transparencyRoutes(app),
@@ -114,9 +116,7 @@ export async function buildServer(app: App, options: BuildServerOptions = {}): P
     done();
   });
   server.setErrorHandler((err, req, reply) => sendError(err, req, reply));
-  server.setNotFoundHandler((req, reply) =>
-    sendError(new AppError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`), req, reply),
-  );
+  registerDashboard(server);
 
   const routes = allRoutes(app);
   const register = (instance: FastifyInstance, spec: RouteSpec) => {

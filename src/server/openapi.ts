@@ -48,10 +48,12 @@ export function buildOpenApi(routes: RouteSpec[], version: string): object {
   const toSchema = schemaIn(schemas);
   for (const r of routes) {
     const path = r.url.replace(/:([A-Za-z]+)/g, '{$1}');
-    const status = String(r.status ?? (r.response ? 200 : 204));
+    const status = String(r.status ?? (r.response || r.produces ? 200 : 204));
     const ok = r.binaryResponse
       ? { description: 'the artifact bytes', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }
-      : r.response
+      : r.produces
+        ? { description: 'success', content: { [r.produces]: { schema: { type: 'string' } } } }
+        : r.response
         ? { description: 'success', content: { 'application/json': { schema: toSchema(r.response, 'output') } } }
         : { description: 'success, no body' };
     const op: Record<string, unknown> = {

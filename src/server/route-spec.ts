@@ -36,6 +36,8 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   response?: z.ZodType;
   /** Non-JSON success body (artifact downloads). */
   binaryResponse?: boolean;
+  /** Media type of a success body that is neither JSON nor bytes (an HTML report). */
+  produces?: string;
   status?: number;
   /** Body limit for this route instead of the server's (reference data uploads). */
   bodyLimit?: number;

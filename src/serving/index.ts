@@ -17,3 +17,8 @@ export type { ExplainResult, Importance } from './explain-service.js';
 export { referenceBackgrounds } from './explain-background.js';
 export type { BackgroundSource, ReferenceRows } from './explain-background.js';
 export { binaryDecisions } from './score-rows.js';
+export { TrafficRecorder, TRAFFIC_STEP_SECONDS } from './traffic-recorder.js';
+export { TrafficHistory } from './traffic-history.js';
+export type { RecentTraffic } from './traffic-history.js';
+export { buildTimeline } from './timeline.js';
+export type { TimelineSources } from './timeline.js';

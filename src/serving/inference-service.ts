@@ -9,6 +9,7 @@ import type { LoadedModel } from './model-cache.js';
 import { Overloaded } from './overload.js';
 import type { ServingMetrics } from './serving-metrics.js';
 import type { SloGuard } from './slo-guard.js';
+import type { TrafficRecorder } from './traffic-recorder.js';
 
 export interface InferResult {
   deployment: LiveDeployment;
@@ -57,6 +58,8 @@ export class InferenceService {
     private readonly sink: PredictionSink = () => {},
     /** Beyond this many requests in flight, more are answered 429 before any work (SEXTANT_MAX_INFLIGHT). */
     private readonly maxInflight = Number.POSITIVE_INFINITY,
+    /** Counts every answer per deployment, version and step for the traffic history. */
+    private readonly traffic: TrafficRecorder | null = null,
   ) {}
 
   /** Requests this process is working on now. */
@@ -118,6 +121,7 @@ export class InferenceService {
     const d = this.deployment(name);
     if (this.inflight >= this.maxInflight) {
       this.metrics.shed.labels(d.name, 'inflight').inc();
+      this.traffic?.shed(d.name);
       throw new Overloaded('inflight', `this serving process is answering ${this.inflight} inference requests, its limit (SEXTANT_MAX_INFLIGHT); retry shortly`);
     }
     this.inflight++;
@@ -132,6 +136,8 @@ export class InferenceService {
     const model = await this.target(d, options);
     const started = performance.now();
     let failed = true;
+    let invalid = false;
+    let shed = false;
     let batch: FeatureBatch | null = null;
     model.inflight++;
     try {
@@ -153,13 +159,18 @@ export class InferenceService {
     } catch (err) {
       // Only server-side failures count against a version's SLO; a caller's bad input does not.
       failed = err instanceof AppError ? err.status >= 500 : true;
+      invalid = !failed;
       // A shed request did no work: counted, not logged as a prediction.
+      shed = err instanceof Overloaded;
       if (err instanceof Overloaded) this.metrics.shed.labels(d.name, err.reason).inc();
       else this.log(d, 'primary', model, options, batch, null, performance.now() - started, (err as Error).message);
       throw err;
     } finally {
       model.inflight--;
-      if (options.version === undefined) this.slo.record(d, model.version, performance.now() - started, failed);
+      const ms = performance.now() - started;
+      if (options.version === undefined) this.slo.record(d, model.version, ms, failed);
+      if (shed) this.traffic?.shed(d.name);
+      else this.traffic?.record(d.name, model.version, ms, failed ? 'error' : invalid ? 'invalid' : 'ok');
     }
   }
 

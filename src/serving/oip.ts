@@ -48,8 +48,26 @@ function readRequest(body: unknown): OipInferRequest {
   return b as unknown as OipInferRequest;
 }
 
-function flatten(data: unknown[]): unknown[] {
-  return data.some(Array.isArray) ? (data as unknown[]).flat(Infinity as 1) : data;
+/** Deeper nesting than any tensor has: refused rather than flattened (V8's flat recurses). */
+const MAX_NESTING = 32;
+
+/** A tensor's data in row-major order, nested lists or flat; nesting beyond MAX_NESTING is a 400. */
+function flatten(name: string, data: unknown[]): unknown[] {
+  if (!data.some(Array.isArray)) return data;
+  const out: unknown[] = [];
+  const stack: { list: unknown[]; next: number }[] = [{ list: data, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.next === top.list.length) {
+      stack.pop();
+      continue;
+    }
+    const v = top.list[top.next++];
+    if (!Array.isArray(v)) out.push(v);
+    else if (stack.length >= MAX_NESTING) throw new AppError('invalid_argument', `input ${name}: data is nested deeper than ${MAX_NESTING} lists`, { input: name });
+    else stack.push({ list: v, next: 0 });
+  }
+  return out;
 }
 
 function checkValues(name: string, datatype: string, values: unknown[]): void {
@@ -72,7 +90,7 @@ function checkValues(name: string, datatype: string, values: unknown[]): void {
 export function parseOipRequest(body: unknown, features: readonly { name: string }[]): { id?: string; input: InferInput } {
   const req = readRequest(body);
   const tensors = req.inputs.map((t) => {
-    const data = flatten(t.data);
+    const data = flatten(t.name, t.data);
     const size = t.shape.reduce((a, b) => a * b, 1);
     if (size !== data.length) throw new AppError('invalid_argument', `input ${t.name}: shape [${t.shape.join(', ')}] holds ${size} values but data has ${data.length}`, { input: t.name });
     checkValues(t.name, t.datatype, data);

@@ -4,7 +4,7 @@ import type { DriftReport } from './drift-report.js';
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Reference and current shares over shared bins (numbers) or categories, for a chart. */
-function distribution(ref: Values, cur: Values, kind: 'num' | 'cat'): { labels: string[]; ref: number[]; cur: number[] } {
+export function distribution(ref: Values, cur: Values, kind: 'num' | 'cat'): { labels: string[]; ref: number[]; cur: number[] } {
   const r = ref.filter((v) => !isMissing(v));
   const c = cur.filter((v) => !isMissing(v));
   if (kind === 'num') {

@@ -5,7 +5,7 @@ export { chiSquare, hellinger, jensenShannon, klDiv, ks2samp, lInfinity, psi, wa
 export type { FeatureKind, TestResult } from './drift-tests.js';
 export { defaultTest, driftReport, runTest, TEST_NAMES } from './drift-report.js';
 export type { DriftOptions, DriftReport, FeatureDrift, TestName } from './drift-report.js';
-export { driftHtml } from './drift-html.js';
+export { distribution, driftHtml } from './drift-html.js';
 export { KllSketch } from './kll-sketch.js';
 export { CategoryProfile, NumericProfile } from './profile.js';
 export { Adwin, Ddm, Eddm, Kswin, PageHinkley } from './detectors.js';

@@ -115,6 +115,21 @@ export interface SloSamplesTable {
   histogram: string;
 }
 
+/** One serving process's traffic of a deployment version over a 10-second step (migration 018). */
+export interface TrafficSamplesTable {
+  deployment: string;
+  /** 0 for requests shed before a version was chosen. */
+  version: number;
+  worker: string;
+  /** Start of the step, in seconds since the epoch. */
+  second: number;
+  count: number;
+  errors: number;
+  invalid: number;
+  shed: number;
+  histogram: string;
+}
+
 /** A batch of one deployment's logged predictions, column by column (see monitoring/prediction-segment.ts). */
 export interface PredictionSegmentsTable {
   id: Generated<number>;
@@ -405,6 +420,7 @@ export interface DB {
   prediction_ids: PredictionIdsTable;
   feedback: FeedbackTable;
   slo_samples: SloSamplesTable;
+  traffic_samples: TrafficSamplesTable;
   deployments: DeploymentsTable;
   change_seq: ChangeSeqTable;
   models: ModelsTable;

@@ -34,7 +34,7 @@ export interface ServerProcess {
 }
 
 /** Starts `sextant server` (or another serving command) and waits until it prints its URL. */
-export function startCliServer(args: string[], env: Record<string, string> = {}, pattern = /listening on (http:\/\/\S+)/): Promise<ServerProcess> {
+export function startCliServer(args: string[], env: Record<string, string> = {}, pattern = /listening on (http:\/\/\S+)/, timeoutMs = 60_000): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', SEXTANT_LOG_LEVEL: 'warn', ...env },
@@ -47,8 +47,8 @@ export function startCliServer(args: string[], env: Record<string, string> = {},
     const timer = setTimeout(() => {
       child.kill('SIGTERM');
       setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
-      reject(new Error(`server did not start within 60 s:\n${out}`));
-    }, 60_000);
+      reject(new Error(`server did not start within ${timeoutMs / 1000} s:\n${out}`));
+    }, timeoutMs);
     const onData = (d: Buffer) => {
       out += d.toString();
       const m = pattern.exec(out);

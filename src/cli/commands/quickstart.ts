@@ -26,6 +26,7 @@ async function setUpDemo(url: string, config: Config, artifactsAt: string): Prom
   const api = createClient({ baseUrl: url, actor: 'quickstart' });
   const db = config.database.kind === 'sqlite' ? `SQLite at ${config.database.path}` : 'PostgreSQL';
   say(`Sextant is running at ${url}  (${db}, artifacts in ${artifactsAt})`);
+  say(`Dashboard: ${url}/`);
   try {
     await api.models.create({
       name: DEMO,
@@ -85,6 +86,7 @@ async function setUpDemo(url: string, config: Config, artifactsAt: string): Prom
   say(`  ${env}npx sextant rollback ${DEMO} --alias champion --reason "try a rollback"`);
   say(`  ${env}npx sextant audit verify`);
   say(`  curl ${url}/metrics    ·    OpenAPI: ${url}/api/v1/openapi.json`);
+  say(`Open the dashboard: ${url}/`);
 }
 
 /**

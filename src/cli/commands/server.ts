@@ -44,7 +44,7 @@ export function registerServerCommands(program: Command): void {
         if (config.port === 0) throw new CliError('--workers above 1 needs a fixed --port (workers share it)');
         const logger = createLogger(config.logLevel);
         await runCluster(config, workers, logger, (url) =>
-          process.stderr.write(`sextant listening on ${url} (${workers} workers, ${config.database.kind})\n`),
+          process.stderr.write(`sextant listening on ${url} (${workers} workers, ${config.database.kind})\ndashboard: ${url}/\n`),
         );
         return;
       }
@@ -54,7 +54,7 @@ export function registerServerCommands(program: Command): void {
         { url: running.url, database: config.database.kind, artifacts: running.app.blobs.location, auth: config.auth.enabled },
         'sextant listening',
       );
-      process.stderr.write(`sextant listening on ${running.url} (${config.database.kind}, artifacts in ${running.app.blobs.location})\n`);
+      process.stderr.write(`sextant listening on ${running.url} (${config.database.kind}, artifacts in ${running.app.blobs.location})\ndashboard: ${running.url}/\n`);
     });
 
   const db = program.command('db').description('database maintenance');
