@@ -58,6 +58,10 @@ export interface Config {
     /** The environment an external trainer inherits: PATH, HOME, locale and temp dir, nothing secret. */
     readonly trainerEnv: Readonly<Record<string, string>>;
   };
+  readonly governance: {
+    /** The role a model's creator (a token) is granted on it; none when absent (`SEXTANT_CREATOR_ROLE`). */
+    readonly creatorRole: 'viewer' | 'editor' | 'deployer' | 'approver' | 'admin' | undefined;
+  };
   /** Several nodes on one database (src/cluster/). */
   readonly cluster: {
     /** This node's id; one is made from the host name when absent. A server's processes share it. */
@@ -116,6 +120,7 @@ const Raw = z.object({
   nodeId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'letters, digits, ".", "_", ":" and "-", at most 64').optional(),
   leaseTtlMs: z.coerce.number().int().min(200).max(600_000),
   migrate: z.enum(['auto', 'wait', 'never']),
+  creatorRole: z.enum(['viewer', 'editor', 'deployer', 'approver', 'admin']).optional(),
   natsUrl: z.string().regex(/^(nats|tls):\/\/\S+$/, 'must look like nats://host:4222').optional(),
   s3Region: z.string().default('us-east-1'),
   s3Endpoint: z.string().url().optional(),
@@ -140,6 +145,7 @@ const ENV_NAMES: Record<string, string> = {
   maxInflight: 'SEXTANT_MAX_INFLIGHT',
   allowedHosts: 'SEXTANT_ALLOWED_HOSTS',
   natsUrl: 'SEXTANT_NATS_URL',
+  creatorRole: 'SEXTANT_CREATOR_ROLE',
   logQueue: 'SEXTANT_LOG_QUEUE',
   logFlushMs: 'SEXTANT_LOG_FLUSH_MS',
   retentionDays: 'SEXTANT_PREDICTION_RETENTION_DAYS',
@@ -196,6 +202,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     // Loopback by default, so the quick start's local webhooks and remote models keep working.
     allowedHosts: env.SEXTANT_ALLOWED_HOSTS ?? 'loopback',
     natsUrl: env.SEXTANT_NATS_URL || undefined,
+    creatorRole: env.SEXTANT_CREATOR_ROLE || undefined,
     logQueue: env.SEXTANT_LOG_QUEUE ?? 250_000,
     logFlushMs: env.SEXTANT_LOG_FLUSH_MS ?? 250,
     retentionDays: env.SEXTANT_PREDICTION_RETENTION_DAYS ?? 30,
@@ -242,6 +249,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
       promotionIntervalMs: r.promotionIntervalMs,
       trainerEnv: Object.freeze(Object.fromEntries(TRAINER_ENV.filter((k) => env[k] !== undefined).map((k) => [k, env[k]!]))),
     }),
+    governance: Object.freeze({ creatorRole: r.creatorRole }),
     cluster: Object.freeze({ nodeId: r.nodeId, leaseTtlMs: r.leaseTtlMs, migrate: r.migrate }),
   });
 }
