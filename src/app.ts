@@ -2,7 +2,7 @@ import { openBlobStore, type BlobStore } from './artifacts/index.js';
 import { Cluster, LEASES, nodeIdentity } from './cluster/index.js';
 import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus, OutboxRelay } from './events/index.js';
-import { AccessControl, AuditLog, CardService, cardSources, FairnessService, GrantService, TokenService, WritePath } from './governance/index.js';
+import { AccessControl, ApprovalService, AuditLog, CardService, cardSources, FairnessService, GrantService, ProtectionService, TokenService, WritePath } from './governance/index.js';
 import {
   AlertService,
   blobBodies,
@@ -99,6 +99,9 @@ export interface App {
   /** Who may change what: per-model grants. */
   readonly governance: {
     grants: GrantService;
+    protections: ProtectionService;
+    /** Four-eyes approvals of protected alias moves; also the write path's approval check. */
+    approvals: ApprovalService;
   };
   /** Fairness reports, model cards. */
   readonly transparency: {
@@ -159,6 +162,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       logger.info({ model: m.model, version: m.version, err }, 'model released'),
     );
     const deployments = new DeploymentService(db, writes, registry.models, registry.aliases);
+    const protections = new ProtectionService(db, writes);
+    const approvals = new ApprovalService(db, writes, clock, protections);
+    // Every alias move passes the approval check; an approved request replays its move.
+    registry.aliases.gate = approvals;
+    approvals.register('alias.set', (tx, a, _input, by) => registry.aliases.moveApproved(tx, a, by));
+    approvals.register('alias.rollback', (tx, a, _input, by) => registry.aliases.moveApproved(tx, a, by));
+    approvals.register('deployment.promote', (tx, a, input, by) => deployments.promoteApproved(tx, a, input, by));
     // PostgreSQL announces changes (storage/change-feed.ts); its poll is only the safety net.
     const pollMs = database.dialect === 'postgres' ? Math.max(5000, config.serving.refreshMs) : config.serving.refreshMs;
     const live = new LiveDeployments({ db, cache, logger, metrics, pollMs });
@@ -249,6 +259,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         approvals: async () => [],
       }),
     );
+    approvals.onClosed((tx, a) => promotions.approvalClosed(tx, a));
     const triggers = new RetrainTriggers(db, policies, retrain, jobs, events, clock, logger, log);
     const worker = new JobWorker(jobs, { [RETRAIN]: (job, ctx) => retrain.run(job, ctx) }, logger);
     let unsubscribe: (() => void) | undefined;
@@ -285,7 +296,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       pipelines: { jobs, policies, promotions, retrain, triggers, worker },
       audit: new AuditLog(db),
       tokens: new TokenService(db, writes, clock),
-      governance: { grants },
+      governance: { grants, protections, approvals },
       transparency: { fairness, cards },
       clock,
       logger,
@@ -314,7 +325,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           }
           cluster.want(async () => (await monitors.watched()).map(LEASES.monitor));
           monitors.start(config.pipelines.monitorIntervalMs, (deployment, pass) => cluster.run(LEASES.monitor(deployment), pass));
-          cluster.every(LEASES.promotions, config.pipelines.promotionIntervalMs, () => promotions.advance());
+          cluster.every(LEASES.promotions, config.pipelines.promotionIntervalMs, async () => {
+            await approvals.expireDue().catch((err) => logger.warn({ err }, 'approval expiry pass failed'));
+            return promotions.advance();
+          });
           cluster.every(LEASES.outbox, 1000, () => outbox.sweep());
           await triggers.start(undefined, (pass) => cluster.run(LEASES.scheduler, pass));
           cluster.want(() => [LEASES.scheduler, LEASES.slo]);

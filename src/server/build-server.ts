@@ -14,6 +14,8 @@ import type { RouteSpec } from './route-spec.js';
 import { routeInput } from './route-input.js';
 import { aliasRoutes } from './routes/aliases.js';
 import { governanceRoutes } from './routes/governance.js';
+import { approvalRoutes } from './routes/approvals.js';
+import { isApprovalRequested } from '../contracts/approvals.js';
 import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
 import { versionRoutes } from './routes/versions.js';
@@ -42,6 +44,7 @@ export function allRoutes(app: App): RouteSpec[] {
     ...alertRoutes(app),
     ...pipelineRoutes(app),
     ...governanceRoutes(app),
+    ...approvalRoutes(app),
     ...clusterRoutes(app),
     ...dashboardRoutes(app),
     ...inferenceRoutes(app),
@@ -131,6 +134,8 @@ export async function buildServer(app: App, options: BuildServerOptions = {}): P
         const result = await spec.handler({ ...input(req), actor, req, reply });
         if (reply.sent) return reply;
         if (result === undefined) return reply.code(204).send();
+        // A move of a protected alias became a request: accepted, not done.
+        if (isApprovalRequested(result)) return reply.code(202).send(result);
         return reply.code(spec.status ?? 200).send(result);
       },
     });
