@@ -7,6 +7,7 @@ import {
   AlertService,
   blobBodies,
   DEFAULT_EVALUATORS,
+  detectorEvaluator,
   fairnessEvaluator,
   FeedbackService,
   parseRows,
@@ -194,7 +195,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     });
     const quality = new QualityService(db, log, (model, version) => references.calibration(model, version));
     const alerts = new AlertService(db, writes);
-    const monitors = new MonitorService(db, clock, references, quality, writes, logger, alerts, log, [...DEFAULT_EVALUATORS, fairnessEvaluator(log)]);
+    const monitors = new MonitorService(db, clock, references, quality, writes, logger, alerts, log, [...DEFAULT_EVALUATORS, fairnessEvaluator(log), detectorEvaluator(log)]);
     const jobs = new JobQueue(db, database.dialect, clock);
     // A jobs-only process loads no models: it neither serves nor judges SLOs (serving processes do).
     const serves = config.pipelines.processRole !== 'jobs';
