@@ -82,6 +82,8 @@ describe.each(await databaseTargets())('MLflow Model Registry REST API on %s', (
   let url: string;
   let drop: () => Promise<void>;
   let sources: string;
+  let onnxDir: string;
+  let xgbDir: string;
 
   async function call(method: string, endpoint: string, message: Json = {}, prefix = '/api/2.0/mlflow'): Promise<{ status: number; body: Json }> {
     const init: RequestInit = { method, headers: { 'x-sextant-actor': 'alice' } };
@@ -102,6 +104,8 @@ describe.each(await databaseTargets())('MLflow Model Registry REST API on %s', (
     const dir = tempDir('sextant-mlflow-');
     sources = path.join(dir, 'mlruns');
     fs.mkdirSync(sources);
+    onnxDir = modelDir(sources, 'onnx-model', { MLmodel: ONNX_MLMODEL, 'model.onnx': ONNX, 'conda.yaml': 'name: mlflow-env\n' });
+    xgbDir = modelDir(sources, 'xgb-model', { MLmodel: XGB_MLMODEL, 'model.json': XGB });
     const db = await target.create(dir);
     drop = db.drop;
     t = await testApp({ database: db.config, home: dir, env: { SEXTANT_MLFLOW_SOURCE_ROOTS: sources } });
@@ -198,13 +202,99 @@ describe.each(await databaseTargets())('MLflow Model Registry REST API on %s', (
     });
   });
 
-  describe('model-versions', () => {
-    let onnxDir: string;
-    let xgbDir: string;
+  describe('search', () => {
+    const names = (body: Json, key = 'registered_models') => (body[key] as Json[]).map((m) => m.name);
 
     beforeAll(async () => {
-      onnxDir = modelDir(sources, 'onnx-model', { MLmodel: ONNX_MLMODEL, 'model.onnx': ONNX, 'conda.yaml': 'name: mlflow-env\n' });
-      xgbDir = modelDir(sources, 'xgb-model', { MLmodel: XGB_MLMODEL, 'model.json': XGB });
+      await call('POST', '/registered-models/create', { name: 'search-a', tags: [{ key: 'team', value: 'risk' }] });
+      await call('POST', '/registered-models/create', { name: 'search-b', tags: [{ key: 'team', value: 'growth' }, { key: 'tier', value: 'gold' }] });
+      await call('POST', '/registered-models/create', { name: 'search_c', tags: [{ key: 'team', value: 'risk' }] });
+      for (const run of ['r1', 'r2', 'r3']) await call('POST', '/model-versions/create', { name: 'search-a', source: onnxDir, run_id: run });
+      await call('POST', '/model-versions/set-tag', { name: 'search-a', version: '2', key: 'validated', value: 'yes' });
+      await call('POST', '/model-versions/create', { name: 'search-b', source: xgbDir, run_id: 'r1' });
+    });
+
+    it('registered models by name = and LIKE, tags.KEY and AND', async () => {
+      const like = await call('GET', '/registered-models/search', { filter: "name LIKE 'search-%'" });
+      expect(like.status).toBe(200);
+      expect(names(like.body)).toEqual(['search-a', 'search-b']);
+      // `_` is any one character in LIKE, as in SQL.
+      expect(names((await call('GET', '/registered-models/search', { filter: "name LIKE 'search_%'" })).body)).toEqual(['search-a', 'search-b', 'search_c']);
+      expect(names((await call('GET', '/registered-models/search', { filter: "name = 'search-b'" })).body)).toEqual(['search-b']);
+      expect(names((await call('GET', '/registered-models/search', { filter: "name ILIKE 'SEARCH-A'" })).body)).toEqual(['search-a']);
+      expect(names((await call('GET', '/registered-models/search', { filter: "tags.team = 'risk'" })).body)).toEqual(['fraud', 'search-a', 'search_c']);
+      expect(names((await call('GET', '/registered-models/search', { filter: "name LIKE '%search%' and tags.`team` = 'growth' AND tags.tier != 'silver'" })).body)).toEqual(['search-b']);
+      const hit = (await call('GET', '/registered-models/search', { filter: "name = 'search-a'" })).body.registered_models[0];
+      expect(hit).toMatchObject({ name: 'search-a', tags: [{ key: 'team', value: 'risk' }], aliases: [] });
+      expect(hit.latest_versions.map((v: Json) => v.version)).toEqual(['3']);
+    });
+
+    it('registered models ordered and paged with order_by, max_results and page_token', async () => {
+      const seen: string[] = [];
+      let token: string | undefined;
+      for (let page = 0; page < 5; page++) {
+        const r = await call('GET', '/registered-models/search', {
+          filter: "name LIKE 'search%'",
+          order_by: ['name DESC'],
+          max_results: 2,
+          ...(token ? { page_token: token } : {}),
+        });
+        expect(r.status).toBe(200);
+        seen.push(...names(r.body));
+        token = r.body.next_page_token;
+        if (!token) break;
+      }
+      expect(seen).toEqual(['search_c', 'search-b', 'search-a']);
+      const byTime = await call('GET', '/registered-models/search', { filter: "name LIKE 'search%'", order_by: ['last_updated_timestamp DESC'] });
+      const stamps = (byTime.body.registered_models as Json[]).map((m) => m.last_updated_timestamp as number);
+      expect(stamps).toEqual([...stamps].sort((a, b) => b - a));
+    });
+
+    it('model versions by name, run_id, version_number and tags, ordered and paged', async () => {
+      const versions = (body: Json) => (body.model_versions as Json[]).map((v) => `${v.name}/${v.version}`);
+      expect(versions((await call('GET', '/model-versions/search', { filter: "name='search-a'" })).body)).toEqual(['search-a/3', 'search-a/2', 'search-a/1']);
+      expect(versions((await call('GET', '/model-versions/search', { filter: "run_id = 'r1' AND name LIKE 'search-%'", order_by: ['name DESC'] })).body)).toEqual([
+        'search-b/1',
+        'search-a/1',
+      ]);
+      expect(versions((await call('GET', '/model-versions/search', { filter: "run_id IN ('r2', 'r3') AND name = 'search-a'", order_by: ['version_number ASC'] })).body)).toEqual([
+        'search-a/2',
+        'search-a/3',
+      ]);
+      expect(versions((await call('GET', '/model-versions/search', { filter: "name = 'search-a' AND version_number >= 2 AND tags.validated = 'yes'" })).body)).toEqual(['search-a/2']);
+      const first = await call('GET', '/model-versions/search', { filter: "name = 'search-a'", max_results: 2 });
+      expect(versions(first.body)).toEqual(['search-a/3', 'search-a/2']);
+      const second = await call('GET', '/model-versions/search', { filter: "name = 'search-a'", max_results: 2, page_token: first.body.next_page_token });
+      expect(versions(second.body)).toEqual(['search-a/1']);
+      expect(second.body.next_page_token).toBeUndefined();
+      const hit = (await call('GET', '/model-versions/search', { filter: "name = 'search-a' AND version_number = 1" })).body.model_versions[0];
+      expect(hit).toMatchObject({ version: '1', run_id: 'r1', source: onnxDir, status: 'READY', current_stage: 'None' });
+    });
+
+    it('a filter, order_by, max_results or page_token it cannot take is INVALID_PARAMETER_VALUE naming it', async () => {
+      const cases: [string, Json, RegExp][] = [
+        ['/registered-models/search', { filter: "name LIKE 'a' OR name = 'b'" }, /OR is not supported/],
+        ['/registered-models/search', { filter: "owner = 'x'" }, /unknown name "owner"/],
+        ['/registered-models/search', { filter: 'name = search' }, /quoted strings/],
+        ['/registered-models/search', { filter: "name = 'open" }, /unterminated string/],
+        ['/registered-models/search', { filter: "run_id = 'r1'" }, /unknown name "run_id"/],
+        ['/registered-models/search', { order_by: ['size DESC'] }, /order_by "size DESC"/],
+        ['/registered-models/search', { max_results: 1001 }, /max_results/],
+        ['/registered-models/search', { page_token: 'not-a-token' }, /page_token/],
+        ['/model-versions/search', { filter: "version_number > 'two'" }, /whole number/],
+        ['/model-versions/search', { filter: "name IN ('a')" }, /applies to run_id only/],
+      ];
+      for (const [endpoint, query, message] of cases) {
+        const r = await call('GET', endpoint, query);
+        expect(r.status, JSON.stringify(query)).toBe(400);
+        expect(r.body.error_code).toBe('INVALID_PARAMETER_VALUE');
+        expect(r.body.message).toMatch(message);
+      }
+    });
+  });
+
+  describe('model-versions', () => {
+    beforeAll(async () => {
       await call('POST', '/registered-models/create', { name: 'iris', tags: [{ key: 'sextant.task', value: 'multiclass-classification' }] });
     });
 
