@@ -1,4 +1,4 @@
-import { openBlobStore, type BlobStore } from './artifacts/index.js';
+import { openBlobStore, S3BlobStore, type BlobStore } from './artifacts/index.js';
 import { Cluster, LEASES, nodeIdentity } from './cluster/index.js';
 import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus, OutboxRelay } from './events/index.js';
@@ -24,12 +24,14 @@ import {
 } from './monitoring/index.js';
 import { JobQueue, JobWorker, PolicyService, PromotionService, RETRAIN, RetrainService, RetrainTriggers } from './pipelines/index.js';
 import { createRegistry, type Registry } from './registry/index.js';
+import { MlflowRegistry } from './mlflow-registry/index.js';
 import { checkRemoteArtifact, loadPredictor } from './runtime/index.js';
 import { outboundGuard } from './shared/outbound-guard.js';
 import {
   binaryDecisions,
   DeploymentService,
   deploymentsFollowingAlias,
+  deploymentsServingVersion,
   deploymentsOfModel,
   ExplainService,
   InferenceService,
@@ -68,6 +70,8 @@ export interface App {
   readonly database: Database;
   readonly blobs: BlobStore;
   readonly registry: Registry;
+  /** MLflow's Model Registry API over `registry` (src/mlflow-registry/). */
+  readonly mlflow: MlflowRegistry;
   readonly serving: Serving;
   readonly events: EventBus;
   /** The one path of every state change (authorize, approval, transaction, audit, change sequence, outbox). */
@@ -141,7 +145,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       writes,
       blobs,
       maxArtifactBytes: config.limits.artifactBytes,
-      references: { deploymentsUsing: (name) => deploymentsOfModel(db, name), deploymentsFollowing: (name, alias) => deploymentsFollowingAlias(db, name, alias) },
+      references: {
+        deploymentsUsing: (name) => deploymentsOfModel(db, name),
+        deploymentsFollowing: (name, alias) => deploymentsFollowingAlias(db, name, alias),
+        deploymentsServingVersion: (name, version) => deploymentsServingVersion(db, name, version),
+      },
       inspectArtifact: async (format, size, read) => (format === 'remote' ? checkRemoteArtifact(size, read, outbound) : undefined),
     });
     const metrics = new ServingMetrics();
@@ -258,6 +266,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       database,
       blobs,
       registry,
+      mlflow: new MlflowRegistry(db, registry, writes, blobs, {
+        localRoots: config.mlflow.sourceRoots,
+        s3: blobs instanceof S3BlobStore ? blobs : undefined,
+      }),
       serving: { deployments, live, inference, metrics, slo, cache, explain, traffic, trafficHistory: new TrafficHistory(db, clock) },
       events,
       writes,
