@@ -6,13 +6,13 @@ import { tempDir } from './helpers/app.js';
 import { ROOT, runCli, startCliServer, type CliResult, type ServerProcess } from './helpers/processes.js';
 
 // Debian's interpreter on purpose: the client is tested with what `apt-get install python3` gives,
-// plus python3-pandas and python3-numpy for the DataFrame paths.
+// plus python3-pandas and python3-numpy for the DataFrame paths and python3-pip to install the package.
 const PYTHON = '/usr/bin/python3';
 const CLIENT = path.join(ROOT, 'clients', 'python');
 
-function python(args: string[], env: Record<string, string>): Promise<CliResult> {
+function python(args: string[], env: Record<string, string>, cwd = CLIENT): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, args, { cwd: CLIENT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(PYTHON, args, { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -29,7 +29,7 @@ describe('the Python client (clients/python) against a real server', () => {
 
   beforeAll(async () => {
     if (!fs.existsSync(PYTHON)) {
-      throw new Error(`${PYTHON} is missing: install Debian's python3, python3-numpy and python3-pandas (apt-get install python3 python3-numpy python3-pandas) to test the Python client`);
+      throw new Error(`${PYTHON} is missing: install Debian's python3 (apt-get install python3 python3-pip python3-setuptools python3-numpy python3-pandas) to test the Python client`);
     }
     home = tempDir('sextant-python-');
     const created = await runCli(['tokens', 'create', '--local', '--home', home, '--name', 'root', '--role', 'admin', '--json']);
@@ -51,11 +51,21 @@ describe('the Python client (clients/python) against a real server', () => {
     expect(report, 'a skipped test names its reason here').not.toMatch(/skipped/);
   }, 300_000);
 
-  it('imports as sextant_client, typed (py.typed) and with no dependency', async () => {
-    const r = await python(['-c', 'import sextant_client, sys; print(sextant_client.__version__); print("pandas" in sys.modules)'], {});
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^\d+\.\d+\.\d+$/), 'False']);
-    expect(fs.existsSync(path.join(CLIENT, 'sextant_client', 'py.typed'))).toBe(true);
-    expect(fs.readFileSync(path.join(CLIENT, 'pyproject.toml'), 'utf8')).toMatch(/^dependencies = \[\]$/m);
+  it('installs from its pyproject.toml with no dependency, typed (py.typed), and imports as sextant_client without pandas', async () => {
+    const target = tempDir('sextant-python-install-');
+    try {
+      const install = await python(['-m', 'pip', 'install', '--quiet', '--no-build-isolation', '--no-deps', '--no-index', '--target', target, CLIENT], {});
+      expect(install.code, install.stderr).toBe(0);
+      expect(fs.existsSync(path.join(target, 'sextant_client', 'py.typed'))).toBe(true);
+      const r = await python(['-c', 'import sextant_client, sys; print(sextant_client.__file__); print("pandas" in sys.modules)'], { PYTHONPATH: target }, target);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.trim().split('\n')).toEqual([path.join(target, 'sextant_client', '__init__.py'), 'False']);
+      expect(fs.readFileSync(path.join(CLIENT, 'pyproject.toml'), 'utf8')).toMatch(/^dependencies = \[\]$/m);
+    } finally {
+      fs.rmSync(target, { recursive: true, force: true });
+      // setuptools builds in the source tree
+      fs.rmSync(path.join(CLIENT, 'build'), { recursive: true, force: true });
+      fs.rmSync(path.join(CLIENT, 'sextant_client.egg-info'), { recursive: true, force: true });
+    }
   });
 });
