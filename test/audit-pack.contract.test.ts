@@ -131,7 +131,7 @@ describe.each(targets)('audit packs on $name', (target) => {
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => events[0]!.seq + i));
     expect(events.map((e) => e.target)).toContain('model:fraud-2');
     expect(events.map((e) => e.target)).toContain('deployment:fraud-live');
-    // The chain goes on past the subject's last event (fraud-2's update); the pack stops at the subject's last.
+    // The chain goes on past the subject's last event (fraud-2's update); the pack ends at the subject's last.
     expect(events[events.length - 1]!.action).toBe('model.update');
     expect(b.audit.head.seq).toBe(events[events.length - 1]!.seq + 1);
     expect(b.audit.range).toMatchObject({ first: { seq: events[0]!.seq }, last: { seq: events[events.length - 1]!.seq } });
@@ -172,7 +172,7 @@ describe.each(targets)('audit packs on $name', (target) => {
     const without = (i: number) => verifyAuditPack(tampered(pack, (p) => p.body.audit.events.splice(i, 1))).firstBroken;
     expect(without(3)).toEqual({ item: `event ${first + 3}`, reason: `is missing (the events go from ${first + 2} to ${first + 4})` });
     expect(without(0)).toEqual({ item: `event ${first}`, reason: `is missing (the events go from ${first - 1} to ${first + 1})` });
-    expect(without(events.length - 1)).toEqual({ item: `event ${last}`, reason: `is missing: the range ends at event ${last} but the events stop at ${last - 1}` });
+    expect(without(events.length - 1)).toEqual({ item: `event ${last}`, reason: `is missing: the range ends at event ${last} but the events end at ${last - 1}` });
     // Hiding the removal by moving the range's end changes a signed item.
     const hidden = tampered(pack, (p) => {
       p.body.audit.events.pop();

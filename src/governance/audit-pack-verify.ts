@@ -91,7 +91,7 @@ function readChain(audit: AuditPackBody['audit']): { events: number; subjectEven
     expected += 1;
   }
   if (expected - 1 !== range.last.seq) {
-    throw new Broken(`event ${expected}`, `is missing: the range ends at event ${range.last.seq} but the events stop at ${expected - 1}`);
+    throw new Broken(`event ${expected}`, `is missing: the range ends at event ${range.last.seq} but the events end at ${expected - 1}`);
   }
   if (prevHash !== range.last.hash) throw new Broken(`event ${range.last.seq}`, 'its hash is not the one the range ends with');
   return { events: events.length, subjectEvents };

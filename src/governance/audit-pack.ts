@@ -26,7 +26,7 @@ export interface AuditPackSources {
   deployments(name: string): Promise<string[]>;
 }
 
-/** Parent links of `version`, nearest first; stops at a version not in the model or at a loop. */
+/** Parent links of `version`, nearest first; ends at a version not in the model or at a loop. */
 function ancestorsOf(version: number, byNumber: Map<number, ModelVersion>): number[] {
   const out: number[] = [];
   let parent = byNumber.get(version)?.lineage.parentVersion;
