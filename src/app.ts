@@ -1,4 +1,4 @@
-import { openBlobStore, type BlobStore } from './artifacts/index.js';
+import { openBlobStore, S3BlobStore, type BlobStore } from './artifacts/index.js';
 import { Cluster, LEASES, nodeIdentity } from './cluster/index.js';
 import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus, OutboxRelay } from './events/index.js';
@@ -7,6 +7,7 @@ import {
   AlertService,
   blobBodies,
   DEFAULT_EVALUATORS,
+  detectorEvaluator,
   fairnessEvaluator,
   FeedbackService,
   parseRows,
@@ -23,12 +24,14 @@ import {
 } from './monitoring/index.js';
 import { JobQueue, JobWorker, PolicyService, PromotionService, RETRAIN, RetrainService, RetrainTriggers } from './pipelines/index.js';
 import { createRegistry, type Registry } from './registry/index.js';
+import { MlflowRegistry } from './mlflow-registry/index.js';
 import { checkRemoteArtifact, loadPredictor } from './runtime/index.js';
 import { outboundGuard } from './shared/outbound-guard.js';
 import {
   binaryDecisions,
   DeploymentService,
   deploymentsFollowingAlias,
+  deploymentsServingVersion,
   deploymentsOfModel,
   ExplainService,
   InferenceService,
@@ -67,6 +70,8 @@ export interface App {
   readonly database: Database;
   readonly blobs: BlobStore;
   readonly registry: Registry;
+  /** MLflow's Model Registry API over `registry` (src/mlflow-registry/). */
+  readonly mlflow: MlflowRegistry;
   readonly serving: Serving;
   readonly events: EventBus;
   /** The one path of every state change (authorize, approval, transaction, audit, change sequence, outbox). */
@@ -143,7 +148,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       writes,
       blobs,
       maxArtifactBytes: config.limits.artifactBytes,
-      references: { deploymentsUsing: (name) => deploymentsOfModel(db, name), deploymentsFollowing: (name, alias) => deploymentsFollowingAlias(db, name, alias) },
+      references: {
+        deploymentsUsing: (name) => deploymentsOfModel(db, name),
+        deploymentsFollowing: (name, alias) => deploymentsFollowingAlias(db, name, alias),
+        deploymentsServingVersion: (name, version) => deploymentsServingVersion(db, name, version),
+      },
       inspectArtifact: async (format, size, read) => (format === 'remote' ? checkRemoteArtifact(size, read, outbound) : undefined),
     });
     const metrics = new ServingMetrics();
@@ -197,7 +206,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     });
     const quality = new QualityService(db, log, (model, version) => references.calibration(model, version));
     const alerts = new AlertService(db, writes);
-    const monitors = new MonitorService(db, clock, references, quality, writes, logger, alerts, log, [...DEFAULT_EVALUATORS, fairnessEvaluator(log)]);
+    const monitors = new MonitorService(db, clock, references, quality, writes, logger, alerts, log, [...DEFAULT_EVALUATORS, fairnessEvaluator(log), detectorEvaluator(log)]);
     const jobs = new JobQueue(db, database.dialect, clock);
     // A jobs-only process loads no models: it neither serves nor judges SLOs (serving processes do).
     const serves = config.pipelines.processRole !== 'jobs';
@@ -284,6 +293,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       database,
       blobs,
       registry,
+      mlflow: new MlflowRegistry(db, registry, writes, blobs, {
+        localRoots: config.mlflow.sourceRoots,
+        s3: blobs instanceof S3BlobStore ? blobs : undefined,
+      }),
       serving: { deployments, live, inference, metrics, slo, cache, explain, traffic, trafficHistory: new TrafficHistory(db, clock) },
       events,
       writes,

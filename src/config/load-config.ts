@@ -59,6 +59,11 @@ export interface Config {
     /** The environment an external trainer inherits: PATH, HOME, locale and temp dir, nothing secret. */
     readonly trainerEnv: Readonly<Record<string, string>>;
   };
+  /** MLflow's registry API (src/mlflow-registry/). */
+  readonly mlflow: {
+    /** Local directories `model-versions/create` may read MLflow model directories from; none: local sources are refused. */
+    readonly sourceRoots: readonly string[];
+  };
   /** Several nodes on one database (src/cluster/). */
   readonly cluster: {
     /** This node's id; one is made from the host name when absent. A server's processes share it. */
@@ -134,6 +139,10 @@ const Raw = z.object({
       }
     })
     .optional(),
+  mlflowSourceRoots: z
+    .string()
+    .transform((s) => s.split(path.delimiter).map((p) => p.trim()).filter(Boolean))
+    .pipe(z.array(z.string().refine((p) => path.isAbsolute(p), { error: (i) => `"${String(i.input)}" is not an absolute path` }))),
   natsUrl: z.string().regex(/^(nats|tls):\/\/\S+$/, 'must look like nats://host:4222').optional(),
   s3Region: z.string().default('us-east-1'),
   s3Endpoint: z.string().url().optional(),
@@ -170,6 +179,7 @@ const ENV_NAMES: Record<string, string> = {
   leaseTtlMs: 'SEXTANT_LEASE_TTL_MS',
   migrate: 'SEXTANT_MIGRATE',
   signingKey: 'SEXTANT_SIGNING_KEY',
+  mlflowSourceRoots: 'SEXTANT_MLFLOW_SOURCE_ROOTS',
   s3Endpoint: 'AWS_ENDPOINT_URL_S3',
   s3ForcePathStyle: 'SEXTANT_S3_FORCE_PATH_STYLE',
 };
@@ -227,6 +237,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     leaseTtlMs: env.SEXTANT_LEASE_TTL_MS ?? 10_000,
     migrate: env.SEXTANT_MIGRATE ?? 'auto',
     signingKey: env.SEXTANT_SIGNING_KEY || undefined,
+    mlflowSourceRoots: env.SEXTANT_MLFLOW_SOURCE_ROOTS ?? '',
     s3Region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
     s3Endpoint: env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL,
     s3ForcePathStyle: env.SEXTANT_S3_FORCE_PATH_STYLE,
@@ -262,6 +273,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
       promotionIntervalMs: r.promotionIntervalMs,
       trainerEnv: Object.freeze(Object.fromEntries(TRAINER_ENV.filter((k) => env[k] !== undefined).map((k) => [k, env[k]!]))),
     }),
+    mlflow: Object.freeze({ sourceRoots: Object.freeze(r.mlflowSourceRoots) }),
     cluster: Object.freeze({ nodeId: r.nodeId, leaseTtlMs: r.leaseTtlMs, migrate: r.migrate }),
     audit: Object.freeze({ signingKey: r.signingKey }),
   });
