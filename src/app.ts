@@ -2,7 +2,7 @@ import { openBlobStore, S3BlobStore, type BlobStore } from './artifacts/index.js
 import { Cluster, LEASES, nodeIdentity } from './cluster/index.js';
 import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus, OutboxRelay } from './events/index.js';
-import { AccessControl, AuditLog, CardService, cardSources, FairnessService, GrantService, TokenService, WritePath } from './governance/index.js';
+import { AccessControl, AuditLog, AuditPackService, AuditSigner, CardService, cardSources, FairnessService, GrantService, TokenService, WritePath } from './governance/index.js';
 import {
   AlertService,
   blobBodies,
@@ -100,6 +100,9 @@ export interface App {
     worker: JobWorker;
   };
   readonly audit: AuditLog;
+  /** Signed audit packs of a model, and the key they are signed with. */
+  readonly auditPacks: AuditPackService;
+  readonly signer: AuditSigner;
   readonly tokens: TokenService;
   /** Who may change what: per-model grants. */
   readonly governance: {
@@ -258,6 +261,30 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         approvals: async () => [],
       }),
     );
+    // Made (or read) now, so a fresh home has its key from the first start, not the first export.
+    const signer = AuditSigner.fromConfig(config.home, config.audit.signingKey);
+    const auditPacks = new AuditPackService(
+      db,
+      {
+        model: (name) => registry.models.get(name),
+        versions: async (name) => {
+          const out: Awaited<ReturnType<typeof registry.versions.get>>[] = [];
+          let pageToken: string | undefined;
+          do {
+            const page = await registry.versions.list(name, { order: 'asc', pageSize: 1000, pageToken });
+            out.push(...page.versions);
+            pageToken = page.nextPageToken ?? undefined;
+          } while (pageToken);
+          return out;
+        },
+        aliasHistory: async (name) => (await registry.aliases.history(name)).periods,
+        validation: (name, version) =>
+          retrain.validation(name, version).catch((err) => (err instanceof AppError && err.code === 'not_found' ? null : Promise.reject(err))),
+        deployments: (name) => deploymentsOfModel(db, name),
+      },
+      signer,
+      clock,
+    );
     const triggers = new RetrainTriggers(db, policies, retrain, jobs, events, clock, logger, log);
     const worker = new JobWorker(jobs, { [RETRAIN]: (job, ctx) => retrain.run(job, ctx) }, logger);
     let unsubscribe: (() => void) | undefined;
@@ -297,6 +324,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       },
       pipelines: { jobs, policies, promotions, retrain, triggers, worker },
       audit: new AuditLog(db),
+      auditPacks,
+      signer,
       tokens: new TokenService(db, writes, clock),
       governance: { grants },
       transparency: { fairness, cards },
