@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import {
   AliasRef,
@@ -90,6 +90,19 @@ function endpoint<S extends z.ZodObject>(e: Endpoint<S>): RouteSpec[] {
       },
     }),
   );
+}
+
+/**
+ * Any other path under the MLflow prefixes (the tracking API, a misspelt endpoint) answers as
+ * MLflow does: 404 `ENDPOINT_NOT_FOUND`, in MLflow's error shape rather than Sextant's.
+ */
+export function registerMlflowFallback(server: FastifyInstance): void {
+  for (const prefix of PREFIXES) {
+    server.all(`${prefix}/*`, { errorHandler: sendMlflowError }, async (req, reply) => {
+      const path = req.url.split('?')[0];
+      void reply.code(404).send({ error_code: 'ENDPOINT_NOT_FOUND', message: `Sextant serves MLflow's Model Registry API only; no endpoint ${req.method} ${path}`, request_id: String(req.id) });
+    });
+  }
 }
 
 const baseUrl = (req: FastifyRequest) => `${req.protocol}://${req.host}`;
