@@ -20,6 +20,7 @@ import { versionRoutes } from './routes/versions.js';
 import { alertRoutes } from './routes/alerts.js';
 import { clusterRoutes } from './routes/cluster.js';
 import { deploymentRoutes } from './routes/deployments.js';
+import { driftRoutes } from './routes/drift.js';
 import { explainRoutes } from './routes/explain.js';
 import { transparencyRoutes } from './routes/transparency.js';
 import { inferenceRoutes } from './routes/inference.js';
@@ -40,6 +41,7 @@ export function allRoutes(app: App): RouteSpec[] {
     ...versionRoutes(app),
     ...aliasRoutes(app),
     ...deploymentRoutes(app),
+    ...driftRoutes(app),
     ...alertRoutes(app),
     ...pipelineRoutes(app),
     ...governanceRoutes(app),
