@@ -11,3 +11,5 @@ export type { DriftSection } from './drift-evaluator.js';
 export const DEFAULT_EVALUATORS: readonly WindowEvaluator[] = [driftEvaluator, dataQualityEvaluator, qualityEvaluator];
 export { fairnessEvaluator } from './fairness-evaluator.js';
 export type { FairnessSection } from './fairness-evaluator.js';
+export { detectorEvaluator } from './detector-evaluator.js';
+export type { Detection, DetectorReport } from './detector-evaluator.js';
