@@ -104,6 +104,20 @@ class _Reports(_Base):
         """A version's stored fairness reports, newest first."""
         return self._items(f"/api/v1/models/{_q(model)}/versions/{int(version)}/fairness", "reports")
 
+    # -- grants -------------------------------------------------------------------------------
+
+    def grant(self, model: str, principal: str, role: str) -> JSON:
+        """Gives ``principal`` (``token:NAME``) ``role`` on ``model``, or on every model with ``"*"`` (admin)."""
+        return self._send("PUT", f"/api/v1/models/{_q(model)}/grants/{_q(principal)}", {"role": role})
+
+    def revoke(self, model: str, principal: str) -> None:
+        """Takes back a principal's grant on a model."""
+        self._http.request("DELETE", f"/api/v1/models/{_q(model)}/grants/{_q(principal)}")
+
+    def grants(self, model: Optional[str] = None) -> List[JSON]:
+        """The grants on one model, or every grant."""
+        return self._items(f"/api/v1/models/{_q(model)}/grants" if model else "/api/v1/grants", "grants")
+
     # -- approvals ----------------------------------------------------------------------------
 
     def approvals(self, *, model: Optional[str] = None, status: Optional[str] = None) -> List[JSON]:
