@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../shared/app-error.js';
 import { describeIssues } from '../shared/parse.js';
+import { loadTracingConfig, type TracingConfig } from './tracing-config.js';
 
 export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema?: string };
 
@@ -71,6 +72,8 @@ export interface Config {
      */
     readonly migrate: 'auto' | 'wait' | 'never';
   };
+  /** OpenTelemetry traces over OTLP/HTTP (the standard `OTEL_*` variables); off without an endpoint. */
+  readonly tracing: TracingConfig;
 }
 
 /** Command-line flags that override the environment. */
@@ -221,6 +224,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     });
   }
   const r = raw.data;
+  const tracing = loadTracingConfig(env);
   const home = path.resolve(cwd, r.home);
   return Object.freeze({
     home,
@@ -243,6 +247,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
       trainerEnv: Object.freeze(Object.fromEntries(TRAINER_ENV.filter((k) => env[k] !== undefined).map((k) => [k, env[k]!]))),
     }),
     cluster: Object.freeze({ nodeId: r.nodeId, leaseTtlMs: r.leaseTtlMs, migrate: r.migrate }),
+    tracing,
   });
 }
 
