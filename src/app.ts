@@ -1,12 +1,13 @@
-import { openBlobStore, type BlobStore } from './artifacts/index.js';
+import { openBlobStore, S3BlobStore, type BlobStore } from './artifacts/index.js';
 import { Cluster, LEASES, nodeIdentity } from './cluster/index.js';
 import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus, OutboxRelay } from './events/index.js';
-import { AccessControl, AuditLog, CardService, cardSources, FairnessService, TokenService, WritePath } from './governance/index.js';
+import { AccessControl, AuditLog, CardService, cardSources, FairnessService, GrantService, TokenService, WritePath } from './governance/index.js';
 import {
   AlertService,
   blobBodies,
   DEFAULT_EVALUATORS,
+  detectorEvaluator,
   fairnessEvaluator,
   FeedbackService,
   parseRows,
@@ -23,6 +24,7 @@ import {
 } from './monitoring/index.js';
 import { JobQueue, JobWorker, PolicyService, PromotionService, RETRAIN, RetrainService, RetrainTriggers } from './pipelines/index.js';
 import { createRegistry, type Registry } from './registry/index.js';
+import { MlflowRegistry } from './mlflow-registry/index.js';
 import { checkRemoteArtifact, loadPredictor } from './runtime/index.js';
 import { outboundGuard } from './shared/outbound-guard.js';
 import { startTracing, type TracingHandle } from './shared/tracing-sdk.js';
@@ -30,6 +32,7 @@ import {
   binaryDecisions,
   DeploymentService,
   deploymentsFollowingAlias,
+  deploymentsServingVersion,
   deploymentsOfModel,
   ExplainService,
   InferenceService,
@@ -68,6 +71,8 @@ export interface App {
   readonly database: Database;
   readonly blobs: BlobStore;
   readonly registry: Registry;
+  /** MLflow's Model Registry API over `registry` (src/mlflow-registry/). */
+  readonly mlflow: MlflowRegistry;
   readonly serving: Serving;
   readonly events: EventBus;
   /** The one path of every state change (authorize, approval, transaction, audit, change sequence, outbox). */
@@ -97,6 +102,10 @@ export interface App {
   };
   readonly audit: AuditLog;
   readonly tokens: TokenService;
+  /** Who may change what: per-model grants. */
+  readonly governance: {
+    grants: GrantService;
+  };
   /** Fairness reports, model cards. */
   readonly transparency: {
     fairness: FairnessService;
@@ -146,13 +155,23 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // A writer has a lease's time to live to publish its own events before a sweep does.
     const outbox = new OutboxRelay(db, events, clock, logger, { claimMs: config.cluster.leaseTtlMs });
     const writes = new WritePath(db, clock, new AccessControl(db), outbox);
+    const grants = new GrantService(db, writes);
+    const creatorRole = config.governance.creatorRole;
     const registry = createRegistry({
       db,
       writes,
       blobs,
       maxArtifactBytes: config.limits.artifactBytes,
-      references: { deploymentsUsing: (name) => deploymentsOfModel(db, name), deploymentsFollowing: (name, alias) => deploymentsFollowingAlias(db, name, alias) },
+      references: {
+        deploymentsUsing: (name) => deploymentsOfModel(db, name),
+        deploymentsFollowing: (name, alias) => deploymentsFollowingAlias(db, name, alias),
+        deploymentsServingVersion: (name, version) => deploymentsServingVersion(db, name, version),
+      },
       inspectArtifact: async (format, size, read) => (format === 'remote' ? checkRemoteArtifact(size, read, outbound) : undefined),
+      // Only tokens can hold grants; a creator named by header (auth off) gets nothing.
+      onModelCreated: async (tx, model) => {
+        if (creatorRole && tx.by.actor.startsWith('token:')) await grants.setIn(tx, model, tx.by.actor, creatorRole);
+      },
     });
     const metrics = new ServingMetrics();
     // Artifacts are verified against their digest while read (the blob store's stream fails otherwise).
@@ -205,7 +224,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     });
     const quality = new QualityService(db, log, (model, version) => references.calibration(model, version));
     const alerts = new AlertService(db, writes);
-    const monitors = new MonitorService(db, clock, references, quality, writes, logger, alerts, log, [...DEFAULT_EVALUATORS, fairnessEvaluator(log)]);
+    const monitors = new MonitorService(db, clock, references, quality, writes, logger, alerts, log, [...DEFAULT_EVALUATORS, fairnessEvaluator(log), detectorEvaluator(log)]);
     const jobs = new JobQueue(db, database.dialect, clock);
     // A jobs-only process loads no models: it neither serves nor judges SLOs (serving processes do).
     const serves = config.pipelines.processRole !== 'jobs';
@@ -232,6 +251,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       clock,
       workDir: path.join(config.home, 'work'),
       trainerEnv: config.pipelines.trainerEnv,
+      loadOptions: outbound,
     });
     const cards = new CardService(
       db,
@@ -267,6 +287,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       database,
       blobs,
       registry,
+      mlflow: new MlflowRegistry(db, registry, writes, blobs, {
+        localRoots: config.mlflow.sourceRoots,
+        s3: blobs instanceof S3BlobStore ? blobs : undefined,
+      }),
       serving: { deployments, live, inference, metrics, slo, cache, explain, traffic, trafficHistory: new TrafficHistory(db, clock) },
       events,
       writes,
@@ -285,6 +309,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       pipelines: { jobs, policies, promotions, retrain, triggers, worker },
       audit: new AuditLog(db),
       tokens: new TokenService(db, writes, clock),
+      governance: { grants },
       transparency: { fairness, cards },
       clock,
       logger,

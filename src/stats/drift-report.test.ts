@@ -53,7 +53,7 @@ describe('driftReport', () => {
       { kinds: { forced: 'num' }, tests: { forced: 'ks' } },
     );
     expect(r.skipped).toEqual([
-      { feature: 'empty', reason: 'no values in the reference data (all missing)' },
+      { feature: 'empty', reason: 'no values in the reference data (all missing or infinite)' },
       { feature: 'gone', reason: 'not in the current data' },
       { feature: 'forced', reason: 'ks needs numbers, and the column holds other values too' },
     ]);
@@ -64,5 +64,21 @@ describe('driftReport', () => {
     expect(byName.mixed!.kind).toBe('cat');
     // A category absent from the reference gives an infinite chi-squared statistic (null in JSON), p = 0.
     expect(byName.mixed).toMatchObject({ test: 'chisquare', statistic: Infinity, pValue: 0, drifted: true });
+  });
+});
+
+describe('tests that cannot run on the data', () => {
+  it('are skipped with the reason, as Evidently raises', () => {
+    const r = driftReport(
+      { bin: ['a', 'b', 'a', 'a'], few: [1, 2, 3, 4], flat: [1, 1, 1, 1, 1, 1, 2] },
+      { bin: ['a', 'b', 'b'], few: [1, 2, 3], flat: [1, 1, 1, 1, 1, 1, 1] },
+      { tests: { bin: 'fisher_exact', few: 'es', flat: 'es' } },
+    );
+    expect(r.features).toEqual([]);
+    expect(r.skipped).toEqual([
+      { feature: 'bin', reason: 'fisher_exact needs reference and current samples of equal length' },
+      { feature: 'few', reason: 'es needs at least 5 values on each side' },
+      { feature: 'flat', reason: 'es: the interquartile range of the data is zero' },
+    ]);
   });
 });

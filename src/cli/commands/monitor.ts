@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Monitor, MonitorResult } from '../../contracts/index.js';
+import { DetectorRule, type Monitor, type MonitorResult } from '../../contracts/index.js';
 import { CliError } from '../cli-error.js';
 import { client, positiveInt } from '../context.js';
 import { printFields, printJson, printTable, withJson } from '../output.js';
@@ -9,8 +9,16 @@ const row = (r: MonitorResult) => ({
   drift: r.drift ? `${(r.drift.driftedShare * 100).toFixed(0)}%${r.drift.drifted ? ' DRIFT' : ''}` : (r.driftError ?? '-'),
   accuracy: typeof r.quality?.accuracy === 'number' ? r.quality.accuracy.toFixed(3) : '-',
   fairness: fairnessCell((r as { fairness?: unknown }).fairness),
+  detectors: detectorsCell(r),
   alert: r.alert.join('; ') || '-',
 });
+
+/** A window's detector detections in a cell: each detector that fired and the first row. */
+const detectorsCell = (r: MonitorResult) =>
+  (r.detectors ?? [])
+    .filter((d) => d.detections.length > 0)
+    .map((d) => `${d.detector} ${d.stream}${d.feature ? ` ${d.feature}` : ''} @${d.detections[0]!.row}`)
+    .join(', ') || '-';
 
 /** A window's fairness in a cell: demographic parity difference and the lowest disparate impact. */
 function fairnessCell(f: unknown): string {
@@ -19,6 +27,14 @@ function fairnessCell(f: unknown): string {
   const r = f as { demographicParityDifference: number; disparateImpact: Record<string, number | null> };
   const di = Object.values(r.disparateImpact).filter((v): v is number => v !== null);
   return `dp ${r.demographicParityDifference.toFixed(3)}, di ${di.length ? Math.min(...di).toFixed(3) : '-'}`;
+}
+
+/** `--detector adwin:error`, `page_hinkley:score`, `kswin:feature:age` as a detector rule. */
+function detectorFlag(v: string): DetectorRule {
+  const [detector, stream, ...feature] = v.split(':');
+  const parsed = DetectorRule.safeParse({ detector, stream, ...(feature.length ? { feature: feature.join(':') } : {}) });
+  if (!parsed.success) throw new CliError(`--detector ${v}: ${parsed.error.issues.map((i) => i.message).join('; ')} (expected DETECTOR:STREAM[:FEATURE], e.g. adwin:error or kswin:feature:age)`);
+  return parsed.data;
 }
 
 const every = (m: Monitor) => (m.windowRows !== null ? `${m.windowRows} requests` : `${m.windowSeconds} s`);
@@ -37,6 +53,11 @@ export function registerMonitorCommands(program: Command): void {
     .option('--privileged <value>', 'with --sensitive: the group disparate impact compares with')
     .option('--max-dp-difference <value>', 'with --sensitive: alert above this demographic parity difference')
     .option('--min-disparate-impact <value>', 'with --sensitive: alert when a group’s disparate impact falls below this')
+    .option(
+      '--detector <detector:stream[:feature]>',
+      'run a streaming change detector (adwin, ddm, eddm, page_hinkley, kswin) on the error stream, the prediction score or a feature, e.g. adwin:error, kswin:feature:age; repeatable',
+      (v: string, prev: DetectorRule[] = []) => [...prev, detectorFlag(v)],
+    )
     .action(async (deployment: string, o) => {
       const num = (flag: string, v: string | undefined) => {
         if (v === undefined) return undefined;
@@ -56,6 +77,7 @@ export function registerMonitorCommands(program: Command): void {
           privileged: o.privileged,
           maxDpDifference: num('--max-dp-difference', o.maxDpDifference),
           minDisparateImpact: num('--min-disparate-impact', o.minDisparateImpact),
+          detectors: o.detector,
         },
       });
       if (o.json) printJson(m);
@@ -76,7 +98,7 @@ export function registerMonitorCommands(program: Command): void {
     .action(async (deployment: string, o) => {
       const results = await client().monitors.results(deployment);
       if (o.json) return printJson({ results });
-      printTable(results.map(row), ['window', 'drift', 'accuracy', ...(results.some((r) => 'fairness' in r) ? ['fairness'] : []), 'alert']);
+      printTable(results.map(row), ['window', 'drift', 'accuracy', ...(results.some((r) => 'fairness' in r) ? ['fairness'] : []), ...(results.some((r) => r.detectors) ? ['detectors'] : []), 'alert']);
     });
 }
 

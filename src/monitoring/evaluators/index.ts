@@ -4,10 +4,12 @@ import { qualityEvaluator } from './quality-evaluator.js';
 import type { WindowEvaluator } from './window-evaluator.js';
 
 export type { Breach, Evaluation, WindowEvaluator, WindowInput } from './window-evaluator.js';
-export { once } from './window-evaluator.js';
+export { driftReportPath, once } from './window-evaluator.js';
 export type { DriftSection } from './drift-evaluator.js';
 
 /** The checks every monitor window gets, in this order (the order of a window's alert messages). */
 export const DEFAULT_EVALUATORS: readonly WindowEvaluator[] = [driftEvaluator, dataQualityEvaluator, qualityEvaluator];
 export { fairnessEvaluator } from './fairness-evaluator.js';
 export type { FairnessSection } from './fairness-evaluator.js';
+export { detectorEvaluator } from './detector-evaluator.js';
+export type { Detection, DetectorReport } from './detector-evaluator.js';

@@ -14,6 +14,7 @@ import {
 } from '../../contracts/monitoring.js';
 import { ModelName } from '../../contracts/common.js';
 import { AppError } from '../../shared/app-error.js';
+import { DriftViews } from '../../monitoring/index.js';
 import type { App } from '../../app.js';
 import { route } from '../route-spec.js';
 import { ReasonQuery } from './models.js';
@@ -30,19 +31,21 @@ export function deploymentRoutes(app: App) {
     return r;
   };
   const { feedback, quality, references } = app.monitoring;
+  const driftViews = new DriftViews(references);
   return [
     route({
       method: 'PUT',
       url: '/api/v1/models/:name/versions/:version/reference',
       summary: 'Upload reference data (the training sample) of a version: text/csv with a header, or application/x-ndjson',
       tag: 'monitoring',
-      role: 'editor',
+      role: 'viewer',
       params: z.object({ name: ModelName, version: z.coerce.number().int().positive() }),
       response: ReferenceInfo,
       bodyLimit: app.config.limits.artifactBytes,
-      handler: ({ params, req, body }) => {
+      handler: async ({ params, req, body, actor }) => {
         const type = String(req.headers['content-type'] ?? '');
         if (typeof body !== 'string') throw new AppError('unsupported_media_type', 'send the reference data as text/csv or application/x-ndjson');
+        await app.writes.authorize(actor, { role: 'editor', model: params.name });
         return references.upload(params.name, params.version, body, type.startsWith('text/csv') ? 'csv' : 'jsonl');
       },
     }),
@@ -66,6 +69,17 @@ export function deploymentRoutes(app: App) {
       query: DriftQuery,
       response: DriftResult,
       handler: ({ params, query }) => references.drift(params.name, query),
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/deployments/:name/drift/report.html',
+      summary: 'The self-contained HTML drift report of a window of logged inputs against the reference (the page `sextant drift --html` writes); drift alerts link to it',
+      tag: 'monitoring',
+      role: 'viewer',
+      params: Params,
+      query: DriftQuery,
+      produces: 'text/html',
+      handler: async ({ params, query, reply }) => reply.type('text/html; charset=utf-8').send(await driftViews.report(params.name, query)),
     }),
     route({
       method: 'GET',
@@ -94,12 +108,12 @@ export function deploymentRoutes(app: App) {
       url: '/api/v1/deployments/:name/feedback',
       summary: 'Ground truth: [{requestId, label}], late, out of order and repeated alike',
       tag: 'monitoring',
-      role: 'editor',
+      role: 'viewer',
       params: Params,
       body: FeedbackRequest,
       response: FeedbackResult,
-      handler: async ({ params, body }) => {
-        await deployments.get(params.name);
+      handler: async ({ params, body, actor }) => {
+        await app.writes.authorize(actor, { role: 'editor', model: await deployments.modelOf(params.name) });
         return feedback.record(params.name, body);
       },
     }),
@@ -119,7 +133,7 @@ export function deploymentRoutes(app: App) {
       url: '/api/v1/deployments',
       summary: 'Create a deployment following an alias or pinning weighted versions',
       tag: 'deployments',
-      role: 'editor',
+      role: 'viewer',
       body: CreateDeploymentRequest,
       response: Deployment,
       status: 201,
@@ -149,7 +163,7 @@ export function deploymentRoutes(app: App) {
       url: '/api/v1/deployments/:name',
       summary: 'Change alias or versions, shadows, batching, SLO or sticky header',
       tag: 'deployments',
-      role: 'editor',
+      role: 'viewer',
       params: Params,
       body: UpdateDeploymentRequest,
       response: Deployment,
@@ -160,7 +174,7 @@ export function deploymentRoutes(app: App) {
       url: '/api/v1/deployments/:name',
       summary: 'Delete a deployment',
       tag: 'deployments',
-      role: 'editor',
+      role: 'viewer',
       params: Params,
       query: ReasonQuery,
       handler: async ({ params, query, actor }) => {
@@ -172,7 +186,7 @@ export function deploymentRoutes(app: App) {
       url: '/api/v1/deployments/:name/canary',
       summary: 'Send a percentage of traffic to a canary version',
       tag: 'deployments',
-      role: 'editor',
+      role: 'viewer',
       params: Params,
       body: CanaryRequest,
       response: Deployment,
@@ -183,7 +197,7 @@ export function deploymentRoutes(app: App) {
       url: '/api/v1/deployments/:name/promote',
       summary: 'Make the canary the primary (moves the followed alias)',
       tag: 'deployments',
-      role: 'editor',
+      role: 'viewer',
       params: Params,
       body: ReasonBody,
       response: Deployment,
@@ -194,7 +208,7 @@ export function deploymentRoutes(app: App) {
       url: '/api/v1/deployments/:name/abort',
       summary: 'Remove the canary; all traffic returns to the primary',
       tag: 'deployments',
-      role: 'editor',
+      role: 'viewer',
       params: Params,
       body: ReasonBody,
       response: Deployment,
