@@ -27,6 +27,7 @@ import { createRegistry, type Registry } from './registry/index.js';
 import { MlflowRegistry } from './mlflow-registry/index.js';
 import { checkRemoteArtifact, loadPredictor } from './runtime/index.js';
 import { outboundGuard } from './shared/outbound-guard.js';
+import { startTracing, type TracingHandle } from './shared/tracing-sdk.js';
 import {
   binaryDecisions,
   DeploymentService,
@@ -115,6 +116,8 @@ export interface App {
   };
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The OpenTelemetry exporter when `OTEL_EXPORTER_OTLP_ENDPOINT` is set; null (no SDK loaded) otherwise. */
+  readonly tracing: TracingHandle | null;
   /** Starts the background loops a server needs (routing refresh, SLO guard). */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -133,7 +136,15 @@ export interface BuildOptions {
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const database = openDatabase(config.database);
+  const endpoint = config.tracing.endpoint;
+  const tracing = endpoint ? await startTracing({ ...config.tracing, endpoint }, logger) : null;
+  let database: Database;
+  try {
+    database = openDatabase(config.database);
+  } catch (err) {
+    await tracing?.stop();
+    throw err;
+  }
   try {
     if (options.migrate !== false) {
       const applied = await prepareSchema(database, { mode: config.cluster.migrate, logger });
@@ -331,6 +342,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       transparency: { fairness, cards },
       clock,
       logger,
+      tracing,
       start: async () => {
         await cluster.start();
         if (serves) {
@@ -381,10 +393,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await cache.close();
         await events.close();
         await database.close();
+        await tracing?.stop();
       },
     };
   } catch (err) {
     await database.close();
+    await tracing?.stop();
     throw err;
   }
 }
