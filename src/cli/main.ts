@@ -13,6 +13,7 @@ import { registerExperimentCommand } from './commands/experiment.js';
 import { registerExplainCommand } from './commands/explain.js';
 import { registerFairnessCommand } from './commands/fairness.js';
 import { registerModelCommands } from './commands/models.js';
+import { registerKpiCommands } from './commands/kpi.js';
 import { registerAlertCommands, registerMonitorCommands } from './commands/monitor.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
@@ -48,6 +49,7 @@ registerFairnessCommand(program);
 registerMonitorCommands(program);
 registerAlertCommands(program);
 registerRetrainCommands(program);
+registerKpiCommands(program);
 registerExperimentCommand(program);
 registerClusterCommands(program);
 

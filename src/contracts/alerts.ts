@@ -43,7 +43,7 @@ export const Alert = z
   .object({
     id: z.string(),
     deployment: z.string(),
-    rule: z.enum(['drift', 'prediction_drift', 'data_quality', 'accuracy', 'rmse', 'fairness']),
+    rule: z.enum(['drift', 'prediction_drift', 'data_quality', 'accuracy', 'rmse', 'fairness', 'value']),
     message: z.string().describe('the evidence of the latest breaching window'),
     status: z.enum(['open', 'acked', 'resolved']),
     firstWindowEnd: Timestamp,

@@ -15,3 +15,4 @@ export * from './explanations.js';
 export * from './fairness.js';
 export * from './cards.js';
 export * from './dashboard.js';
+export * from './kpi.js';

@@ -24,6 +24,7 @@ import { explainRoutes } from './routes/explain.js';
 import { transparencyRoutes } from './routes/transparency.js';
 import { inferenceRoutes } from './routes/inference.js';
 import { pipelineRoutes } from './routes/pipelines.js';
+import { kpiRoutes } from './routes/kpi.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { registerDashboard } from './static-files.js';
 import { API_VERSION_TEXT } from './version.js';
@@ -41,6 +42,7 @@ export function allRoutes(app: App): RouteSpec[] {
     ...deploymentRoutes(app),
     ...alertRoutes(app),
     ...pipelineRoutes(app),
+    ...kpiRoutes(app),
     ...governanceRoutes(app),
     ...clusterRoutes(app),
     ...dashboardRoutes(app),
