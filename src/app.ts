@@ -237,6 +237,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       clock,
       workDir: path.join(config.home, 'work'),
       trainerEnv: config.pipelines.trainerEnv,
+      loadOptions: outbound,
     });
     const cards = new CardService(
       db,

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -57,6 +58,16 @@ async function startCluster(home: string, port: number, env: Record<string, stri
 }
 
 const running = new Set<ChildProcess>();
+
+/** Segments whose body went to the blob store, read from the live server's SQLite file (WAL allows a reader). */
+function blobSegments(home: string): number {
+  const db = new Database(path.join(home, 'sextant.db'), { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('select count(*) as n from prediction_segments where blob is not null').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
 const groupAlive = (pid: number) => {
   try {
     process.kill(-pid, 0);
@@ -291,6 +302,8 @@ describe('kill -9 of the whole server, then a restart', () => {
     // 64-row requests make segments over 64 KiB, which go to the blob store before their row.
     const killed = [load(c, 'm', 12, 'killed'), load(c, 'm', 4, 'killed-wide', 64)];
     await until('answers under load', async () => (killed[0]!.ok() >= 150 && killed[1]!.ok() >= 30 ? true : undefined));
+    // Kill only once wide segments have reached the blob store, so the kill lands among flushes of both kinds.
+    await until('a segment in the blob store', async () => (blobSegments(home) > 0 ? true : undefined));
     await killAll(c);
     const answeredBeforeKill = (await Promise.all(killed.map((l) => l.stop()))).flatMap((r) => r.ok);
     expect(answeredBeforeKill.length).toBeGreaterThan(100);

@@ -25,7 +25,9 @@ describe.each(targets)('prediction log and ground truth on $name', (target) => {
   beforeAll(async () => {
     const db = await target.create(tempDir());
     drop = db.drop;
-    t = await testApp({ env: { SEXTANT_LOG_QUEUE: '50' }, database: db.config });
+    // The monitor tests judge windows explicitly: the background monitor pass (an hour apart here)
+    // must not judge a window first and leave the explicit call nothing to return.
+    t = await testApp({ env: { SEXTANT_LOG_QUEUE: '50', SEXTANT_MONITOR_INTERVAL_MS: '3600000' }, database: db.config });
     const r = t.app.registry;
     await r.models.create({ name: 'bc', task: 'binary-classification' }, who);
     await r.versions.register('bc', bytes(fs.readFileSync(path.join(FIX, 'breast-cancer-linear.json'))), { format: 'sextant-linear', alias: 'champion' }, who);

@@ -2,19 +2,12 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from './helpers/processes.js';
+import { collect, ROOT } from './helpers/processes.js';
 
-function npx(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    // Offline: the check is about the project's configuration, not about reaching a registry.
-    const child = spawn('npx', args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', npm_config_offline: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function npx(args: string[]) {
+  // Offline: the check is about the project's configuration, not about reaching a registry.
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', npm_config_offline: 'true' };
+  return collect(spawn('npx', args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 describe('a quiet CLI', () => {

@@ -9,10 +9,10 @@
 // server it measured.
 // All servers start at once and wait idle; the load visits them in rounds (one wrk run each per
 // round), so a slow or fast phase of this noisy machine lands on every target alike instead of
-// on whichever ran then: the speed of the machine moved by 2× within minutes in session 12, and
+// on whichever ran then: the speed of the machine moved by 2× within minutes in the runs of c29c30b, and
 // measuring one target after the other made the ratios move with it. Every other round visits the
 // targets in reverse order, so no target always follows the same one (logging on always ran just
-// before logging off until session 14). Each number is the median of --runs rounds; logging on ÷
+// before logging off until 67b7816). Each number is the median of --runs rounds; logging on ÷
 // off is the median of the rounds' own ratios, each of two runs made one right after the other.
 // Prints one JSON line.
 //

@@ -6,13 +6,14 @@ import { newId } from '../shared/ids.js';
 import type { AlertsTable, DB, Writes } from '../storage/index.js';
 
 export type AlertRule = Alert['rule'];
-export const ALERT_RULES: AlertRule[] = ['drift', 'prediction_drift', 'data_quality', 'accuracy', 'rmse', 'fairness', 'value'];
+export const ALERT_RULES: AlertRule[] = ['drift', 'prediction_drift', 'data_quality', 'accuracy', 'rmse', 'fairness', 'detector', 'estimated_quality', 'value'];
 
 const toAlert = (r: AlertsTable): Alert => ({
   id: r.id,
   deployment: r.deployment,
   rule: r.rule as AlertRule,
   message: r.message,
+  report: r.report ?? null,
   status: r.status as Alert['status'],
   firstWindowEnd: r.first_window_end,
   lastWindowEnd: r.last_window_end,
@@ -43,7 +44,7 @@ export class AlertService {
     now: string,
     deployment: string,
     windowEnd: string,
-    breaches: { rule: AlertRule; message: string }[],
+    breaches: { rule: AlertRule; message: string; report?: string }[],
     rules: readonly AlertRule[] = ALERT_RULES,
   ): Promise<Alert[]> {
     const opened: Alert[] = [];
@@ -60,7 +61,7 @@ export class AlertService {
         await trx
           .updateTable('alerts')
           // The same window judged again (late labels) is not another window of the breach.
-          .set({ message: breach.message, last_window_end: windowEnd, windows: Number(current.windows) + (current.last_window_end === windowEnd ? 0 : 1) })
+          .set({ message: breach.message, report: breach.report ?? null, last_window_end: windowEnd, windows: Number(current.windows) + (current.last_window_end === windowEnd ? 0 : 1) })
           .where('id', '=', current.id)
           .execute();
       } else if (breach) {
@@ -69,6 +70,7 @@ export class AlertService {
           deployment,
           rule,
           message: breach.message,
+          report: breach.report ?? null,
           status: 'open',
           first_window_end: windowEnd,
           last_window_end: windowEnd,

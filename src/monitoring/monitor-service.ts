@@ -244,7 +244,7 @@ export class MonitorService {
           tx.emit({
             type: 'monitor.alert',
             subject: m.deployment,
-            data: { alert: a.id, rule: a.rule, reason: a.message, windowStart: row.window_start, windowEnd: row.window_end },
+            data: { alert: a.id, rule: a.rule, reason: a.message, windowStart: row.window_start, windowEnd: row.window_end, ...(a.report ? { report: a.report } : {}) },
           });
         }
         return toResult(row);

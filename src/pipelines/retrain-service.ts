@@ -9,7 +9,7 @@ import type { ModelVersion, Signature } from '../contracts/versions.js';
 import type { Actor } from '../shared/actor.js';
 import type { PredictionStore, ReferenceService } from '../monitoring/index.js';
 import type { Registry } from '../registry/index.js';
-import { loadPredictor, type Predictor } from '../runtime/index.js';
+import { loadPredictor, type LoadOptions, type Predictor } from '../runtime/index.js';
 import { AppError } from '../shared/app-error.js';
 import type { Clock } from '../shared/clock.js';
 import { parseInput } from '../shared/parse.js';
@@ -43,6 +43,8 @@ export interface RetrainDeps {
   clock: Clock;
   workDir: string;
   trainerEnv: Readonly<Record<string, string>>;
+  /** How predictors are loaded: a `remote` champion calls out through the server's outbound guard. */
+  loadOptions?: LoadOptions;
 }
 
 /**
@@ -207,7 +209,7 @@ export class RetrainService {
       ctx.log(`trained in ${((Date.now() - started) / 1000).toFixed(2)} s (${trained.format}, ${trained.artifact.byteLength} bytes)`);
       let challenger: Predictor;
       try {
-        challenger = await loadPredictor(trained.format, trained.artifact, trained.format === 'onnx' ? null : (champion?.signature ?? null));
+        challenger = await loadPredictor(trained.format, trained.artifact, trained.format === 'onnx' ? null : (champion?.signature ?? null), this.d.loadOptions);
       } catch (err) {
         throw new AppError('invalid_argument', `the trained model failed to load: ${(err as Error).message}`);
       }
@@ -287,7 +289,7 @@ export class RetrainService {
         reason: same ? 'signature unchanged' : `inputs changed from [${inputsBefore}] to [${inputsAfter}]${policy.gate.allowSignatureChange ? ' (allowed by policy)' : ''}`,
       });
       try {
-        const predictor = await loadPredictor(champion.format, await readAll(await this.d.blobs.get(champion.digest)), champion.signature);
+        const predictor = await loadPredictor(champion.format, await readAll(await this.d.blobs.get(champion.digest)), champion.signature, this.d.loadOptions);
         championMetrics = (await evaluate(predictor, holdout, task)).metrics;
         await predictor.release();
       } catch (err) {

@@ -3,6 +3,12 @@ export type Values = readonly (number | string | boolean | null)[];
 
 export const isMissing = (v: unknown): boolean => v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v));
 
+/** Missing or ±infinite: what Evidently's column step drops before it chooses and runs a test. */
+export const isDropped = (v: unknown): boolean => isMissing(v) || v === Infinity || v === -Infinity;
+
+/** The values a drift test sees: the column without missing and infinite values, order kept. */
+export const present = (values: Values): Values => (values.some(isDropped) ? values.filter((v) => !isDropped(v)) : values);
+
 export function numbers(values: Values): number[] {
   return values.filter((v): v is number => typeof v === 'number' && !Number.isNaN(v));
 }
@@ -77,9 +83,10 @@ function floorZeroes(p: number[]): number[] {
 /**
  * Evidently's get_binned_data: numeric columns with more than 20 distinct reference values are cut
  * into Sturges bins over both samples; anything else is treated as categories. Shares divide by
- * the full sample length (missing included), then empty bins are floored.
+ * the full sample length (missing included), then empty bins are floored unless `fillZeroes` is
+ * false (Jensen–Shannon calls it with feel_zeroes=False).
  */
-export function binnedShares(reference: Values, current: Values, kind: 'num' | 'cat'): { ref: number[]; cur: number[] } {
+export function binnedShares(reference: Values, current: Values, kind: 'num' | 'cat', fillZeroes = true): { ref: number[]; cur: number[] } {
   const distinct = new Set(reference.filter((v) => !isMissing(v))).size;
   let ref: number[];
   let cur: number[];
@@ -92,5 +99,5 @@ export function binnedShares(reference: Values, current: Values, kind: 'num' | '
   } else {
     ({ ref, cur } = categoryShares(reference, current));
   }
-  return { ref: floorZeroes(ref), cur: floorZeroes(cur) };
+  return fillZeroes ? { ref: floorZeroes(ref), cur: floorZeroes(cur) } : { ref, cur };
 }

@@ -76,9 +76,10 @@ function averageRanks(values: number[]): number[] {
 
 /**
  * Two-sample Cramér–von Mises test as scipy's cramervonmises_2samp(method="auto"): exact p-value
- * when both samples have at most 20 values, the asymptotic distribution otherwise.
+ * when both samples have at most 20 values, the asymptotic distribution otherwise. Evidently's
+ * default threshold is 0.1 and it calls drift when p ≤ threshold.
  */
-export function cramerVonMises(x: readonly number[], y: readonly number[], threshold = 0.05): TestResult {
+export function cramerVonMises(x: readonly number[], y: readonly number[], threshold = 0.1): TestResult {
   const nx = x.length;
   const ny = y.length;
   if (nx < 2 || ny < 2) throw new RangeError('Cramér–von Mises needs at least two values in each sample');
@@ -100,5 +101,5 @@ export function cramerVonMises(x: readonly number[], y: readonly number[], thres
     const tn = 1 / 6 + (t - et) / Math.sqrt(45 * vt);
     p = tn < 0.003 ? 1 : Math.max(0, 1 - cdfCvmInf(tn));
   }
-  return { test: 'cramer_von_mises', statistic: t, pValue: p, threshold, drifted: p < threshold };
+  return { test: 'cramer_von_mises', statistic: t, pValue: p, threshold, drifted: p <= threshold };
 }

@@ -1,12 +1,12 @@
-import { categoryShares, isMissing, numbers, sturgesEdges, histogram, type Values } from './binning.js';
+import { categoryShares, numbers, present, sturgesEdges, histogram, type Values } from './binning.js';
 import type { DriftReport } from './drift-report.js';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Reference and current shares over shared bins (numbers) or categories, for a chart. */
 export function distribution(ref: Values, cur: Values, kind: 'num' | 'cat'): { labels: string[]; ref: number[]; cur: number[] } {
-  const r = ref.filter((v) => !isMissing(v));
-  const c = cur.filter((v) => !isMissing(v));
+  const r = present(ref);
+  const c = present(cur);
   if (kind === 'num') {
     const rn = numbers(r);
     const cn = numbers(c);

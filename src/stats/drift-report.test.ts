@@ -53,7 +53,7 @@ describe('driftReport', () => {
       { kinds: { forced: 'num' }, tests: { forced: 'ks' } },
     );
     expect(r.skipped).toEqual([
-      { feature: 'empty', reason: 'no values in the reference data (all missing)' },
+      { feature: 'empty', reason: 'no values in the reference data (all missing or infinite)' },
       { feature: 'gone', reason: 'not in the current data' },
       { feature: 'forced', reason: 'ks needs numbers, and the column holds other values too' },
     ]);

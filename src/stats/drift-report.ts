@@ -1,10 +1,11 @@
-import { isMissing, type Values } from './binning.js';
+import { present, type Values } from './binning.js';
 import { andersonDarling } from './anderson-darling.js';
 import { cramerVonMises } from './cramer-von-mises.js';
+import { NUMERIC_TESTS, type TestName } from './drift-registry.js';
 import { chiSquare, type FeatureKind, hellinger, jensenShannon, klDiv, ks2samp, lInfinity, psi, type TestResult, wassersteinNorm, zTest } from './drift-tests.js';
 
-export const TEST_NAMES = ['ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi', 'kl_div', 'hellinger', 'l_infinity', 'cramer_von_mises', 'anderson'] as const;
-export type TestName = (typeof TEST_NAMES)[number];
+export { DRIFT_TESTS, TEST_NAMES } from './drift-registry.js';
+export type { TestName } from './drift-registry.js';
 
 export interface FeatureDrift extends TestResult {
   feature: string;
@@ -33,9 +34,13 @@ export interface DriftOptions {
 /**
  * Evidently's default test: reference of at most 1,000 rows → KS for numbers with more than 5
  * distinct values, chi-squared for more than 2 categories, else the Z-test; larger references →
- * Wasserstein (normed) for numbers with more than 5 values, Jensen–Shannon otherwise.
+ * Wasserstein (normed) for numbers with more than 5 values, Jensen–Shannon otherwise. As in
+ * Evidently, missing and infinite values are dropped first: the rows and the distinct values
+ * (over reference and current together) are counted on what is left.
  */
 export function defaultTest(reference: Values, current: Values, kind: FeatureKind): TestName {
+  reference = present(reference);
+  current = present(current);
   const distinct = distinctUpTo(6, reference, current);
   if (reference.length <= 1000) {
     if (kind === 'num' && distinct > 5) return 'ks';
@@ -46,12 +51,11 @@ export function defaultTest(reference: Values, current: Values, kind: FeatureKin
 
 const asNumbers = (v: Values) => v as number[];
 
-/** Distinct non-missing values, counting no further than `limit` (the choice only asks "more than 5?"). */
+/** Distinct values, counting no further than `limit` (the choice only asks "more than 5?"). */
 function distinctUpTo(limit: number, ...samples: Values[]): number {
   const seen = new Set<unknown>();
   for (const s of samples) {
     for (const v of s) {
-      if (isMissing(v)) continue;
       seen.add(v);
       if (seen.size >= limit) return seen.size;
     }
@@ -59,10 +63,13 @@ function distinctUpTo(limit: number, ...samples: Values[]): number {
   return seen.size;
 }
 
-/** Runs one named test (missing values are dropped first, as Evidently does). */
+/**
+ * Runs one named test. Missing and infinite values are dropped first, as Evidently does; a test that
+ * cannot run on the data throws a RangeError saying why.
+ */
 export function runTest(name: TestName, reference: Values, current: Values, kind: FeatureKind, threshold?: number): TestResult {
-  const r = reference.filter((v) => !isMissing(v));
-  const c = current.filter((v) => !isMissing(v));
+  const r = present(reference);
+  const c = present(current);
   switch (name) {
     case 'ks':
       return ks2samp(asNumbers(r), asNumbers(c), threshold);
@@ -100,29 +107,26 @@ export function driftReport(reference: Record<string, Values>, current: Record<s
       skipped.push({ feature, reason: 'not in the current data' });
       continue;
     }
-    const present = ref.filter((v) => !isMissing(v));
-    const presentCur = cur.filter((v) => !isMissing(v));
-    if (present.length === 0 || presentCur.length === 0) {
-      skipped.push({ feature, reason: `no values in the ${present.length === 0 ? 'reference' : 'current'} data (all missing)` });
+    const r = present(ref);
+    const c = present(cur);
+    if (r.length === 0 || c.length === 0) {
+      skipped.push({ feature, reason: `no values in the ${r.length === 0 ? 'reference' : 'current'} data (all missing or infinite)` });
       continue;
     }
     // A column with any non-number is categorical unless the caller says otherwise.
-    const numeric = present.every((v) => typeof v === 'number') && presentCur.every((v) => typeof v === 'number');
+    const numeric = r.every((v) => typeof v === 'number') && c.every((v) => typeof v === 'number');
     const kind = options.kinds?.[feature] ?? (numeric ? 'num' : 'cat');
-    const test = options.tests?.[feature] ?? defaultTest(ref, cur, kind);
-    if (kind === 'num' && !numeric && ['ks', 'wasserstein', 'cramer_von_mises', 'anderson'].includes(test)) {
+    const test = options.tests?.[feature] ?? defaultTest(r, c, kind);
+    if (!numeric && NUMERIC_TESTS.includes(test)) {
       skipped.push({ feature, reason: `${test} needs numbers, and the column holds other values too` });
       continue;
     }
-    if (test === 'cramer_von_mises' && (present.length < 2 || presentCur.length < 2)) {
-      skipped.push({ feature, reason: 'cramer_von_mises needs at least two values on each side' });
-      continue;
+    try {
+      features.push({ feature, kind, ...runTest(test, r, c, kind, options.thresholds?.[feature]) });
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      skipped.push({ feature, reason: err.message });
     }
-    if (test === 'anderson' && new Set([...present, ...presentCur]).size < 2) {
-      skipped.push({ feature, reason: 'anderson needs more than one distinct value' });
-      continue;
-    }
-    features.push({ feature, kind, ...runTest(test, ref, cur, kind, options.thresholds?.[feature]) });
   }
   const driftedShare = features.length ? features.filter((f) => f.drifted).length / features.length : 0;
   return { features, skipped, driftedShare, drifted: features.length > 0 && driftedShare >= (options.driftShare ?? 0.5) };

@@ -4,7 +4,7 @@ import { kolmogorovSf } from './kolmogorov.js';
 
 export type FeatureKind = 'num' | 'cat';
 
-/** One test's verdict: a p-value test drifts below its threshold, a distance at or above it. */
+/** One test's verdict, by the test's own rule (see DRIFT_TESTS in drift-registry.ts). */
 export interface TestResult {
   test: string;
   statistic: number;
@@ -13,8 +13,22 @@ export interface TestResult {
   drifted: boolean;
 }
 
-const pTest = (test: string, statistic: number, pValue: number, threshold: number): TestResult => ({ test, statistic, pValue, threshold, drifted: pValue < threshold });
-const distance = (test: string, value: number, threshold: number): TestResult => ({ test, statistic: value, pValue: null, threshold, drifted: value >= threshold });
+/** A p-value test: drifted when p < threshold (KS and Cramér–von Mises use p ≤ threshold). */
+export const pTest = (test: string, statistic: number, pValue: number, threshold: number, inclusive = false): TestResult => ({
+  test,
+  statistic,
+  pValue,
+  threshold,
+  drifted: inclusive ? pValue <= threshold : pValue < threshold,
+});
+/** A distance: drifted at or above the threshold (energy distance only strictly above). */
+export const distance = (test: string, value: number, threshold: number, strict = false): TestResult => ({
+  test,
+  statistic: value,
+  pValue: null,
+  threshold,
+  drifted: strict ? value > threshold : value >= threshold,
+});
 
 /** Exact two-sided KS p-value for equal sizes (scipy's _compute_prob_outside_square). */
 function probOutsideSquare(n: number, h: number): number {
@@ -95,7 +109,8 @@ export function ks2samp(reference: readonly number[], current: readonly number[]
     // scipy: the one-sample distribution kstwo at n = round(n1·n2 / (n1 + n2)).
     p = kolmogorovSf(Math.round((n1 * n2) / (n1 + n2)), d);
   }
-  return pTest('ks', d, Math.min(1, Math.max(0, p)), threshold);
+  // Evidently: drifted when p ≤ threshold.
+  return pTest('ks', d, Math.min(1, Math.max(0, p)), threshold, true);
 }
 
 /**
@@ -131,7 +146,8 @@ export function zTest(reference: Values, current: Values, threshold = 0.05): Tes
   const present = (v: Values) => v.filter((x) => !isMissing(x));
   const r = present(reference);
   const c = present(current);
-  const keys = [...new Set([...r, ...c])].sort((x, y) => (String(x) < String(y) ? -1 : String(x) > String(y) ? 1 : 0));
+  // Python's sorted(): numbers by value, strings by code point.
+  const keys = [...new Set([...r, ...c])].sort((x, y) => (typeof x === 'number' && typeof y === 'number' ? x - y : String(x) < String(y) ? -1 : String(x) > String(y) ? 1 : 0));
   if (new Set(r).size === 1 && new Set(c).size === 1 && r[0] === c[0]) return pTest('z', 0, 1, threshold);
   const first = keys[0];
   // Missing values count as "not the first key", as pandas' apply does with NaN.
@@ -196,9 +212,12 @@ export function klDiv(reference: Values, current: Values, kind: FeatureKind, thr
   return distance('kl_div', relEntropy(normalise(b.ref), normalise(b.cur)), threshold);
 }
 
-/** Jensen–Shannon distance (scipy.spatial.distance.jensenshannon, natural log) on Evidently's bins. */
+/**
+ * Jensen–Shannon distance (scipy.spatial.distance.jensenshannon, natural log) on Evidently's bins,
+ * without filling empty bins: a category or bin seen on one side only counts as it is.
+ */
 export function jensenShannon(reference: Values, current: Values, kind: FeatureKind, threshold = 0.1): TestResult {
-  const b = binnedShares(reference, current, kind);
+  const b = binnedShares(reference, current, kind, false);
   const p = normalise(b.ref);
   const q = normalise(b.cur);
   const m = p.map((x, i) => (x + q[i]!) / 2);
@@ -223,7 +242,8 @@ export function hellinger(reference: Values, current: Values, kind: FeatureKind,
     };
     const h1 = density(r);
     const h2 = density(c);
-    const width = (Math.max(...keys) - Math.min(...keys)) / h1.length;
+    // Evidently's bin width: the edges' span over the bin count (1 for a constant column).
+    const width = (edges[edges.length - 1]! - edges[0]!) / h1.length;
     for (let i = 0; i < h1.length; i++) bc += Math.sqrt(h1[i]! * h2[i]!) * width;
   }
   return distance('hellinger', Math.sqrt(1 - Math.min(1, Math.max(0, bc))), threshold);

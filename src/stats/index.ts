@@ -1,9 +1,9 @@
 export { chi2Sf, gammaQ, lgamma, normalSf } from './special.js';
-export { binnedShares, categoryShares, histogram, sturgesEdges } from './binning.js';
+export { binnedShares, categoryShares, histogram, isDropped, present, sturgesEdges } from './binning.js';
 export type { Values } from './binning.js';
 export { chiSquare, hellinger, jensenShannon, klDiv, ks2samp, lInfinity, psi, wassersteinNorm, zTest } from './drift-tests.js';
 export type { FeatureKind, TestResult } from './drift-tests.js';
-export { defaultTest, driftReport, runTest, TEST_NAMES } from './drift-report.js';
+export { defaultTest, DRIFT_TESTS, driftReport, runTest, TEST_NAMES } from './drift-report.js';
 export type { DriftOptions, DriftReport, FeatureDrift, TestName } from './drift-report.js';
 export { distribution, driftHtml } from './drift-html.js';
 export { KllSketch } from './kll-sketch.js';

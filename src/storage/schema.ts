@@ -249,6 +249,8 @@ export interface AlertsTable {
   acked_by: string | null;
   resolved_at: string | null;
   created_at: string;
+  /** Drift alerts: the path of the HTML drift report of the window that last breached (017). */
+  report?: string | null;
 }
 
 export interface JobsTable {

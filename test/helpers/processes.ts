@@ -10,20 +10,26 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built CLI as a user would, with a clean environment plus `env`. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+/** Collects a child's exit code and output; `input` (when given) is written to its stdin. */
+export function collect(child: ChildProcess, input?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', USER: 'e2e', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    if (input !== undefined) child.stdin!.end(input);
   });
+}
+
+/** Runs the built CLI as a user would, with a clean environment plus `env`. */
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', USER: 'e2e', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return collect(child);
 }
 
 export interface ServerProcess {
@@ -81,14 +87,5 @@ export async function freePort(): Promise<number> {
 
 /** Runs a program with `input` on stdin and collects its exit code and output. */
 export function runProgram(command: string, args: string[], input = ''): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
+  return collect(spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] }), input);
 }

@@ -4,7 +4,7 @@ import { qualityEvaluator } from './quality-evaluator.js';
 import type { WindowEvaluator } from './window-evaluator.js';
 
 export type { Breach, Evaluation, WindowEvaluator, WindowInput } from './window-evaluator.js';
-export { once } from './window-evaluator.js';
+export { driftReportPath, once } from './window-evaluator.js';
 export type { DriftSection } from './drift-evaluator.js';
 
 /** The checks every monitor window gets, in this order (the order of a window's alert messages). */

@@ -5,6 +5,14 @@ import type { AlertRule } from '../alert-service.js';
 export interface Breach {
   rule: AlertRule;
   message: string;
+  /** The path of a page showing the evidence (drift: the window's HTML drift report). */
+  report?: string;
+}
+
+/** The path of the HTML drift report of a window (`GET /api/v1/deployments/{name}/drift/report.html`). */
+export function driftReportPath(deployment: string, window: { since: string; until: string }): string {
+  const q = new URLSearchParams({ since: window.since, until: window.until });
+  return `/api/v1/deployments/${encodeURIComponent(deployment)}/drift/report.html?${q.toString()}`;
 }
 
 /** What a window's evaluators share: the window, and the reads several of them need, each done at most once. */

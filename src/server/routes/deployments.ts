@@ -14,6 +14,7 @@ import {
 } from '../../contracts/monitoring.js';
 import { ModelName } from '../../contracts/common.js';
 import { AppError } from '../../shared/app-error.js';
+import { DriftViews } from '../../monitoring/index.js';
 import type { App } from '../../app.js';
 import { route } from '../route-spec.js';
 import { ReasonQuery } from './models.js';
@@ -30,6 +31,7 @@ export function deploymentRoutes(app: App) {
     return r;
   };
   const { feedback, quality, references } = app.monitoring;
+  const driftViews = new DriftViews(references);
   return [
     route({
       method: 'PUT',
@@ -66,6 +68,17 @@ export function deploymentRoutes(app: App) {
       query: DriftQuery,
       response: DriftResult,
       handler: ({ params, query }) => references.drift(params.name, query),
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/deployments/:name/drift/report.html',
+      summary: 'The self-contained HTML drift report of a window of logged inputs against the reference (the page `sextant drift --html` writes); drift alerts link to it',
+      tag: 'monitoring',
+      role: 'viewer',
+      params: Params,
+      query: DriftQuery,
+      produces: 'text/html',
+      handler: async ({ params, query, reply }) => reply.type('text/html; charset=utf-8').send(await driftViews.report(params.name, query)),
     }),
     route({
       method: 'GET',
