@@ -122,6 +122,14 @@ describe.each(await databaseTargets())('business value on $name', (target) => {
     expect(after.value!.measured).toEqual({ rows: 40, total: handValue(), per1000: (handValue() / 40) * 1000 });
     const listed = (await api('GET', '/api/v1/monitors/loan/results')).json().results as MonitorResult[];
     expect(listed[0]!.value!.measured!.total).toBe(handValue());
+
+    // The version's model card carries the KPI and each window's value under its Sextant key.
+    const card = (await api('GET', '/api/v1/models/loan/versions/1/card')).json();
+    const bv = card.quantitative_analysis.sextant.businessValue;
+    expect(bv.kpi).toEqual({ outcomes: VALUES, computePrice: 0.36 });
+    expect(bv.windows[0]).toMatchObject({ deployment: 'loan', labelledRows: 40, measuredPer1000: (handValue() / 40) * 1000 });
+    expect(bv.windows[0].estimatedPer1000).toBeCloseTo((handEstimate() / 40) * 1000, 6);
+    expect(card.quantitative_analysis.performance_metrics).toContainEqual({ type: 'business value per 1,000 predictions', value: (handValue() / 40) * 1000, slice: `loan ${end.toISOString()} (measured)` });
   });
 
   it('a regression model values absolute error at its cost; without DLE its estimate is null with the reason', async () => {
