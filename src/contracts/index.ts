@@ -16,3 +16,5 @@ export * from './fairness.js';
 export * from './cards.js';
 export * from './dashboard.js';
 export * from './kpi.js';
+export * from './drift.js';
+export * from './grants.js';

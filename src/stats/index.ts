@@ -8,8 +8,8 @@ export type { DriftOptions, DriftReport, FeatureDrift, TestName } from './drift-
 export { distribution, driftHtml } from './drift-html.js';
 export { KllSketch } from './kll-sketch.js';
 export { CategoryProfile, NumericProfile } from './profile.js';
-export { Adwin, Ddm, Eddm, Kswin, PageHinkley } from './detectors.js';
-export type { Detector } from './detectors.js';
+export { Adwin, Ddm, DETECTOR_LABELS, DETECTORS, detectorState, Eddm, Kswin, newDetector, PageHinkley, restoreDetector } from './detectors.js';
+export type { Detector, DetectorName } from './detectors.js';
 export { besselK, cramerVonMises } from './cramer-von-mises.js';
 export { andersonDarling } from './anderson-darling.js';
 export { binaryMetrics, calibrationError, estimateBinaryMetrics, logLoss, multiclassMetrics, regressionMetrics, rocAuc, scoreMetrics } from './quality-metrics.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Monitor, MonitorResult } from '../../contracts/index.js';
+import { DetectorRule, type Monitor, type MonitorResult } from '../../contracts/index.js';
 import { CliError } from '../cli-error.js';
 import { client, positiveInt } from '../context.js';
 import { printFields, printJson, printTable, withJson } from '../output.js';
@@ -10,8 +10,16 @@ const row = (r: MonitorResult) => ({
   accuracy: typeof r.quality?.accuracy === 'number' ? r.quality.accuracy.toFixed(3) : '-',
   fairness: fairnessCell((r as { fairness?: unknown }).fairness),
   ...valueCells(r.value),
+  detectors: detectorsCell(r),
   alert: r.alert.join('; ') || '-',
 });
+
+/** A window's detector detections in a cell: each detector that fired and the first row. */
+const detectorsCell = (r: MonitorResult) =>
+  (r.detectors ?? [])
+    .filter((d) => d.detections.length > 0)
+    .map((d) => `${d.detector} ${d.stream}${d.feature ? ` ${d.feature}` : ''} @${d.detections[0]!.row}`)
+    .join(', ') || '-';
 
 /** A window's fairness in a cell: demographic parity difference and the lowest disparate impact. */
 function fairnessCell(f: unknown): string {
@@ -36,6 +44,14 @@ function valueCells(v: MonitorResult['value']): Record<string, string> {
   };
 }
 
+/** `--detector adwin:error`, `page_hinkley:score`, `kswin:feature:age` as a detector rule. */
+function detectorFlag(v: string): DetectorRule {
+  const [detector, stream, ...feature] = v.split(':');
+  const parsed = DetectorRule.safeParse({ detector, stream, ...(feature.length ? { feature: feature.join(':') } : {}) });
+  if (!parsed.success) throw new CliError(`--detector ${v}: ${parsed.error.issues.map((i) => i.message).join('; ')} (expected DETECTOR:STREAM[:FEATURE], e.g. adwin:error or kswin:feature:age)`);
+  return parsed.data;
+}
+
 const every = (m: Monitor) => (m.windowRows !== null ? `${m.windowRows} requests` : `${m.windowSeconds} s`);
 
 export function registerMonitorCommands(program: Command): void {
@@ -53,6 +69,11 @@ export function registerMonitorCommands(program: Command): void {
     .option('--max-dp-difference <value>', 'with --sensitive: alert above this demographic parity difference')
     .option('--min-disparate-impact <value>', 'with --sensitive: alert when a group’s disparate impact falls below this')
     .option('--min-value <value>', 'alert (rule value) when the business value per 1,000 predictions falls below this; the estimate fires before labels arrive (sextant kpi set)')
+    .option(
+      '--detector <detector:stream[:feature]>',
+      'run a streaming change detector (adwin, ddm, eddm, page_hinkley, kswin) on the error stream, the prediction score or a feature, e.g. adwin:error, kswin:feature:age; repeatable',
+      (v: string, prev: DetectorRule[] = []) => [...prev, detectorFlag(v)],
+    )
     .action(async (deployment: string, o) => {
       const num = (flag: string, v: string | undefined) => {
         if (v === undefined) return undefined;
@@ -73,6 +94,7 @@ export function registerMonitorCommands(program: Command): void {
           maxDpDifference: num('--max-dp-difference', o.maxDpDifference),
           minDisparateImpact: num('--min-disparate-impact', o.minDisparateImpact),
           minValue: num('--min-value', o.minValue),
+          detectors: o.detector,
         },
       });
       if (o.json) printJson(m);
@@ -94,7 +116,7 @@ export function registerMonitorCommands(program: Command): void {
       const results = await client().monitors.results(deployment);
       if (o.json) return printJson({ results });
       const valued = results.some((r) => r.value) ? ['value/1k', 'estimate/1k', 'cost/1k'] : [];
-      printTable(results.map(row), ['window', 'drift', 'accuracy', ...(results.some((r) => 'fairness' in r) ? ['fairness'] : []), ...valued, 'alert']);
+      printTable(results.map(row), ['window', 'drift', 'accuracy', ...(results.some((r) => 'fairness' in r) ? ['fairness'] : []), ...(results.some((r) => r.detectors) ? ['detectors'] : []), ...valued, 'alert']);
     });
 }
 
