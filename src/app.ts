@@ -9,11 +9,13 @@ import {
   DEFAULT_EVALUATORS,
   detectorEvaluator,
   fairnessEvaluator,
+  valueEvaluator,
   FeedbackService,
   parseRows,
   PiiHasher,
   type LogWriter,
   MonitorService,
+  KpiService,
   NotificationService,
   PredictionLog,
   PredictionStore,
@@ -43,6 +45,8 @@ import {
   SloGuard,
   TrafficHistory,
   TrafficRecorder,
+  CpuMeter,
+  servingCpu,
 } from './serving/index.js';
 import { AppError } from './shared/app-error.js';
 import { type Clock, systemClock } from './shared/clock.js';
@@ -61,6 +65,7 @@ export interface Serving {
   explain: ExplainService;
   /** Counts what each serving process answers, per deployment and 10-second step. */
   traffic: TrafficRecorder;
+  cpu: CpuMeter;
   /** Reads those counts back, summed across processes. */
   trafficHistory: TrafficHistory;
 }
@@ -90,6 +95,7 @@ export interface App {
     notifications: NotificationService;
     references: ReferenceService;
     monitors: MonitorService;
+    kpis: KpiService;
     alerts: AlertService;
   };
   readonly pipelines: {
@@ -198,7 +204,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // Several nodes share one key (SEXTANT_PII_KEY); one node may keep its own in its home.
     const pii = config.monitoring.piiKey ? PiiHasher.fromKey(config.monitoring.piiKey) : PiiHasher.fromHome(config.home);
     const traffic = new TrafficRecorder(db, logger, () => clock.now().getTime());
-    const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(pii.protect(r)), config.serving.maxInflight, traffic);
+    const cpu = new CpuMeter(db, logger, () => clock.now().getTime());
+    const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(pii.protect(r)), config.serving.maxInflight, traffic, cpu);
     const notifications = new NotificationService(db, clock, logger, outbound);
     const policies = new PolicyService(db, writes, registry.models);
     const references = new ReferenceService(
@@ -227,7 +234,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     });
     const quality = new QualityService(db, log, (model, version) => references.calibration(model, version));
     const alerts = new AlertService(db, writes);
-    const monitors = new MonitorService(db, clock, references, quality, writes, logger, alerts, log, [...DEFAULT_EVALUATORS, fairnessEvaluator(log), detectorEvaluator(log)]);
+    const kpis = new KpiService(db, writes, registry.models);
+    const monitors = new MonitorService(db, clock, references, quality, writes, logger, alerts, log, [
+      ...DEFAULT_EVALUATORS,
+      fairnessEvaluator(log),
+      detectorEvaluator(log),
+      valueEvaluator(log, {
+        kpi: (deployment) => kpis.ofDeployment(deployment),
+        calibration: (model, version) => references.calibration(model, version),
+        cpu: (deployment, since, until) => servingCpu(db, deployment, since, until),
+      }),
+    ]);
     const jobs = new JobQueue(db, database.dialect, clock);
     // A jobs-only process loads no models: it neither serves nor judges SLOs (serving processes do).
     const serves = config.pipelines.processRole !== 'jobs';
@@ -318,7 +335,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         localRoots: config.mlflow.sourceRoots,
         s3: blobs instanceof S3BlobStore ? blobs : undefined,
       }),
-      serving: { deployments, live, inference, metrics, slo, cache, explain, traffic, trafficHistory: new TrafficHistory(db, clock) },
+      serving: { deployments, live, inference, metrics, slo, cache, explain, traffic, cpu, trafficHistory: new TrafficHistory(db, clock) },
       events,
       writes,
       outbox,
@@ -332,6 +349,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         references,
         monitors,
         alerts,
+        kpis,
       },
       pipelines: { jobs, policies, promotions, retrain, triggers, worker },
       audit: new AuditLog(db),
@@ -349,6 +367,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           await live.start();
           feed = await listenForChanges(config.database, { onChange: (seq) => live.nudge(seq), logger, fallbackMs: config.serving.refreshMs });
           traffic.start();
+          cpu.start();
           predictions.start();
         }
         // Every process flushes its SLO figures; the holder of the SLO lease judges them.
@@ -381,6 +400,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         live.stop();
         slo.stop();
         traffic.stop();
+        cpu.stop();
         unsubscribe?.();
         notifications.stop();
         monitors.stop();
@@ -390,6 +410,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await worker.stop();
         await predictions.close();
         await traffic.flush(true).catch((err) => logger.warn({ err }, 'traffic history not flushed at close'));
+        await cpu.flush(true).catch((err) => logger.warn({ err }, 'serving CPU not flushed at close'));
         await cache.close();
         await events.close();
         await database.close();

@@ -26,6 +26,7 @@ import { explainRoutes } from './routes/explain.js';
 import { transparencyRoutes } from './routes/transparency.js';
 import { inferenceRoutes } from './routes/inference.js';
 import { pipelineRoutes } from './routes/pipelines.js';
+import { kpiRoutes } from './routes/kpi.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { mlflowRegistryRoutes, registerMlflowFallback } from './routes/mlflow-registry.js';
 import { registerDashboard } from './static-files.js';
@@ -45,6 +46,7 @@ export function allRoutes(app: App): RouteSpec[] {
     ...driftRoutes(app),
     ...alertRoutes(app),
     ...pipelineRoutes(app),
+    ...kpiRoutes(app),
     ...governanceRoutes(app),
     ...clusterRoutes(app),
     ...dashboardRoutes(app),
