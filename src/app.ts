@@ -2,7 +2,7 @@ import { openBlobStore, S3BlobStore, type BlobStore } from './artifacts/index.js
 import { Cluster, LEASES, nodeIdentity } from './cluster/index.js';
 import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus, OutboxRelay } from './events/index.js';
-import { AccessControl, AuditLog, AuditPackService, AuditSigner, CardService, cardSources, FairnessService, TokenService, WritePath } from './governance/index.js';
+import { AccessControl, AuditLog, AuditPackService, AuditSigner, CardService, cardSources, FairnessService, GrantService, TokenService, WritePath } from './governance/index.js';
 import {
   AlertService,
   blobBodies,
@@ -104,6 +104,10 @@ export interface App {
   readonly auditPacks: AuditPackService;
   readonly signer: AuditSigner;
   readonly tokens: TokenService;
+  /** Who may change what: per-model grants. */
+  readonly governance: {
+    grants: GrantService;
+  };
   /** Fairness reports, model cards. */
   readonly transparency: {
     fairness: FairnessService;
@@ -143,6 +147,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // A writer has a lease's time to live to publish its own events before a sweep does.
     const outbox = new OutboxRelay(db, events, clock, logger, { claimMs: config.cluster.leaseTtlMs });
     const writes = new WritePath(db, clock, new AccessControl(db), outbox);
+    const grants = new GrantService(db, writes);
+    const creatorRole = config.governance.creatorRole;
     const registry = createRegistry({
       db,
       writes,
@@ -154,6 +160,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         deploymentsServingVersion: (name, version) => deploymentsServingVersion(db, name, version),
       },
       inspectArtifact: async (format, size, read) => (format === 'remote' ? checkRemoteArtifact(size, read, outbound) : undefined),
+      // Only tokens can hold grants; a creator named by header (auth off) gets nothing.
+      onModelCreated: async (tx, model) => {
+        if (creatorRole && tx.by.actor.startsWith('token:')) await grants.setIn(tx, model, tx.by.actor, creatorRole);
+      },
     });
     const metrics = new ServingMetrics();
     // Artifacts are verified against their digest while read (the blob store's stream fails otherwise).
@@ -317,6 +327,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       auditPacks,
       signer,
       tokens: new TokenService(db, writes, clock),
+      governance: { grants },
       transparency: { fairness, cards },
       clock,
       logger,

@@ -64,6 +64,10 @@ export interface Config {
     /** Local directories `model-versions/create` may read MLflow model directories from; none: local sources are refused. */
     readonly sourceRoots: readonly string[];
   };
+  readonly governance: {
+    /** The role a model's creator (a token) is granted on it; none when absent (`SEXTANT_CREATOR_ROLE`). */
+    readonly creatorRole: 'viewer' | 'editor' | 'deployer' | 'approver' | 'admin' | undefined;
+  };
   /** Several nodes on one database (src/cluster/). */
   readonly cluster: {
     /** This node's id; one is made from the host name when absent. A server's processes share it. */
@@ -143,6 +147,7 @@ const Raw = z.object({
     .string()
     .transform((s) => s.split(path.delimiter).map((p) => p.trim()).filter(Boolean))
     .pipe(z.array(z.string().refine((p) => path.isAbsolute(p), { error: (i) => `"${String(i.input)}" is not an absolute path` }))),
+  creatorRole: z.enum(['viewer', 'editor', 'deployer', 'approver', 'admin']).optional(),
   natsUrl: z.string().regex(/^(nats|tls):\/\/\S+$/, 'must look like nats://host:4222').optional(),
   s3Region: z.string().default('us-east-1'),
   s3Endpoint: z.string().url().optional(),
@@ -167,6 +172,7 @@ const ENV_NAMES: Record<string, string> = {
   maxInflight: 'SEXTANT_MAX_INFLIGHT',
   allowedHosts: 'SEXTANT_ALLOWED_HOSTS',
   natsUrl: 'SEXTANT_NATS_URL',
+  creatorRole: 'SEXTANT_CREATOR_ROLE',
   logQueue: 'SEXTANT_LOG_QUEUE',
   logFlushMs: 'SEXTANT_LOG_FLUSH_MS',
   retentionDays: 'SEXTANT_PREDICTION_RETENTION_DAYS',
@@ -225,6 +231,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     // Loopback by default, so the quick start's local webhooks and remote models keep working.
     allowedHosts: env.SEXTANT_ALLOWED_HOSTS ?? 'loopback',
     natsUrl: env.SEXTANT_NATS_URL || undefined,
+    creatorRole: env.SEXTANT_CREATOR_ROLE || undefined,
     logQueue: env.SEXTANT_LOG_QUEUE ?? 250_000,
     logFlushMs: env.SEXTANT_LOG_FLUSH_MS ?? 250,
     retentionDays: env.SEXTANT_PREDICTION_RETENTION_DAYS ?? 30,
@@ -274,6 +281,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
       trainerEnv: Object.freeze(Object.fromEntries(TRAINER_ENV.filter((k) => env[k] !== undefined).map((k) => [k, env[k]!]))),
     }),
     mlflow: Object.freeze({ sourceRoots: Object.freeze(r.mlflowSourceRoots) }),
+    governance: Object.freeze({ creatorRole: r.creatorRole }),
     cluster: Object.freeze({ nodeId: r.nodeId, leaseTtlMs: r.leaseTtlMs, migrate: r.migrate }),
     audit: Object.freeze({ signingKey: r.signingKey }),
   });

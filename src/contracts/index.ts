@@ -17,3 +17,4 @@ export * from './fairness.js';
 export * from './cards.js';
 export * from './dashboard.js';
 export * from './drift.js';
+export * from './grants.js';

@@ -11,7 +11,7 @@ import { AppError } from '../shared/app-error.js';
 import { newId } from '../shared/ids.js';
 import { decodePageToken, encodePageToken } from '../shared/page-token.js';
 import { parseInput } from '../shared/parse.js';
-import type { DB, ModelsTable, Writes } from '../storage/index.js';
+import type { DB, ModelsTable, Writes, WriteTx } from '../storage/index.js';
 import { escapeLike, isUniqueViolation, like } from '../storage/index.js';
 import { mergeTags, toModel } from './rows.js';
 
@@ -48,6 +48,8 @@ export class ModelService {
     private readonly writes: Writes,
     private readonly onDelete: (digests: string[]) => Promise<void>,
     private readonly references: ModelReferences = noReferences,
+    /** Runs inside a model's creation (SEXTANT_CREATOR_ROLE grants its creator a role on it). */
+    private readonly onCreated: (tx: WriteTx, model: string) => Promise<void> = async () => {},
   ) {}
 
   /** The model row or a 404 naming it. Usable inside a transaction. */
@@ -76,7 +78,8 @@ export class ModelService {
       return await this.writes.run({
         by,
         permission: { role: 'editor', model: req.name },
-        apply: async ({ db, now, audit }) => {
+        apply: async (tx) => {
+          const { db, now, audit } = tx;
           const row: ModelsTable = {
             id: newId(),
             name: req.name,
@@ -92,6 +95,7 @@ export class ModelService {
           await db.insertInto('models').values(row).execute();
           await this.writeTags(db, row.id, req.tags);
           audit({ action: 'model.create', target: `model:${req.name}`, after: model });
+          await this.onCreated(tx, req.name);
           return model;
         },
       });

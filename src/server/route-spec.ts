@@ -24,7 +24,10 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   url: string;
   summary: string;
   tag: string;
-  /** Minimum role; `public` skips authentication (health, OpenAPI). */
+  /**
+   * Minimum global role; `public` skips authentication (health, OpenAPI). Writes say `viewer`
+   * (authenticated): the write path checks the role each write needs on its model, grants included.
+   */
   role: Role | 'public';
   params?: P;
   /** Query parameters; keys it does not name are refused. Without it, any query key is refused. */
