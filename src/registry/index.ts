@@ -14,6 +14,7 @@ export type { ModelReferences } from './model-service.js';
 export { VersionService } from './version-service.js';
 export type { Artifact, ArtifactInspector } from './version-service.js';
 export { onnxSignature } from './onnx-signature.js';
+export { toModel, toVersion } from './rows.js';
 
 export interface Registry {
   models: ModelService;
@@ -34,6 +35,6 @@ export function createRegistry(deps: {
 }): Registry {
   const models = new ModelService(deps.db, deps.writes, (digests) => removeUnreferencedBlobs(deps.db, deps.blobs, digests), deps.references ?? noReferences, deps.onModelCreated);
   const aliases = new AliasService(deps.db, deps.writes, models, deps.references);
-  const versions = new VersionService(deps.db, deps.blobs, deps.writes, models, aliases, deps.maxArtifactBytes, deps.inspectArtifact);
+  const versions = new VersionService(deps.db, deps.blobs, deps.writes, models, aliases, deps.maxArtifactBytes, deps.inspectArtifact, deps.references);
   return { models, versions, aliases };
 }

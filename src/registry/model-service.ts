@@ -20,7 +20,22 @@ export interface ModelReferences {
   deploymentsUsing(modelName: string): Promise<string[]>;
   /** Deployments that follow this alias of the model: deleting it would leave them nothing to serve. */
   deploymentsFollowing?(modelName: string, alias: string): Promise<string[]>;
+  /** Deployments whose routes (primaries or canary) include this version: deleting it would break them. */
+  deploymentsServingVersion?(modelName: string, version: number): Promise<string[]>;
 }
+
+/** Tables that name a model by its name rather than its id; a rename carries them along. */
+const NAMED_BY_MODEL = [
+  'grants',
+  'protected_aliases',
+  'promotion_rules',
+  'retraining_policies',
+  'schedule_ticks',
+  'version_validations',
+  'promotions',
+  'approvals',
+  'jobs',
+] as const;
 
 export const noReferences: ModelReferences = { deploymentsUsing: async () => [] };
 
@@ -124,6 +139,40 @@ export class ModelService {
         return after;
       },
     });
+  }
+
+  /**
+   * Renames a model, carrying its grants, protection, rules, policies, promotions, approvals and
+   * jobs to the new name in the same transaction; refused while a deployment serves it (its
+   * routes name the model). The audit trail keeps the old name on earlier events.
+   */
+  async rename(name: string, newName: string, by: Actor & { reason?: string }): Promise<Model> {
+    parseInput(CreateModelRequest.shape.name, newName, 'new_name');
+    const permission = { role: 'admin', model: name } as const;
+    await this.writes.authorize(by, permission);
+    await this.writes.authorize(by, { role: 'editor', model: newName });
+    const deployments = await this.references.deploymentsUsing(name);
+    if (deployments.length > 0) {
+      throw new AppError('conflict', `model ${name} is served by deployment(s) ${deployments.join(', ')}; it cannot be renamed while served`, { deployments });
+    }
+    try {
+      return await this.writes.run({
+        by,
+        permission,
+        apply: async ({ db, now, audit }) => {
+          const row = await this.row(name, db);
+          const aliases = (await this.aliasesOf([row.id], db)).get(row.id)!;
+          await db.updateTable('models').set({ name: newName, updated_at: now }).where('id', '=', row.id).execute();
+          for (const table of NAMED_BY_MODEL) await db.updateTable(table).set({ model: newName }).where('model', '=', name).execute();
+          const after = toModel({ ...row, name: newName, updated_at: now }, aliases);
+          audit({ action: 'model.rename', target: `model:${name}`, before: toModel(row, aliases), after, reason: by.reason });
+          return after;
+        },
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppError('already_exists', `model ${newName} already exists`, { model: newName });
+      throw err;
+    }
   }
 
   /** Search with keyset pagination; the page token is opaque to callers. */

@@ -44,6 +44,12 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   status?: number;
   /** Body limit for this route instead of the server's (reference data uploads). */
   bodyLimit?: number;
+  /**
+   * Answers this route's failures (bad input, authentication, the handler's errors) in another
+   * protocol's error shape (MLflow's); Sextant's error body otherwise. Such routes stay out of
+   * Sextant's OpenAPI document.
+   */
+  errorHandler?: (err: unknown, req: FastifyRequest, reply: FastifyReply) => void;
   handler(ctx: HandlerContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<unknown>;
 }
 

@@ -8,8 +8,8 @@ export type { DriftOptions, DriftReport, FeatureDrift, TestName } from './drift-
 export { distribution, driftHtml } from './drift-html.js';
 export { KllSketch } from './kll-sketch.js';
 export { CategoryProfile, NumericProfile } from './profile.js';
-export { Adwin, Ddm, Eddm, Kswin, PageHinkley } from './detectors.js';
-export type { Detector } from './detectors.js';
+export { Adwin, Ddm, DETECTOR_LABELS, DETECTORS, detectorState, Eddm, Kswin, newDetector, PageHinkley, restoreDetector } from './detectors.js';
+export type { Detector, DetectorName } from './detectors.js';
 export { besselK, cramerVonMises } from './cramer-von-mises.js';
 export { andersonDarling } from './anderson-darling.js';
 export { binaryMetrics, calibrationError, estimateBinaryMetrics, logLoss, multiclassMetrics, regressionMetrics, rocAuc, scoreMetrics } from './quality-metrics.js';
@@ -25,3 +25,5 @@ export { fairnessMetrics } from './fairness.js';
 export type { FairnessMetrics, GroupFairness } from './fairness.js';
 export { fairnessOfRows } from './fairness-rows.js';
 export type { Decisions, FairnessOfRows, FairnessOptions } from './fairness-rows.js';
+export { band1000, binaryConfusion, confusionValue, estimateBinaryValue, multiclassValue, per1000, regressionValue, Z95 } from './business-value.js';
+export type { Confusion, OutcomeValues, ValueEstimate } from './business-value.js';
