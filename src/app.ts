@@ -12,6 +12,7 @@ import {
   cardSources,
   FairnessService,
   GrantService,
+  PromotionRulesService,
   ProtectionService,
   TokenService,
   WritePath,
@@ -130,6 +131,8 @@ export interface App {
     protections: ProtectionService;
     /** Four-eyes approvals of protected alias moves; also the write path's approval check. */
     approvals: ApprovalService;
+    /** What the version an alias moves to must show. */
+    rules: PromotionRulesService;
   };
   /** Fairness reports, model cards. */
   readonly transparency: {
@@ -205,7 +208,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     );
     const deployments = new DeploymentService(db, writes, registry.models, registry.aliases);
     const protections = new ProtectionService(db, writes);
-    const approvals = new ApprovalService(db, writes, clock, protections);
+    // The card and fairness rules read through the judging write (cards and fairness are built below).
+    const rules = new PromotionRulesService(db, writes, {
+      cardFields: (tx, model, version) => cards.fieldsIn(tx, model, version),
+      latestFairness: (tx, model, version) => fairness.latest(model, version, tx),
+    });
+    const approvals = new ApprovalService(db, writes, clock, protections, rules);
     // Every alias move passes the approval check; an approved request replays its move.
     registry.aliases.gate = approvals;
     approvals.register('alias.set', (tx, a, _input, by) => registry.aliases.moveApproved(tx, a, by));
@@ -380,7 +388,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       auditPacks,
       signer,
       tokens: new TokenService(db, writes, clock),
-      governance: { grants, protections, approvals },
+      governance: { grants, protections, approvals, rules },
       transparency: { fairness, cards },
       clock,
       logger,

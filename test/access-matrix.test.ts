@@ -63,6 +63,7 @@ const OPS: Op[] = [
   { name: 'reject', needs: 'approver', method: 'POST', url: (_m, f) => `/api/v1/approvals/${f.reject}/reject`, body: () => ({}) },
   { name: 'protect alias', needs: 'admin', method: 'PUT', url: (m) => `/api/v1/models/${m}/aliases/guarded/protection`, body: () => ({ approvals: 2 }) },
   { name: 'unprotect alias', needs: 'admin', method: 'DELETE', url: (m) => `/api/v1/models/${m}/aliases/guarded/protection` },
+  { name: 'set rules', needs: 'admin', method: 'PUT', url: (m) => `/api/v1/models/${m}/rules/guarded`, body: () => ({ requireValidation: true }) },
   { name: 'set grant', needs: 'admin', method: 'PUT', url: (m) => `/api/v1/models/${m}/grants/token:someone`, body: () => ({ role: 'viewer' }) },
   { name: 'revoke grant', needs: 'admin', method: 'DELETE', url: (m) => `/api/v1/models/${m}/grants/token:someone` },
   { name: 'delete model', needs: 'admin', method: 'DELETE', url: (m) => `/api/v1/models/${m}-gone` },
@@ -134,7 +135,7 @@ describe.each(await databaseTargets())('every role × every mutating operation o
   it.each(CASES)('a $role ($mode role) does exactly what its role allows on its model, and is told what it lacks', async ({ mode, role, key }) => {
     // A model that does not exist yet has no grants: only the global role (or `*`) lets one create it.
     const ops = mode === 'grant' ? OPS.filter((op) => op.name !== 'create model') : OPS;
-    expect(ops).toHaveLength(mode === 'grant' ? 29 : 30);
+    expect(ops).toHaveLength(mode === 'grant' ? 30 : 31);
     const outcome: string[] = [];
     for (const op of ops) {
       const res = await send(key, op);

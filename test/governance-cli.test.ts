@@ -79,4 +79,17 @@ describe('grants, protected aliases and approvals through the CLI against the bu
     expect((await as('root', 'alias', 'unprotect', 'bc', 'champion')).stdout).toBe('bc@champion is no longer protected\n');
     expect((await as('dave', 'alias', 'set', 'bc', 'champion', '3')).stdout).toBe('bc@champion -> 3 (was 2)\n');
   });
+
+  it('rules set and show; a failing rule refuses the move naming what it measured', async () => {
+    const set = await as('root', 'rules', 'set', 'bc', '--alias', 'champion', '--min-metric', 'accuracy>=0.9', '--require-card', 'intendedUse,limitations', '--require-validation', '--max-drift-share', '0.3', '--max-fairness', 'demographicParityDifference<=0.1');
+    expect(set, set.stderr).toMatchObject({
+      code: 0,
+      stdout: 'rules of bc@champion set: accuracy>=0.9; card fills intendedUse, limitations; validation gate passed; drifted share <= 0.3; demographicParityDifference<=0.1\n',
+    });
+    expect((await as('alice', 'rules', 'show', 'bc')).stdout).toMatch(/^bc@champion \(set by token:root at \S+\):\n {2}accuracy>=0\.9\n {2}card fills intendedUse, limitations\n/);
+    const refused = await as('dave', 'alias', 'set', 'bc', 'champion', '1');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^error: bc@champion cannot move to version 1: accuracy>=0\.9 failed \(version 1 records no accuracy .*\[failed_precondition/);
+    expect((await as('root', 'rules', 'set', 'bc', '--alias', 'champion', '--min-metric', 'accuracy=0.9')).stderr).toMatch(/--min-metric must look like METRIC>=NUMBER/);
+  });
 });

@@ -20,3 +20,4 @@ export * from './kpi.js';
 export * from './drift.js';
 export * from './grants.js';
 export * from './approvals.js';
+export * from './promotion-rules.js';

@@ -22,3 +22,5 @@ export { GrantService } from './grant-service.js';
 export { ProtectionService } from './protection-service.js';
 export { ApprovalService, noRules, rulesFailed } from './approval-service.js';
 export type { ApprovalAction, ApprovalListener, RuleJudge } from './approval-service.js';
+export { PromotionRulesService } from './promotion-rules.js';
+export type { RuleSources } from './promotion-rules.js';

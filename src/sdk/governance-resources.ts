@@ -5,6 +5,9 @@ import {
   Grant,
   GrantList,
   type ListApprovalsQuery,
+  type PromotionRulesInput,
+  PromotionRulesList,
+  StoredPromotionRules,
   type ProtectAliasRequest,
   ProtectedAlias,
   ProtectedAliasList,
@@ -32,6 +35,12 @@ export function governanceResources(t: Transport) {
         call(ProtectedAlias, 'PUT', `/api/v1/models/${enc(model)}/aliases/${enc(alias)}/protection`, { body: req }),
       /** Lets the alias move freely again. */
       unprotect: (model: string, alias: string) => none('DELETE', `/api/v1/models/${enc(model)}/aliases/${enc(alias)}/protection`),
+    },
+    rules: {
+      /** The promotion rules of a model, per alias. */
+      list: async (model: string) => (await call(PromotionRulesList, 'GET', `/api/v1/models/${enc(model)}/rules`)).rules,
+      /** Sets the rules of an alias (replacing them); a failing rule refuses a move with 412 `failed_precondition`. */
+      set: (model: string, alias: string, rules: PromotionRulesInput) => call(StoredPromotionRules, 'PUT', `/api/v1/models/${enc(model)}/rules/${enc(alias)}`, { body: rules }),
     },
     approvals: {
       /** Approval requests newest first, filtered by model and status. */

@@ -1,13 +1,37 @@
 import { z } from 'zod';
 import { Approval, ApprovalList, DecideApprovalRequest, ListApprovalsQuery } from '../../contracts/approvals.js';
+import { AliasName, ModelName } from '../../contracts/common.js';
+import { PromotionRules, PromotionRulesList, StoredPromotionRules } from '../../contracts/promotion-rules.js';
 import type { App } from '../../app.js';
 import { route } from '../route-spec.js';
 
 const Params = z.object({ id: z.string().min(1).max(64) });
+const RulesParams = z.object({ name: ModelName, alias: AliasName });
 
 export function approvalRoutes(app: App) {
-  const { approvals } = app.governance;
+  const { approvals, rules } = app.governance;
   return [
+    route({
+      method: 'PUT',
+      url: '/api/v1/models/:name/rules/:alias',
+      summary: 'Set the promotion rules of an alias (admin on the model): every move of it is judged against them first',
+      tag: 'approvals',
+      role: 'viewer',
+      params: RulesParams,
+      body: PromotionRules,
+      response: StoredPromotionRules,
+      handler: ({ params, body, actor }) => rules.set(params.name, params.alias, body, actor),
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/models/:name/rules',
+      summary: 'The promotion rules of a model, per alias',
+      tag: 'approvals',
+      role: 'viewer',
+      params: z.object({ name: ModelName }),
+      response: PromotionRulesList,
+      handler: async ({ params }) => ({ rules: await rules.list(params.name) }),
+    }),
     route({
       method: 'GET',
       url: '/api/v1/approvals',
