@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AppError } from '../shared/app-error.js';
 import { describeIssues } from '../shared/parse.js';
 import { readSigningKey } from '../shared/signing-key.js';
+import { loadTracingConfig, type TracingConfig } from './tracing-config.js';
 
 export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema?: string };
 
@@ -88,6 +89,8 @@ export interface Config {
      */
     readonly signingKey?: string;
   };
+  /** OpenTelemetry traces over OTLP/HTTP (the standard `OTEL_*` variables); off without an endpoint. */
+  readonly tracing: TracingConfig;
 }
 
 /** Command-line flags that override the environment. */
@@ -259,6 +262,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     });
   }
   const r = raw.data;
+  const tracing = loadTracingConfig(env);
   const home = path.resolve(cwd, r.home);
   return Object.freeze({
     home,
@@ -284,6 +288,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     governance: Object.freeze({ creatorRole: r.creatorRole }),
     cluster: Object.freeze({ nodeId: r.nodeId, leaseTtlMs: r.leaseTtlMs, migrate: r.migrate }),
     audit: Object.freeze({ signingKey: r.signingKey }),
+    tracing,
   });
 }
 

@@ -16,5 +16,6 @@ export * from './explanations.js';
 export * from './fairness.js';
 export * from './cards.js';
 export * from './dashboard.js';
+export * from './kpi.js';
 export * from './drift.js';
 export * from './grants.js';

@@ -9,6 +9,8 @@ import {
   RetrainingPolicy,
   type RetrainRequest,
   ValidationResult,
+  type KpiInput,
+  ModelKpi,
   Alias,
   AliasHistory,
   AliasList,
@@ -255,6 +257,12 @@ export function createBaseClient(options: ClientOptions) {
       validation: (model: string, version: number) => call(ValidationResult, 'GET', `/api/v1/models/${enc(model)}/versions/${version}/validation`),
       /** Promotions of retrained versions (canary ramps), newest first. */
       promotions: async (query: { model?: string; status?: string } = {}) => (await call(PromotionList, 'GET', '/api/v1/promotions', { query })).promotions,
+    },
+    kpi: {
+      /** Replaces a model's business value KPI: outcome values, cost per unit of absolute error, price per CPU-hour. */
+      set: (model: string, spec: KpiInput) => call(ModelKpi, 'PUT', `/api/v1/models/${enc(model)}/kpi`, { body: spec }),
+      /** A model's business value KPI (404 when it has none). */
+      get: (model: string) => call(ModelKpi, 'GET', `/api/v1/models/${enc(model)}/kpi`),
     },
     jobs: {
       /** Jobs, newest first, filtered by model, status or kind. */
