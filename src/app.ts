@@ -1,18 +1,21 @@
-import { openBlobStore, type BlobStore } from './artifacts/index.js';
+import { openBlobStore, S3BlobStore, type BlobStore } from './artifacts/index.js';
 import { Cluster, LEASES, nodeIdentity } from './cluster/index.js';
 import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus, OutboxRelay } from './events/index.js';
-import { AccessControl, AuditLog, CardService, cardSources, FairnessService, TokenService, WritePath } from './governance/index.js';
+import { AccessControl, AuditLog, AuditPackService, AuditSigner, CardService, cardSources, FairnessService, GrantService, TokenService, WritePath } from './governance/index.js';
 import {
   AlertService,
   blobBodies,
   DEFAULT_EVALUATORS,
+  detectorEvaluator,
   fairnessEvaluator,
+  valueEvaluator,
   FeedbackService,
   parseRows,
   PiiHasher,
   type LogWriter,
   MonitorService,
+  KpiService,
   NotificationService,
   PredictionLog,
   PredictionStore,
@@ -23,12 +26,15 @@ import {
 } from './monitoring/index.js';
 import { JobQueue, JobWorker, PolicyService, PromotionService, RETRAIN, RetrainService, RetrainTriggers } from './pipelines/index.js';
 import { createRegistry, type Registry } from './registry/index.js';
+import { MlflowRegistry } from './mlflow-registry/index.js';
 import { checkRemoteArtifact, loadPredictor } from './runtime/index.js';
 import { outboundGuard } from './shared/outbound-guard.js';
+import { startTracing, type TracingHandle } from './shared/tracing-sdk.js';
 import {
   binaryDecisions,
   DeploymentService,
   deploymentsFollowingAlias,
+  deploymentsServingVersion,
   deploymentsOfModel,
   ExplainService,
   InferenceService,
@@ -39,6 +45,8 @@ import {
   SloGuard,
   TrafficHistory,
   TrafficRecorder,
+  CpuMeter,
+  servingCpu,
 } from './serving/index.js';
 import { AppError } from './shared/app-error.js';
 import { type Clock, systemClock } from './shared/clock.js';
@@ -57,6 +65,7 @@ export interface Serving {
   explain: ExplainService;
   /** Counts what each serving process answers, per deployment and 10-second step. */
   traffic: TrafficRecorder;
+  cpu: CpuMeter;
   /** Reads those counts back, summed across processes. */
   trafficHistory: TrafficHistory;
 }
@@ -67,6 +76,8 @@ export interface App {
   readonly database: Database;
   readonly blobs: BlobStore;
   readonly registry: Registry;
+  /** MLflow's Model Registry API over `registry` (src/mlflow-registry/). */
+  readonly mlflow: MlflowRegistry;
   readonly serving: Serving;
   readonly events: EventBus;
   /** The one path of every state change (authorize, approval, transaction, audit, change sequence, outbox). */
@@ -84,6 +95,7 @@ export interface App {
     notifications: NotificationService;
     references: ReferenceService;
     monitors: MonitorService;
+    kpis: KpiService;
     alerts: AlertService;
   };
   readonly pipelines: {
@@ -95,7 +107,14 @@ export interface App {
     worker: JobWorker;
   };
   readonly audit: AuditLog;
+  /** Signed audit packs of a model, and the key they are signed with. */
+  readonly auditPacks: AuditPackService;
+  readonly signer: AuditSigner;
   readonly tokens: TokenService;
+  /** Who may change what: per-model grants. */
+  readonly governance: {
+    grants: GrantService;
+  };
   /** Fairness reports, model cards. */
   readonly transparency: {
     fairness: FairnessService;
@@ -103,6 +122,8 @@ export interface App {
   };
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The OpenTelemetry exporter when `OTEL_EXPORTER_OTLP_ENDPOINT` is set; null (no SDK loaded) otherwise. */
+  readonly tracing: TracingHandle | null;
   /** Starts the background loops a server needs (routing refresh, SLO guard). */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -121,7 +142,15 @@ export interface BuildOptions {
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const database = openDatabase(config.database);
+  const endpoint = config.tracing.endpoint;
+  const tracing = endpoint ? await startTracing({ ...config.tracing, endpoint }, logger) : null;
+  let database: Database;
+  try {
+    database = openDatabase(config.database);
+  } catch (err) {
+    await tracing?.stop();
+    throw err;
+  }
   try {
     if (options.migrate !== false) {
       const applied = await prepareSchema(database, { mode: config.cluster.migrate, logger });
@@ -135,13 +164,23 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // A writer has a lease's time to live to publish its own events before a sweep does.
     const outbox = new OutboxRelay(db, events, clock, logger, { claimMs: config.cluster.leaseTtlMs });
     const writes = new WritePath(db, clock, new AccessControl(db), outbox);
+    const grants = new GrantService(db, writes);
+    const creatorRole = config.governance.creatorRole;
     const registry = createRegistry({
       db,
       writes,
       blobs,
       maxArtifactBytes: config.limits.artifactBytes,
-      references: { deploymentsUsing: (name) => deploymentsOfModel(db, name), deploymentsFollowing: (name, alias) => deploymentsFollowingAlias(db, name, alias) },
+      references: {
+        deploymentsUsing: (name) => deploymentsOfModel(db, name),
+        deploymentsFollowing: (name, alias) => deploymentsFollowingAlias(db, name, alias),
+        deploymentsServingVersion: (name, version) => deploymentsServingVersion(db, name, version),
+      },
       inspectArtifact: async (format, size, read) => (format === 'remote' ? checkRemoteArtifact(size, read, outbound) : undefined),
+      // Only tokens can hold grants; a creator named by header (auth off) gets nothing.
+      onModelCreated: async (tx, model) => {
+        if (creatorRole && tx.by.actor.startsWith('token:')) await grants.setIn(tx, model, tx.by.actor, creatorRole);
+      },
     });
     const metrics = new ServingMetrics();
     // Artifacts are verified against their digest while read (the blob store's stream fails otherwise).
@@ -165,7 +204,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // Several nodes share one key (SEXTANT_PII_KEY); one node may keep its own in its home.
     const pii = config.monitoring.piiKey ? PiiHasher.fromKey(config.monitoring.piiKey) : PiiHasher.fromHome(config.home);
     const traffic = new TrafficRecorder(db, logger, () => clock.now().getTime());
-    const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(pii.protect(r)), config.serving.maxInflight, traffic);
+    const cpu = new CpuMeter(db, logger, () => clock.now().getTime());
+    const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(pii.protect(r)), config.serving.maxInflight, traffic, cpu);
     const notifications = new NotificationService(db, clock, logger, outbound);
     const policies = new PolicyService(db, writes, registry.models);
     const references = new ReferenceService(
@@ -194,7 +234,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     });
     const quality = new QualityService(db, log, (model, version) => references.calibration(model, version));
     const alerts = new AlertService(db, writes);
-    const monitors = new MonitorService(db, clock, references, quality, writes, logger, alerts, log, [...DEFAULT_EVALUATORS, fairnessEvaluator(log)]);
+    const kpis = new KpiService(db, writes, registry.models);
+    const monitors = new MonitorService(db, clock, references, quality, writes, logger, alerts, log, [
+      ...DEFAULT_EVALUATORS,
+      fairnessEvaluator(log),
+      detectorEvaluator(log),
+      valueEvaluator(log, {
+        kpi: (deployment) => kpis.ofDeployment(deployment),
+        calibration: (model, version) => references.calibration(model, version),
+        cpu: (deployment, since, until) => servingCpu(db, deployment, since, until),
+      }),
+    ]);
     const jobs = new JobQueue(db, database.dialect, clock);
     // A jobs-only process loads no models: it neither serves nor judges SLOs (serving processes do).
     const serves = config.pipelines.processRole !== 'jobs';
@@ -239,6 +289,30 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         approvals: async () => [],
       }),
     );
+    // Made (or read) now, so a fresh home has its key from the first start, not the first export.
+    const signer = AuditSigner.fromConfig(config.home, config.audit.signingKey);
+    const auditPacks = new AuditPackService(
+      db,
+      {
+        model: (name) => registry.models.get(name),
+        versions: async (name) => {
+          const out: Awaited<ReturnType<typeof registry.versions.get>>[] = [];
+          let pageToken: string | undefined;
+          do {
+            const page = await registry.versions.list(name, { order: 'asc', pageSize: 1000, pageToken });
+            out.push(...page.versions);
+            pageToken = page.nextPageToken ?? undefined;
+          } while (pageToken);
+          return out;
+        },
+        aliasHistory: async (name) => (await registry.aliases.history(name)).periods,
+        validation: (name, version) =>
+          retrain.validation(name, version).catch((err) => (err instanceof AppError && err.code === 'not_found' ? null : Promise.reject(err))),
+        deployments: (name) => deploymentsOfModel(db, name),
+      },
+      signer,
+      clock,
+    );
     const triggers = new RetrainTriggers(db, policies, retrain, jobs, events, clock, logger, log);
     const worker = new JobWorker(jobs, { [RETRAIN]: (job, ctx) => retrain.run(job, ctx) }, logger);
     let unsubscribe: (() => void) | undefined;
@@ -257,7 +331,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       database,
       blobs,
       registry,
-      serving: { deployments, live, inference, metrics, slo, cache, explain, traffic, trafficHistory: new TrafficHistory(db, clock) },
+      mlflow: new MlflowRegistry(db, registry, writes, blobs, {
+        localRoots: config.mlflow.sourceRoots,
+        s3: blobs instanceof S3BlobStore ? blobs : undefined,
+      }),
+      serving: { deployments, live, inference, metrics, slo, cache, explain, traffic, cpu, trafficHistory: new TrafficHistory(db, clock) },
       events,
       writes,
       outbox,
@@ -271,19 +349,25 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         references,
         monitors,
         alerts,
+        kpis,
       },
       pipelines: { jobs, policies, promotions, retrain, triggers, worker },
       audit: new AuditLog(db),
+      auditPacks,
+      signer,
       tokens: new TokenService(db, writes, clock),
+      governance: { grants },
       transparency: { fairness, cards },
       clock,
       logger,
+      tracing,
       start: async () => {
         await cluster.start();
         if (serves) {
           await live.start();
           feed = await listenForChanges(config.database, { onChange: (seq) => live.nudge(seq), logger, fallbackMs: config.serving.refreshMs });
           traffic.start();
+          cpu.start();
           predictions.start();
         }
         // Every process flushes its SLO figures; the holder of the SLO lease judges them.
@@ -316,6 +400,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         live.stop();
         slo.stop();
         traffic.stop();
+        cpu.stop();
         unsubscribe?.();
         notifications.stop();
         monitors.stop();
@@ -325,13 +410,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await worker.stop();
         await predictions.close();
         await traffic.flush(true).catch((err) => logger.warn({ err }, 'traffic history not flushed at close'));
+        await cpu.flush(true).catch((err) => logger.warn({ err }, 'serving CPU not flushed at close'));
         await cache.close();
         await events.close();
         await database.close();
+        await tracing?.stop();
       },
     };
   } catch (err) {
     await database.close();
+    await tracing?.stop();
     throw err;
   }
 }

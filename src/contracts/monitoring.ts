@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FairnessReport } from './fairness.js';
 import { PageSize, Timestamp } from './common.js';
+import { WindowValue } from './kpi.js';
 
 export const Label = z.union([z.number(), z.string(), z.boolean(), z.array(z.union([z.number(), z.string(), z.boolean()]))]);
 
@@ -174,6 +175,22 @@ export const DataQualityResult = z
 export type DataQualityResult = z.infer<typeof DataQualityResult>;
 export type DriftResult = z.infer<typeof DriftResult>;
 
+/**
+ * A streaming change detector a monitor runs across its windows, with river's default parameters:
+ * on the error stream of labelled rows (0/1 misclassification, or absolute error for regression),
+ * on one logged feature, or on the prediction score (class-1 probability, else the prediction).
+ */
+export const DetectorRule = z
+  .object({
+    detector: z.enum(['adwin', 'ddm', 'eddm', 'page_hinkley', 'kswin']),
+    stream: z.enum(['error', 'feature', 'score']),
+    feature: z.string().min(1).max(256).optional().describe('stream feature: the logged feature'),
+  })
+  .strict()
+  .refine((d) => (d.stream === 'feature') === (d.feature !== undefined), { message: 'a feature stream names its feature, and only a feature stream does', path: ['feature'] })
+  .refine((d) => (d.detector !== 'ddm' && d.detector !== 'eddm') || d.stream === 'error', { message: 'DDM and EDDM watch a 0/1 error stream: use stream error', path: ['stream'] });
+export type DetectorRule = z.infer<typeof DetectorRule>;
+
 export const MonitorThresholds = z
   .object({
     driftShare: z.number().min(0).max(1).default(0.5).describe('dataset drift when this share of features drifts'),
@@ -188,6 +205,8 @@ export const MonitorThresholds = z
     privileged: z.string().max(256).optional().describe('the group disparate impact compares with (default: the group selected most often)'),
     maxDpDifference: z.number().min(0).max(1).optional().describe('alert (rule fairness) when the demographic parity difference exceeds this'),
     minDisparateImpact: z.number().min(0).optional().describe("alert (rule fairness) when a group's disparate impact falls below this"),
+    minValue: z.number().finite().optional().describe('alert (rule value) when the business value per 1,000 predictions falls below this: the estimate (CBPE, DLE) when there is one, so before labels arrive, else the measured value'),
+    detectors: z.array(DetectorRule).max(10).optional().describe('streaming change detectors run across windows; a detection raises rule detector'),
   })
   .strict();
 
@@ -228,6 +247,23 @@ export const MonitorResult = z
       .nullable()
       .optional()
       .describe('monitors with a sensitive feature: the fairness of the window’s labelled predictions, or why there is none'),
+    value: WindowValue.nullable().optional().describe('models with a KPI: business value measured, estimated, per 1,000 predictions, and compute cost'),
+    detectors: z
+      .array(
+        z.object({
+          detector: z.string(),
+          stream: z.string(),
+          feature: z.string().optional(),
+          values: z.number().int().describe('values this window fed the detector'),
+          rows: z.number().int().describe('values the detector has seen since the monitor began'),
+          detections: z.array(z.object({ row: z.number().int(), requestId: z.string(), time: z.string() })).describe('where it fired: the row of its stream, and that row’s request'),
+          warning: z.boolean(),
+          error: z.string().optional(),
+        }),
+      )
+      .nullable()
+      .optional()
+      .describe('monitors with detectors: what each streaming detector saw in this window'),
   })
   .meta({ id: 'MonitorResult' });
 export type MonitorResult = z.infer<typeof MonitorResult>;

@@ -299,3 +299,34 @@ export class Adwin implements Detector {
     return { drift, warning: false };
   }
 }
+
+/** The detectors a monitor can run, by the names monitors use. */
+export const DETECTORS = { adwin: Adwin, ddm: Ddm, eddm: Eddm, page_hinkley: PageHinkley, kswin: Kswin } as const;
+export type DetectorName = keyof typeof DETECTORS;
+
+/** River's class name of each detector, for messages. */
+export const DETECTOR_LABELS: Record<DetectorName, string> = { adwin: 'ADWIN', ddm: 'DDM', eddm: 'EDDM', page_hinkley: 'Page-Hinkley', kswin: 'KSWIN' };
+
+/** A fresh detector with river's defaults. */
+export function newDetector(name: DetectorName): Detector {
+  return new DETECTORS[name]();
+}
+
+// JSON has no infinities (DDM starts its minima at +∞), so they travel as strings.
+const encode = (_k: string, v: unknown) => (v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : v);
+const decode = (_k: string, v: unknown) => (v === '+Inf' ? Infinity : v === '-Inf' ? -Infinity : v);
+
+/**
+ * A detector's whole state as plain JSON (its parameters, counters, windows), to carry it from one
+ * monitor window to the next: `restoreDetector` of it continues exactly where this one stopped.
+ */
+export function detectorState(d: Detector): unknown {
+  return JSON.parse(JSON.stringify(d, encode));
+}
+
+/** The detector `detectorState` saved; a fresh one when there is no state. */
+export function restoreDetector(name: DetectorName, state: unknown): Detector {
+  const d = newDetector(name);
+  if (state && typeof state === 'object') Object.assign(d, JSON.parse(JSON.stringify(state), decode));
+  return d;
+}

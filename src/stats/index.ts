@@ -8,8 +8,8 @@ export type { DriftOptions, DriftReport, FeatureDrift, TestName } from './drift-
 export { distribution, driftHtml } from './drift-html.js';
 export { KllSketch } from './kll-sketch.js';
 export { CategoryProfile, NumericProfile } from './profile.js';
-export { Adwin, Ddm, Eddm, Kswin, PageHinkley } from './detectors.js';
-export type { Detector } from './detectors.js';
+export { Adwin, Ddm, DETECTOR_LABELS, DETECTORS, detectorState, Eddm, Kswin, newDetector, PageHinkley, restoreDetector } from './detectors.js';
+export type { Detector, DetectorName } from './detectors.js';
 export { besselK, cramerVonMises } from './cramer-von-mises.js';
 export { andersonDarling } from './anderson-darling.js';
 export { eppsSingleton, energyDistance, mannWhitney, tTest } from './drift-rank-tests.js';
@@ -35,3 +35,5 @@ export type { Decisions, FairnessOfRows, FairnessOptions } from './fairness-rows
 export { multivariateDrift } from './multivariate-drift.js';
 export type { MultivariateDrift, MultivariateOptions } from './multivariate-drift.js';
 export { multivariateSection } from './multivariate-html.js';
+export { band1000, binaryConfusion, confusionValue, estimateBinaryValue, multiclassValue, per1000, regressionValue, Z95 } from './business-value.js';
+export type { Confusion, OutcomeValues, ValueEstimate } from './business-value.js';
