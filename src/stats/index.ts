@@ -25,3 +25,19 @@ export { fairnessMetrics } from './fairness.js';
 export type { FairnessMetrics, GroupFairness } from './fairness.js';
 export { fairnessOfRows } from './fairness-rows.js';
 export type { Decisions, FairnessOfRows, FairnessOptions } from './fairness-rows.js';
+export {
+  argmax,
+  CBPE_METRICS,
+  cbpeBinary,
+  cbpeBinaryComponents,
+  cbpeBinarySamplingErrors,
+  cbpeMulticlass,
+  cbpeMulticlassComponents,
+  cbpeMulticlassSamplingErrors,
+  estimateRocAuc,
+  SAMPLING_ERROR_RANGE,
+  withBand,
+} from './cbpe.js';
+export type { CbpeMetric, Estimate, SamplingComponents } from './cbpe.js';
+export { dleComponents, dleEstimates } from './dle.js';
+export type { DleComponents } from './dle.js';
