@@ -8,6 +8,7 @@ import {
   blobBodies,
   DEFAULT_EVALUATORS,
   detectorEvaluator,
+  estimateEvaluator,
   fairnessEvaluator,
   FeedbackService,
   parseRows,
@@ -22,7 +23,7 @@ import {
   SEGMENT_BOUNDS,
   tableLogWriter,
 } from './monitoring/index.js';
-import { JobQueue, JobWorker, PolicyService, PromotionService, RETRAIN, RetrainService, RetrainTriggers } from './pipelines/index.js';
+import { gbtRegressor, JobQueue, JobWorker, PolicyService, PromotionService, RETRAIN, RetrainService, RetrainTriggers } from './pipelines/index.js';
 import { createRegistry, type Registry } from './registry/index.js';
 import { checkRemoteArtifact, loadPredictor } from './runtime/index.js';
 import { outboundGuard } from './shared/outbound-guard.js';
@@ -195,7 +196,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     });
     const quality = new QualityService(db, log, (model, version) => references.calibration(model, version));
     const alerts = new AlertService(db, writes);
-    const monitors = new MonitorService(db, clock, references, quality, writes, logger, alerts, log, [...DEFAULT_EVALUATORS, fairnessEvaluator(log), detectorEvaluator(log)]);
+    const monitors = new MonitorService(db, clock, references, quality, writes, logger, alerts, log, [
+      ...DEFAULT_EVALUATORS,
+      fairnessEvaluator(log),
+      detectorEvaluator(log),
+      estimateEvaluator(log, references, gbtRegressor),
+    ]);
     const jobs = new JobQueue(db, database.dialect, clock);
     // A jobs-only process loads no models: it neither serves nor judges SLOs (serving processes do).
     const serves = config.pipelines.processRole !== 'jobs';

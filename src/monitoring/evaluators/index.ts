@@ -13,3 +13,5 @@ export { fairnessEvaluator } from './fairness-evaluator.js';
 export type { FairnessSection } from './fairness-evaluator.js';
 export { detectorEvaluator } from './detector-evaluator.js';
 export type { Detection, DetectorReport } from './detector-evaluator.js';
+export { estimateEvaluator } from './estimate-evaluator.js';
+export type { EstimateSection, FitRegressor } from './estimate-evaluator.js';
