@@ -1,8 +1,8 @@
-import { openBlobStore, type BlobStore } from './artifacts/index.js';
+import { openBlobStore, S3BlobStore, type BlobStore } from './artifacts/index.js';
 import { Cluster, LEASES, nodeIdentity } from './cluster/index.js';
 import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus, OutboxRelay } from './events/index.js';
-import { AccessControl, AuditLog, CardService, cardSources, FairnessService, TokenService, WritePath } from './governance/index.js';
+import { AccessControl, AuditLog, CardService, cardSources, FairnessService, GrantService, TokenService, WritePath } from './governance/index.js';
 import {
   AlertService,
   blobBodies,
@@ -25,12 +25,14 @@ import {
 } from './monitoring/index.js';
 import { gbtRegressor, JobQueue, JobWorker, PolicyService, PromotionService, RETRAIN, RetrainService, RetrainTriggers } from './pipelines/index.js';
 import { createRegistry, type Registry } from './registry/index.js';
+import { MlflowRegistry } from './mlflow-registry/index.js';
 import { checkRemoteArtifact, loadPredictor } from './runtime/index.js';
 import { outboundGuard } from './shared/outbound-guard.js';
 import {
   binaryDecisions,
   DeploymentService,
   deploymentsFollowingAlias,
+  deploymentsServingVersion,
   deploymentsOfModel,
   ExplainService,
   InferenceService,
@@ -69,6 +71,8 @@ export interface App {
   readonly database: Database;
   readonly blobs: BlobStore;
   readonly registry: Registry;
+  /** MLflow's Model Registry API over `registry` (src/mlflow-registry/). */
+  readonly mlflow: MlflowRegistry;
   readonly serving: Serving;
   readonly events: EventBus;
   /** The one path of every state change (authorize, approval, transaction, audit, change sequence, outbox). */
@@ -98,6 +102,10 @@ export interface App {
   };
   readonly audit: AuditLog;
   readonly tokens: TokenService;
+  /** Who may change what: per-model grants. */
+  readonly governance: {
+    grants: GrantService;
+  };
   /** Fairness reports, model cards. */
   readonly transparency: {
     fairness: FairnessService;
@@ -137,13 +145,23 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // A writer has a lease's time to live to publish its own events before a sweep does.
     const outbox = new OutboxRelay(db, events, clock, logger, { claimMs: config.cluster.leaseTtlMs });
     const writes = new WritePath(db, clock, new AccessControl(db), outbox);
+    const grants = new GrantService(db, writes);
+    const creatorRole = config.governance.creatorRole;
     const registry = createRegistry({
       db,
       writes,
       blobs,
       maxArtifactBytes: config.limits.artifactBytes,
-      references: { deploymentsUsing: (name) => deploymentsOfModel(db, name), deploymentsFollowing: (name, alias) => deploymentsFollowingAlias(db, name, alias) },
+      references: {
+        deploymentsUsing: (name) => deploymentsOfModel(db, name),
+        deploymentsFollowing: (name, alias) => deploymentsFollowingAlias(db, name, alias),
+        deploymentsServingVersion: (name, version) => deploymentsServingVersion(db, name, version),
+      },
       inspectArtifact: async (format, size, read) => (format === 'remote' ? checkRemoteArtifact(size, read, outbound) : undefined),
+      // Only tokens can hold grants; a creator named by header (auth off) gets nothing.
+      onModelCreated: async (tx, model) => {
+        if (creatorRole && tx.by.actor.startsWith('token:')) await grants.setIn(tx, model, tx.by.actor, creatorRole);
+      },
     });
     const metrics = new ServingMetrics();
     // Artifacts are verified against their digest while read (the blob store's stream fails otherwise).
@@ -264,6 +282,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       database,
       blobs,
       registry,
+      mlflow: new MlflowRegistry(db, registry, writes, blobs, {
+        localRoots: config.mlflow.sourceRoots,
+        s3: blobs instanceof S3BlobStore ? blobs : undefined,
+      }),
       serving: { deployments, live, inference, metrics, slo, cache, explain, traffic, trafficHistory: new TrafficHistory(db, clock) },
       events,
       writes,
@@ -282,6 +304,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       pipelines: { jobs, policies, promotions, retrain, triggers, worker },
       audit: new AuditLog(db),
       tokens: new TokenService(db, writes, clock),
+      governance: { grants },
       transparency: { fairness, cards },
       clock,
       logger,

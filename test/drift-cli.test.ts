@@ -37,6 +37,12 @@ describe('sextant drift (no server)', () => {
     expect(page).not.toMatch(/<script|https?:\/\//);
     const table = await runCli(['drift', '--reference', path.join(dir, 'ref.csv'), '--current', path.join(dir, 'cur.csv'), '--test', 'x=psi']);
     expect(table.stdout).toMatch(/x\s+num\s+psi/);
+    // Every Evidently test by name, with its own default threshold.
+    const more = JSON.parse((await runCli(['drift', '--reference', path.join(dir, 'ref.csv'), '--current', path.join(dir, 'cur.csv'), '--test', 'x=mannw', '--test', 'colour=g_test', '--json'])).stdout);
+    expect(more.features.map((f: { feature: string; test: string; threshold: number }) => [f.feature, f.test, f.threshold])).toEqual([
+      ['x', 'mannw', 0.05],
+      ['colour', 'g_test', 0.1],
+    ]);
     const bad = await runCli(['drift', '--reference', path.join(dir, 'nope.csv'), '--current', path.join(dir, 'cur.csv')]);
     expect(bad).toMatchObject({ code: 2, stderr: expect.stringMatching(/nope.csv: cannot read/) });
     const badTest = await runCli(['drift', '--reference', path.join(dir, 'ref.csv'), '--current', path.join(dir, 'cur.csv'), '--test', 'x=magic']);

@@ -101,6 +101,26 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  /** The bucket this store writes to; other readers of it (MLflow model sources) are confined to it. */
+  get bucket(): string {
+    return this.opts.bucket;
+  }
+
+  /**
+   * Streams an object of the store's bucket by key, outside the content-addressed blobs (an MLflow
+   * model directory uploaded there); null when absent.
+   */
+  async getObject(key: string): Promise<Readable | null> {
+    try {
+      const res = await this.s3.send(new this.aws.s3.GetObjectCommand({ Bucket: this.opts.bucket, Key: key }));
+      return res.Body as Readable;
+    } catch (err) {
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 404) return null;
+      throw err;
+    }
+  }
+
   async stat(digest: string): Promise<{ size: number } | null> {
     return this.head(this.keyOf(digest));
   }

@@ -58,6 +58,15 @@ export interface Config {
     /** The environment an external trainer inherits: PATH, HOME, locale and temp dir, nothing secret. */
     readonly trainerEnv: Readonly<Record<string, string>>;
   };
+  /** MLflow's registry API (src/mlflow-registry/). */
+  readonly mlflow: {
+    /** Local directories `model-versions/create` may read MLflow model directories from; none: local sources are refused. */
+    readonly sourceRoots: readonly string[];
+  };
+  readonly governance: {
+    /** The role a model's creator (a token) is granted on it; none when absent (`SEXTANT_CREATOR_ROLE`). */
+    readonly creatorRole: 'viewer' | 'editor' | 'deployer' | 'approver' | 'admin' | undefined;
+  };
   /** Several nodes on one database (src/cluster/). */
   readonly cluster: {
     /** This node's id; one is made from the host name when absent. A server's processes share it. */
@@ -116,6 +125,11 @@ const Raw = z.object({
   nodeId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'letters, digits, ".", "_", ":" and "-", at most 64').optional(),
   leaseTtlMs: z.coerce.number().int().min(200).max(600_000),
   migrate: z.enum(['auto', 'wait', 'never']),
+  mlflowSourceRoots: z
+    .string()
+    .transform((s) => s.split(path.delimiter).map((p) => p.trim()).filter(Boolean))
+    .pipe(z.array(z.string().refine((p) => path.isAbsolute(p), { error: (i) => `"${String(i.input)}" is not an absolute path` }))),
+  creatorRole: z.enum(['viewer', 'editor', 'deployer', 'approver', 'admin']).optional(),
   natsUrl: z.string().regex(/^(nats|tls):\/\/\S+$/, 'must look like nats://host:4222').optional(),
   s3Region: z.string().default('us-east-1'),
   s3Endpoint: z.string().url().optional(),
@@ -140,6 +154,7 @@ const ENV_NAMES: Record<string, string> = {
   maxInflight: 'SEXTANT_MAX_INFLIGHT',
   allowedHosts: 'SEXTANT_ALLOWED_HOSTS',
   natsUrl: 'SEXTANT_NATS_URL',
+  creatorRole: 'SEXTANT_CREATOR_ROLE',
   logQueue: 'SEXTANT_LOG_QUEUE',
   logFlushMs: 'SEXTANT_LOG_FLUSH_MS',
   retentionDays: 'SEXTANT_PREDICTION_RETENTION_DAYS',
@@ -151,6 +166,7 @@ const ENV_NAMES: Record<string, string> = {
   nodeId: 'SEXTANT_NODE_ID',
   leaseTtlMs: 'SEXTANT_LEASE_TTL_MS',
   migrate: 'SEXTANT_MIGRATE',
+  mlflowSourceRoots: 'SEXTANT_MLFLOW_SOURCE_ROOTS',
   s3Endpoint: 'AWS_ENDPOINT_URL_S3',
   s3ForcePathStyle: 'SEXTANT_S3_FORCE_PATH_STYLE',
 };
@@ -196,6 +212,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     // Loopback by default, so the quick start's local webhooks and remote models keep working.
     allowedHosts: env.SEXTANT_ALLOWED_HOSTS ?? 'loopback',
     natsUrl: env.SEXTANT_NATS_URL || undefined,
+    creatorRole: env.SEXTANT_CREATOR_ROLE || undefined,
     logQueue: env.SEXTANT_LOG_QUEUE ?? 250_000,
     logFlushMs: env.SEXTANT_LOG_FLUSH_MS ?? 250,
     retentionDays: env.SEXTANT_PREDICTION_RETENTION_DAYS ?? 30,
@@ -207,6 +224,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     nodeId: env.SEXTANT_NODE_ID || undefined,
     leaseTtlMs: env.SEXTANT_LEASE_TTL_MS ?? 10_000,
     migrate: env.SEXTANT_MIGRATE ?? 'auto',
+    mlflowSourceRoots: env.SEXTANT_MLFLOW_SOURCE_ROOTS ?? '',
     s3Region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
     s3Endpoint: env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL,
     s3ForcePathStyle: env.SEXTANT_S3_FORCE_PATH_STYLE,
@@ -242,6 +260,8 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
       promotionIntervalMs: r.promotionIntervalMs,
       trainerEnv: Object.freeze(Object.fromEntries(TRAINER_ENV.filter((k) => env[k] !== undefined).map((k) => [k, env[k]!]))),
     }),
+    mlflow: Object.freeze({ sourceRoots: Object.freeze(r.mlflowSourceRoots) }),
+    governance: Object.freeze({ creatorRole: r.creatorRole }),
     cluster: Object.freeze({ nodeId: r.nodeId, leaseTtlMs: r.leaseTtlMs, migrate: r.migrate }),
   });
 }

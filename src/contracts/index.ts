@@ -15,3 +15,5 @@ export * from './explanations.js';
 export * from './fairness.js';
 export * from './cards.js';
 export * from './dashboard.js';
+export * from './drift.js';
+export * from './grants.js';

@@ -14,3 +14,4 @@ export { cardHtml, cardMarkdown } from './card-render.js';
 export { cardSources } from './card-sources.js';
 export type { CardSourceDeps } from './card-sources.js';
 export { maxFairnessEvaluator, requireCardEvaluator } from './transparency-rules.js';
+export { GrantService } from './grant-service.js';

@@ -11,7 +11,7 @@ import { AppError } from '../shared/app-error.js';
 import { newId } from '../shared/ids.js';
 import { decodePageToken, encodePageToken } from '../shared/page-token.js';
 import { parseInput } from '../shared/parse.js';
-import type { DB, ModelsTable, Writes } from '../storage/index.js';
+import type { DB, ModelsTable, Writes, WriteTx } from '../storage/index.js';
 import { escapeLike, isUniqueViolation, like } from '../storage/index.js';
 import { mergeTags, toModel } from './rows.js';
 
@@ -20,7 +20,22 @@ export interface ModelReferences {
   deploymentsUsing(modelName: string): Promise<string[]>;
   /** Deployments that follow this alias of the model: deleting it would leave them nothing to serve. */
   deploymentsFollowing?(modelName: string, alias: string): Promise<string[]>;
+  /** Deployments whose routes (primaries or canary) include this version: deleting it would break them. */
+  deploymentsServingVersion?(modelName: string, version: number): Promise<string[]>;
 }
+
+/** Tables that name a model by its name rather than its id; a rename carries them along. */
+const NAMED_BY_MODEL = [
+  'grants',
+  'protected_aliases',
+  'promotion_rules',
+  'retraining_policies',
+  'schedule_ticks',
+  'version_validations',
+  'promotions',
+  'approvals',
+  'jobs',
+] as const;
 
 export const noReferences: ModelReferences = { deploymentsUsing: async () => [] };
 
@@ -33,6 +48,8 @@ export class ModelService {
     private readonly writes: Writes,
     private readonly onDelete: (digests: string[]) => Promise<void>,
     private readonly references: ModelReferences = noReferences,
+    /** Runs inside a model's creation (SEXTANT_CREATOR_ROLE grants its creator a role on it). */
+    private readonly onCreated: (tx: WriteTx, model: string) => Promise<void> = async () => {},
   ) {}
 
   /** The model row or a 404 naming it. Usable inside a transaction. */
@@ -61,7 +78,8 @@ export class ModelService {
       return await this.writes.run({
         by,
         permission: { role: 'editor', model: req.name },
-        apply: async ({ db, now, audit }) => {
+        apply: async (tx) => {
+          const { db, now, audit } = tx;
           const row: ModelsTable = {
             id: newId(),
             name: req.name,
@@ -77,6 +95,7 @@ export class ModelService {
           await db.insertInto('models').values(row).execute();
           await this.writeTags(db, row.id, req.tags);
           audit({ action: 'model.create', target: `model:${req.name}`, after: model });
+          await this.onCreated(tx, req.name);
           return model;
         },
       });
@@ -120,6 +139,40 @@ export class ModelService {
         return after;
       },
     });
+  }
+
+  /**
+   * Renames a model, carrying its grants, protection, rules, policies, promotions, approvals and
+   * jobs to the new name in the same transaction; refused while a deployment serves it (its
+   * routes name the model). The audit trail keeps the old name on earlier events.
+   */
+  async rename(name: string, newName: string, by: Actor & { reason?: string }): Promise<Model> {
+    parseInput(CreateModelRequest.shape.name, newName, 'new_name');
+    const permission = { role: 'admin', model: name } as const;
+    await this.writes.authorize(by, permission);
+    await this.writes.authorize(by, { role: 'editor', model: newName });
+    const deployments = await this.references.deploymentsUsing(name);
+    if (deployments.length > 0) {
+      throw new AppError('conflict', `model ${name} is served by deployment(s) ${deployments.join(', ')}; it cannot be renamed while served`, { deployments });
+    }
+    try {
+      return await this.writes.run({
+        by,
+        permission,
+        apply: async ({ db, now, audit }) => {
+          const row = await this.row(name, db);
+          const aliases = (await this.aliasesOf([row.id], db)).get(row.id)!;
+          await db.updateTable('models').set({ name: newName, updated_at: now }).where('id', '=', row.id).execute();
+          for (const table of NAMED_BY_MODEL) await db.updateTable(table).set({ model: newName }).where('model', '=', name).execute();
+          const after = toModel({ ...row, name: newName, updated_at: now }, aliases);
+          audit({ action: 'model.rename', target: `model:${name}`, before: toModel(row, aliases), after, reason: by.reason });
+          return after;
+        },
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppError('already_exists', `model ${newName} already exists`, { model: newName });
+      throw err;
+    }
   }
 
   /** Search with keyset pagination; the page token is opaque to callers. */

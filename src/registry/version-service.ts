@@ -17,7 +17,7 @@ import { parseInput } from '../shared/parse.js';
 import { readAll } from '../shared/read-all.js';
 import type { DB, ModelVersionsTable, Writes } from '../storage/index.js';
 import type { AliasService } from './alias-service.js';
-import type { ModelService } from './model-service.js';
+import { type ModelReferences, type ModelService, noReferences } from './model-service.js';
 import { removeUnreferencedBlobs } from './blob-gc.js';
 import { onnxSignature } from './onnx-signature.js';
 import { mergeTags, toVersion } from './rows.js';
@@ -65,6 +65,7 @@ export class VersionService {
     private readonly aliases: AliasService,
     private readonly maxArtifactBytes: number,
     private readonly inspectArtifact: ArtifactInspector = async () => {},
+    private readonly references: ModelReferences = noReferences,
   ) {}
 
   async aliasNames(modelId: string, db: Kysely<DB> = this.db): Promise<Map<number, string[]>> {
@@ -254,6 +255,46 @@ export class VersionService {
         return after;
       },
     });
+  }
+
+  /**
+   * Deletes a version and what Sextant keeps about it alone (reference data, fairness reports,
+   * card fields, validations); refused while an alias names it or a deployment routes to it. Its
+   * number is not reused, and its artifact goes when no other version shares it.
+   */
+  async delete(modelName: string, version: number, by: Actor & { reason?: string }): Promise<void> {
+    const permission = { role: 'admin', model: modelName } as const;
+    await this.writes.authorize(by, permission);
+    const serving = (await this.references.deploymentsServingVersion?.(modelName, version)) ?? [];
+    if (serving.length > 0) {
+      throw new AppError('conflict', `version ${version} of model ${modelName} is served by deployment(s) ${serving.join(', ')}; route them elsewhere first`, {
+        deployments: serving,
+      });
+    }
+    const digest = await this.writes.run({
+      by,
+      permission,
+      apply: async (tx) => {
+        const trx = tx.db;
+        const model = await this.models.row(modelName, trx);
+        const row = await this.versionRow(model.id, modelName, version, trx);
+        const aliasNames = (await this.aliasNames(model.id, trx)).get(version) ?? [];
+        if (aliasNames.length > 0) {
+          throw new AppError('conflict', `version ${version} of model ${modelName} is the target of alias(es) ${aliasNames.join(', ')}; move or delete them first`, {
+            aliases: aliasNames,
+          });
+        }
+        for (const table of ['version_references', 'fairness_reports', 'model_cards'] as const) {
+          await trx.deleteFrom(table).where('model_id', '=', model.id).where('version', '=', version).execute();
+        }
+        await trx.deleteFrom('version_validations').where('model', '=', modelName).where('version', '=', version).execute();
+        await trx.deleteFrom('model_versions').where('model_id', '=', model.id).where('version', '=', version).execute();
+        await trx.updateTable('models').set({ updated_at: tx.now }).where('id', '=', model.id).execute();
+        tx.audit({ action: 'version.delete', target: `model:${modelName}/${version}`, before: toVersion(modelName, row, []), after: null, reason: by.reason });
+        return row.digest;
+      },
+    });
+    await removeUnreferencedBlobs(this.db, this.blobs, [digest]);
   }
 
   /** Streams the artifact back; the stream fails if the stored bytes no longer match the digest. */

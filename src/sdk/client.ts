@@ -61,6 +61,7 @@ import {
 import { multipartBody } from './multipart-body.js';
 import { type ClientOptions, createTransport, enc, qs, type Query } from './transport.js';
 import { dashboardResources } from './dashboard-resources.js';
+import { governanceResources } from './governance-resources.js';
 
 export type { ClientOptions } from './transport.js';
 
@@ -274,6 +275,7 @@ export function createBaseClient(options: ClientOptions) {
       status: () => call(ClusterStatus, 'GET', '/api/v1/cluster'),
     },
     ...dashboardResources(t),
+    ...governanceResources(t),
     tokens: {
       /** Creates a token; the returned `token` secret is shown only this once. */
       create: (req: CreateTokenRequest) => call(CreatedToken, 'POST', '/api/v1/tokens', { body: req }),

@@ -20,11 +20,13 @@ import { versionRoutes } from './routes/versions.js';
 import { alertRoutes } from './routes/alerts.js';
 import { clusterRoutes } from './routes/cluster.js';
 import { deploymentRoutes } from './routes/deployments.js';
+import { driftRoutes } from './routes/drift.js';
 import { explainRoutes } from './routes/explain.js';
 import { transparencyRoutes } from './routes/transparency.js';
 import { inferenceRoutes } from './routes/inference.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { dashboardRoutes } from './routes/dashboard.js';
+import { mlflowRegistryRoutes } from './routes/mlflow-registry.js';
 import { registerDashboard } from './static-files.js';
 import { API_VERSION_TEXT } from './version.js';
 
@@ -39,6 +41,7 @@ export function allRoutes(app: App): RouteSpec[] {
     ...versionRoutes(app),
     ...aliasRoutes(app),
     ...deploymentRoutes(app),
+    ...driftRoutes(app),
     ...alertRoutes(app),
     ...pipelineRoutes(app),
     ...governanceRoutes(app),
@@ -125,6 +128,7 @@ export async function buildServer(app: App, options: BuildServerOptions = {}): P
       method: spec.method,
       url: spec.url,
       ...(spec.bodyLimit ? { bodyLimit: spec.bodyLimit } : {}),
+      ...(spec.errorHandler ? { errorHandler: spec.errorHandler } : {}),
       handler: async (req, reply) => {
         const who = authenticate(req, spec.role, app.tokens, app.config.auth.enabled);
         const actor = who instanceof Promise ? await who : who;
@@ -136,6 +140,8 @@ export async function buildServer(app: App, options: BuildServerOptions = {}): P
     });
   };
   for (const spec of routes.filter((r) => !r.multipart)) register(server, spec);
+  // Other protocols' routes answer in their own shapes and are documented in their own terms.
+  for (const spec of mlflowRegistryRoutes(app)) register(server, spec);
   // Multipart (artifact uploads) lives in its own plugin scope: its per-request hooks would
   // otherwise run on every route, inference included.
   await server.register(async (scope) => {

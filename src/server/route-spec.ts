@@ -24,7 +24,10 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   url: string;
   summary: string;
   tag: string;
-  /** Minimum role; `public` skips authentication (health, OpenAPI). */
+  /**
+   * Minimum global role; `public` skips authentication (health, OpenAPI). Writes say `viewer`
+   * (authenticated): the write path checks the role each write needs on its model, grants included.
+   */
   role: Role | 'public';
   params?: P;
   /** Query parameters; keys it does not name are refused. Without it, any query key is refused. */
@@ -41,6 +44,12 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   status?: number;
   /** Body limit for this route instead of the server's (reference data uploads). */
   bodyLimit?: number;
+  /**
+   * Answers this route's failures (bad input, authentication, the handler's errors) in another
+   * protocol's error shape (MLflow's); Sextant's error body otherwise. Such routes stay out of
+   * Sextant's OpenAPI document.
+   */
+  errorHandler?: (err: unknown, req: FastifyRequest, reply: FastifyReply) => void;
   handler(ctx: HandlerContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<unknown>;
 }
 

@@ -48,6 +48,25 @@ export async function deploymentsFollowingAlias(db: Kysely<DB>, modelName: strin
   return rows.filter((r) => (JSON.parse(r.spec) as { alias?: string }).alias === alias).map((r) => r.name);
 }
 
+/** Names of the deployments whose routes (alias target, pinned versions or canary) include `version`. */
+export async function deploymentsServingVersion(db: Kysely<DB>, modelName: string, version: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('deployments as d')
+    .innerJoin('models as m', 'm.id', 'd.model_id')
+    .leftJoin('aliases as a', (j) => j.onRef('a.model_id', '=', 'm.id'))
+    .select(['d.name', 'd.spec', 'a.alias', 'a.version'])
+    .where('m.name', '=', modelName)
+    .execute();
+  const out = new Set<string>();
+  for (const r of rows) {
+    const spec = JSON.parse(r.spec) as DeploymentSpec;
+    if (spec.alias !== undefined && spec.alias !== r.alias) continue;
+    const aliasVersion = spec.alias !== undefined && r.version !== null ? Number(r.version) : null;
+    if (effectiveRoutes(spec, aliasVersion).some((route) => route.version === version)) out.add(r.name);
+  }
+  return [...out];
+}
+
 /** Deployments: named endpoints over a model's versions. Every change bumps the change sequence. */
 export class DeploymentService {
   constructor(

@@ -1,4 +1,4 @@
-export { DeploymentService, deploymentsFollowingAlias, deploymentsOfModel, effectiveRoutes } from './deployment-service.js';
+export { DeploymentService, deploymentsFollowingAlias, deploymentsOfModel, deploymentsServingVersion, effectiveRoutes } from './deployment-service.js';
 export { InferenceService } from './inference-service.js';
 export type { InferResult, InferOptions } from './inference-service.js';
 export { LiveDeployments, pickRoute } from './live-deployments.js';

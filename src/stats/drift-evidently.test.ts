@@ -50,3 +50,13 @@ describe.each(cases)('as Evidently: $name', (c) => {
     }
   });
 });
+
+describe("numpy's legacy generator, as Evidently's permutation test seeds it", () => {
+  it('draws the same permutation and the same choice without replacement after np.random.seed(0)', async () => {
+    const { Mt19937 } = await import('./mt19937.js');
+    const { mt19937 } = JSON.parse(fs.readFileSync(FIX, 'utf8')) as { mt19937: { seed0_permutation_20: number[]; seed0_choice_7_of_12: number[] } };
+    const rng = new Mt19937(0);
+    expect([...rng.permutation(20)]).toEqual(mt19937.seed0_permutation_20);
+    expect([...rng.permutation(12)].slice(0, 7)).toEqual(mt19937.seed0_choice_7_of_12);
+  });
+});

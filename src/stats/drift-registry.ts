@@ -28,6 +28,13 @@ export const DRIFT_TESTS = {
   l_infinity: { title: 'L-infinity distance', kinds: ['cat', 'num'], threshold: 0.1, rule: 'distance ≥ threshold' },
   cramer_von_mises: { title: 'Cramer-von Mises', kinds: ['num'], threshold: 0.1, rule: 'p ≤ threshold' },
   anderson: { title: 'Anderson-Darling', kinds: ['num'], threshold: 0.1, rule: 'p < threshold' },
+  mannw: { title: 'Mann-Whitney U-rank test', kinds: ['num'], threshold: 0.05, rule: 'p < threshold' },
+  t_test: { title: 't_test', kinds: ['num'], threshold: 0.05, rule: 'p < threshold' },
+  es: { title: 'Epps-Singleton', kinds: ['num'], threshold: 0.05, rule: 'p < threshold' },
+  ed: { title: 'Energy-distance', kinds: ['num'], threshold: 0.1, rule: 'distance > threshold' },
+  fisher_exact: { title: "Fisher's Exact test", kinds: ['cat'], threshold: 0.1, rule: 'p < threshold' },
+  g_test: { title: 'g_test', kinds: ['cat'], threshold: 0.1, rule: 'p < threshold' },
+  TVD: { title: 'Total-Variation-Distance', kinds: ['cat'], threshold: 0.1, rule: 'p < threshold' },
 } as const satisfies Record<string, DriftTestInfo>;
 
 export type TestName = keyof typeof DRIFT_TESTS;

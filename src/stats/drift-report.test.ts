@@ -66,3 +66,19 @@ describe('driftReport', () => {
     expect(byName.mixed).toMatchObject({ test: 'chisquare', statistic: Infinity, pValue: 0, drifted: true });
   });
 });
+
+describe('tests that cannot run on the data', () => {
+  it('are skipped with the reason, as Evidently raises', () => {
+    const r = driftReport(
+      { bin: ['a', 'b', 'a', 'a'], few: [1, 2, 3, 4], flat: [1, 1, 1, 1, 1, 1, 2] },
+      { bin: ['a', 'b', 'b'], few: [1, 2, 3], flat: [1, 1, 1, 1, 1, 1, 1] },
+      { tests: { bin: 'fisher_exact', few: 'es', flat: 'es' } },
+    );
+    expect(r.features).toEqual([]);
+    expect(r.skipped).toEqual([
+      { feature: 'bin', reason: 'fisher_exact needs reference and current samples of equal length' },
+      { feature: 'few', reason: 'es needs at least 5 values on each side' },
+      { feature: 'flat', reason: 'es: the interquartile range of the data is zero' },
+    ]);
+  });
+});

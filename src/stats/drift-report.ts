@@ -1,6 +1,8 @@
 import { present, type Values } from './binning.js';
 import { andersonDarling } from './anderson-darling.js';
 import { cramerVonMises } from './cramer-von-mises.js';
+import { fisherExact, gTest, totalVariation } from './drift-count-tests.js';
+import { eppsSingleton, energyDistance, mannWhitney, tTest } from './drift-rank-tests.js';
 import { NUMERIC_TESTS, type TestName } from './drift-registry.js';
 import { chiSquare, type FeatureKind, hellinger, jensenShannon, klDiv, ks2samp, lInfinity, psi, type TestResult, wassersteinNorm, zTest } from './drift-tests.js';
 
@@ -93,6 +95,20 @@ export function runTest(name: TestName, reference: Values, current: Values, kind
       return cramerVonMises(asNumbers(r), asNumbers(c), threshold);
     case 'anderson':
       return andersonDarling([asNumbers(r), asNumbers(c)], threshold);
+    case 'mannw':
+      return mannWhitney(asNumbers(r), asNumbers(c), threshold);
+    case 't_test':
+      return tTest(asNumbers(r), asNumbers(c), threshold);
+    case 'es':
+      return eppsSingleton(asNumbers(r), asNumbers(c), threshold);
+    case 'ed':
+      return energyDistance(asNumbers(r), asNumbers(c), threshold);
+    case 'fisher_exact':
+      return fisherExact(r, c, threshold);
+    case 'g_test':
+      return gTest(r, c, threshold);
+    case 'TVD':
+      return totalVariation(r, c, threshold);
   }
 }
 

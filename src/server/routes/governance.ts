@@ -1,13 +1,56 @@
 import { z } from 'zod';
 import { AuditPage, AuditVerifyResult, ListAuditQuery } from '../../contracts/audit.js';
+import { Grant, GrantList, GrantScope, Principal, SetGrantRequest } from '../../contracts/grants.js';
 import { CreatedToken, CreateTokenRequest, Token, TokenList } from '../../contracts/tokens.js';
 import type { App } from '../../app.js';
 import { route } from '../route-spec.js';
 
 const TokenParams = z.object({ id: z.string().min(1).max(128) });
+const GrantModelParams = z.object({ name: GrantScope });
+const GrantParams = z.object({ name: GrantScope, principal: Principal });
 
 export function governanceRoutes(app: App) {
+  const { grants } = app.governance;
   return [
+    route({
+      method: 'GET',
+      url: '/api/v1/models/:name/grants',
+      summary: 'Grants on a model (`*`: grants on every model)',
+      tag: 'access',
+      role: 'viewer',
+      params: GrantModelParams,
+      response: GrantList,
+      handler: async ({ params }) => ({ grants: await grants.list(params.name) }),
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/grants',
+      summary: 'Every grant, on every model',
+      tag: 'access',
+      role: 'viewer',
+      response: GrantList,
+      handler: async () => ({ grants: await grants.list() }),
+    }),
+    route({
+      method: 'PUT',
+      url: '/api/v1/models/:name/grants/:principal',
+      summary: 'Give a principal (token:NAME) a role on a model or on every model (`*`); admin on it',
+      tag: 'access',
+      role: 'viewer',
+      params: GrantParams,
+      body: SetGrantRequest,
+      response: Grant,
+      handler: ({ params, body, actor }) => grants.set(params.name, params.principal, body, actor),
+    }),
+    route({
+      method: 'DELETE',
+      url: '/api/v1/models/:name/grants/:principal',
+      summary: 'Revoke a principal’s grant on a model; admin on it',
+      tag: 'access',
+      role: 'viewer',
+      params: GrantParams,
+      handler: ({ params, actor }) => grants.revoke(params.name, params.principal, actor),
+    }),
     route({
       method: 'GET',
       url: '/api/v1/audit',
@@ -32,7 +75,7 @@ export function governanceRoutes(app: App) {
       url: '/api/v1/tokens',
       summary: 'Create a bearer token (the secret is returned once)',
       tag: 'tokens',
-      role: 'admin',
+      role: 'viewer',
       body: CreateTokenRequest,
       response: CreatedToken,
       status: 201,
@@ -52,7 +95,7 @@ export function governanceRoutes(app: App) {
       url: '/api/v1/tokens/:id',
       summary: 'Revoke a token by id or name',
       tag: 'tokens',
-      role: 'admin',
+      role: 'viewer',
       params: TokenParams,
       response: Token,
       handler: ({ params, actor }) => app.tokens.revoke(params.id, actor),

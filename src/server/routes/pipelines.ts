@@ -15,7 +15,7 @@ export function pipelineRoutes(app: App) {
       url: '/api/v1/models/:name/retrain',
       summary: 'Queue a retrain of a model now (409 while one is in flight)',
       tag: 'retraining',
-      role: 'editor',
+      role: 'viewer',
       params: ModelParams,
       body: RetrainRequest,
       response: Job,
@@ -27,7 +27,7 @@ export function pipelineRoutes(app: App) {
       url: '/api/v1/models/:name/policy',
       summary: 'Set the retraining policy of a model: triggers, trainer, data, gate, promotion',
       tag: 'retraining',
-      role: 'editor',
+      role: 'viewer',
       params: ModelParams,
       body: PolicySpec,
       response: RetrainingPolicy,
@@ -80,10 +80,14 @@ export function pipelineRoutes(app: App) {
       url: '/api/v1/jobs/:id/cancel',
       summary: 'Cancel a job: a queued one at once, a running one at its next heartbeat',
       tag: 'retraining',
-      role: 'editor',
+      role: 'viewer',
       params: JobParams,
       response: Job,
-      handler: ({ params, actor }) => jobs.cancel(params.id, actor.actor),
+      handler: async ({ params, actor }) => {
+        const job = await jobs.get(params.id);
+        await app.writes.authorize(actor, job.model ? { role: 'deployer', model: job.model } : { role: 'admin', model: null });
+        return jobs.cancel(params.id, actor.actor);
+      },
     }),
     route({
       method: 'GET',

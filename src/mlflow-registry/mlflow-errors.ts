@@ -1,0 +1,32 @@
+import type { MlflowErrorBody, MlflowErrorCode } from '../contracts/mlflow.js';
+import type { ErrorCode } from '../contracts/errors.js';
+import type { AppError } from '../shared/app-error.js';
+
+/**
+ * Sextant's error codes as MLflow's, with the HTTP status MLflow gives each
+ * (`mlflow/exceptions.py`): MLflow answers RESOURCE_ALREADY_EXISTS with 400, not 409, and its
+ * clients read `error_code`, so both follow MLflow here.
+ */
+const TABLE: Record<ErrorCode, { code: MlflowErrorCode; status: number }> = {
+  invalid_argument: { code: 'INVALID_PARAMETER_VALUE', status: 400 },
+  unauthenticated: { code: 'UNAUTHENTICATED', status: 401 },
+  permission_denied: { code: 'PERMISSION_DENIED', status: 403 },
+  not_found: { code: 'RESOURCE_DOES_NOT_EXIST', status: 404 },
+  already_exists: { code: 'RESOURCE_ALREADY_EXISTS', status: 400 },
+  conflict: { code: 'RESOURCE_CONFLICT', status: 409 },
+  payload_too_large: { code: 'INVALID_PARAMETER_VALUE', status: 400 },
+  unsupported_media_type: { code: 'BAD_REQUEST', status: 400 },
+  resource_exhausted: { code: 'REQUEST_LIMIT_EXCEEDED', status: 429 },
+  unavailable: { code: 'TEMPORARILY_UNAVAILABLE', status: 503 },
+  unimplemented: { code: 'NOT_IMPLEMENTED', status: 501 },
+  internal: { code: 'INTERNAL_ERROR', status: 500 },
+};
+
+/** The status and MLflow error body for a Sextant error. */
+export function mlflowError(err: AppError, requestId: string): { status: number; body: MlflowErrorBody } {
+  const { code, status } = TABLE[err.code];
+  return {
+    status,
+    body: { error_code: code, message: err.message, request_id: requestId, ...(err.details !== undefined ? { details: err.details } : {}) },
+  };
+}
