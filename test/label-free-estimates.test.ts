@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cbpeMulticlass, cbpeMulticlassComponents, cbpeMulticlassSamplingErrors } from '../src/stats/index.js';
 import { bytes, tempDir, testApp, type TestApp } from './helpers/app.js';
 import { databaseTargets } from './helpers/databases.js';
 
@@ -93,6 +94,42 @@ describe.each(targets)('label-free quality estimates in monitors on $name', (tar
     expect(quality(alerts)).toEqual(['accuracy', 'estimated_quality']);
     const stored = (await t.server.inject({ method: 'GET', url: '/api/v1/monitors/bin/results' })).json().results;
     expect(stored[0].estimated.metrics.roc_auc).toMatchObject({ value: expect.any(Number), samplingError: expect.any(Number) });
+  });
+
+  it('multiclass CBPE, one-vs-rest on string classes: the window’s estimate is CBPE of the probabilities it served, the band from the reference', async () => {
+    const r = rng(9);
+    await t.app.registry.models.create({ name: 'mc', task: 'multiclass-classification' }, who);
+    const W = [[2, 0], [0, 2], [-2, -2]];
+    const model = { format: 'sextant-linear', features: ['a', 'b'], link: 'softmax', classes: ['cat', 'dog', 'eel'], coefficients: W, intercept: [0, 0, 0] };
+    await t.app.registry.versions.register('mc', bytes(JSON.stringify(model)), { format: 'sextant-linear', alias: 'champion' }, who);
+    const softmax = (a: number, b: number) => {
+      const z = W.map(([u, v]) => Math.exp(u! * a + v! * b));
+      const s = z.reduce((x, y) => x + y, 0);
+      return z.map((v) => v / s);
+    };
+    const draw = (p: number[]) => {
+      const u = r.u();
+      return u < p[0]! ? 'cat' : u < p[0]! + p[1]! ? 'dog' : 'eel';
+    };
+    const ref = Array.from({ length: 600 }, () => [r.normal(), r.normal()]);
+    const refLabels = ref.map(([a, b]) => draw(softmax(a!, b!)));
+    await t.app.monitoring.references.upload('mc', 1, ['a,b,label', ...ref.map(([a, b], i) => `${a},${b},${refLabels[i]}`)].join('\n'), 'csv');
+    await t.app.serving.deployments.create({ name: 'mc', model: 'mc', alias: 'champion' }, who);
+    await t.app.serving.live.refresh();
+    await t.app.monitoring.monitors.create({ deployment: 'mc', windowRows: 20, thresholds: { minRocAuc: 0.99 } });
+    const rows = Array.from({ length: 200 }, () => [r.normal() * 0.5, r.normal() * 0.5]);
+    const w = await window('mc', rows);
+    expect(w.estimated).toMatchObject({ method: 'cbpe', rows: 200 });
+    const served = (await t.server.inject({ method: 'GET', url: '/api/v1/deployments/mc/predictions?pageSize=1000' })).json().predictions as { requestId: string; outputs: { name: string; data: number[] }[] }[];
+    const byId = new Map(served.map((p) => [p.requestId, p.outputs.find((o) => o.name === 'probabilities')!.data]));
+    const probs = Array.from({ length: 20 }, (_, k) => byId.get(`mc-${k * 10}`)!).flatMap((d) => Array.from({ length: 10 }, (_, i) => d.slice(i * 3, i * 3 + 3)));
+    const expected = cbpeMulticlass(probs, probs.map((p) => p.indexOf(Math.max(...p))));
+    for (const [k, v] of Object.entries(expected)) expect(w.estimated.metrics[k]!.value, k).toBeCloseTo(v, 12);
+    // The sampling errors come from the reference: its labels as class indices, the model's probabilities for its rows.
+    const refProbs = ref.map(([a, b]) => softmax(a!, b!));
+    const comp = cbpeMulticlassComponents(refLabels.map((l) => ['cat', 'dog', 'eel'].indexOf(l)), refProbs.map((p) => p.indexOf(Math.max(...p))), refProbs);
+    for (const [k, v] of Object.entries(cbpeMulticlassSamplingErrors(comp, 200))) expect(w.estimated.metrics[k]!.samplingError, k).toBeCloseTo(v, 9);
+    expect(w.alert.filter((a) => a.startsWith('estimated'))).toEqual([expect.stringMatching(/^estimated roc_auc 0\.\d{3} < 0\.99 \(CBPE/)]);
   });
 
   it('regression DLE: nanny models predict the error where the traffic is noisier; the estimate alerts, the labels confirm', async () => {
