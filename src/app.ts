@@ -2,7 +2,7 @@ import { openBlobStore, S3BlobStore, type BlobStore } from './artifacts/index.js
 import { Cluster, LEASES, nodeIdentity } from './cluster/index.js';
 import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus, OutboxRelay } from './events/index.js';
-import { AccessControl, AuditLog, CardService, cardSources, FairnessService, GrantService, TokenService, WritePath } from './governance/index.js';
+import { AccessControl, AuditLog, AuditPackService, AuditSigner, CardService, cardSources, FairnessService, GrantService, TokenService, WritePath } from './governance/index.js';
 import {
   AlertService,
   blobBodies,
@@ -10,11 +10,13 @@ import {
   detectorEvaluator,
   estimateEvaluator,
   fairnessEvaluator,
+  valueEvaluator,
   FeedbackService,
   parseRows,
   PiiHasher,
   type LogWriter,
   MonitorService,
+  KpiService,
   NotificationService,
   PredictionLog,
   PredictionStore,
@@ -28,6 +30,7 @@ import { createRegistry, type Registry } from './registry/index.js';
 import { MlflowRegistry } from './mlflow-registry/index.js';
 import { checkRemoteArtifact, loadPredictor } from './runtime/index.js';
 import { outboundGuard } from './shared/outbound-guard.js';
+import { startTracing, type TracingHandle } from './shared/tracing-sdk.js';
 import {
   binaryDecisions,
   DeploymentService,
@@ -43,6 +46,8 @@ import {
   SloGuard,
   TrafficHistory,
   TrafficRecorder,
+  CpuMeter,
+  servingCpu,
 } from './serving/index.js';
 import { AppError } from './shared/app-error.js';
 import { type Clock, systemClock } from './shared/clock.js';
@@ -61,6 +66,7 @@ export interface Serving {
   explain: ExplainService;
   /** Counts what each serving process answers, per deployment and 10-second step. */
   traffic: TrafficRecorder;
+  cpu: CpuMeter;
   /** Reads those counts back, summed across processes. */
   trafficHistory: TrafficHistory;
 }
@@ -90,6 +96,7 @@ export interface App {
     notifications: NotificationService;
     references: ReferenceService;
     monitors: MonitorService;
+    kpis: KpiService;
     alerts: AlertService;
   };
   readonly pipelines: {
@@ -101,6 +108,9 @@ export interface App {
     worker: JobWorker;
   };
   readonly audit: AuditLog;
+  /** Signed audit packs of a model, and the key they are signed with. */
+  readonly auditPacks: AuditPackService;
+  readonly signer: AuditSigner;
   readonly tokens: TokenService;
   /** Who may change what: per-model grants. */
   readonly governance: {
@@ -113,6 +123,8 @@ export interface App {
   };
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The OpenTelemetry exporter when `OTEL_EXPORTER_OTLP_ENDPOINT` is set; null (no SDK loaded) otherwise. */
+  readonly tracing: TracingHandle | null;
   /** Starts the background loops a server needs (routing refresh, SLO guard). */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -131,7 +143,15 @@ export interface BuildOptions {
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const database = openDatabase(config.database);
+  const endpoint = config.tracing.endpoint;
+  const tracing = endpoint ? await startTracing({ ...config.tracing, endpoint }, logger) : null;
+  let database: Database;
+  try {
+    database = openDatabase(config.database);
+  } catch (err) {
+    await tracing?.stop();
+    throw err;
+  }
   try {
     if (options.migrate !== false) {
       const applied = await prepareSchema(database, { mode: config.cluster.migrate, logger });
@@ -185,7 +205,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // Several nodes share one key (SEXTANT_PII_KEY); one node may keep its own in its home.
     const pii = config.monitoring.piiKey ? PiiHasher.fromKey(config.monitoring.piiKey) : PiiHasher.fromHome(config.home);
     const traffic = new TrafficRecorder(db, logger, () => clock.now().getTime());
-    const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(pii.protect(r)), config.serving.maxInflight, traffic);
+    const cpu = new CpuMeter(db, logger, () => clock.now().getTime());
+    const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(pii.protect(r)), config.serving.maxInflight, traffic, cpu);
     const notifications = new NotificationService(db, clock, logger, outbound);
     const policies = new PolicyService(db, writes, registry.models);
     const references = new ReferenceService(
@@ -214,11 +235,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     });
     const quality = new QualityService(db, log, (model, version) => references.calibration(model, version));
     const alerts = new AlertService(db, writes);
+    const kpis = new KpiService(db, writes, registry.models);
     const monitors = new MonitorService(db, clock, references, quality, writes, logger, alerts, log, [
       ...DEFAULT_EVALUATORS,
       fairnessEvaluator(log),
       detectorEvaluator(log),
       estimateEvaluator(log, references, gbtRegressor),
+      valueEvaluator(log, {
+        kpi: (deployment) => kpis.ofDeployment(deployment),
+        calibration: (model, version) => references.calibration(model, version),
+        cpu: (deployment, since, until) => servingCpu(db, deployment, since, until),
+      }),
     ]);
     const jobs = new JobQueue(db, database.dialect, clock);
     // A jobs-only process loads no models: it neither serves nor judges SLOs (serving processes do).
@@ -264,6 +291,30 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         approvals: async () => [],
       }),
     );
+    // Made (or read) now, so a fresh home has its key from the first start, not the first export.
+    const signer = AuditSigner.fromConfig(config.home, config.audit.signingKey);
+    const auditPacks = new AuditPackService(
+      db,
+      {
+        model: (name) => registry.models.get(name),
+        versions: async (name) => {
+          const out: Awaited<ReturnType<typeof registry.versions.get>>[] = [];
+          let pageToken: string | undefined;
+          do {
+            const page = await registry.versions.list(name, { order: 'asc', pageSize: 1000, pageToken });
+            out.push(...page.versions);
+            pageToken = page.nextPageToken ?? undefined;
+          } while (pageToken);
+          return out;
+        },
+        aliasHistory: async (name) => (await registry.aliases.history(name)).periods,
+        validation: (name, version) =>
+          retrain.validation(name, version).catch((err) => (err instanceof AppError && err.code === 'not_found' ? null : Promise.reject(err))),
+        deployments: (name) => deploymentsOfModel(db, name),
+      },
+      signer,
+      clock,
+    );
     const triggers = new RetrainTriggers(db, policies, retrain, jobs, events, clock, logger, log);
     const worker = new JobWorker(jobs, { [RETRAIN]: (job, ctx) => retrain.run(job, ctx) }, logger);
     let unsubscribe: (() => void) | undefined;
@@ -286,7 +337,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         localRoots: config.mlflow.sourceRoots,
         s3: blobs instanceof S3BlobStore ? blobs : undefined,
       }),
-      serving: { deployments, live, inference, metrics, slo, cache, explain, traffic, trafficHistory: new TrafficHistory(db, clock) },
+      serving: { deployments, live, inference, metrics, slo, cache, explain, traffic, cpu, trafficHistory: new TrafficHistory(db, clock) },
       events,
       writes,
       outbox,
@@ -300,20 +351,25 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         references,
         monitors,
         alerts,
+        kpis,
       },
       pipelines: { jobs, policies, promotions, retrain, triggers, worker },
       audit: new AuditLog(db),
+      auditPacks,
+      signer,
       tokens: new TokenService(db, writes, clock),
       governance: { grants },
       transparency: { fairness, cards },
       clock,
       logger,
+      tracing,
       start: async () => {
         await cluster.start();
         if (serves) {
           await live.start();
           feed = await listenForChanges(config.database, { onChange: (seq) => live.nudge(seq), logger, fallbackMs: config.serving.refreshMs });
           traffic.start();
+          cpu.start();
           predictions.start();
         }
         // Every process flushes its SLO figures; the holder of the SLO lease judges them.
@@ -346,6 +402,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         live.stop();
         slo.stop();
         traffic.stop();
+        cpu.stop();
         unsubscribe?.();
         notifications.stop();
         monitors.stop();
@@ -355,13 +412,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await worker.stop();
         await predictions.close();
         await traffic.flush(true).catch((err) => logger.warn({ err }, 'traffic history not flushed at close'));
+        await cpu.flush(true).catch((err) => logger.warn({ err }, 'serving CPU not flushed at close'));
         await cache.close();
         await events.close();
         await database.close();
+        await tracing?.stop();
       },
     };
   } catch (err) {
     await database.close();
+    await tracing?.stop();
     throw err;
   }
 }

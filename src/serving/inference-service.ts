@@ -2,14 +2,17 @@ import type { PredictionRecord } from '../monitoring/index.js';
 import type { FeatureBatch, OutputTensor, Predictor } from '../runtime/index.js';
 import { AppError } from '../shared/app-error.js';
 import type { Logger } from '../shared/logger.js';
+import { tracingOn, withSpan } from '../shared/tracing.js';
 import type { InferInput } from './infer-input.js';
 import { toFeatureBatch } from './infer-input.js';
 import { type LiveDeployment, type LiveDeployments, pickRoute } from './live-deployments.js';
 import type { LoadedModel } from './model-cache.js';
+import type { Batcher } from './batcher.js';
 import { Overloaded } from './overload.js';
 import type { ServingMetrics } from './serving-metrics.js';
 import type { SloGuard } from './slo-guard.js';
 import type { TrafficRecorder } from './traffic-recorder.js';
+import type { CpuMeter } from './cpu-meter.js';
 
 export interface InferResult {
   deployment: LiveDeployment;
@@ -60,6 +63,8 @@ export class InferenceService {
     private readonly maxInflight = Number.POSITIVE_INFINITY,
     /** Counts every answer per deployment, version and step for the traffic history. */
     private readonly traffic: TrafficRecorder | null = null,
+    /** Measures the CPU time of the inference path per deployment (business value's compute cost). */
+    private readonly cpu: CpuMeter | null = null,
   ) {}
 
   /** Requests this process is working on now. */
@@ -132,13 +137,35 @@ export class InferenceService {
     }
   }
 
+  /** `target` in a span naming the version routing picked. */
+  private async tracedTarget(d: LiveDeployment, options: InferOptions): Promise<LoadedModel> {
+    return withSpan('sextant.route', { 'sextant.deployment': d.name, 'sextant.routed': options.version === undefined }, async (span) => {
+      const model = await this.target(d, options);
+      span?.setAttributes({ 'sextant.model': model.model, 'sextant.version': model.version });
+      return model;
+    });
+  }
+
+  /** The runtime call: through the route's batch queue when it batches, straight to the model otherwise. */
+  private predict(model: LoadedModel, batcher: Batcher | null | undefined, batch: FeatureBatch): Promise<OutputTensor[]> {
+    return batcher ? batcher.submit(batch) : model.predictor.predict(batch);
+  }
+
+  private tracedPredict(model: LoadedModel, batcher: Batcher | null | undefined, batch: FeatureBatch): Promise<OutputTensor[]> {
+    const attributes = { 'sextant.runtime': model.predictor.format, 'sextant.model': model.model, 'sextant.version': model.version, 'sextant.rows': batch.rows, 'sextant.batched': Boolean(batcher) };
+    return withSpan('sextant.predict', attributes, () => this.predict(model, batcher, batch));
+  }
+
   private async admitted(d: LiveDeployment, parse: (p: Predictor) => InferInput, options: InferOptions): Promise<InferResult> {
-    const model = await this.target(d, options);
+    // Span sites test tracingOn() first, so without tracing no closure or attribute object is made.
+    const traced = tracingOn();
+    const model = await (traced ? this.tracedTarget(d, options) : this.target(d, options));
     const started = performance.now();
     let failed = true;
     let invalid = false;
     let shed = false;
     let batch: FeatureBatch | null = null;
+    const call = this.cpu?.begin(d.name);
     model.inflight++;
     try {
       const input = parse(model.predictor);
@@ -146,14 +173,16 @@ export class InferenceService {
       const route = options.version === undefined ? d.routes.find((r) => r.model === model) : undefined;
       let outputs: OutputTensor[];
       try {
-        outputs = route?.batcher ? await route.batcher.submit(batch) : await model.predictor.predict(batch);
+        outputs = await (traced ? this.tracedPredict(model, route?.batcher, batch) : this.predict(model, route?.batcher, batch));
       } catch (err) {
         if (err instanceof AppError) throw err;
         throw new AppError('internal', `model ${model.model}/${model.version} failed to predict: ${(err as Error).message}`, undefined, { cause: err });
       }
       failed = false;
       model.lastUsed = Date.now();
-      this.log(d, 'primary', model, options, batch, outputs, performance.now() - started, null);
+      const ms = performance.now() - started;
+      if (traced) withSpan('sextant.log.enqueue', { 'sextant.deployment': d.name }, () => this.log(d, 'primary', model, options, batch, outputs, ms, null));
+      else this.log(d, 'primary', model, options, batch, outputs, ms, null);
       for (const shadow of d.shadows) this.shadow(d, shadow, input, options);
       return { deployment: d, model, outputs, rows: batch.rows };
     } catch (err) {
@@ -167,6 +196,7 @@ export class InferenceService {
       throw err;
     } finally {
       model.inflight--;
+      if (call) this.cpu!.end(call, failed || invalid || !batch ? 0 : batch.rows);
       const ms = performance.now() - started;
       if (options.version === undefined) this.slo.record(d, model.version, ms, failed);
       if (shed) this.traffic?.shed(d.name);
@@ -179,6 +209,8 @@ export class InferenceService {
       shadow.inflight++;
       const started = performance.now();
       let batch: FeatureBatch | null = null;
+      // A shadow's CPU is the deployment's cost too; its rows are not served predictions.
+      const call = this.cpu?.begin(d.name);
       Promise.resolve()
         .then(() => shadow.predictor.predict((batch = toFeatureBatch(input, shadow.predictor))))
         .then(
@@ -188,7 +220,10 @@ export class InferenceService {
             this.log(d, 'shadow', shadow, options, batch, null, performance.now() - started, (err as Error).message);
           },
         )
-        .finally(() => shadow.inflight--);
+        .finally(() => {
+          shadow.inflight--;
+          if (call) this.cpu!.end(call, 0);
+        });
     });
   }
 }
