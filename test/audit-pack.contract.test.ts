@@ -257,6 +257,27 @@ describe.each(targets)('audit packs on $name', (target) => {
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['AuditPack', 'AuditPublicKey']));
   });
 
+  it('carries an event edited or deleted in the database, and the verifier names it', async () => {
+    const db = t.app.database.db;
+    const events = pack.body.audit.events;
+    const edited = events[2]!.seq;
+    const deleted = events[4]!.seq;
+    await db.updateTable('audit_events').set({ actor: 'mallory' }).where('seq', '=', edited).execute();
+    const first: AuditPack = (await t.server.inject({ method: 'GET', url: '/api/v1/models/fraud/audit-pack' })).json();
+    expect(verifyAuditPack(first).firstBroken).toEqual({ item: `event ${edited}`, reason: 'its hash does not match its contents (edited)' });
+    await db.updateTable('audit_events').set({ actor: events[2]!.actor }).where('seq', '=', edited).execute();
+    await db.deleteFrom('audit_events').where('seq', '=', deleted).execute();
+    const second: AuditPack = (await t.server.inject({ method: 'GET', url: '/api/v1/models/fraud/audit-pack' })).json();
+    expect(verifyAuditPack(second).firstBroken).toEqual({ item: `event ${deleted}`, reason: `is missing (the events go from ${deleted - 1} to ${deleted + 1})` });
+  });
+
+  it('reports a file it cannot check as a broken pack rather than failing', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const nested = tampered(pack, (p) => Object.assign(p.body.model, { deep }));
+    expect(verifyAuditPack(nested).firstBroken).toMatchObject({ item: 'pack', reason: expect.stringMatching(/^cannot be checked: /) });
+  });
+
   it('a model without events of its own in range still verifies', async () => {
     await t.app.registry.models.create({ name: 'quiet', task: 'regression' }, who);
     const res = await t.server.inject({ method: 'GET', url: '/api/v1/models/quiet/audit-pack' });

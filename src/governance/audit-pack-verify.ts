@@ -138,8 +138,8 @@ export function verifyAuditPack(raw: unknown, options: { publicKeyPem?: string }
     if (!ok) throw new Broken('signature', `does not verify with key ${verdict.keyId}: the signed body or the signature changed`);
     verdict.ok = true;
   } catch (err) {
-    if (!(err instanceof Broken)) throw err;
-    verdict.firstBroken = { item: err.item, reason: err.reason };
+    // Whatever a hostile file holds (nesting past the stack, say) is a broken pack, not a crash.
+    verdict.firstBroken = err instanceof Broken ? { item: err.item, reason: err.reason } : { item: 'pack', reason: `cannot be checked: ${(err as Error).message}` };
   }
   return verdict;
 }
