@@ -2,18 +2,20 @@ import { openBlobStore, S3BlobStore, type BlobStore } from './artifacts/index.js
 import { Cluster, LEASES, nodeIdentity } from './cluster/index.js';
 import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus, OutboxRelay } from './events/index.js';
-import { AccessControl, AuditLog, CardService, cardSources, FairnessService, GrantService, TokenService, WritePath } from './governance/index.js';
+import { AccessControl, AuditLog, AuditPackService, AuditSigner, CardService, cardSources, FairnessService, GrantService, TokenService, WritePath } from './governance/index.js';
 import {
   AlertService,
   blobBodies,
   DEFAULT_EVALUATORS,
   detectorEvaluator,
   fairnessEvaluator,
+  valueEvaluator,
   FeedbackService,
   parseRows,
   PiiHasher,
   type LogWriter,
   MonitorService,
+  KpiService,
   NotificationService,
   PredictionLog,
   PredictionStore,
@@ -43,6 +45,8 @@ import {
   SloGuard,
   TrafficHistory,
   TrafficRecorder,
+  CpuMeter,
+  servingCpu,
 } from './serving/index.js';
 import { AppError } from './shared/app-error.js';
 import { type Clock, systemClock } from './shared/clock.js';
@@ -61,6 +65,7 @@ export interface Serving {
   explain: ExplainService;
   /** Counts what each serving process answers, per deployment and 10-second step. */
   traffic: TrafficRecorder;
+  cpu: CpuMeter;
   /** Reads those counts back, summed across processes. */
   trafficHistory: TrafficHistory;
 }
@@ -90,6 +95,7 @@ export interface App {
     notifications: NotificationService;
     references: ReferenceService;
     monitors: MonitorService;
+    kpis: KpiService;
     alerts: AlertService;
   };
   readonly pipelines: {
@@ -101,6 +107,9 @@ export interface App {
     worker: JobWorker;
   };
   readonly audit: AuditLog;
+  /** Signed audit packs of a model, and the key they are signed with. */
+  readonly auditPacks: AuditPackService;
+  readonly signer: AuditSigner;
   readonly tokens: TokenService;
   /** Who may change what: per-model grants. */
   readonly governance: {
@@ -195,7 +204,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // Several nodes share one key (SEXTANT_PII_KEY); one node may keep its own in its home.
     const pii = config.monitoring.piiKey ? PiiHasher.fromKey(config.monitoring.piiKey) : PiiHasher.fromHome(config.home);
     const traffic = new TrafficRecorder(db, logger, () => clock.now().getTime());
-    const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(pii.protect(r)), config.serving.maxInflight, traffic);
+    const cpu = new CpuMeter(db, logger, () => clock.now().getTime());
+    const inference = new InferenceService(live, metrics, slo, logger, (r) => predictions.enqueue(pii.protect(r)), config.serving.maxInflight, traffic, cpu);
     const notifications = new NotificationService(db, clock, logger, outbound);
     const policies = new PolicyService(db, writes, registry.models);
     const references = new ReferenceService(
@@ -224,7 +234,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     });
     const quality = new QualityService(db, log, (model, version) => references.calibration(model, version));
     const alerts = new AlertService(db, writes);
-    const monitors = new MonitorService(db, clock, references, quality, writes, logger, alerts, log, [...DEFAULT_EVALUATORS, fairnessEvaluator(log), detectorEvaluator(log)]);
+    const kpis = new KpiService(db, writes, registry.models);
+    const monitors = new MonitorService(db, clock, references, quality, writes, logger, alerts, log, [
+      ...DEFAULT_EVALUATORS,
+      fairnessEvaluator(log),
+      detectorEvaluator(log),
+      valueEvaluator(log, {
+        kpi: (deployment) => kpis.ofDeployment(deployment),
+        calibration: (model, version) => references.calibration(model, version),
+        cpu: (deployment, since, until) => servingCpu(db, deployment, since, until),
+      }),
+    ]);
     const jobs = new JobQueue(db, database.dialect, clock);
     // A jobs-only process loads no models: it neither serves nor judges SLOs (serving processes do).
     const serves = config.pipelines.processRole !== 'jobs';
@@ -269,6 +289,30 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         approvals: async () => [],
       }),
     );
+    // Made (or read) now, so a fresh home has its key from the first start, not the first export.
+    const signer = AuditSigner.fromConfig(config.home, config.audit.signingKey);
+    const auditPacks = new AuditPackService(
+      db,
+      {
+        model: (name) => registry.models.get(name),
+        versions: async (name) => {
+          const out: Awaited<ReturnType<typeof registry.versions.get>>[] = [];
+          let pageToken: string | undefined;
+          do {
+            const page = await registry.versions.list(name, { order: 'asc', pageSize: 1000, pageToken });
+            out.push(...page.versions);
+            pageToken = page.nextPageToken ?? undefined;
+          } while (pageToken);
+          return out;
+        },
+        aliasHistory: async (name) => (await registry.aliases.history(name)).periods,
+        validation: (name, version) =>
+          retrain.validation(name, version).catch((err) => (err instanceof AppError && err.code === 'not_found' ? null : Promise.reject(err))),
+        deployments: (name) => deploymentsOfModel(db, name),
+      },
+      signer,
+      clock,
+    );
     const triggers = new RetrainTriggers(db, policies, retrain, jobs, events, clock, logger, log);
     const worker = new JobWorker(jobs, { [RETRAIN]: (job, ctx) => retrain.run(job, ctx) }, logger);
     let unsubscribe: (() => void) | undefined;
@@ -291,7 +335,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         localRoots: config.mlflow.sourceRoots,
         s3: blobs instanceof S3BlobStore ? blobs : undefined,
       }),
-      serving: { deployments, live, inference, metrics, slo, cache, explain, traffic, trafficHistory: new TrafficHistory(db, clock) },
+      serving: { deployments, live, inference, metrics, slo, cache, explain, traffic, cpu, trafficHistory: new TrafficHistory(db, clock) },
       events,
       writes,
       outbox,
@@ -305,9 +349,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         references,
         monitors,
         alerts,
+        kpis,
       },
       pipelines: { jobs, policies, promotions, retrain, triggers, worker },
       audit: new AuditLog(db),
+      auditPacks,
+      signer,
       tokens: new TokenService(db, writes, clock),
       governance: { grants },
       transparency: { fairness, cards },
@@ -320,6 +367,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           await live.start();
           feed = await listenForChanges(config.database, { onChange: (seq) => live.nudge(seq), logger, fallbackMs: config.serving.refreshMs });
           traffic.start();
+          cpu.start();
           predictions.start();
         }
         // Every process flushes its SLO figures; the holder of the SLO lease judges them.
@@ -352,6 +400,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         live.stop();
         slo.stop();
         traffic.stop();
+        cpu.stop();
         unsubscribe?.();
         notifications.stop();
         monitors.stop();
@@ -361,6 +410,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await worker.stop();
         await predictions.close();
         await traffic.flush(true).catch((err) => logger.warn({ err }, 'traffic history not flushed at close'));
+        await cpu.flush(true).catch((err) => logger.warn({ err }, 'serving CPU not flushed at close'));
         await cache.close();
         await events.close();
         await database.close();

@@ -14,6 +14,7 @@ import { registerExplainCommand } from './commands/explain.js';
 import { registerFairnessCommand } from './commands/fairness.js';
 import { registerGrantCommands } from './commands/grants.js';
 import { registerModelCommands } from './commands/models.js';
+import { registerKpiCommands } from './commands/kpi.js';
 import { registerAlertCommands, registerMonitorCommands } from './commands/monitor.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
@@ -50,6 +51,7 @@ registerFairnessCommand(program);
 registerMonitorCommands(program);
 registerAlertCommands(program);
 registerRetrainCommands(program);
+registerKpiCommands(program);
 registerExperimentCommand(program);
 registerClusterCommands(program);
 

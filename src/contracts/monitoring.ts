@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FairnessReport } from './fairness.js';
 import { PageSize, Timestamp } from './common.js';
+import { WindowValue } from './kpi.js';
 
 export const Label = z.union([z.number(), z.string(), z.boolean(), z.array(z.union([z.number(), z.string(), z.boolean()]))]);
 
@@ -204,6 +205,7 @@ export const MonitorThresholds = z
     privileged: z.string().max(256).optional().describe('the group disparate impact compares with (default: the group selected most often)'),
     maxDpDifference: z.number().min(0).max(1).optional().describe('alert (rule fairness) when the demographic parity difference exceeds this'),
     minDisparateImpact: z.number().min(0).optional().describe("alert (rule fairness) when a group's disparate impact falls below this"),
+    minValue: z.number().finite().optional().describe('alert (rule value) when the business value per 1,000 predictions falls below this: the estimate (CBPE, DLE) when there is one, so before labels arrive, else the measured value'),
     detectors: z.array(DetectorRule).max(10).optional().describe('streaming change detectors run across windows; a detection raises rule detector'),
   })
   .strict();
@@ -245,6 +247,7 @@ export const MonitorResult = z
       .nullable()
       .optional()
       .describe('monitors with a sensitive feature: the fairness of the window’s labelled predictions, or why there is none'),
+    value: WindowValue.nullable().optional().describe('models with a KPI: business value measured, estimated, per 1,000 predictions, and compute cost'),
     detectors: z
       .array(
         z.object({

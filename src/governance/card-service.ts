@@ -23,6 +23,25 @@ export interface CardWindow {
   alert: string[];
 }
 
+/** One monitor window's business value per 1,000 predictions (see docs/business-value.md). */
+export interface CardValueWindow {
+  deployment: string;
+  windowEnd: string;
+  labelledRows: number;
+  measuredPer1000: number | null;
+  estimatedPer1000: number | null;
+  /** The estimate's 95 % band per 1,000 predictions. */
+  band: [number, number] | null;
+  costPer1000: number | null;
+  netPer1000: number | null;
+}
+
+/** A version's business value: the model's KPI and the newest windows of its monitored deployments. */
+export interface CardValue {
+  kpi: Record<string, unknown> | null;
+  windows: CardValueWindow[];
+}
+
 /** Drift as the newest window of a deployment of the model saw it. */
 export interface CardDrift {
   deployment: string;
@@ -57,6 +76,8 @@ export interface CardSources {
   importance(name: string, version: number): Promise<Omit<FeatureImportance, 'model' | 'version'>>;
   approvals(name: string, version: number): Promise<CardApproval[]>;
   reference(name: string, version: number): Promise<{ rows: number; columns: string[]; digest: string } | null>;
+  /** The model's KPI and its windows' value; absent, the card has no business value section. */
+  businessValue?(name: string, version: number): Promise<CardValue>;
 }
 
 /** A source's value, or `{error}` saying why it is missing, so one failing source never hides the card. */
@@ -137,7 +158,7 @@ export class CardService {
     const s = this.sources;
     const [model, v] = await Promise.all([s.model(name), s.version(name, version)]);
     const modelId = await this.modelId(name);
-    const [fields, validation, history, live, drift, fairness, importance, approvals, reference] = await Promise.all([
+    const [fields, validation, history, live, drift, fairness, importance, approvals, reference, value] = await Promise.all([
       this.fields(modelId, version),
       attempt(() => s.validation(name, version)),
       attempt(() => s.aliasHistory(name)),
@@ -147,8 +168,9 @@ export class CardService {
       attempt(() => s.importance(name, version)),
       attempt(() => s.approvals(name, version)),
       attempt(() => s.reference(name, version)),
+      attempt(async () => (s.businessValue ? s.businessValue(name, version) : null)),
     ]);
-    return assembleCard({ model, version: v, fields, validation, history, live, drift, fairness, importance, approvals, reference, now: isoNow(this.clock) });
+    return assembleCard({ model, version: v, fields, validation, history, live, drift, fairness, importance, approvals, reference, value, now: isoNow(this.clock) });
   }
 }
 
@@ -167,6 +189,7 @@ interface CardInput {
   importance: Maybe<Omit<FeatureImportance, 'model' | 'version'>>;
   approvals: Maybe<CardApproval[]>;
   reference: Maybe<{ rows: number; columns: string[]; digest: string } | null>;
+  value?: Maybe<CardValue | null>;
   now: string;
 }
 
@@ -187,6 +210,11 @@ export function assembleCard(c: CardInput): ModelCard {
   for (const w of live) {
     for (const [type, value] of Object.entries(w.measured ?? {})) if (typeof value === 'number') metrics.push({ type, value, slice: `${w.deployment} ${w.windowEnd} (measured)` });
     for (const [type, value] of Object.entries(w.estimated ?? {})) if (typeof value === 'number') metrics.push({ type, value, slice: `${w.deployment} ${w.windowEnd} (estimated)` });
+  }
+  const value = c.value && ok(c.value) ? c.value : null;
+  for (const w of value?.windows ?? []) {
+    if (w.measuredPer1000 !== null) metrics.push({ type: 'business value per 1,000 predictions', value: w.measuredPer1000, slice: `${w.deployment} ${w.windowEnd} (measured)` });
+    if (w.estimatedPer1000 !== null) metrics.push({ type: 'business value per 1,000 predictions', value: w.estimatedPer1000, slice: `${w.deployment} ${w.windowEnd} (estimated)` });
   }
   const reported = ok(c.fairness) ? c.fairness : null;
   const fairness = reported && pii.includes(reported.sensitive) ? maskGroups(reported) : reported;
@@ -249,6 +277,7 @@ export function assembleCard(c: CardInput): ModelCard {
         drift: c.drift,
         fairness: ok(c.fairness) ? fairness : c.fairness,
         importance: c.importance,
+        ...(c.value !== undefined && c.value !== null ? { businessValue: c.value } : {}),
       },
     },
     considerations: {

@@ -2,13 +2,14 @@ import type { Kysely } from 'kysely';
 import type { Deployment } from '../contracts/deployments.js';
 import type { FeatureImportance } from '../contracts/explanations.js';
 import type { StoredFairnessReport } from '../contracts/fairness.js';
+import type { WindowValue } from '../contracts/kpi.js';
 import type { ReferenceInfo } from '../contracts/monitoring.js';
 import type { QualityReport } from '../contracts/monitoring.js';
 import type { ValidationResult } from '../contracts/pipelines.js';
 import type { Registry } from '../registry/index.js';
 import { AppError } from '../shared/app-error.js';
 import type { DB } from '../storage/index.js';
-import type { CardApproval, CardDrift, CardSources, CardWindow } from './card-service.js';
+import type { CardApproval, CardDrift, CardSources, CardValueWindow, CardWindow } from './card-service.js';
 
 /** Newest monitor windows per deployment a card shows. */
 const WINDOWS = 5;
@@ -72,6 +73,30 @@ export function cardSources(d: CardSourceDeps): CardSources {
         }
       }
       return out;
+    },
+    /** The model's KPI and the value of the newest windows of the monitored deployments now routing to the version. */
+    businessValue: async (name, version) => {
+      const kpi = await d.db.selectFrom('model_kpis').select('spec').where('model', '=', name).executeTakeFirst();
+      const windows: CardValueWindow[] = [];
+      for (const dep of await monitored(d.db, name)) {
+        if (!(await d.deployment(dep)).routes.some((r) => r.version === version)) continue;
+        const rows = await d.db.selectFrom('monitor_results').select(['window_end', 'sections']).where('deployment', '=', dep).orderBy('window_end', 'desc').limit(WINDOWS).execute();
+        for (const r of rows) {
+          const v = (r.sections ? (JSON.parse(r.sections) as { sections?: { value?: WindowValue | null } }).sections?.value : null) ?? null;
+          if (!v) continue;
+          windows.push({
+            deployment: dep,
+            windowEnd: r.window_end,
+            labelledRows: v.measured?.rows ?? 0,
+            measuredPer1000: v.measured?.per1000 ?? null,
+            estimatedPer1000: v.estimated?.per1000 ?? null,
+            band: v.estimated ? [v.estimated.low, v.estimated.high] : null,
+            costPer1000: v.compute.costPer1000,
+            netPer1000: v.netPer1000,
+          });
+        }
+      }
+      return { kpi: kpi ? (JSON.parse(kpi.spec) as Record<string, unknown>) : null, windows };
     },
     drift: async (name) => {
       const out: CardDrift[] = [];

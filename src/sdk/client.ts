@@ -9,10 +9,13 @@ import {
   RetrainingPolicy,
   type RetrainRequest,
   ValidationResult,
+  type KpiInput,
+  ModelKpi,
   Alias,
   AliasHistory,
   AliasList,
   AuditPage,
+  AuditPublicKey,
   AuditVerifyResult,
   ClusterStatus,
   CreatedToken,
@@ -255,6 +258,12 @@ export function createBaseClient(options: ClientOptions) {
       /** Promotions of retrained versions (canary ramps), newest first. */
       promotions: async (query: { model?: string; status?: string } = {}) => (await call(PromotionList, 'GET', '/api/v1/promotions', { query })).promotions,
     },
+    kpi: {
+      /** Replaces a model's business value KPI: outcome values, cost per unit of absolute error, price per CPU-hour. */
+      set: (model: string, spec: KpiInput) => call(ModelKpi, 'PUT', `/api/v1/models/${enc(model)}/kpi`, { body: spec }),
+      /** A model's business value KPI (404 when it has none). */
+      get: (model: string) => call(ModelKpi, 'GET', `/api/v1/models/${enc(model)}/kpi`),
+    },
     jobs: {
       /** Jobs, newest first, filtered by model, status or kind. */
       list: async (query: ListJobsQuery = {}) => (await call(JobList, 'GET', '/api/v1/jobs', { query: query as Query })).jobs,
@@ -269,6 +278,13 @@ export function createBaseClient(options: ClientOptions) {
       list: (query: ListAuditQuery = {}) => call(AuditPage, 'GET', '/api/v1/audit', { query: query as Query }),
       /** Walks the hash chain server-side and reports the first broken link. */
       verify: () => call(AuditVerifyResult, 'GET', '/api/v1/audit/verify'),
+      /**
+       * A model's signed audit pack, as the exact text the server sent: re-encoding it could
+       * change what was signed, so save this text as it is.
+       */
+      pack: (model: string, query: { version?: number } = {}) => t.text('GET', `/api/v1/models/${enc(model)}/audit-pack`, { query }),
+      /** The Ed25519 public key audit packs are signed with (SPKI PEM inside). */
+      publicKey: () => call(AuditPublicKey, 'GET', '/api/v1/audit/public-key'),
     },
     cluster: {
       /** The nodes sharing the server's database, their heartbeats, and which holds which singleton lease. */

@@ -26,8 +26,9 @@ import { explainRoutes } from './routes/explain.js';
 import { transparencyRoutes } from './routes/transparency.js';
 import { inferenceRoutes } from './routes/inference.js';
 import { pipelineRoutes } from './routes/pipelines.js';
+import { kpiRoutes } from './routes/kpi.js';
 import { dashboardRoutes } from './routes/dashboard.js';
-import { mlflowRegistryRoutes } from './routes/mlflow-registry.js';
+import { mlflowRegistryRoutes, registerMlflowFallback } from './routes/mlflow-registry.js';
 import { registerDashboard } from './static-files.js';
 import { API_VERSION_TEXT } from './version.js';
 
@@ -45,6 +46,7 @@ export function allRoutes(app: App): RouteSpec[] {
     ...driftRoutes(app),
     ...alertRoutes(app),
     ...pipelineRoutes(app),
+    ...kpiRoutes(app),
     ...governanceRoutes(app),
     ...clusterRoutes(app),
     ...dashboardRoutes(app),
@@ -150,6 +152,7 @@ export async function buildServer(app: App, options: BuildServerOptions = {}): P
   for (const spec of routes.filter((r) => !r.multipart)) register(server, spec);
   // Other protocols' routes answer in their own shapes and are documented in their own terms.
   for (const spec of mlflowRegistryRoutes(app)) register(server, spec);
+  registerMlflowFallback(server);
   // Multipart (artifact uploads) lives in its own plugin scope: its per-request hooks would
   // otherwise run on every route, inference included.
   await server.register(async (scope) => {

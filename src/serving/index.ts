@@ -19,6 +19,7 @@ export type { BackgroundSource, ReferenceRows } from './explain-background.js';
 export { binaryDecisions } from './score-rows.js';
 export { TrafficRecorder, TRAFFIC_STEP_SECONDS } from './traffic-recorder.js';
 export { TrafficHistory } from './traffic-history.js';
+export { CpuMeter, servingCpu } from './cpu-meter.js';
 export type { RecentTraffic } from './traffic-history.js';
 export { buildTimeline } from './timeline.js';
 export type { TimelineSources } from './timeline.js';

@@ -12,6 +12,7 @@ import { Overloaded } from './overload.js';
 import type { ServingMetrics } from './serving-metrics.js';
 import type { SloGuard } from './slo-guard.js';
 import type { TrafficRecorder } from './traffic-recorder.js';
+import type { CpuMeter } from './cpu-meter.js';
 
 export interface InferResult {
   deployment: LiveDeployment;
@@ -62,6 +63,8 @@ export class InferenceService {
     private readonly maxInflight = Number.POSITIVE_INFINITY,
     /** Counts every answer per deployment, version and step for the traffic history. */
     private readonly traffic: TrafficRecorder | null = null,
+    /** Measures the CPU time of the inference path per deployment (business value's compute cost). */
+    private readonly cpu: CpuMeter | null = null,
   ) {}
 
   /** Requests this process is working on now. */
@@ -162,6 +165,7 @@ export class InferenceService {
     let invalid = false;
     let shed = false;
     let batch: FeatureBatch | null = null;
+    const call = this.cpu?.begin(d.name);
     model.inflight++;
     try {
       const input = parse(model.predictor);
@@ -192,6 +196,7 @@ export class InferenceService {
       throw err;
     } finally {
       model.inflight--;
+      if (call) this.cpu!.end(call, failed || invalid || !batch ? 0 : batch.rows);
       const ms = performance.now() - started;
       if (options.version === undefined) this.slo.record(d, model.version, ms, failed);
       if (shed) this.traffic?.shed(d.name);
@@ -204,6 +209,8 @@ export class InferenceService {
       shadow.inflight++;
       const started = performance.now();
       let batch: FeatureBatch | null = null;
+      // A shadow's CPU is the deployment's cost too; its rows are not served predictions.
+      const call = this.cpu?.begin(d.name);
       Promise.resolve()
         .then(() => shadow.predictor.predict((batch = toFeatureBatch(input, shadow.predictor))))
         .then(
@@ -213,7 +220,10 @@ export class InferenceService {
             this.log(d, 'shadow', shadow, options, batch, null, performance.now() - started, (err as Error).message);
           },
         )
-        .finally(() => shadow.inflight--);
+        .finally(() => {
+          shadow.inflight--;
+          if (call) this.cpu!.end(call, 0);
+        });
     });
   }
 }

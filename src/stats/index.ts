@@ -25,3 +25,5 @@ export { fairnessMetrics } from './fairness.js';
 export type { FairnessMetrics, GroupFairness } from './fairness.js';
 export { fairnessOfRows } from './fairness-rows.js';
 export type { Decisions, FairnessOfRows, FairnessOptions } from './fairness-rows.js';
+export { band1000, binaryConfusion, confusionValue, estimateBinaryValue, multiclassValue, per1000, regressionValue, Z95 } from './business-value.js';
+export type { Confusion, OutcomeValues, ValueEstimate } from './business-value.js';

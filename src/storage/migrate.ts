@@ -16,6 +16,7 @@ import * as m012 from './migrations/012-governance.js';
 import * as m013 from './migrations/013-monitor-sections.js';
 import * as m014 from './migrations/014-transparency.js';
 import * as m015 from './migrations/015-cluster.js';
+import * as m016 from './migrations/016-business-value.js';
 import * as m017 from './migrations/017-alert-reports.js';
 import * as m018 from './migrations/018-traffic-samples.js';
 
@@ -41,6 +42,7 @@ const MIGRATIONS: Migration[] = [
   { name: '013-monitor-sections', up: m013.up },
   { name: '014-transparency', up: m014.up },
   { name: '015-cluster', up: m015.up },
+  { name: '016-business-value', up: m016.up },
   { name: '017-alert-reports', up: m017.up },
   { name: '018-traffic-samples', up: m018.up },
 ];

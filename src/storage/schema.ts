@@ -130,6 +130,26 @@ export interface TrafficSamplesTable {
   histogram: string;
 }
 
+/** A model's business value KPI (migration 016): the spec as JSON (`contracts/kpi.ts`). */
+export interface ModelKpisTable {
+  model: string;
+  spec: string;
+  updated_by: string;
+  updated_at: string;
+}
+
+/** CPU time one serving process spent predicting for a deployment over a 10-second step (migration 016). */
+export interface ServingCpuTable {
+  deployment: string;
+  worker: string;
+  /** Start of the step, in seconds since the epoch. */
+  second: number;
+  /** Microseconds of process CPU time (user + system) attributed to the deployment's inference calls. */
+  cpu_us: number | string;
+  /** Rows predicted. */
+  predictions: number | string;
+}
+
 /** A batch of one deployment's logged predictions, column by column (see monitoring/prediction-segment.ts). */
 export interface PredictionSegmentsTable {
   id: Generated<number>;
@@ -423,6 +443,8 @@ export interface DB {
   feedback: FeedbackTable;
   slo_samples: SloSamplesTable;
   traffic_samples: TrafficSamplesTable;
+  model_kpis: ModelKpisTable;
+  serving_cpu: ServingCpuTable;
   deployments: DeploymentsTable;
   change_seq: ChangeSeqTable;
   models: ModelsTable;

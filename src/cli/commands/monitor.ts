@@ -9,6 +9,7 @@ const row = (r: MonitorResult) => ({
   drift: r.drift ? `${(r.drift.driftedShare * 100).toFixed(0)}%${r.drift.drifted ? ' DRIFT' : ''}` : (r.driftError ?? '-'),
   accuracy: typeof r.quality?.accuracy === 'number' ? r.quality.accuracy.toFixed(3) : '-',
   fairness: fairnessCell((r as { fairness?: unknown }).fairness),
+  ...valueCells(r.value),
   detectors: detectorsCell(r),
   alert: r.alert.join('; ') || '-',
 });
@@ -27,6 +28,20 @@ function fairnessCell(f: unknown): string {
   const r = f as { demographicParityDifference: number; disparateImpact: Record<string, number | null> };
   const di = Object.values(r.disparateImpact).filter((v): v is number => v !== null);
   return `dp ${r.demographicParityDifference.toFixed(3)}, di ${di.length ? Math.min(...di).toFixed(3) : '-'}`;
+}
+
+// Small amounts (compute cost per 1,000 predictions is often a fraction of a cent) keep three significant digits.
+const money = (v: number | null | undefined) => (typeof v !== 'number' ? '-' : Math.abs(v) >= 1 || v === 0 ? v.toFixed(2) : v.toPrecision(3));
+
+/** A window's business value in cells: measured and estimated per 1,000 predictions, compute cost per 1,000. */
+function valueCells(v: MonitorResult['value']): Record<string, string> {
+  if (!v) return { 'value/1k': '-', 'estimate/1k': '-', 'cost/1k': '-' };
+  const e = v.estimated;
+  return {
+    'value/1k': v.measured ? `${money(v.measured.per1000)} (${v.measured.rows} labelled)` : '-',
+    'estimate/1k': e ? `${money(e.per1000)} [${money(e.low)}, ${money(e.high)}] ${e.method}` : '-',
+    'cost/1k': v.compute.costPer1000 !== null ? money(v.compute.costPer1000) : v.compute.cpuSecondsPer1000 !== null ? `${v.compute.cpuSecondsPer1000.toFixed(3)} CPU s` : '-',
+  };
 }
 
 /** `--detector adwin:error`, `page_hinkley:score`, `kswin:feature:age` as a detector rule. */
@@ -53,6 +68,7 @@ export function registerMonitorCommands(program: Command): void {
     .option('--privileged <value>', 'with --sensitive: the group disparate impact compares with')
     .option('--max-dp-difference <value>', 'with --sensitive: alert above this demographic parity difference')
     .option('--min-disparate-impact <value>', 'with --sensitive: alert when a group’s disparate impact falls below this')
+    .option('--min-value <value>', 'alert (rule value) when the business value per 1,000 predictions falls below this; the estimate fires before labels arrive (sextant kpi set)')
     .option(
       '--detector <detector:stream[:feature]>',
       'run a streaming change detector (adwin, ddm, eddm, page_hinkley, kswin) on the error stream, the prediction score or a feature, e.g. adwin:error, kswin:feature:age; repeatable',
@@ -77,6 +93,7 @@ export function registerMonitorCommands(program: Command): void {
           privileged: o.privileged,
           maxDpDifference: num('--max-dp-difference', o.maxDpDifference),
           minDisparateImpact: num('--min-disparate-impact', o.minDisparateImpact),
+          minValue: num('--min-value', o.minValue),
           detectors: o.detector,
         },
       });
@@ -98,7 +115,8 @@ export function registerMonitorCommands(program: Command): void {
     .action(async (deployment: string, o) => {
       const results = await client().monitors.results(deployment);
       if (o.json) return printJson({ results });
-      printTable(results.map(row), ['window', 'drift', 'accuracy', ...(results.some((r) => 'fairness' in r) ? ['fairness'] : []), ...(results.some((r) => r.detectors) ? ['detectors'] : []), 'alert']);
+      const valued = results.some((r) => r.value) ? ['value/1k', 'estimate/1k', 'cost/1k'] : [];
+      printTable(results.map(row), ['window', 'drift', 'accuracy', ...(results.some((r) => 'fairness' in r) ? ['fairness'] : []), ...(results.some((r) => r.detectors) ? ['detectors'] : []), ...valued, 'alert']);
     });
 }
 

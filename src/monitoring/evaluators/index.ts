@@ -11,5 +11,7 @@ export type { DriftSection } from './drift-evaluator.js';
 export const DEFAULT_EVALUATORS: readonly WindowEvaluator[] = [driftEvaluator, dataQualityEvaluator, qualityEvaluator];
 export { fairnessEvaluator } from './fairness-evaluator.js';
 export type { FairnessSection } from './fairness-evaluator.js';
+export { valueEvaluator } from './value-evaluator.js';
+export type { ValueSources } from './value-evaluator.js';
 export { detectorEvaluator } from './detector-evaluator.js';
 export type { Detection, DetectorReport } from './detector-evaluator.js';

@@ -10,6 +10,7 @@ import { DeploymentActions } from './deployment-actions.js';
 import { TrafficCharts } from './deployment-charts.js';
 import { PredictionBrowser } from './prediction-browser.js';
 import { QualityPanel } from './quality-panel.js';
+import { ValuePanel } from './value-panel.js';
 
 /** The split configured now, and what the last minute of traffic actually went to. */
 function Split({ d }: { d: Deployment }) {
@@ -89,6 +90,7 @@ export function DeploymentPage({ name }: { name: string }) {
             <Split d={d} />
             {monitored !== undefined && <QualityPanel deployment={d.name} monitored={monitored} />}
           </div>
+          {monitored && <ValuePanel deployment={d.name} />}
           <TrafficCharts deployment={d.name} />
           <PredictionBrowser deployment={d.name} model={d.model} />
         </>

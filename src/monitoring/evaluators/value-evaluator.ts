@@ -1,0 +1,141 @@
+import type { WindowValue } from '../../contracts/kpi.js';
+import { positiveScores } from '../../runtime/index.js';
+import { band1000, binaryConfusion, confusionValue, estimateBinaryValue, multiclassValue, per1000, regressionValue } from '../../stats/index.js';
+import type { KpiOf } from '../kpi-service.js';
+import type { PredictionStore } from '../prediction-store.js';
+import type { Breach, Evaluation, WindowEvaluator, WindowInput } from './window-evaluator.js';
+
+/** Most requests one window's value reads (as quality does). */
+const MAX_REQUESTS = 100_000;
+
+interface Tensor {
+  name: string;
+  shape: number[];
+  data: unknown[];
+}
+
+/** What the value of a window needs besides the prediction log. */
+export interface ValueSources {
+  /** The KPI of the model a deployment serves, or null. */
+  kpi(deployment: string): Promise<KpiOf | null>;
+  /** The calibration map of a version's scores (fitted on its reference), or null. */
+  calibration(model: string, version: number): Promise<((p: number) => number) | null>;
+  /** CPU seconds the serving processes spent predicting for the deployment in the window, and the rows they predicted. */
+  cpu(deployment: string, since: string, until: string): Promise<{ cpuSeconds: number; predictions: number }>;
+}
+
+/** An estimate another evaluator of the window may publish for regression (DLE): its expected mean absolute error and band. */
+interface MaeEstimate {
+  mae: number;
+  low?: number;
+  high?: number;
+  rows: number;
+}
+
+/** A regression estimate of the window's mean absolute error, if an evaluator before this one made one (DLE). */
+function dleEstimate(input: WindowInput): MaeEstimate | null {
+  const s = input.section('dle') as { mae?: unknown; maeLow?: unknown; maeHigh?: unknown; rows?: unknown } | null;
+  if (!s || typeof s.mae !== 'number' || typeof s.rows !== 'number') return null;
+  return { mae: s.mae, rows: s.rows, low: typeof s.maeLow === 'number' ? s.maeLow : undefined, high: typeof s.maeHigh === 'number' ? s.maeHigh : undefined };
+}
+
+/**
+ * The business value of each window, for models with a KPI (`sextant kpi set`): measured from the
+ * window's labelled rows (outcome values times the confusion matrix; minus the cost of absolute
+ * error for regression), estimated for every row before labels arrive (CBPE's expected value for
+ * binary classifiers, with a 95 % band; DLE's for regression when the window has one), per 1,000
+ * predictions, and the compute cost per 1,000 predictions from the serving CPU time measured per
+ * deployment. Breaches `value` when the value per 1,000 predictions (the estimate when there is
+ * one, else the measured value) falls below the monitor's `minValue`.
+ */
+export function valueEvaluator(log: PredictionStore, sources: ValueSources): WindowEvaluator {
+  return {
+    name: 'value',
+    rules: ['value'],
+    async evaluate(input: WindowInput): Promise<Evaluation> {
+      const { monitor, window } = input;
+      const kpi = await sources.kpi(monitor.deployment);
+      if (!kpi) return { section: null, breaches: [] };
+      const { task, spec } = kpi;
+      const logged = await log.newestLabelled({ deployment: monitor.deployment, since: window.since, until: window.until, role: 'primary' }, MAX_REQUESTS, { accept: (r) => r.error === null });
+      const y: (number | string)[] = [];
+      const pred: (number | string)[] = [];
+      const scores: number[] = [];
+      const versions = new Map<string, { model: string; version: number; rows: number }>();
+      for (const { record: r, label } of logged) {
+        const outputs = (r.outputs ?? []) as Tensor[];
+        const p1 = task === 'binary-classification' ? positiveScores(outputs) : null;
+        if (p1) {
+          scores.push(...p1);
+          if (r.version !== null) {
+            const key = `${r.model}/${r.version}`;
+            const v = versions.get(key) ?? { model: r.model, version: r.version, rows: 0 };
+            versions.set(key, { ...v, rows: v.rows + r.rows });
+          }
+        }
+        if (label === undefined) continue;
+        const labels = JSON.parse(label) as unknown;
+        for (let i = 0; i < r.rows; i++) {
+          const truth = Array.isArray(labels) ? labels[i] : r.rows === 1 ? labels : undefined;
+          const p = outputs[0]?.data[i];
+          if ((typeof truth !== 'number' && typeof truth !== 'string') || (typeof p !== 'number' && typeof p !== 'string')) continue;
+          y.push(truth);
+          pred.push(p);
+        }
+      }
+
+      let measured: WindowValue['measured'] = null;
+      let measuredError: string | null = null;
+      const measure = (total: number) => ({ rows: y.length, total, per1000: per1000(total, y.length)! });
+      if (y.length === 0) measuredError = 'no labelled predictions in this window';
+      else if (task === 'binary-classification' && spec.outcomes) measured = measure(confusionValue(binaryConfusion(y.map(Number), pred.map(Number)), spec.outcomes));
+      else if (task === 'multiclass-classification' && spec.classes) measured = measure(multiclassValue(y, pred, spec.classes));
+      else if (task === 'regression' && spec.absErrorCost !== undefined) measured = measure(regressionValue(y.map(Number), pred.map(Number), spec.absErrorCost));
+      else measuredError = `the KPI values no outcome of a ${task} model`;
+
+      let estimated: WindowValue['estimated'] = null;
+      let estimatedError: string | null = null;
+      if (task === 'binary-classification' && spec.outcomes) {
+        if (scores.length === 0) estimatedError = 'no class-1 scores logged in this window';
+        else {
+          // CBPE assumes calibrated scores: the version that gave most rows lends its calibration map.
+          const main = [...versions.values()].sort((a, b) => b.rows - a.rows)[0];
+          const calibrate = main ? await sources.calibration(main.model, main.version) : null;
+          const e = estimateBinaryValue(calibrate ? scores.map(calibrate) : scores, spec.outcomes);
+          estimated = { method: 'cbpe', rows: scores.length, total: e.total, ...band1000(e, scores.length) };
+        }
+      } else if (task === 'regression' && spec.absErrorCost !== undefined) {
+        const dle = dleEstimate(input);
+        if (dle && dle.rows > 0) {
+          const c = spec.absErrorCost;
+          // Value per row is −cost × |error|: the band's ends swap.
+          estimated = { method: 'dle', rows: dle.rows, total: -c * dle.mae * dle.rows, per1000: -c * dle.mae * 1000, low: -c * (dle.high ?? dle.mae) * 1000, high: -c * (dle.low ?? dle.mae) * 1000 };
+        } else estimatedError = 'no estimate of regression error without labels in this window (DLE has not run)';
+      } else if (task === 'multiclass-classification') estimatedError = 'the value of multiclass classifiers is estimated only from labels';
+      else estimatedError = `the KPI values no outcome of a ${task} model`;
+
+      const used = await sources.cpu(monitor.deployment, window.since, window.until);
+      const cpuPer1000 = per1000(used.cpuSeconds, used.predictions);
+      const costPer1000 = cpuPer1000 !== null && spec.computePrice !== undefined ? (cpuPer1000 * spec.computePrice) / 3600 : null;
+      const valuePer1000 = estimated?.per1000 ?? measured?.per1000 ?? null;
+      const section: WindowValue = {
+        measured,
+        measuredError,
+        estimated,
+        estimatedError,
+        compute: { cpuSeconds: used.cpuSeconds, predictions: used.predictions, cpuSecondsPer1000: cpuPer1000, costPer1000 },
+        netPer1000: valuePer1000 === null ? null : valuePer1000 - (costPer1000 ?? 0),
+      };
+
+      const breaches: Breach[] = [];
+      const min = monitor.thresholds.minValue;
+      if (min !== undefined && valuePer1000 !== null && valuePer1000 < min) {
+        const what = estimated
+          ? `estimated value ${estimated.per1000.toFixed(2)} per 1,000 predictions (${estimated.method.toUpperCase()}, 95 % band ${estimated.low.toFixed(2)} to ${estimated.high.toFixed(2)}, ${estimated.rows} rows)`
+          : `measured value ${measured!.per1000.toFixed(2)} per 1,000 predictions over ${measured!.rows} labelled rows`;
+        breaches.push({ rule: 'value', message: `${what} < ${min}` });
+      }
+      return { section, breaches };
+    },
+  };
+}
