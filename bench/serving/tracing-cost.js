@@ -6,8 +6,9 @@
 // process of its own that counts them. With --base REF a third server, built from REF (a commit
 // without tracing), shows what tracing off costs against no tracing code at all. wrk (64
 // connections, 1-row MLflow bodies) loads them in rotating rounds, so a slow phase of the machine
-// lands on all alike. Prints one JSON line: each server's median req/s and p99, the spans the
-// sink received per request, and the medians of the rounds' ratios.
+// lands on all alike. Prints one JSON line: each server's median req/s, p99 and CPU time per
+// request (its processes' user + system time over a round, which a busy machine moves far less
+// than throughput), the spans the sink received per request, and the medians of the rounds' ratios.
 //
 //   node bench/serving/tracing-cost.js [--head REF] [--base REF] [--runs 5] [--duration 8]
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -71,6 +72,32 @@ function start(dir, port, env) {
   return { child, cli, url: `http://127.0.0.1:${port}/v1/deployments/bc/invocations` };
 }
 
+const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+/** CPU time (user + system, µs) of every live process in the process group `pgid` (a server and its workers). */
+function cpuUs(pgid) {
+  let ticks = 0;
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let stat;
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // Fields after the command name (which may hold spaces): state is the 3rd, pgrp the 5th, utime the 14th, stime the 15th.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(f[2]) === pgid) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return ticks * TICK_US;
+}
+
+/** One wrk round against a target, with the server's CPU time per request over it. */
+function round_(t, bodyFile) {
+  const before = cpuUs(t.child.pid);
+  const r = wrk(t.url, bodyFile);
+  return { ...r, cpuUsPerRequest: (cpuUs(t.child.pid) - before) / r.requests };
+}
+
 function wrk(url, bodyFile) {
   const r = spawnSync('wrk', ['-t2', `-c${args.connections}`, `-d${args.duration}s`, '--latency', '-s', path.join(ROOT, 'bench', 'serving', 'post.lua'), url], {
     env: { ...process.env, BODY_FILE: bodyFile },
@@ -127,13 +154,20 @@ try {
   for (let round = 0; round < Number(args.runs); round++) {
     // Rotate the order, so each server goes first, middle and last alike.
     const order = targets.map((_, i) => targets[(i + round) % targets.length]);
-    for (const t of order) t.runs.push(wrk(t.url, bodyFile));
+    for (const t of order) t.runs.push(round_(t, bodyFile));
   }
   await sleep(6000); // the batch processor sends within 5 s
   const on = targets.find((t) => t.name === 'on');
   const spansPerRequest = (await sinkCount() - spansBefore) / on.runs.reduce((s, r) => s + r.requests, 0);
-  const summary = (t) => ({ commit: t.commit, rps: round(median(t.runs.map((r) => r.rps))), p99Ms: round(median(t.runs.map((r) => r.p99Ms))), non2xx: t.runs.reduce((s, r) => s + r.non2xx, 0) });
-  const ratio = (a, b) => round(median(a.runs.map((r, i) => r.rps / b.runs[i].rps)), 3);
+  const summary = (t) => ({
+    commit: t.commit,
+    rps: round(median(t.runs.map((r) => r.rps))),
+    p99Ms: round(median(t.runs.map((r) => r.p99Ms))),
+    cpuUsPerRequest: round(median(t.runs.map((r) => r.cpuUsPerRequest)), 1),
+    non2xx: t.runs.reduce((s, r) => s + r.non2xx, 0),
+  });
+  // Medians of the rounds' own ratios: a round's servers ran minutes apart at most.
+  const ratio = (a, b, key = 'rps') => round(median(a.runs.map((r, i) => r[key] / b.runs[i][key])), 3);
   const [off, , base] = targets;
   console.log(
     JSON.stringify({
@@ -144,8 +178,9 @@ try {
       runs: Number(args.runs),
       off: summary(off),
       on: { ...summary(on), spansPerRequest: round(spansPerRequest, 2) },
-      ...(base ? { base: summary(base), offOverBase: ratio(off, base) } : {}),
+      ...(base ? { base: summary(base), offOverBase: ratio(off, base), offOverBaseCpu: ratio(off, base, 'cpuUsPerRequest') } : {}),
       onOverOff: ratio(on, off),
+      onOverOffCpu: ratio(on, off, 'cpuUsPerRequest'),
     }),
   );
 } finally {
