@@ -92,7 +92,7 @@ function cpuUs(pgid) {
 }
 
 /** One wrk round against a target, with the server's CPU time per request over it. */
-function round_(t, bodyFile) {
+function measure(t, bodyFile) {
   const before = cpuUs(t.child.pid);
   const r = wrk(t.url, bodyFile);
   return { ...r, cpuUsPerRequest: (cpuUs(t.child.pid) - before) / r.requests };
@@ -154,7 +154,7 @@ try {
   for (let round = 0; round < Number(args.runs); round++) {
     // Rotate the order, so each server goes first, middle and last alike.
     const order = targets.map((_, i) => targets[(i + round) % targets.length]);
-    for (const t of order) t.runs.push(round_(t, bodyFile));
+    for (const t of order) t.runs.push(measure(t, bodyFile));
   }
   await sleep(6000); // the batch processor sends within 5 s
   const on = targets.find((t) => t.name === 'on');
