@@ -1,6 +1,7 @@
 import { openBlobStore, S3BlobStore, type BlobStore } from './artifacts/index.js';
 import { Cluster, LEASES, nodeIdentity } from './cluster/index.js';
 import type { Config } from './config/index.js';
+import type { CardFields } from './contracts/cards.js';
 import { type EventBus, InProcessBus, NatsBus, OutboxRelay } from './events/index.js';
 import {
   AccessControl,
@@ -210,11 +211,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const deployments = new DeploymentService(db, writes, registry.models, registry.aliases);
     const protections = new ProtectionService(db, writes);
     // The card and fairness rules read through the judging write (cards and fairness are built below).
-    const rules = new PromotionRulesService(db, writes, {
-      cardFields: (tx, model, version) => cards.fieldsIn(tx, model, version),
+    const rules: PromotionRulesService = new PromotionRulesService(db, writes, {
+      cardFields: (tx, model, version): Promise<CardFields> => cards.fieldsIn(tx, model, version),
       latestFairness: (tx, model, version) => fairness.latest(model, version, tx),
     });
-    const approvals = new ApprovalService(db, writes, clock, protections, rules);
+    const approvals: ApprovalService = new ApprovalService(db, writes, clock, protections, rules);
     // Every alias move passes the approval check; an approved request replays its move.
     registry.aliases.gate = approvals;
     approvals.register('alias.set', (tx, a, _input, by) => registry.aliases.moveApproved(tx, a, by));
@@ -319,7 +320,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         reference: (model, version) => references.info(model, version),
         fairness: (model, version) => fairness.latest(model, version),
         importance: (model, version) => explain.importance(model, version),
-        approvals: async () => [],
+        approvals: async (model, version) =>
+          (await approvals.forVersion(model, version)).map((a) => ({
+            id: a.id,
+            status: a.status,
+            requestedBy: a.requestedBy,
+            decidedBy: a.status === 'rejected' ? (a.rejectedBy?.approver ?? null) : a.approvals.map((v) => v.approver).join(', ') || null,
+            decidedAt: a.decidedAt,
+            reason: a.decisionReason ?? a.reason,
+            alias: a.alias,
+            fromVersion: a.fromVersion,
+            requestedAt: a.requestedAt,
+            approvers: a.approvals.map((v) => v.approver),
+            rules: a.rules,
+          })),
       }),
     );
     approvals.onClosed((tx, a) => promotions.approvalClosed(tx, a));

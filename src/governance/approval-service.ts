@@ -180,6 +180,14 @@ export class ApprovalService implements AliasGate {
     return toApproval(row, await this.rows(this.db, [id]), this.clock.now().toISOString());
   }
 
+  /** Every request to move an alias of `model` to `version`, oldest first (a version's card lists them). */
+  async forVersion(model: string, version: number): Promise<Approval[]> {
+    const rows = await this.db.selectFrom('approvals').selectAll().where('model', '=', model).where('version', '=', version).orderBy('created_at').orderBy('id').execute();
+    const votes = await this.rows(this.db, rows.map((r) => r.id));
+    const now = this.clock.now().toISOString();
+    return rows.map((r) => toApproval(r, votes, now));
+  }
+
   approve(id: string, input: unknown, by: Actor): Promise<Approval> {
     return this.decide(id, 'approve', input, by);
   }
