@@ -175,6 +175,36 @@ describe.each(await databaseTargets())('protected aliases and four-eyes approval
     expect((await t.app.pipelines.jobs.logs(job.id, {})).lines.at(-1)!.line).toMatch(/approved by token:ap1, token:ap2: version 3 promoted/);
   });
 
+  it('a rejected or expired approval rolls a waiting promotion back and removes its canary; registration with a protected alias asks too', async () => {
+    await t.app.serving.deployments.create({ name: 'churn-web', model: 'churn', alias: 'champion' }, LOCAL);
+    const spec = { strategy: 'canary' as const, steps: [100], stepSeconds: 0, shadowSeconds: 0, alias: 'champion' };
+    const job = await t.app.pipelines.jobs.enqueue({ kind: 'retrain', model: 'churn', createdBy: 'local:test' });
+    await t.app.pipelines.promotions.begin({ model: 'churn', version: 2, spec, jobId: job.id });
+    for (let i = 0; i < 3; i++) await t.app.pipelines.promotions.advance();
+    const [waiting] = await t.app.pipelines.promotions.list({ model: 'churn' });
+    expect(waiting).toMatchObject({ status: 'waiting' });
+    await call('ap1', 'POST', `/api/v1/approvals/${waiting!.approvalId}/reject`, { reason: 'not this one' });
+    expect((await t.app.pipelines.promotions.list({ model: 'churn' }))[0]).toMatchObject({ status: 'rolled-back', reason: `approval ${waiting!.approvalId} rejected` });
+    expect((await t.app.serving.deployments.get('churn-web')).canary).toBeNull();
+    expect((await t.app.pipelines.jobs.logs(job.id, {})).lines.at(-1)!.line).toBe(`approval ${waiting!.approvalId} rejected: the canary was removed`);
+    expect(await champion('churn')).toBe(3);
+
+    await t.app.pipelines.promotions.begin({ model: 'churn', version: 2, spec, jobId: null });
+    for (let i = 0; i < 3; i++) await t.app.pipelines.promotions.advance();
+    const [again] = await t.app.pipelines.promotions.list({ model: 'churn', status: 'waiting' });
+    expect((await t.app.serving.deployments.get('churn-web')).canary).toEqual({ version: 2, weight: 100 });
+    clock.advance(3601_000);
+    expect(await t.app.governance.approvals.expireDue()).toBe(1);
+    expect((await t.app.governance.approvals.get(again!.approvalId!)).status).toBe('expired');
+    expect((await t.app.pipelines.promotions.list({ model: 'churn' }))[0]).toMatchObject({ status: 'rolled-back', reason: `approval ${again!.approvalId} expired` });
+    expect((await t.app.serving.deployments.get('churn-web')).canary).toBeNull();
+
+    const registered = await t.app.registry.versions.register('churn', bytes(LINEAR), { format: 'sextant-linear', alias: 'champion' }, { actor: 'token:dep' });
+    expect(registered.aliases).toEqual([]);
+    expect(registered.warnings.at(-1)).toEqual(expect.stringMatching(/^approval \S+ requested: churn@champion is protected and moves to version 4 once approved$/));
+    expect(await champion('churn')).toBe(3);
+  });
+
   it('unprotect lets moves happen directly again; bad input is a 400 naming the field', async () => {
     expect((await call('root', 'DELETE', '/api/v1/models/fraud/aliases/champion/protection')).statusCode).toBe(204);
     expect((await call('dep', 'PUT', '/api/v1/models/fraud/aliases/champion', { version: 1 })).statusCode).toBe(200);
