@@ -44,6 +44,7 @@ const OPS: Op[] = [
   { name: 'post feedback', needs: 'editor', method: 'POST', url: (m) => `/api/v1/deployments/${m}-d/feedback`, body: () => [{ requestId: 'r-1', label: 1 }] },
   { name: 'edit card', needs: 'editor', method: 'PUT', url: (m) => `/api/v1/models/${m}/card`, body: () => ({ overview: 'scores x' }) },
   { name: 'fairness report', needs: 'editor', method: 'POST', url: (m) => `/api/v1/models/${m}/versions/1/fairness?label=label&sensitive=group`, body: () => CSV, type: 'text/csv' },
+  { name: 'set kpi', needs: 'editor', method: 'PUT', url: (m) => `/api/v1/models/${m}/kpi`, body: () => ({ computePrice: 0.05 }) },
   { name: 'set alias', needs: 'deployer', method: 'PUT', url: (m) => `/api/v1/models/${m}/aliases/staging`, body: () => ({ version: 2 }) },
   { name: 'rollback', needs: 'deployer', method: 'POST', url: (m) => `/api/v1/models/${m}/rollback`, body: () => ({ alias: 'staging' }) },
   { name: 'delete alias', needs: 'deployer', method: 'DELETE', url: (m) => `/api/v1/models/${m}/aliases/staging` },
@@ -135,7 +136,7 @@ describe.each(await databaseTargets())('every role × every mutating operation o
   it.each(CASES)('a $role ($mode role) does exactly what its role allows on its model, and is told what it lacks', async ({ mode, role, key }) => {
     // A model that does not exist yet has no grants: only the global role (or `*`) lets one create it.
     const ops = mode === 'grant' ? OPS.filter((op) => op.name !== 'create model') : OPS;
-    expect(ops).toHaveLength(mode === 'grant' ? 30 : 31);
+    expect(ops).toHaveLength(mode === 'grant' ? 31 : 32);
     const outcome: string[] = [];
     for (const op of ops) {
       const res = await send(key, op);
