@@ -2,7 +2,7 @@ import { openBlobStore, S3BlobStore, type BlobStore } from './artifacts/index.js
 import { Cluster, LEASES, nodeIdentity } from './cluster/index.js';
 import type { Config } from './config/index.js';
 import { type EventBus, InProcessBus, NatsBus, OutboxRelay } from './events/index.js';
-import { AccessControl, AuditLog, CardService, cardSources, FairnessService, GrantService, TokenService, WritePath } from './governance/index.js';
+import { AccessControl, AuditLog, AuditPackService, AuditSigner, CardService, cardSources, FairnessService, GrantService, TokenService, WritePath } from './governance/index.js';
 import {
   AlertService,
   blobBodies,
@@ -29,6 +29,7 @@ import { createRegistry, type Registry } from './registry/index.js';
 import { MlflowRegistry } from './mlflow-registry/index.js';
 import { checkRemoteArtifact, loadPredictor } from './runtime/index.js';
 import { outboundGuard } from './shared/outbound-guard.js';
+import { startTracing, type TracingHandle } from './shared/tracing-sdk.js';
 import {
   binaryDecisions,
   DeploymentService,
@@ -106,6 +107,9 @@ export interface App {
     worker: JobWorker;
   };
   readonly audit: AuditLog;
+  /** Signed audit packs of a model, and the key they are signed with. */
+  readonly auditPacks: AuditPackService;
+  readonly signer: AuditSigner;
   readonly tokens: TokenService;
   /** Who may change what: per-model grants. */
   readonly governance: {
@@ -118,6 +122,8 @@ export interface App {
   };
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The OpenTelemetry exporter when `OTEL_EXPORTER_OTLP_ENDPOINT` is set; null (no SDK loaded) otherwise. */
+  readonly tracing: TracingHandle | null;
   /** Starts the background loops a server needs (routing refresh, SLO guard). */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -136,7 +142,15 @@ export interface BuildOptions {
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const database = openDatabase(config.database);
+  const endpoint = config.tracing.endpoint;
+  const tracing = endpoint ? await startTracing({ ...config.tracing, endpoint }, logger) : null;
+  let database: Database;
+  try {
+    database = openDatabase(config.database);
+  } catch (err) {
+    await tracing?.stop();
+    throw err;
+  }
   try {
     if (options.migrate !== false) {
       const applied = await prepareSchema(database, { mode: config.cluster.migrate, logger });
@@ -275,6 +289,30 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         approvals: async () => [],
       }),
     );
+    // Made (or read) now, so a fresh home has its key from the first start, not the first export.
+    const signer = AuditSigner.fromConfig(config.home, config.audit.signingKey);
+    const auditPacks = new AuditPackService(
+      db,
+      {
+        model: (name) => registry.models.get(name),
+        versions: async (name) => {
+          const out: Awaited<ReturnType<typeof registry.versions.get>>[] = [];
+          let pageToken: string | undefined;
+          do {
+            const page = await registry.versions.list(name, { order: 'asc', pageSize: 1000, pageToken });
+            out.push(...page.versions);
+            pageToken = page.nextPageToken ?? undefined;
+          } while (pageToken);
+          return out;
+        },
+        aliasHistory: async (name) => (await registry.aliases.history(name)).periods,
+        validation: (name, version) =>
+          retrain.validation(name, version).catch((err) => (err instanceof AppError && err.code === 'not_found' ? null : Promise.reject(err))),
+        deployments: (name) => deploymentsOfModel(db, name),
+      },
+      signer,
+      clock,
+    );
     const triggers = new RetrainTriggers(db, policies, retrain, jobs, events, clock, logger, log);
     const worker = new JobWorker(jobs, { [RETRAIN]: (job, ctx) => retrain.run(job, ctx) }, logger);
     let unsubscribe: (() => void) | undefined;
@@ -315,11 +353,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       },
       pipelines: { jobs, policies, promotions, retrain, triggers, worker },
       audit: new AuditLog(db),
+      auditPacks,
+      signer,
       tokens: new TokenService(db, writes, clock),
       governance: { grants },
       transparency: { fairness, cards },
       clock,
       logger,
+      tracing,
       start: async () => {
         await cluster.start();
         if (serves) {
@@ -373,10 +414,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await cache.close();
         await events.close();
         await database.close();
+        await tracing?.stop();
       },
     };
   } catch (err) {
     await database.close();
+    await tracing?.stop();
     throw err;
   }
 }

@@ -164,6 +164,7 @@ describe('container image and compose file', () => {
         AWS_ENDPOINT_URL_S3: 'http://minio:9000',
         SEXTANT_NATS_URL: 'nats://nats:4222',
         SEXTANT_PII_KEY: expect.stringMatching(/^\$\{SEXTANT_PII_KEY:\?/),
+        SEXTANT_SIGNING_KEY: expect.stringMatching(/^\$\{SEXTANT_SIGNING_KEY:\?/),
       });
     }
     expect(services.haproxy!.volumes).toEqual(['./haproxy/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro']);

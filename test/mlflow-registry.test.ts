@@ -456,4 +456,23 @@ describe('MLflow registry API with authentication on', () => {
     expect(ok.status).toBe(200);
     expect((((await ok.json()) as Json).registered_model as Json).user_id).toBe('token:trainer');
   });
+
+  it('per-model grants count as for the native API, and a rename carries them to the new name', async () => {
+    const root = { actor: 'local:test' };
+    const send = (token: string, method: string, endpoint: string, message: Json) =>
+      fetch(`${url}/api/2.0/mlflow${endpoint}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(message) });
+    await t.app.governance.grants.set('secured', 'token:reader', { role: 'deployer' }, root);
+    // A global viewer with a deployer grant on the model may tag it and move its aliases there, and nowhere else.
+    expect((await send(viewer, 'POST', '/registered-models/set-tag', { name: 'secured', key: 'k', value: 'v' })).status).toBe(200);
+    await t.app.registry.models.create({ name: 'other', task: 'regression' }, root);
+    const elsewhere = await send(viewer, 'POST', '/registered-models/set-tag', { name: 'other', key: 'k', value: 'v' });
+    expect(elsewhere.status).toBe(403);
+    expect(((await elsewhere.json()) as Json).error_code).toBe('PERMISSION_DENIED');
+    // Renaming needs admin on the model.
+    const denied = await send(editor, 'POST', '/registered-models/rename', { name: 'secured', new_name: 'guarded' });
+    expect(((await denied.json()) as Json).error_code).toBe('PERMISSION_DENIED');
+    await t.app.registry.models.rename('secured', 'guarded', root);
+    expect((await t.app.governance.grants.list('guarded')).map((g) => [g.principal, g.role])).toEqual([['token:reader', 'deployer']]);
+    expect((await send(viewer, 'POST', '/registered-models/set-tag', { name: 'guarded', key: 'k', value: 'w' })).status).toBe(200);
+  });
 });

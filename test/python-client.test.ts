@@ -6,7 +6,8 @@ import { tempDir } from './helpers/app.js';
 import { ROOT, runCli, startCliServer, type CliResult, type ServerProcess } from './helpers/processes.js';
 
 // Debian's interpreter on purpose: the client is tested with what `apt-get install python3` gives,
-// plus python3-pandas and python3-numpy for the DataFrame paths and python3-pip to install the package.
+// plus python3-pandas and python3-numpy for the DataFrame paths, python3-pip to install the package and
+// mypy to check its types.
 const PYTHON = '/usr/bin/python3';
 const CLIENT = path.join(ROOT, 'clients', 'python');
 
@@ -29,7 +30,7 @@ describe('the Python client (clients/python) against a real server', () => {
 
   beforeAll(async () => {
     if (!fs.existsSync(PYTHON)) {
-      throw new Error(`${PYTHON} is missing: install Debian's python3 (apt-get install python3 python3-pip python3-setuptools python3-numpy python3-pandas) to test the Python client`);
+      throw new Error(`${PYTHON} is missing: install Debian's python3 (apt-get install python3 python3-pip python3-setuptools python3-numpy python3-pandas mypy) to test the Python client`);
     }
     home = tempDir('sextant-python-');
     const created = await runCli(['tokens', 'create', '--local', '--home', home, '--name', 'root', '--role', 'admin', '--json']);
@@ -50,6 +51,17 @@ describe('the Python client (clients/python) against a real server', () => {
     expect(report).toMatch(/^OK$/m);
     expect(report, 'a skipped test names its reason here').not.toMatch(/skipped/);
   }, 300_000);
+
+  it('type-checks with mypy --strict (the package ships py.typed, so its hints are its users\' too)', async () => {
+    const cache = tempDir('sextant-mypy-');
+    try {
+      const r = await python(['-m', 'mypy', '--strict', '--cache-dir', cache, 'sextant_client'], {});
+      expect(r.code, `${r.stdout}${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(/^Success: no issues found/m);
+    } finally {
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
+  });
 
   it('installs from its pyproject.toml with no dependency, typed (py.typed), and imports as sextant_client without pandas', async () => {
     const target = tempDir('sextant-python-install-');

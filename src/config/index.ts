@@ -3,3 +3,4 @@ export type { Config, ConfigFlags, DatabaseConfig, ArtifactsConfig } from './loa
 export { loadClientConfig } from './client-config.js';
 export type { ClientConfig } from './client-config.js';
 export { clientConfigFromProcess, configFromProcess } from './from-process.js';
+export type { TracingConfig } from './tracing-config.js';

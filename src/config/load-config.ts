@@ -3,6 +3,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../shared/app-error.js';
 import { describeIssues } from '../shared/parse.js';
+import { readSigningKey } from '../shared/signing-key.js';
+import { loadTracingConfig, type TracingConfig } from './tracing-config.js';
 
 export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema?: string };
 
@@ -80,6 +82,15 @@ export interface Config {
      */
     readonly migrate: 'auto' | 'wait' | 'never';
   };
+  readonly audit: {
+    /**
+     * The Ed25519 key audit packs are signed with, as given (PKCS#8 PEM or base64 PKCS#8 DER);
+     * every node of a cluster needs the same. Absent: the home's `signing-key.pem`, made on first start.
+     */
+    readonly signingKey?: string;
+  };
+  /** OpenTelemetry traces over OTLP/HTTP (the standard `OTEL_*` variables); off without an endpoint. */
+  readonly tracing: TracingConfig;
 }
 
 /** Command-line flags that override the environment. */
@@ -125,6 +136,16 @@ const Raw = z.object({
   nodeId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'letters, digits, ".", "_", ":" and "-", at most 64').optional(),
   leaseTtlMs: z.coerce.number().int().min(200).max(600_000),
   migrate: z.enum(['auto', 'wait', 'never']),
+  signingKey: z
+    .string()
+    .superRefine((text, ctx) => {
+      try {
+        readSigningKey(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; give an Ed25519 key as PKCS#8 PEM or base64 PKCS#8 DER` });
+      }
+    })
+    .optional(),
   mlflowSourceRoots: z
     .string()
     .transform((s) => s.split(path.delimiter).map((p) => p.trim()).filter(Boolean))
@@ -166,6 +187,7 @@ const ENV_NAMES: Record<string, string> = {
   nodeId: 'SEXTANT_NODE_ID',
   leaseTtlMs: 'SEXTANT_LEASE_TTL_MS',
   migrate: 'SEXTANT_MIGRATE',
+  signingKey: 'SEXTANT_SIGNING_KEY',
   mlflowSourceRoots: 'SEXTANT_MLFLOW_SOURCE_ROOTS',
   s3Endpoint: 'AWS_ENDPOINT_URL_S3',
   s3ForcePathStyle: 'SEXTANT_S3_FORCE_PATH_STYLE',
@@ -224,6 +246,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     nodeId: env.SEXTANT_NODE_ID || undefined,
     leaseTtlMs: env.SEXTANT_LEASE_TTL_MS ?? 10_000,
     migrate: env.SEXTANT_MIGRATE ?? 'auto',
+    signingKey: env.SEXTANT_SIGNING_KEY || undefined,
     mlflowSourceRoots: env.SEXTANT_MLFLOW_SOURCE_ROOTS ?? '',
     s3Region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
     s3Endpoint: env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL,
@@ -239,6 +262,7 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     });
   }
   const r = raw.data;
+  const tracing = loadTracingConfig(env);
   const home = path.resolve(cwd, r.home);
   return Object.freeze({
     home,
@@ -263,6 +287,8 @@ export function loadConfig(input: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags
     mlflow: Object.freeze({ sourceRoots: Object.freeze(r.mlflowSourceRoots) }),
     governance: Object.freeze({ creatorRole: r.creatorRole }),
     cluster: Object.freeze({ nodeId: r.nodeId, leaseTtlMs: r.leaseTtlMs, migrate: r.migrate }),
+    audit: Object.freeze({ signingKey: r.signingKey }),
+    tracing,
   });
 }
 

@@ -4,6 +4,7 @@ export * from './models.js';
 export * from './versions.js';
 export * from './aliases.js';
 export * from './audit.js';
+export * from './audit-pack.js';
 export * from './tokens.js';
 export * from './health.js';
 export * from './deployments.js';

@@ -11,6 +11,11 @@ export interface SextantEvent {
   /** What it is about, e.g. the deployment name. */
   subject: string;
   data: Record<string, unknown>;
+  /**
+   * The W3C `traceparent` of the write that emitted the event, when tracing is on: subscribers
+   * (webhook deliveries) continue that trace. Not part of the event's identity.
+   */
+  traceparent?: string;
 }
 
 export type EventHandler = (event: SextantEvent) => void | Promise<void>;

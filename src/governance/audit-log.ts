@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { AuditEvent, AuditPage, AuditVerifyResult, ListAuditQuery } from '../contracts/audit.js';
 import { ListAuditQuery as ListAuditQuerySchema } from '../contracts/audit.js';
@@ -7,6 +6,9 @@ import { decodePageToken, encodePageToken } from '../shared/page-token.js';
 import { parseInput } from '../shared/parse.js';
 import type { AuditEventsTable, DB } from '../storage/index.js';
 import { escapeLike, GENESIS_HASH, like } from '../storage/index.js';
+import { chainHash } from './audit-hash.js';
+
+export { chainHash } from './audit-hash.js';
 
 /** What a state change tells the audit trail; seq, hashes and time are filled in by the log. */
 export interface AuditEntry {
@@ -19,30 +21,11 @@ export interface AuditEntry {
   requestId?: string | null;
 }
 
-/** The fields covered by an event's hash, in the order the contract lists them. */
-function hashedFields(e: Omit<AuditEvent, 'prevHash' | 'hash'>): string {
-  return canonicalJson({
-    seq: e.seq,
-    time: e.time,
-    actor: e.actor,
-    action: e.action,
-    target: e.target,
-    before: e.before ?? null,
-    after: e.after ?? null,
-    reason: e.reason ?? null,
-    requestId: e.requestId ?? null,
-  });
-}
-
-/** hash = sha256(prevHash + canonical JSON of the event). */
-export function chainHash(prevHash: string, e: Omit<AuditEvent, 'prevHash' | 'hash'>): string {
-  return createHash('sha256').update(prevHash).update(hashedFields(e)).digest('hex');
-}
-
 const toJsonText = (v: unknown): string | null => (v === undefined || v === null ? null : canonicalJson(v));
 const fromJsonText = (v: string | null): unknown => (v === null ? null : JSON.parse(v));
 
-function toEvent(r: AuditEventsTable): AuditEvent {
+/** An audit event as stored (JSON text columns) in the contract's shape. */
+export function toEvent(r: AuditEventsTable): AuditEvent {
   return {
     seq: Number(r.seq),
     time: r.time,

@@ -1,5 +1,9 @@
 export { AuditLog, appendAudit, chainHash } from './audit-log.js';
 export type { AuditEntry } from './audit-log.js';
+export { AuditPackService } from './audit-pack.js';
+export type { AuditPackSources } from './audit-pack.js';
+export { itemDigest, packItems, publicKeyFromFile, targetMatches, verifyAuditPack } from './audit-pack-verify.js';
+export { AuditSigner, SIGNING_KEY_FILE } from './audit-signer.js';
 export { TokenService } from './token-service.js';
 export type { Principal } from './token-service.js';
 export type { Actor } from './actor.js';

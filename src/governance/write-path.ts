@@ -3,6 +3,7 @@ import { appendOutbox, type OutboxRelay } from '../events/index.js';
 import type { Actor } from '../shared/actor.js';
 import { AppError } from '../shared/app-error.js';
 import type { Clock } from '../shared/clock.js';
+import { currentTraceparent, type Span, tracingOn, withSpan } from '../shared/tracing.js';
 import type { AuditRecord, OutboxEvent, Permission, Write } from '../shared/write-seam.js';
 import type { DB, Writes, WriteTx } from '../storage/index.js';
 import { bumpChangeSeq } from '../storage/index.js';
@@ -28,7 +29,14 @@ export class WritePath implements Writes {
     return this.access.authorize(by, permission);
   }
 
-  async run<T>(write: Write<Kysely<DB>, T>): Promise<T> {
+  run<T>(write: Write<Kysely<DB>, T>): Promise<T> {
+    if (!tracingOn()) return this.write(write);
+    const p = write.permission;
+    const attributes = { 'sextant.actor': write.by.actor, 'sextant.permission': p === 'internal' ? 'internal' : `${p.role}@${p.model ?? '*'}` };
+    return withSpan('sextant.write', attributes, (span) => this.write(write, span));
+  }
+
+  private async write<T>(write: Write<Kysely<DB>, T>, span?: Span): Promise<T> {
     await this.authorize(write.by, write.permission);
     const { by } = write;
     const now = this.clock.now();
@@ -68,11 +76,20 @@ export class WritePath implements Writes {
           );
         }
         if (changed) await bumpChangeSeq(trx);
+        if (span) {
+          span.setAttribute('sextant.audit.actions', audits.map((r) => r.action));
+          span.setAttribute('sextant.events', events.map((e) => e.type));
+          if (audits[0]) span.updateName(`sextant.write ${audits[0].action}`);
+        }
         return { result, outbox: await appendOutbox(trx, events, now, this.relay.claimMs) };
       } finally {
         open = false;
       }
     });
+    // Subscribers (webhooks among them) continue the write's trace; the traceparent travels with
+    // the events this process publishes, not with the outbox rows a sweep may republish.
+    const traceparent = span && currentTraceparent();
+    if (traceparent) for (const e of outbox) e.event.traceparent = traceparent;
     await this.relay.publish(outbox);
     return result;
   }

@@ -11,6 +11,7 @@ import { parseInput } from '../shared/parse.js';
 import type { ChannelsTable, DB, DeliveriesTable } from '../storage/index.js';
 import { isUniqueViolation } from '../storage/index.js';
 import { periodic } from '../shared/periodic.js';
+import { SpanKind, traceHeaders, tracingOn, withSpanUnder } from '../shared/tracing.js';
 
 /** Attempts before a delivery is marked failed; waits double from 1 s between them. */
 export const MAX_ATTEMPTS = 6;
@@ -92,7 +93,10 @@ export class NotificationService {
   /** Records a delivery for each channel whose event prefix matches; idempotent per event and channel. */
   async enqueue(event: SextantEvent): Promise<number> {
     const channels = (await this.db.selectFrom('channels').selectAll().execute()).filter((c) => event.type.startsWith(c.events));
-    const eventId = createHash('sha256').update(canonicalJson(event)).digest('hex').slice(0, 32);
+    // The traceparent is how the event was caused, not what it is: the same event heard with and
+    // without one (republished by a sweep) is one delivery.
+    const { traceparent: _, ...identity } = event;
+    const eventId = createHash('sha256').update(canonicalJson(identity)).digest('hex').slice(0, 32);
     const now = isoNow(this.clock);
     let added = 0;
     for (const c of channels) {
@@ -172,9 +176,21 @@ export class NotificationService {
     }
   }
 
-  private async send(channel: ChannelsTable, id: string, event: SextantEvent): Promise<number> {
+  /** One attempt; with tracing on, a client span under the trace of the write that emitted the event, its traceparent sent along. */
+  private send(channel: ChannelsTable, id: string, stored: SextantEvent): Promise<number> {
+    const { traceparent, ...event } = stored;
+    if (!tracingOn()) return this.post(channel, id, event);
+    const attributes = { 'http.request.method': 'POST', 'url.full': channel.url, 'sextant.channel': channel.name, 'sextant.event.type': event.type };
+    return withSpanUnder(traceparent, 'POST', attributes, async (span) => {
+      const code = await this.post(channel, id, event);
+      span?.setAttribute('http.response.status_code', code);
+      return code;
+    }, SpanKind.CLIENT);
+  }
+
+  private async post(channel: ChannelsTable, id: string, event: SextantEvent): Promise<number> {
     const body = channel.kind === 'slack' ? JSON.stringify({ text: slackText(event) }) : JSON.stringify(event);
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const headers: Record<string, string> = traceHeaders({ 'content-type': 'application/json' });
     if (channel.kind === 'webhook' && channel.secret) {
       const timestamp = Math.floor(this.clock.now().getTime() / 1000);
       headers['webhook-id'] = id;

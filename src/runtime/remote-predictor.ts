@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Signature } from '../contracts/versions.js';
 import { AppError } from '../shared/app-error.js';
 import type { OutboundFetch, OutboundGuard } from '../shared/outbound-guard.js';
+import { SpanKind, traceHeaders, tracingOn, withSpan } from '../shared/tracing.js';
 import type { FeatureBatch, OutputTensor, Predictor } from './predictor.js';
 
 /** The `remote` artifact: where the model is served and which protocol it speaks. */
@@ -57,12 +58,17 @@ export function remotePredictor(bytes: Uint8Array, signature: Signature | null, 
   const names = spec.features ?? signature?.inputs.map((i) => i.name);
   if (!names) throw new AppError('invalid_argument', 'remote artifact: list "features" or register the version with a signature');
   /** Posts a body and reads the answer with `schema`; anything but a 2xx of that shape is the remote's fault, a 503. */
-  const post = async <S extends z.ZodType>(body: unknown, schema: S): Promise<z.output<S>> => {
+  const post = <S extends z.ZodType>(body: unknown, schema: S): Promise<z.output<S>> =>
+    tracingOn()
+      ? withSpan('POST', { 'http.request.method': 'POST', 'url.full': spec.url, 'sextant.remote.protocol': spec.protocol }, () => call(body, schema), SpanKind.CLIENT)
+      : call(body, schema);
+  const call = async <S extends z.ZodType>(body: unknown, schema: S): Promise<z.output<S>> => {
     let res: Response;
     try {
       res = await fetch(spec.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...spec.headers },
+        // The client span's traceparent, so the remote model's spans join the caller's trace.
+        headers: traceHeaders({ 'content-type': 'application/json', ...spec.headers }),
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(spec.timeoutMs),
       });

@@ -15,6 +15,7 @@ import {
   AliasHistory,
   AliasList,
   AuditPage,
+  AuditPublicKey,
   AuditVerifyResult,
   ClusterStatus,
   CreatedToken,
@@ -277,6 +278,13 @@ export function createBaseClient(options: ClientOptions) {
       list: (query: ListAuditQuery = {}) => call(AuditPage, 'GET', '/api/v1/audit', { query: query as Query }),
       /** Walks the hash chain server-side and reports the first broken link. */
       verify: () => call(AuditVerifyResult, 'GET', '/api/v1/audit/verify'),
+      /**
+       * A model's signed audit pack, as the exact text the server sent: re-encoding it could
+       * change what was signed, so save this text as it is.
+       */
+      pack: (model: string, query: { version?: number } = {}) => t.text('GET', `/api/v1/models/${enc(model)}/audit-pack`, { query }),
+      /** The Ed25519 public key audit packs are signed with (SPKI PEM inside). */
+      publicKey: () => call(AuditPublicKey, 'GET', '/api/v1/audit/public-key'),
     },
     cluster: {
       /** The nodes sharing the server's database, their heartbeats, and which holds which singleton lease. */

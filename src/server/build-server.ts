@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import multipart from '@fastify/multipart';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { App } from '../app.js';
 import { newRequestId } from '../shared/ids.js';
+import { type Span, tracingOn, withRequestSpan } from '../shared/tracing.js';
 import { authenticate } from './auth.js';
 import { directInference } from './direct-inference.js';
 import { parseJsonBody, textBody } from './json-body.js';
@@ -27,7 +28,7 @@ import { inferenceRoutes } from './routes/inference.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { kpiRoutes } from './routes/kpi.js';
 import { dashboardRoutes } from './routes/dashboard.js';
-import { mlflowRegistryRoutes } from './routes/mlflow-registry.js';
+import { mlflowRegistryRoutes, registerMlflowFallback } from './routes/mlflow-registry.js';
 import { registerDashboard } from './static-files.js';
 import { API_VERSION_TEXT } from './version.js';
 
@@ -126,24 +127,32 @@ export async function buildServer(app: App, options: BuildServerOptions = {}): P
   const routes = allRoutes(app);
   const register = (instance: FastifyInstance, spec: RouteSpec) => {
     const input = routeInput(spec);
+    const handle = async (req: FastifyRequest, reply: FastifyReply, span: Span | undefined) => {
+      const who = authenticate(req, spec.role, app.tokens, app.config.auth.enabled);
+      const actor = who instanceof Promise ? await who : who;
+      const result = await spec.handler({ ...input(req), actor, req, reply });
+      if (reply.sent) return reply;
+      const status = result === undefined ? 204 : (spec.status ?? 200);
+      span?.setAttribute('http.response.status_code', status);
+      if (result === undefined) return reply.code(204).send();
+      return reply.code(status).send(result);
+    };
     instance.route({
       method: spec.method,
       url: spec.url,
       ...(spec.bodyLimit ? { bodyLimit: spec.bodyLimit } : {}),
       ...(spec.errorHandler ? { errorHandler: spec.errorHandler } : {}),
-      handler: async (req, reply) => {
-        const who = authenticate(req, spec.role, app.tokens, app.config.auth.enabled);
-        const actor = who instanceof Promise ? await who : who;
-        const result = await spec.handler({ ...input(req), actor, req, reply });
-        if (reply.sent) return reply;
-        if (result === undefined) return reply.code(204).send();
-        return reply.code(spec.status ?? 200).send(result);
-      },
+      handler: (req, reply) =>
+        // A server span per request, the child of the caller's traceparent; without tracing, nothing is built.
+        tracingOn()
+          ? withRequestSpan(req.headers, `${spec.method} ${spec.url}`, { 'http.request.method': spec.method, 'http.route': spec.url, 'url.path': req.url, 'sextant.request_id': String(req.id) }, (span) => handle(req, reply, span))
+          : handle(req, reply, undefined),
     });
   };
   for (const spec of routes.filter((r) => !r.multipart)) register(server, spec);
   // Other protocols' routes answer in their own shapes and are documented in their own terms.
   for (const spec of mlflowRegistryRoutes(app)) register(server, spec);
+  registerMlflowFallback(server);
   // Multipart (artifact uploads) lives in its own plugin scope: its per-request hooks would
   // otherwise run on every route, inference included.
   await server.register(async (scope) => {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from '../app.js';
 import { AppError } from '../shared/app-error.js';
+import { tracingOn, withRequestSpan } from '../shared/tracing.js';
 import { authenticate } from './auth.js';
 import { errorPayload } from './errors.js';
 import { type InferenceHandler, inferenceHandlers } from './inference-handlers.js';
@@ -8,6 +9,10 @@ import { parseJsonBody } from './json-body.js';
 
 const MLFLOW = /^\/v1\/deployments\/([a-z0-9][a-z0-9._-]{0,127})\/invocations$/;
 const OIP = /^\/v2\/models\/([a-z0-9][a-z0-9._-]{0,127})(?:\/versions\/([1-9]\d{0,8}))?\/infer$/;
+// The route templates spans are named after, as the Fastify routes spell them.
+const MLFLOW_ROUTE = '/v1/deployments/:name/invocations';
+const OIP_ROUTE = '/v2/models/:name/infer';
+const OIP_VERSION_ROUTE = '/v2/models/:name/versions/:version/infer';
 const JSON_TYPE = /^application\/json\s*(?:;|$)/i;
 
 export interface DirectInferenceOptions {
@@ -61,15 +66,25 @@ export function directInference(app: App, options: DirectInferenceOptions): (req
     }
   }
 
+  /** `answer` in a server span, the child of the caller's traceparent, when tracing is on. */
+  function traced(req: IncomingMessage, res: ServerResponse, handler: InferenceHandler, route: string, deployment: string, version: number | undefined, requestId: string, body: Buffer): Promise<void> {
+    return withRequestSpan(req.headers, `POST ${route}`, { 'http.request.method': 'POST', 'http.route': route, 'url.path': req.url, 'sextant.request_id': requestId, 'sextant.deployment': deployment }, async (span) => {
+      await answer(req, res, handler, deployment, version, requestId, body);
+      span?.setAttribute('http.response.status_code', res.statusCode);
+    });
+  }
+
   return (req, res) => {
     if (req.method !== 'POST') return false;
     const url = req.url ?? '';
     let handler = handlers.mlflow;
+    let route = MLFLOW_ROUTE;
     let m = MLFLOW.exec(url);
     if (!m) {
       handler = handlers.oip;
       m = OIP.exec(url);
       if (!m) return false;
+      route = m[2] === undefined ? OIP_ROUTE : OIP_VERSION_ROUTE;
     }
     const type = req.headers['content-type'];
     if (typeof type !== 'string' || !JSON_TYPE.test(type)) return false;
@@ -94,7 +109,10 @@ export function directInference(app: App, options: DirectInferenceOptions): (req
       }
     });
     req.on('end', () => {
-      if (size <= options.bodyLimit) void answer(req, res, handler, deployment, version, requestId, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      if (size > options.bodyLimit) return;
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      // Without tracing not even the span's attributes are built.
+      void (tracingOn() ? traced(req, res, handler, route, deployment, version, requestId, body) : answer(req, res, handler, deployment, version, requestId, body));
     });
     return true;
   };

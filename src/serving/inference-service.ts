@@ -2,10 +2,12 @@ import type { PredictionRecord } from '../monitoring/index.js';
 import type { FeatureBatch, OutputTensor, Predictor } from '../runtime/index.js';
 import { AppError } from '../shared/app-error.js';
 import type { Logger } from '../shared/logger.js';
+import { tracingOn, withSpan } from '../shared/tracing.js';
 import type { InferInput } from './infer-input.js';
 import { toFeatureBatch } from './infer-input.js';
 import { type LiveDeployment, type LiveDeployments, pickRoute } from './live-deployments.js';
 import type { LoadedModel } from './model-cache.js';
+import type { Batcher } from './batcher.js';
 import { Overloaded } from './overload.js';
 import type { ServingMetrics } from './serving-metrics.js';
 import type { SloGuard } from './slo-guard.js';
@@ -135,8 +137,29 @@ export class InferenceService {
     }
   }
 
+  /** `target` in a span naming the version routing picked. */
+  private async tracedTarget(d: LiveDeployment, options: InferOptions): Promise<LoadedModel> {
+    return withSpan('sextant.route', { 'sextant.deployment': d.name, 'sextant.routed': options.version === undefined }, async (span) => {
+      const model = await this.target(d, options);
+      span?.setAttributes({ 'sextant.model': model.model, 'sextant.version': model.version });
+      return model;
+    });
+  }
+
+  /** The runtime call: through the route's batch queue when it batches, straight to the model otherwise. */
+  private predict(model: LoadedModel, batcher: Batcher | null | undefined, batch: FeatureBatch): Promise<OutputTensor[]> {
+    return batcher ? batcher.submit(batch) : model.predictor.predict(batch);
+  }
+
+  private tracedPredict(model: LoadedModel, batcher: Batcher | null | undefined, batch: FeatureBatch): Promise<OutputTensor[]> {
+    const attributes = { 'sextant.runtime': model.predictor.format, 'sextant.model': model.model, 'sextant.version': model.version, 'sextant.rows': batch.rows, 'sextant.batched': Boolean(batcher) };
+    return withSpan('sextant.predict', attributes, () => this.predict(model, batcher, batch));
+  }
+
   private async admitted(d: LiveDeployment, parse: (p: Predictor) => InferInput, options: InferOptions): Promise<InferResult> {
-    const model = await this.target(d, options);
+    // Span sites test tracingOn() first, so without tracing no closure or attribute object is made.
+    const traced = tracingOn();
+    const model = await (traced ? this.tracedTarget(d, options) : this.target(d, options));
     const started = performance.now();
     let failed = true;
     let invalid = false;
@@ -150,14 +173,16 @@ export class InferenceService {
       const route = options.version === undefined ? d.routes.find((r) => r.model === model) : undefined;
       let outputs: OutputTensor[];
       try {
-        outputs = route?.batcher ? await route.batcher.submit(batch) : await model.predictor.predict(batch);
+        outputs = await (traced ? this.tracedPredict(model, route?.batcher, batch) : this.predict(model, route?.batcher, batch));
       } catch (err) {
         if (err instanceof AppError) throw err;
         throw new AppError('internal', `model ${model.model}/${model.version} failed to predict: ${(err as Error).message}`, undefined, { cause: err });
       }
       failed = false;
       model.lastUsed = Date.now();
-      this.log(d, 'primary', model, options, batch, outputs, performance.now() - started, null);
+      const ms = performance.now() - started;
+      if (traced) withSpan('sextant.log.enqueue', { 'sextant.deployment': d.name }, () => this.log(d, 'primary', model, options, batch, outputs, ms, null));
+      else this.log(d, 'primary', model, options, batch, outputs, ms, null);
       for (const shadow of d.shadows) this.shadow(d, shadow, input, options);
       return { deployment: d, model, outputs, rows: batch.rows };
     } catch (err) {

@@ -7,6 +7,7 @@ import http from 'node:http';
  */
 export async function fakeRemote(options: { delayMs?: number; status?: number } = {}) {
   let calls = 0;
+  const headers: http.IncomingHttpHeaders[] = [];
   let answered = 0;
   let gate: Promise<void> = Promise.resolve();
   let open = () => {};
@@ -15,6 +16,7 @@ export async function fakeRemote(options: { delayMs?: number; status?: number } 
     req.on('data', (d) => (body += d));
     req.on('end', () => {
       calls++;
+      headers.push(req.headers);
       void gate.then(() => setTimeout(() => {
         answered++;
         if (options.status && options.status >= 400) {
@@ -31,6 +33,8 @@ export async function fakeRemote(options: { delayMs?: number; status?: number } 
   return {
     url: `http://127.0.0.1:${port}/invocations`,
     calls: () => calls,
+    /** The headers of every request received, in order. */
+    headers: () => headers,
     /** Requests it has answered (calls minus those still waiting out the delay). */
     answered: () => answered,
     /** Holds every request from now on until `release()`. */

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import urllib.parse
-from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Union, cast
 
-from ._data import dataset_body, mlflow_body, oip_inputs, plain, to_columns
-from ._http import Multipart, Transport
-from .errors import SextantError
+from ._base import JSON, _q
+from ._data import mlflow_body, oip_inputs, plain
+from ._http import Multipart
+from ._reports import _Reports
 
-JSON = Dict[str, Any]
 PathLike = Union[str, "os.PathLike[str]"]
 
 
@@ -30,11 +29,7 @@ class Inference(NamedTuple):
     response: JSON
 
 
-def _q(segment: Union[str, int]) -> str:
-    return urllib.parse.quote(str(segment), safe="")
-
-
-class Client:
+class Client(_Reports):
     """A client of one Sextant server.
 
     ``base_url`` is the server's address (``http://localhost:8080``). ``token`` is a bearer token
@@ -42,29 +37,6 @@ class Client:
     the caller in the audit trail of a server running without authentication. Every method raises
     :class:`SextantError` when the server refuses the call.
     """
-
-    def __init__(self, base_url: str, token: Optional[str] = None, *, actor: Optional[str] = None, timeout: float = 60.0) -> None:
-        self._http = Transport(base_url, token, actor, timeout)
-
-    @property
-    def base_url(self) -> str:
-        return self._http.base_url
-
-    def _get(self, path: str, **query: Any) -> Any:
-        return self._http.request("GET", path, query=query).body
-
-    def _send(self, method: str, path: str, body: Any = None, **query: Any) -> Any:
-        return self._http.request(method, path, query=query, json_body=body if body is not None else ({} if method == "POST" else None)).body
-
-    def _pages(self, path: str, key: str, query: Mapping[str, Any]) -> List[JSON]:
-        items: List[JSON] = []
-        token: Optional[str] = None
-        while True:
-            page = self._get(path, **{**query, "pageToken": token})
-            items.extend(page[key])
-            token = page.get("nextPageToken")
-            if not token:
-                return items
 
     # -- server -------------------------------------------------------------------------------
 
@@ -170,9 +142,9 @@ class Client:
             if value is not None:
                 meta[key] = plain(value)
         body = Multipart(meta, os.fspath(path))
-        return self._http.request(
+        return cast(JSON, self._http.request(
             "POST", f"/api/v1/models/{_q(model)}/versions", data=body, content_type=body.content_type, length=body.length
-        ).body
+        ).body)
 
     def get_version(self, model: str, ref: Union[int, str] = "latest") -> JSON:
         """A version by number, alias or ``latest``."""
@@ -235,7 +207,7 @@ class Client:
 
     def alias_history(self, model: str, alias: Optional[str] = None) -> List[JSON]:
         """Which version each alias held over time ("what served when")."""
-        return self._get(f"/api/v1/models/{_q(model)}/history", alias=alias)["periods"]
+        return self._items(f"/api/v1/models/{_q(model)}/history", "periods", alias=alias)
 
     # -- deployments --------------------------------------------------------------------------
 
@@ -266,7 +238,7 @@ class Client:
 
     def list_deployments(self) -> List[JSON]:
         """Every deployment."""
-        return self._get("/api/v1/deployments")["deployments"]
+        return self._items("/api/v1/deployments", "deployments")
 
     def update_deployment(self, name: str, **changes: Any) -> JSON:
         """Changes a deployment (``alias``, ``versions``, ``shadow``, ``batching``, ``slo``, ``stickyHeader``, ``logging``)."""
@@ -334,118 +306,5 @@ class Client:
         """The OIP metadata of a deployment: its inputs, outputs and versions."""
         return self._get(f"/v2/models/{_q(deployment)}")
 
-    # -- monitoring ---------------------------------------------------------------------------
 
-    def feedback(self, deployment: str, labels: Iterable[Union[Tuple[str, Any], Mapping[str, Any]]]) -> JSON:
-        """Sends ground truth: ``[(request_id, label), ...]`` (a list of labels, in row order, for a multi-row request).
-
-        Late, out-of-order and repeated labels are all accepted. Returns the counts of accepted,
-        duplicate and updated labels and the request ids not logged yet.
-        """
-        items = []
-        for item in labels:
-            if isinstance(item, Mapping):
-                items.append({"requestId": str(item["requestId"]), "label": plain(item["label"])})
-            else:
-                request_id, label = item
-                items.append({"requestId": str(request_id), "label": plain(label)})
-        if not items:
-            raise ValueError("labels: give at least one (request_id, label) pair")
-        return self._send("POST", f"/api/v1/deployments/{_q(deployment)}/feedback", items)
-
-    def predictions(self, deployment: str, **query: Any) -> List[JSON]:
-        """Logged predictions, newest first, with their labels (``since``, ``until``, ``version``, ``role``, ``withLabels``, ``pageSize``)."""
-        return self._get(f"/api/v1/deployments/{_q(deployment)}/predictions", **query)["predictions"]
-
-    def quality(self, deployment: str, *, since: Optional[str] = None, until: Optional[str] = None) -> JSON:
-        """Quality metrics of a window from logged predictions and their labels (and CBPE estimates without them)."""
-        return self._get(f"/api/v1/deployments/{_q(deployment)}/quality", since=since, until=until)
-
-    def upload_reference(self, model: str, version: int, data: Any) -> JSON:
-        """Stores a version's reference data (its training sample): a DataFrame, rows, columns, or a .csv/.jsonl path."""
-        payload, kind = dataset_body(data)
-        return self._http.request(
-            "PUT", f"/api/v1/models/{_q(model)}/versions/{int(version)}/reference", data=payload, content_type=kind
-        ).body
-
-    def drift(
-        self,
-        reference: Any,
-        current: Any,
-        *,
-        tests: Optional[Mapping[str, str]] = None,
-        thresholds: Optional[Mapping[str, float]] = None,
-        drift_share: float = 0.5,
-    ) -> JSON:
-        """Compares two datasets feature by feature, as ``sextant drift`` does (Evidently's tests and defaults).
-
-        ``reference`` and ``current`` are DataFrames, dicts of columns or lists of row dicts.
-        ``tests`` picks a feature's test (``ks``, ``chisquare``, ``z``, ``wasserstein``, ``psi``,
-        ...). Returns each feature's test, statistic, p-value and verdict, the drifted share, and
-        whether the dataset drifted. Nothing is stored.
-        """
-        body: JSON = {"reference": to_columns(reference, "reference"), "current": to_columns(current, "current"), "driftShare": drift_share}
-        if tests:
-            body["tests"] = dict(tests)
-        if thresholds:
-            body["thresholds"] = dict(thresholds)
-        return self._send("POST", "/api/v1/drift", body)
-
-    def deployment_drift(
-        self, deployment: str, *, since: Optional[str] = None, until: Optional[str] = None, version: Optional[int] = None
-    ) -> JSON:
-        """Drift of the inputs a deployment logged in a window against its serving version's reference data."""
-        return self._get(f"/api/v1/deployments/{_q(deployment)}/drift", since=since, until=until, version=version)
-
-    def data_quality(
-        self, deployment: str, *, since: Optional[str] = None, until: Optional[str] = None, version: Optional[int] = None
-    ) -> JSON:
-        """Data-quality checks of a window against the reference (missing values, ranges, new categories)."""
-        return self._get(f"/api/v1/deployments/{_q(deployment)}/data-quality", since=since, until=until, version=version)
-
-    def fairness(
-        self,
-        model: str,
-        version: int,
-        data: Any,
-        *,
-        label: str,
-        sensitive: str,
-        privileged: Optional[str] = None,
-        cutoff: Optional[float] = None,
-    ) -> JSON:
-        """Scores a labelled dataset with a version and reports group fairness by ``sensitive``; the report is stored.
-
-        ``data`` is a DataFrame, rows, columns, or a .csv/.jsonl path. The report holds per-group
-        rates, demographic parity, equalized odds and disparate impact against ``privileged``.
-        """
-        payload, kind = dataset_body(data)
-        query = {"label": label, "sensitive": sensitive, "privileged": privileged, "cutoff": cutoff}
-        return self._http.request(
-            "POST", f"/api/v1/models/{_q(model)}/versions/{int(version)}/fairness", query=query, data=payload, content_type=kind
-        ).body
-
-    def fairness_reports(self, model: str, version: int) -> List[JSON]:
-        """A version's stored fairness reports, newest first."""
-        return self._get(f"/api/v1/models/{_q(model)}/versions/{int(version)}/fairness")["reports"]
-
-    # -- approvals ----------------------------------------------------------------------------
-
-    def approvals(self, *, model: Optional[str] = None, status: Optional[str] = None) -> List[JSON]:
-        """Approval requests (moves of protected aliases), by model and status (pending, approved, rejected, expired)."""
-        return self._get("/api/v1/approvals", model=model, status=status)["approvals"]
-
-    def approval(self, approval_id: str) -> JSON:
-        """One approval request with its approvers and rule evaluation."""
-        return self._get(f"/api/v1/approvals/{_q(approval_id)}")
-
-    def approve(self, approval_id: str, *, reason: Optional[str] = None) -> JSON:
-        """Approves a request; the last approval needed makes the move happen."""
-        return self._send("POST", f"/api/v1/approvals/{_q(approval_id)}/approve", {} if reason is None else {"reason": reason})
-
-    def reject(self, approval_id: str, *, reason: Optional[str] = None) -> JSON:
-        """Rejects a request; nothing moves."""
-        return self._send("POST", f"/api/v1/approvals/{_q(approval_id)}/reject", {} if reason is None else {"reason": reason})
-
-
-__all__ = ["Client", "Prediction", "Inference", "SextantError"]
+__all__ = ["Client", "Prediction", "Inference", "JSON"]

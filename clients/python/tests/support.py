@@ -35,8 +35,8 @@ def unique(prefix: str) -> str:
 
 
 def serving_case(name: str) -> Dict[str, Any]:
-    with open(os.path.join(SERVING, "expected.json")) as f:
-        return json.load(f)["cases"][name]
+    case: Dict[str, Any] = load_json("serving", "expected.json")["cases"][name]
+    return case
 
 
 def load_json(*parts: str) -> Any:

@@ -9,7 +9,7 @@ from typing import Any, List
 
 from support import SERVING, admin, serving_case, unique
 
-from sextant_client import SextantError
+from sextant_client import Client, SextantError
 
 CASE = serving_case("breast-cancer-logistic")
 FEATURES: List[str] = CASE["features"]
@@ -17,6 +17,10 @@ ROWS: List[List[float]] = CASE["rows"]
 
 
 class InferenceTest(unittest.TestCase):
+    client: Client
+    model: str
+    deployment: str
+
     @classmethod
     def setUpClass(cls) -> None:
         cls.client = admin()

@@ -60,6 +60,27 @@ class TokenTest(unittest.TestCase):
             Client(server_url(), "sxt_not_a_token").list_models()
         self.assertEqual(caught.exception.code, "unauthenticated")
 
+    def test_a_grant_gives_a_role_on_one_model(self) -> None:
+        client = admin()
+        model, other = unique("granted"), unique("other")
+        client.create_model(model, "binary-classification")
+        client.create_model(other, "binary-classification")
+        name = unique("author")
+        author = Client(server_url(), client.create_token(name, "viewer")["token"])
+        grant = client.grant(model, f"token:{name}", "editor")
+        self.assertEqual((grant["model"], grant["principal"], grant["role"]), (model, f"token:{name}", "editor"))
+        self.assertEqual([g["principal"] for g in client.grants(model)], [f"token:{name}"])
+        linear = os.path.join(SERVING, "breast-cancer-linear.json")
+        self.assertEqual(author.register(model, linear, "sextant-linear")["author"], f"token:{name}")
+        with self.assertRaises(SextantError) as caught:
+            author.register(other, linear, "sextant-linear")
+        self.assertEqual(caught.exception.code, "permission_denied")
+        client.revoke(model, f"token:{name}")
+        self.assertEqual(client.grants(model), [])
+        with self.assertRaises(SextantError) as caught:
+            author.register(model, linear, "sextant-linear")
+        self.assertEqual(caught.exception.code, "permission_denied")
+
 
 if __name__ == "__main__":
     unittest.main()

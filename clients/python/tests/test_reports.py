@@ -6,7 +6,7 @@ import math
 import os
 import time
 import unittest
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 from support import FIXTURES, SERVING, admin, load_json, serving_case, unique
 
@@ -28,6 +28,10 @@ def same(test: unittest.TestCase, got: Any, want: Any, where: str) -> None:
         test.assertEqual(got, want, where)
 
 
+def colour(n: int) -> List[str]:
+    return ["red" if i % 3 else "blue" for i in range(n)]
+
+
 class DriftTest(unittest.TestCase):
     def setUp(self) -> None:
         self.client = admin()
@@ -37,7 +41,6 @@ class DriftTest(unittest.TestCase):
 
     def test_two_datasets_as_lists_match_scipy(self) -> None:
         c = DRIFT["normal unequal"]
-        colour = lambda n: ["red" if i % 3 else "blue" for i in range(n)]  # noqa: E731
         reference = [{"x": v, "colour": k} for v, k in zip(c["reference"], colour(len(c["reference"])))]
         current = [{"x": v, "colour": k} for v, k in zip(c["current"], colour(len(c["current"])))]
         report = self.client.drift(reference, current)

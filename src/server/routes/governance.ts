@@ -1,10 +1,14 @@
 import { z } from 'zod';
+import { AuditPack, AuditPackQuery, AuditPublicKey } from '../../contracts/audit-pack.js';
 import { AuditPage, AuditVerifyResult, ListAuditQuery } from '../../contracts/audit.js';
+import { ModelName } from '../../contracts/common.js';
 import { Grant, GrantList, GrantScope, Principal, SetGrantRequest } from '../../contracts/grants.js';
 import { CreatedToken, CreateTokenRequest, Token, TokenList } from '../../contracts/tokens.js';
 import type { App } from '../../app.js';
 import { route } from '../route-spec.js';
+import { API_VERSION_TEXT } from '../version.js';
 
+const PackParams = z.object({ name: ModelName });
 const TokenParams = z.object({ id: z.string().min(1).max(128) });
 const GrantModelParams = z.object({ name: GrantScope });
 const GrantParams = z.object({ name: GrantScope, principal: Principal });
@@ -69,6 +73,26 @@ export function governanceRoutes(app: App) {
       role: 'viewer',
       response: AuditVerifyResult,
       handler: () => app.audit.verify(),
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/models/:name/audit-pack',
+      summary: 'A signed audit pack of a model (or one version): versions, lineage, validations, alias history, approvals and its audit events with their hash links',
+      tag: 'audit',
+      role: 'viewer',
+      params: PackParams,
+      query: AuditPackQuery,
+      response: AuditPack,
+      handler: ({ params, query, actor }) => app.auditPacks.export(params.name, query, actor, API_VERSION_TEXT),
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/audit/public-key',
+      summary: "The Ed25519 public key audit packs are signed with (JSON holding the SPKI PEM)",
+      tag: 'audit',
+      role: 'viewer',
+      response: AuditPublicKey,
+      handler: async () => app.signer.publicKey(),
     }),
     route({
       method: 'POST',

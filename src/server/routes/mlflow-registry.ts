@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import {
   AliasRef,
@@ -58,7 +58,7 @@ interface Endpoint<S extends z.ZodObject> {
   role: Role;
   request: S;
   response: z.ZodType;
-  handler(input: z.output<S>, actor: Actor, req: FastifyRequest): Promise<unknown>;
+  handler(input: z.output<S>, actor: Actor, req: FastifyRequest, reply: FastifyReply): Promise<unknown>;
 }
 
 /**
@@ -78,7 +78,7 @@ function endpoint<S extends z.ZodObject>(e: Endpoint<S>): RouteSpec[] {
       ...where,
       response: e.response,
       errorHandler: sendMlflowError,
-      handler: async ({ query, body, actor, req }: HandlerContext<unknown, unknown, unknown>) => {
+      handler: async ({ query, body, actor, req, reply }: HandlerContext<unknown, unknown, unknown>) => {
         const input =
           e.method === 'GET'
             ? (query as z.output<S>)
@@ -86,20 +86,37 @@ function endpoint<S extends z.ZodObject>(e: Endpoint<S>): RouteSpec[] {
               ? parseInput(e.request, { ...(query as object), ...(body as object) }, 'body')
               : (body as z.output<S>);
         // MLflow answers an empty message `{}`, never an empty body.
-        return (await e.handler(input, actor, req)) ?? {};
+        return (await e.handler(input, actor, req, reply)) ?? {};
       },
     }),
   );
 }
 
+/**
+ * Any other path under the MLflow prefixes (the tracking API, a misspelt endpoint) answers as
+ * MLflow does: 404 `ENDPOINT_NOT_FOUND`, in MLflow's error shape rather than Sextant's.
+ */
+export function registerMlflowFallback(server: FastifyInstance): void {
+  for (const prefix of PREFIXES) {
+    server.all(`${prefix}/*`, { errorHandler: sendMlflowError }, async (req, reply) => {
+      const path = req.url.split('?')[0];
+      void reply.code(404).send({ error_code: 'ENDPOINT_NOT_FOUND', message: `Sextant serves MLflow's Model Registry API only; no endpoint ${req.method} ${path}`, request_id: String(req.id) });
+    });
+  }
+}
+
 const baseUrl = (req: FastifyRequest) => `${req.protocol}://${req.host}`;
 
-/** MLflow's Model Registry REST API (`model_registry.proto`) over Sextant's registry. */
+/**
+ * MLflow's Model Registry REST API (`model_registry.proto`) over Sextant's registry. Every route
+ * only authenticates (`viewer`): the write path checks the role each write needs on its model,
+ * per-model grants included, as for the native routes.
+ */
 export function mlflowRegistryRoutes(app: App): RouteSpec[] {
   const m = app.mlflow;
   return [
     endpoint({
-      method: 'POST', path: '/registered-models/create', summary: 'Create a registered model', role: 'editor',
+      method: 'POST', path: '/registered-models/create', summary: 'Create a registered model', role: 'viewer',
       request: CreateRegisteredModel, response: RegisteredModelResponse,
       handler: async (r, actor) => ({ registered_model: await m.createModel(r, actor) }),
     }),
@@ -109,17 +126,17 @@ export function mlflowRegistryRoutes(app: App): RouteSpec[] {
       handler: async (r) => ({ registered_model: await m.getModel(r.name) }),
     }),
     endpoint({
-      method: 'POST', path: '/registered-models/rename', summary: 'Rename a registered model', role: 'editor',
+      method: 'POST', path: '/registered-models/rename', summary: 'Rename a registered model', role: 'viewer',
       request: RenameRegisteredModel, response: RegisteredModelResponse,
       handler: async (r, actor) => ({ registered_model: await m.renameModel(r.name, r.new_name, actor) }),
     }),
     endpoint({
-      method: 'PATCH', path: '/registered-models/update', summary: 'Update a registered model’s description', role: 'editor',
+      method: 'PATCH', path: '/registered-models/update', summary: 'Update a registered model’s description', role: 'viewer',
       request: UpdateRegisteredModel, response: RegisteredModelResponse,
       handler: async (r, actor) => ({ registered_model: await m.updateModel(r.name, r.description, actor) }),
     }),
     endpoint({
-      method: 'DELETE', path: '/registered-models/delete', summary: 'Delete a registered model', role: 'editor',
+      method: 'DELETE', path: '/registered-models/delete', summary: 'Delete a registered model', role: 'viewer',
       request: NameOnly, response: Empty,
       handler: (r, actor) => app.registry.models.delete(r.name, actor),
     }),
@@ -129,22 +146,35 @@ export function mlflowRegistryRoutes(app: App): RouteSpec[] {
       handler: (r) => m.searchModels(r),
     }),
     endpoint({
-      method: 'POST', path: '/registered-models/set-tag', summary: 'Set a registered model tag', role: 'editor',
+      method: 'POST', path: '/registered-models/set-tag', summary: 'Set a registered model tag', role: 'viewer',
       request: SetRegisteredModelTag, response: Empty,
       handler: (r, actor) => m.setModelTag(r.name, r.key, r.value, actor),
     }),
     endpoint({
-      method: 'DELETE', path: '/registered-models/delete-tag', summary: 'Delete a registered model tag', role: 'editor',
+      method: 'DELETE', path: '/registered-models/delete-tag', summary: 'Delete a registered model tag', role: 'viewer',
       request: DeleteRegisteredModelTag, response: Empty,
       handler: (r, actor) => m.deleteModelTag(r.name, r.key, actor),
     }),
     endpoint({
-      method: 'POST', path: '/registered-models/alias', summary: 'Set an alias', role: 'editor',
+      method: 'POST', path: '/registered-models/alias', summary: 'Set an alias', role: 'viewer',
       request: SetRegisteredModelAlias, response: Empty,
-      handler: (r, actor) => m.setAlias(r.name, r.alias, r.version, actor),
+      handler: async (r, actor, req, reply) => {
+        const { approval } = await m.setAlias(r.name, r.alias, r.version, actor);
+        if (!approval) return {};
+        // Accepted, not done: MLflow clients raise any answer but 200 with its error_code and
+        // message, so the caller learns the alias did not move and which request to approve.
+        return reply
+          .code(202)
+          .send({
+            error_code: 'PERMISSION_DENIED',
+            message: `alias ${r.alias} of model ${r.name} is protected: moving it to version ${r.version} is approval request ${approval.id}, which waits for approval (sextant approvals approve ${approval.id})`,
+            request_id: String(req.id),
+            approval,
+          });
+      },
     }),
     endpoint({
-      method: 'DELETE', path: '/registered-models/alias', summary: 'Delete an alias', role: 'editor',
+      method: 'DELETE', path: '/registered-models/alias', summary: 'Delete an alias', role: 'viewer',
       request: AliasRef, response: Empty,
       handler: (r, actor) => m.deleteAlias(r.name, r.alias, actor),
     }),
@@ -161,7 +191,7 @@ export function mlflowRegistryRoutes(app: App): RouteSpec[] {
       }),
     ),
     endpoint({
-      method: 'POST', path: '/model-versions/create', summary: 'Create a model version from an MLflow model directory or a models:/ URI', role: 'editor',
+      method: 'POST', path: '/model-versions/create', summary: 'Create a model version from an MLflow model directory or a models:/ URI', role: 'viewer',
       request: CreateModelVersion, response: ModelVersionResponse,
       handler: async (r, actor) => ({ model_version: await m.createVersion(r, actor) }),
     }),
@@ -171,12 +201,12 @@ export function mlflowRegistryRoutes(app: App): RouteSpec[] {
       handler: async (r) => ({ model_version: await m.getVersion(r.name, r.version) }),
     }),
     endpoint({
-      method: 'PATCH', path: '/model-versions/update', summary: 'Update a model version’s description', role: 'editor',
+      method: 'PATCH', path: '/model-versions/update', summary: 'Update a model version’s description', role: 'viewer',
       request: UpdateModelVersion, response: ModelVersionResponse,
       handler: async (r, actor) => ({ model_version: await m.updateVersion(r.name, r.version, r.description, actor) }),
     }),
     endpoint({
-      method: 'DELETE', path: '/model-versions/delete', summary: 'Delete a model version', role: 'editor',
+      method: 'DELETE', path: '/model-versions/delete', summary: 'Delete a model version', role: 'viewer',
       request: VersionRef, response: Empty,
       handler: (r, actor) => m.deleteVersion(r.name, r.version, actor),
     }),
@@ -191,12 +221,12 @@ export function mlflowRegistryRoutes(app: App): RouteSpec[] {
       handler: async (r, _actor, req) => ({ artifact_uri: await m.downloadUri(r.name, r.version, baseUrl(req)) }),
     }),
     endpoint({
-      method: 'POST', path: '/model-versions/set-tag', summary: 'Set a model version tag', role: 'editor',
+      method: 'POST', path: '/model-versions/set-tag', summary: 'Set a model version tag', role: 'viewer',
       request: SetModelVersionTag, response: Empty,
       handler: (r, actor) => m.setVersionTag(r.name, r.version, r.key, r.value, actor),
     }),
     endpoint({
-      method: 'DELETE', path: '/model-versions/delete-tag', summary: 'Delete a model version tag', role: 'editor',
+      method: 'DELETE', path: '/model-versions/delete-tag', summary: 'Delete a model version tag', role: 'viewer',
       request: DeleteModelVersionTag, response: Empty,
       handler: (r, actor) => m.deleteVersionTag(r.name, r.version, r.key, actor),
     }),

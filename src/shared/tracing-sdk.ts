@@ -1,0 +1,85 @@
+import type { Logger } from './logger.js';
+import { setTracing } from './tracing.js';
+
+/** The process's exporter, shared by every app it builds; stopped with the last of them. */
+let running: { users: number; flush: () => Promise<void>; shutdown: () => Promise<void> } | null = null;
+
+/** What the SDK needs to know (the `tracing` part of the server's configuration). */
+export interface TracingOptions {
+  /** The OTLP/HTTP traces URL. */
+  endpoint: string;
+  headers: Readonly<Record<string, string>>;
+  serviceName: string;
+  sampler: { root: 'always_on' | 'always_off' | 'ratio'; ratio: number; parentBased: boolean };
+  exportDelayMs: number;
+}
+
+/** What `startTracing` hands its caller. */
+export interface TracingHandle {
+  /** Sends the spans that ended so far. */
+  flush(): Promise<void>;
+  /** Sends what is left and, for the last user in the process, removes the SDK. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Loads the OpenTelemetry SDK and registers it for this process: an OTLP/HTTP exporter (JSON
+ * bodies) behind a batching span processor, W3C trace context as the propagator, and context
+ * carried across `await` by AsyncLocalStorage. The SDK packages are imported here, on first use,
+ * so a server without `OTEL_EXPORTER_OTLP_ENDPOINT` never loads them. Export failures are the
+ * SDK's to log (it retries); they never fail a request.
+ */
+export async function startTracing(config: TracingOptions, logger: Logger): Promise<TracingHandle> {
+  if (!running) {
+    const [api, { AsyncLocalStorageContextManager }, { W3CTraceContextPropagator }, { resourceFromAttributes }, sdk, { OTLPTraceExporter }] = await Promise.all([
+      import('@opentelemetry/api'),
+      import('@opentelemetry/context-async-hooks'),
+      import('@opentelemetry/core'),
+      import('@opentelemetry/resources'),
+      import('@opentelemetry/sdk-trace'),
+      import('@opentelemetry/exporter-trace-otlp-http'),
+    ]);
+    const { sampler: s } = config;
+    const root = s.root === 'always_on' ? new sdk.AlwaysOnSampler() : s.root === 'always_off' ? new sdk.AlwaysOffSampler() : new sdk.TraceIdRatioBasedSampler(s.ratio);
+    const provider = new sdk.TracerProvider({
+      resource: resourceFromAttributes({ 'service.name': config.serviceName, 'process.pid': process.pid }),
+      sampler: s.parentBased ? new sdk.ParentBasedSampler({ root }) : root,
+      spanProcessors: [
+        new sdk.BatchSpanProcessor({
+          exporter: new OTLPTraceExporter({ url: config.endpoint, headers: { ...config.headers } }),
+          scheduledDelayMillis: config.exportDelayMs,
+        }),
+      ],
+    });
+    const contextManager = new AsyncLocalStorageContextManager().enable();
+    api.context.setGlobalContextManager(contextManager);
+    api.propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    api.trace.setGlobalTracerProvider(provider);
+    setTracing(true);
+    logger.info({ endpoint: config.endpoint, service: config.serviceName }, 'exporting traces over OTLP/HTTP');
+    running = {
+      users: 0,
+      flush: () => provider.forceFlush(),
+      shutdown: async () => {
+        setTracing(false);
+        await provider.shutdown();
+        api.trace.disable();
+        api.propagation.disable();
+        api.context.disable();
+      },
+    };
+  }
+  const shared = running;
+  shared.users++;
+  let stopped = false;
+  return {
+    flush: () => shared.flush(),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      if (--shared.users > 0) return shared.flush();
+      running = null;
+      await shared.shutdown();
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { type Attributes, context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { ZodError } from 'zod';
+import { AppError } from './app-error.js';
+
+/**
+ * Sextant's spans, over the OpenTelemetry API. The API is the port; the SDK behind it (an OTLP/HTTP
+ * exporter, `tracing-sdk.ts`) is loaded only when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. Until then
+ * every function here calls its callback and nothing else: no span objects, no context switches,
+ * no header parsing, so a server without tracing pays one boolean test per span site.
+ */
+let on = false;
+const tracer = trace.getTracer('sextant');
+
+/** True while an SDK is exporting Sextant's spans. */
+export function tracingOn(): boolean {
+  return on;
+}
+
+/** Switches the span sites on or off; called by `tracing-sdk.ts` only, after it registered or removed its provider. */
+export function setTracing(value: boolean): void {
+  on = value;
+}
+
+/** The status a failure answers with: a caller's mistake (4xx) does not mark a span as failed. */
+function failed(span: Span, err: unknown): void {
+  // A ZodError is a 400 wherever it is thrown (the server's error handler says so).
+  const status = err instanceof AppError ? err.status : err instanceof ZodError ? 400 : 500;
+  if (status >= 500) {
+    span.recordException(err as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+  }
+  if (err instanceof AppError) span.setAttribute('sextant.error.code', err.code);
+}
+
+function finish<T>(span: Span, run: () => T): T {
+  let result: T;
+  try {
+    result = run();
+  } catch (err) {
+    failed(span, err);
+    span.end();
+    throw err;
+  }
+  if (result instanceof Promise) {
+    return result.then(
+      (v: unknown) => (span.end(), v),
+      (err: unknown) => {
+        failed(span, err);
+        span.end();
+        throw err;
+      },
+    ) as T;
+  }
+  span.end();
+  return result;
+}
+
+/**
+ * Runs `fn` inside a span, a child of the active one, when tracing is on; calls `fn(undefined)`
+ * otherwise. A thrown error or rejected promise ends the span too (marked failed unless it is a
+ * caller's 4xx).
+ */
+export function withSpan<T>(name: string, attributes: Attributes, fn: (span: Span | undefined) => T, kind: SpanKind = SpanKind.INTERNAL): T {
+  if (!on) return fn(undefined);
+  return tracer.startActiveSpan(name, { kind, attributes }, (span) => finish(span, () => fn(span)));
+}
+
+/**
+ * A server span for one incoming request, the child of the caller's W3C `traceparent` (and
+ * `tracestate`) when it sent one, a new trace otherwise.
+ */
+export function withRequestSpan<T>(headers: IncomingHttpHeaders, name: string, attributes: Attributes, fn: (span: Span | undefined) => T): T {
+  if (!on) return fn(undefined);
+  return context.with(propagation.extract(ROOT_CONTEXT, headers), () => withSpan(name, attributes, fn, SpanKind.SERVER));
+}
+
+/**
+ * A span under a `traceparent` Sextant kept (an event's), or a new trace without one: for work
+ * done later than, and outside of, the request that caused it.
+ */
+export function withSpanUnder<T>(traceparent: string | undefined, name: string, attributes: Attributes, fn: (span: Span | undefined) => T, kind: SpanKind = SpanKind.INTERNAL): T {
+  if (!on) return fn(undefined);
+  const parent = traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent }) : ROOT_CONTEXT;
+  return context.with(parent, () => withSpan(name, attributes, fn, kind));
+}
+
+/** Adds the active span's `traceparent` (and `tracestate`) to outgoing headers when tracing is on. */
+export function traceHeaders<H extends Record<string, string>>(headers: H): H {
+  if (on) propagation.inject(context.active(), headers);
+  return headers;
+}
+
+/** The active span's `traceparent`, to keep with work that outlives it (an event); undefined when tracing is off. */
+export function currentTraceparent(): string | undefined {
+  if (!on) return undefined;
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent;
+}
+
+export { SpanKind };
+export type { Span };
