@@ -132,20 +132,33 @@ describe.each(await databaseTargets())('business value on $name', (target) => {
     expect(card.quantitative_analysis.performance_metrics).toContainEqual({ type: 'business value per 1,000 predictions', value: (handValue() / 40) * 1000, slice: `loan ${end.toISOString()} (measured)` });
   });
 
-  it('a regression model values absolute error at its cost; without DLE its estimate is null with the reason', async () => {
+  it('a regression model values absolute error at its cost, and its estimate before labels comes from DLE', async () => {
     expect((await api('PUT', '/api/v1/models/price/kpi', { absErrorCost: 2.5 })).statusCode).toBe(200);
     expect((await api('POST', '/api/v1/monitors', { deployment: 'price', windowSeconds: 60 })).statusCode).toBe(201);
+    const m = await t.app.monitoring.monitors.get('price');
     const ys = [3, 5, 9];
     const ids: string[] = [];
     for (const x of [1, 2, 3]) ids.push((await api('POST', '/v1/deployments/price/invocations', { dataframe_records: [{ x }] })).headers['x-request-id'] as string);
     await t.app.monitoring.predictions.flush();
+    // Without a labelled reference DLE has no nanny model: no estimate, and the reason.
+    const bare = (await t.app.monitoring.monitors.evaluate(m, new Date(Date.now() - 7_200_000), new Date(Date.now() + 30_000)))!;
+    expect(bare.value!.estimated).toBeNull();
+    expect(bare.value!.estimatedError).toMatch(/^no DLE estimate: /);
+
     expect((await api('POST', '/api/v1/deployments/price/feedback', ids.map((requestId, i) => ({ requestId, label: ys[i] })))).statusCode).toBe(200);
-    const m = await t.app.monitoring.monitors.get('price');
+    // A labelled reference: the truth is 2x + 1 give or take 0.5, so DLE expects errors of about a quarter.
+    const ref = Array.from({ length: 300 }, (_, i) => [(i % 30) / 10, i % 2 ? 0.5 : -0.5] as const);
+    await t.app.monitoring.references.upload('price', 1, ['x,label', ...ref.map(([x, e]) => `${x},${2 * x + 1 + e}`)].join('\n'), 'csv');
     const r = (await t.app.monitoring.monitors.evaluate(m, new Date(Date.now() - 3_600_000), new Date(Date.now() + 60_000)))!;
     // Predictions 3, 5, 7 against 3, 5, 9: one error of 2, costing 5 over 3 rows.
     expect(r.value!.measured).toEqual({ rows: 3, total: -5, per1000: (-5 / 3) * 1000 });
-    expect(r.value!.estimated).toBeNull();
-    expect(r.value!.estimatedError).toMatch(/DLE/);
+    const dle = (r as unknown as { estimated: { method: string; rows: number; metrics: { mae: { value: number; samplingError: number } } } }).estimated;
+    expect(dle.method).toBe('dle');
+    const e = r.value!.estimated!;
+    expect(e).toMatchObject({ method: 'dle', rows: 3 });
+    expect(e.per1000).toBeCloseTo(-2.5 * dle.metrics.mae.value * 1000, 9);
+    expect(e.total).toBeCloseTo(-2.5 * dle.metrics.mae.value * 3, 9);
+    expect(e.low).toBeCloseTo(-2.5 * (dle.metrics.mae.value + 1.959963984540054 * dle.metrics.mae.samplingError) * 1000, 6);
     expect(r.value!.compute.costPer1000).toBeNull();
   });
 });
