@@ -132,6 +132,41 @@ describe.each(await databaseTargets())('business value on $name', (target) => {
     expect(card.quantitative_analysis.performance_metrics).toContainEqual({ type: 'business value per 1,000 predictions', value: (handValue() / 40) * 1000, slice: `loan ${end.toISOString()} (measured)` });
   });
 
+  it('a multiclass model is valued one-vs-rest per class from labels, and estimated from its class probabilities before them', async () => {
+    const pets = { format: 'sextant-linear', features: ['x'], link: 'softmax', classes: ['cat', 'dog', 'fox'], coefficients: [[1], [0], [-1]], intercept: [0, 0.5, 0] };
+    await t.app.registry.models.create({ name: 'pets', task: 'multiclass-classification' }, who);
+    await t.app.registry.versions.register('pets', bytes(JSON.stringify(pets)), { format: 'sextant-linear', alias: 'champion' }, who);
+    await t.app.serving.deployments.create({ name: 'pets', model: 'pets', alias: 'champion' }, who);
+    await t.app.serving.live.refresh();
+    const cat = { tp: 10, fp: -2, fn: -5, tn: 0 };
+    const dog = { tp: 7, fp: -1, fn: -3, tn: 0 };
+    expect((await api('PUT', '/api/v1/models/pets/kpi', { classes: { cat, dog } })).statusCode).toBe(200);
+    expect((await api('POST', '/api/v1/monitors', { deployment: 'pets', windowSeconds: 60 })).statusCode).toBe(201);
+    const xs2 = [-2, -1, 0, 0.2, 1, 2];
+    const truth = ['fox', 'dog', 'dog', 'cat', 'cat', 'dog'];
+    const ids: string[] = [];
+    for (const x of xs2) ids.push((await api('POST', '/v1/deployments/pets/invocations', { dataframe_records: [{ x }] })).headers['x-request-id'] as string);
+    await t.app.monitoring.predictions.flush();
+    expect((await api('POST', '/api/v1/deployments/pets/feedback', ids.map((requestId, i) => ({ requestId, label: truth[i] })))).statusCode).toBe(200);
+    const m = await t.app.monitoring.monitors.get('pets');
+    const r = (await t.app.monitoring.monitors.evaluate(m, new Date(Date.now() - 3_600_000), new Date(Date.now() + 60_000)))!;
+    // By hand: softmax of (x, 0.5, −x); the served class is the largest.
+    const names = ['cat', 'dog', 'fox'];
+    const probs = xs2.map((x) => {
+      const e = [Math.exp(x), Math.exp(0.5), Math.exp(-x)];
+      const s = e[0]! + e[1]! + e[2]!;
+      return e.map((v) => v / s);
+    });
+    const served = probs.map((p) => names[p.indexOf(Math.max(...p))]!);
+    const outcome = (v: typeof cat, c: string, pred: string, y: string) => (pred === c ? (y === c ? v.tp : v.fp) : y === c ? v.fn : v.tn);
+    const f = (pred: string, y: string) => outcome(cat, 'cat', pred, y) + outcome(dog, 'dog', pred, y);
+    const measured = served.reduce((s, pred, i) => s + f(pred, truth[i]!), 0);
+    const expected = served.reduce((s, pred, i) => s + names.reduce((a, y, k) => a + probs[i]![k]! * f(pred, y), 0), 0);
+    expect(r.value!.measured).toEqual({ rows: 6, total: measured, per1000: (measured / 6) * 1000 });
+    expect(r.value!.estimated).toMatchObject({ method: 'cbpe', rows: 6 });
+    expect(r.value!.estimated!.total).toBeCloseTo(expected, 9);
+  });
+
   it('a regression model values absolute error at its cost, and its estimate before labels comes from DLE', async () => {
     expect((await api('PUT', '/api/v1/models/price/kpi', { absErrorCost: 2.5 })).statusCode).toBe(200);
     expect((await api('POST', '/api/v1/monitors', { deployment: 'price', windowSeconds: 60 })).statusCode).toBe(201);
