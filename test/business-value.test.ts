@@ -77,6 +77,10 @@ describe.each(await databaseTargets())('business value on $name', (target) => {
     expect(negative.statusCode).toBe(400);
     expect(negative.json().error.message).toContain('body.absErrorCost');
     expect((await api('PUT', '/api/v1/models/nobody/kpi', { computePrice: 1 })).statusCode).toBe(404);
+    // The OpenAPI document has both operations and the contract.
+    const doc = (await api('GET', '/api/v1/openapi.json')).json();
+    expect(Object.keys(doc.paths['/api/v1/models/{name}/kpi']).sort()).toEqual(['get', 'put']);
+    expect(Object.keys(doc.components.schemas.KpiSpec.properties).sort()).toEqual(['absErrorCost', 'classes', 'computePrice', 'outcomes']);
     // The failed writes left the KPI as it was.
     expect((await api('GET', '/api/v1/models/loan/kpi')).json().spec).toEqual({ outcomes: VALUES, computePrice: 0.36 });
   });
