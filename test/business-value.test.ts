@@ -83,6 +83,14 @@ describe.each(await databaseTargets())('business value on $name', (target) => {
     expect(Object.keys(doc.components.schemas.KpiSpec.properties).sort()).toEqual(['absErrorCost', 'classes', 'computePrice', 'outcomes']);
     // The failed writes left the KPI as it was.
     expect((await api('GET', '/api/v1/models/loan/kpi')).json().spec).toEqual({ outcomes: VALUES, computePrice: 0.36 });
+    // A rename carries the KPI along; deleting the model deletes it, so a new model of that name starts without one.
+    await t.app.registry.models.create({ name: 'scratch', task: 'regression' }, who);
+    expect((await api('PUT', '/api/v1/models/scratch/kpi', { absErrorCost: 1 })).statusCode).toBe(200);
+    await t.app.registry.models.rename('scratch', 'scratch2', who);
+    expect((await api('GET', '/api/v1/models/scratch2/kpi')).json().spec).toEqual({ absErrorCost: 1 });
+    await t.app.registry.models.delete('scratch2', who);
+    await t.app.registry.models.create({ name: 'scratch2', task: 'regression' }, who);
+    expect((await api('GET', '/api/v1/models/scratch2/kpi')).statusCode).toBe(404);
   });
 
   it('every window reports the estimated value before labels (and the min-value alert fires on it), then the measured value, per 1,000 predictions, with the compute cost', async () => {
