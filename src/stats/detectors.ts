@@ -14,7 +14,7 @@ const none = { drift: false, warning: false };
 
 /**
  * DDM (Gama et al. 2004) on a 0/1 error stream: drift when p + s > p_min + 3·s_min, warning above
- * 2·s_min, judged from the 30th value on (river: warm_start=30, warning_threshold=2, drift_threshold=3).
+ * 2·s_min, judged from the 31st value on (river: warm_start=30, warning_threshold=2, drift_threshold=3).
  */
 export class Ddm implements Detector {
   private n = 0;
@@ -39,7 +39,8 @@ export class Ddm implements Detector {
     this.n++;
     this.p += (x - this.p) / this.n;
     const s = Math.sqrt((this.p * (1 - this.p)) / this.n);
-    if (this.n < this.warmStart) return none;
+    // As river: judged once more than `warmStart` values were seen.
+    if (this.n <= this.warmStart) return none;
     if (this.p + s <= this.psMin) {
       this.pMin = this.p;
       this.sMin = s;
