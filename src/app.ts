@@ -311,6 +311,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         validation: (name, version) =>
           retrain.validation(name, version).catch((err) => (err instanceof AppError && err.code === 'not_found' ? null : Promise.reject(err))),
         deployments: (name) => deploymentsOfModel(db, name),
+        grants: async (name) => [...(await grants.list(name)), ...(await grants.list('*'))],
       },
       signer,
       clock,
