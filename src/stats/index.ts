@@ -32,6 +32,9 @@ export { fairnessMetrics } from './fairness.js';
 export type { FairnessMetrics, GroupFairness } from './fairness.js';
 export { fairnessOfRows } from './fairness-rows.js';
 export type { Decisions, FairnessOfRows, FairnessOptions } from './fairness-rows.js';
+export { multivariateDrift } from './multivariate-drift.js';
+export type { MultivariateDrift, MultivariateOptions } from './multivariate-drift.js';
+export { multivariateSection } from './multivariate-html.js';
 export {
   argmax,
   CBPE_METRICS,
@@ -48,8 +51,5 @@ export {
 export type { CbpeMetric, Estimate, SamplingComponents } from './cbpe.js';
 export { dleComponents, dleEstimates } from './dle.js';
 export type { DleComponents } from './dle.js';
-export { multivariateDrift } from './multivariate-drift.js';
-export type { MultivariateDrift, MultivariateOptions } from './multivariate-drift.js';
-export { multivariateSection } from './multivariate-html.js';
 export { band1000, binaryConfusion, confusionValue, estimateBinaryValue, multiclassValue, per1000, regressionValue, Z95 } from './business-value.js';
 export type { Confusion, OutcomeValues, ValueEstimate } from './business-value.js';
