@@ -9,6 +9,7 @@ import {
   DEFAULT_EVALUATORS,
   detectorEvaluator,
   estimateEvaluator,
+  multivariateEvaluator,
   fairnessEvaluator,
   valueEvaluator,
   FeedbackService,
@@ -25,7 +26,7 @@ import {
   SEGMENT_BOUNDS,
   tableLogWriter,
 } from './monitoring/index.js';
-import { gbtRegressor, JobQueue, JobWorker, PolicyService, PromotionService, RETRAIN, RetrainService, RetrainTriggers } from './pipelines/index.js';
+import { gbtFitScore, gbtRegressor, JobQueue, JobWorker, PolicyService, PromotionService, RETRAIN, RetrainService, RetrainTriggers } from './pipelines/index.js';
 import { createRegistry, type Registry } from './registry/index.js';
 import { MlflowRegistry } from './mlflow-registry/index.js';
 import { checkRemoteArtifact, loadPredictor } from './runtime/index.js';
@@ -241,6 +242,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       fairnessEvaluator(log),
       detectorEvaluator(log),
       estimateEvaluator(log, references, gbtRegressor),
+      multivariateEvaluator(references, gbtFitScore()),
       valueEvaluator(log, {
         kpi: (deployment) => kpis.ofDeployment(deployment),
         calibration: (model, version) => references.calibration(model, version),
