@@ -37,3 +37,6 @@ export type { MultivariateDrift, MultivariateOptions } from './multivariate-drif
 export { multivariateSection } from './multivariate-html.js';
 export { band1000, binaryConfusion, confusionValue, estimateBinaryValue, multiclassValue, per1000, regressionValue, Z95 } from './business-value.js';
 export type { Confusion, OutcomeValues, ValueEstimate } from './business-value.js';
+export { DriftSide, KLL_RANK_ERROR, streamDriftReport } from './drift-stream.js';
+export type { StreamedDriftReport, StreamedFeatureDrift } from './drift-stream.js';
+export { ColumnStore } from './column-store.js';
