@@ -35,6 +35,22 @@ export type { Decisions, FairnessOfRows, FairnessOptions } from './fairness-rows
 export { multivariateDrift } from './multivariate-drift.js';
 export type { MultivariateDrift, MultivariateOptions } from './multivariate-drift.js';
 export { multivariateSection } from './multivariate-html.js';
+export {
+  argmax,
+  CBPE_METRICS,
+  cbpeBinary,
+  cbpeBinaryComponents,
+  cbpeBinarySamplingErrors,
+  cbpeMulticlass,
+  cbpeMulticlassComponents,
+  cbpeMulticlassSamplingErrors,
+  estimateRocAuc,
+  SAMPLING_ERROR_RANGE,
+  withBand,
+} from './cbpe.js';
+export type { CbpeMetric, Estimate, SamplingComponents } from './cbpe.js';
+export { dleComponents, dleEstimates } from './dle.js';
+export type { DleComponents } from './dle.js';
 export { band1000, binaryConfusion, confusionValue, estimateBinaryValue, multiclassValue, per1000, regressionValue, Z95 } from './business-value.js';
 export type { Confusion, OutcomeValues, ValueEstimate } from './business-value.js';
 export { DriftSide, KLL_RANK_ERROR, streamDriftReport } from './drift-stream.js';
