@@ -170,7 +170,7 @@ describe.skipIf(!available)('the dashboard in a browser', () => {
 
   it('approvals and audit: filters, and the chain verified', async () => {
     const page = await visit('/governance', (p) => p.getByRole('heading', { name: 'Audit log' }).waitFor());
-    await page.getByText('This server has no approvals').waitFor();
+    await page.getByText('Nothing waits for a decision.').waitFor();
     const audit = page.locator('section[aria-labelledby="audit-title"]');
     await audit.getByRole('row').nth(3).waitFor();
     await audit.getByLabel('Action').fill('alias.set');

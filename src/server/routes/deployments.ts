@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApprovalRequested } from '../../contracts/approvals.js';
 import { CanaryRequest, CreateDeploymentRequest, Deployment, DeploymentList, DeploymentName, UpdateDeploymentRequest } from '../../contracts/deployments.js';
 import {
   DataQualityResult,
@@ -201,12 +202,12 @@ export function deploymentRoutes(app: App) {
     route({
       method: 'POST',
       url: '/api/v1/deployments/:name/promote',
-      summary: 'Make the canary the primary (moves the followed alias)',
+      summary: 'Make the canary the primary (moves the followed alias); a protected alias answers 202 with the approval request',
       tag: 'deployments',
       role: 'viewer',
       params: Params,
       body: ReasonBody,
-      response: Deployment,
+      response: z.union([Deployment, ApprovalRequested]),
       handler: ({ params, body, actor }) => applied(deployments.promote(params.name, { ...actor, reason: body.reason })),
     }),
     route({
