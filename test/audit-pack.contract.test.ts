@@ -255,14 +255,49 @@ describe.each(targets)('audit packs on $name', (target) => {
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['AuditPack', 'AuditPublicKey']));
   });
 
+  it('exports packs that verify while approvals are being decided', async () => {
+    const writing = (async () => {
+      for (let i = 0; i < 8; i++) {
+        await recordApproval(t.app, {
+          id: `01900000-0000-7000-8000-0000000c${String(i).padStart(4, '0')}`,
+          model: 'fraud',
+          alias: 'canary',
+          version: 3,
+          fromVersion: null,
+          requestedBy: 'token:dave',
+          versionAuthor: 'alice',
+          votes: [
+            { approver: 'token:erin', decision: 'approve', reason: null },
+            { approver: 'token:frank', decision: i % 2 === 0 ? 'approve' : 'reject', reason: null },
+          ],
+          status: i % 2 === 0 ? 'approved' : 'rejected',
+        });
+      }
+    })();
+    const verdicts: Array<boolean | string> = [];
+    let done = false;
+    void writing.finally(() => (done = true));
+    while (!done || verdicts.length === 0) {
+      const res = await t.server.inject({ method: 'GET', url: '/api/v1/models/fraud/audit-pack' });
+      // A pack is refused (503) only when approvals changed on every read; any pack given verifies.
+      verdicts.push(res.statusCode === 200 ? verifyAuditPack(res.json()).ok : res.json().error.code);
+    }
+    await writing;
+    expect(verdicts.filter((v) => v !== true && v !== 'unavailable')).toEqual([]);
+    expect(verdicts).toContain(true);
+    const last: AuditPack = (await t.server.inject({ method: 'GET', url: '/api/v1/models/fraud/audit-pack' })).json();
+    expect(last.body.approvals).toHaveLength(9);
+    expect(verifyAuditPack(last)).toMatchObject({ ok: true });
+  });
+
   it('names an approval the database holds differently from its audit events', async () => {
     const db = t.app.database.db;
     const exportNow = async () => verifyAuditPack((await t.server.inject({ method: 'GET', url: '/api/v1/models/fraud/audit-pack?version=3' })).json()).firstBroken;
     const item = `approvals/${approvalId}`;
     await db.insertInto('approval_votes').values({ approval_id: approvalId, approver: 'token:zed', decision: 'approve', reason: null, at: '2030-01-01T03:00:00.000Z' }).execute();
     expect(await exportNow()).toEqual({ item, reason: 'the approve vote of token:zed has no approval.approve event by token:zed in the audit chain' });
-    await db.deleteFrom('approval_votes').where('approver', '=', 'token:zed').execute();
-    await db.deleteFrom('approval_votes').where('approver', '=', 'token:erin').execute();
+    await db.deleteFrom('approval_votes').where('approval_id', '=', approvalId).where('approver', '=', 'token:zed').execute();
+    await db.deleteFrom('approval_votes').where('approval_id', '=', approvalId).where('approver', '=', 'token:erin').execute();
     expect(await exportNow()).toEqual({ item, reason: expect.stringMatching(/^event \d+ records a approve vote of token:erin that the approval does not show$/) });
     await db.insertInto('approval_votes').values({ approval_id: approvalId, approver: 'token:erin', decision: 'approve', reason: 'looked at the card', at: '2030-01-01T01:00:00.000Z' }).execute();
     await db.updateTable('approvals').set({ requested_by: 'token:ivy' }).where('id', '=', approvalId).execute();
