@@ -182,6 +182,7 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     expect(span.parentSpanId ?? '').toBe('');
     expect(span.traceId).not.toBe(TRACE_ID);
     expect(span.attributes['sextant.error.code']).toBe('not_found');
+    expect(span.attributes['http.response.status_code']).toBe(404);
   });
 });
 

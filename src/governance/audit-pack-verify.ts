@@ -22,6 +22,7 @@ export function packItems(body: Body): Array<[string, unknown]> {
     ...body.validations.map((v): [string, unknown] => [`validations/${v.version}`, v]),
     ...body.aliasHistory.map((p, i): [string, unknown] => [`aliasHistory/${i}`, p]),
     ...body.approvals.map((a): [string, unknown] => [`approvals/${a.id}`, a]),
+    ...body.grants.map((g): [string, unknown] => [`grants/${g.model}/${g.principal}`, g]),
     ['audit.targets', body.audit.targets],
     ['audit.range', body.audit.range],
     ['audit.head', body.audit.head],
