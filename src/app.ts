@@ -8,6 +8,7 @@ import {
   blobBodies,
   DEFAULT_EVALUATORS,
   detectorEvaluator,
+  estimateEvaluator,
   fairnessEvaluator,
   valueEvaluator,
   FeedbackService,
@@ -24,7 +25,7 @@ import {
   SEGMENT_BOUNDS,
   tableLogWriter,
 } from './monitoring/index.js';
-import { JobQueue, JobWorker, PolicyService, PromotionService, RETRAIN, RetrainService, RetrainTriggers } from './pipelines/index.js';
+import { gbtRegressor, JobQueue, JobWorker, PolicyService, PromotionService, RETRAIN, RetrainService, RetrainTriggers } from './pipelines/index.js';
 import { createRegistry, type Registry } from './registry/index.js';
 import { MlflowRegistry } from './mlflow-registry/index.js';
 import { checkRemoteArtifact, loadPredictor } from './runtime/index.js';
@@ -239,6 +240,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       ...DEFAULT_EVALUATORS,
       fairnessEvaluator(log),
       detectorEvaluator(log),
+      estimateEvaluator(log, references, gbtRegressor),
       valueEvaluator(log, {
         kpi: (deployment) => kpis.ofDeployment(deployment),
         calibration: (model, version) => references.calibration(model, version),
@@ -309,6 +311,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         validation: (name, version) =>
           retrain.validation(name, version).catch((err) => (err instanceof AppError && err.code === 'not_found' ? null : Promise.reject(err))),
         deployments: (name) => deploymentsOfModel(db, name),
+        grants: async (name) => [...(await grants.list(name)), ...(await grants.list('*'))],
       },
       signer,
       clock,

@@ -77,7 +77,7 @@ describe.each(targets)('sextant audit export and verify-pack through a server on
     await exec('insert into approval_votes (approval_id, approver, decision, reason, at) values (?, ?, ?, ?, ?)', [APPROVAL, 'token:erin', 'approve', 'ok', '2030-01-01T01:00:00.000Z']);
 
     const exported = await cli('audit', 'export', 'fraud', '--output', file('pack.json'));
-    expect(exported).toMatchObject({ code: 0, stdout: expect.stringMatching(/^wrote \S+pack\.json: 2 versions, 1 approvals, 6 audit events \(\d+ bytes\)\n$/) });
+    expect(exported).toMatchObject({ code: 0, stdout: expect.stringMatching(/^wrote \S+pack\.json: 2 versions, 1 approval, 6 audit events \(\d+ bytes\)\n$/) });
     // The file holds the server's bytes as sent.
     const rest = await fetch(`${server.url}/api/v1/models/fraud/audit-pack`);
     expect(rest.status).toBe(200);
@@ -138,7 +138,7 @@ describe.each(targets)('sextant audit export and verify-pack through a server on
   });
 
   it('exports one version, and refuses bad input with the field named', async () => {
-    expect(await cli('audit', 'export', 'fraud', '--version', '1', '--output', file('v1.json'))).toMatchObject({ code: 0, stdout: expect.stringMatching(/: 1 versions, 0 approvals, /) });
+    expect(await cli('audit', 'export', 'fraud', '--version', '1', '--output', file('v1.json'))).toMatchObject({ code: 0, stdout: expect.stringMatching(/: 1 version, 0 approvals, /) });
     expect((await cli('audit', 'verify-pack', file('v1.json'))).code).toBe(0);
     expect(await cli('audit', 'export', 'fraud', '--version', 'x', '--output', file('x.json'))).toMatchObject({ code: 2, stderr: expect.stringMatching(/--version: expected a positive integer/) });
     expect(await cli('audit', 'export', 'ghost', '--output', file('x.json'))).toMatchObject({ code: 1, stderr: expect.stringMatching(/model ghost not found/) });

@@ -88,6 +88,9 @@ describe.each(targets)('audit packs on $name', (target) => {
       .execute();
     const validation = { model: 'fraud', version: 3, champion: 2, holdoutRows: 100, passed: true, checks: [], dataChecks: [], jobId: null, createdAt: '2030-01-01T00:00:00.000Z' };
     await db.insertInto('version_validations').values({ model: 'fraud', version: 3, job_id: null, result: JSON.stringify(validation), created_at: validation.createdAt }).execute();
+    await t.app.governance.grants.set('fraud', 'token:ann', { role: 'deployer' }, who);
+    await t.app.governance.grants.set('*', 'token:gus', { role: 'approver' }, who);
+    await t.app.governance.grants.set('fraud-2', 'token:hal', { role: 'admin' }, who);
     await r.models.update('fraud-2', { description: 'after the subject' }, who);
     const res = await t.server.inject({ method: 'GET', url: '/api/v1/models/fraud/audit-pack', headers: { 'x-sextant-actor': 'auditor' } });
     expect(res.statusCode).toBe(200);
@@ -127,13 +130,17 @@ describe.each(targets)('audit packs on $name', (target) => {
         ],
       }),
     ]);
+    expect(b.grants.map((g) => [g.model, g.principal, g.role])).toEqual([
+      ['fraud', 'token:ann', 'deployer'],
+      ['*', 'token:gus', 'approver'],
+    ]);
     const events = b.audit.events;
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => events[0]!.seq + i));
     expect(events.map((e) => e.target)).toContain('model:fraud-2');
     expect(events.map((e) => e.target)).toContain('deployment:fraud-live');
-    // The chain goes on past the subject's last event (fraud-2's update); the pack ends at the subject's last.
-    expect(events[events.length - 1]!.action).toBe('model.update');
-    expect(b.audit.head.seq).toBe(events[events.length - 1]!.seq + 1);
+    // The chain goes on past the subject's last event (grants elsewhere, fraud-2's update); the pack ends at the subject's last.
+    expect(events[events.length - 1]).toMatchObject({ action: 'grant.set', target: 'model:fraud' });
+    expect(b.audit.head.seq).toBe(events[events.length - 1]!.seq + 3);
     expect(b.audit.range).toMatchObject({ first: { seq: events[0]!.seq }, last: { seq: events[events.length - 1]!.seq } });
 
     const v = verifyAuditPack(JSON.parse(text));
@@ -182,7 +189,7 @@ describe.each(targets)('audit packs on $name', (target) => {
     expect(verifyAuditPack(hidden).firstBroken).toMatchObject({ item: 'audit.range' });
   });
 
-  it('names the approval when one is edited, removed or added', () => {
+  it('names the approval when one is edited, removed or added, and a grant when one is edited', () => {
     const item = `approvals/${approvalId}`;
     const edited = tampered(pack, (p) => (p.body.approvals[0]!.votes[1]!.approver = 'token:dave'));
     expect(verifyAuditPack(edited).firstBroken).toEqual({ item, reason: expect.stringMatching(/^its contents changed after signing/) });
@@ -191,6 +198,8 @@ describe.each(targets)('audit packs on $name', (target) => {
     // A key the contract does not know still breaks the digest: the verifier reads the pack as written.
     const extraKey = tampered(pack, (p) => Object.assign(p.body.approvals[0]!, { note: 'x' }));
     expect(verifyAuditPack(extraKey).firstBroken).toMatchObject({ item });
+    const raised = tampered(pack, (p) => (p.body.grants[0]!.role = 'admin'));
+    expect(verifyAuditPack(raised).firstBroken).toMatchObject({ item: 'grants/fraud/token:ann' });
     const removed = tampered(pack, (p) => p.body.approvals.splice(0, 1));
     expect(verifyAuditPack(removed).firstBroken).toEqual({ item, reason: 'was signed but is missing from the pack (removed)' });
     const added = tampered(pack, (p) => p.body.approvals.push({ ...p.body.approvals[0]!, id: 'made-up' }));
@@ -255,6 +264,27 @@ describe.each(targets)('audit packs on $name', (target) => {
     expect(doc.paths['/api/v1/models/{name}/audit-pack'].get.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['name', 'version']));
     expect(doc.paths['/api/v1/audit/public-key'].get.responses['200']).toBeTruthy();
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['AuditPack', 'AuditPublicKey']));
+  });
+
+  it('carries an event edited or deleted in the database, and the verifier names it', async () => {
+    const db = t.app.database.db;
+    const events = pack.body.audit.events;
+    const edited = events[2]!.seq;
+    const deleted = events[4]!.seq;
+    await db.updateTable('audit_events').set({ actor: 'mallory' }).where('seq', '=', edited).execute();
+    const first: AuditPack = (await t.server.inject({ method: 'GET', url: '/api/v1/models/fraud/audit-pack' })).json();
+    expect(verifyAuditPack(first).firstBroken).toEqual({ item: `event ${edited}`, reason: 'its hash does not match its contents (edited)' });
+    await db.updateTable('audit_events').set({ actor: events[2]!.actor }).where('seq', '=', edited).execute();
+    await db.deleteFrom('audit_events').where('seq', '=', deleted).execute();
+    const second: AuditPack = (await t.server.inject({ method: 'GET', url: '/api/v1/models/fraud/audit-pack' })).json();
+    expect(verifyAuditPack(second).firstBroken).toEqual({ item: `event ${deleted}`, reason: `is missing (the events go from ${deleted - 1} to ${deleted + 1})` });
+  });
+
+  it('reports a file it cannot check as a broken pack rather than failing', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const nested = tampered(pack, (p) => Object.assign(p.body.model, { deep }));
+    expect(verifyAuditPack(nested).firstBroken).toMatchObject({ item: 'pack', reason: expect.stringMatching(/^cannot be checked: /) });
   });
 
   it('a model without events of its own in range still verifies', async () => {

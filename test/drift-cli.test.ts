@@ -71,3 +71,57 @@ describe('sextant drift (no server)', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('sextant drift --multivariate', () => {
+  const mv = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'stats', 'multivariate-cases.json'), 'utf8')).cases[0] as {
+    reference: Record<string, number[]>;
+    current: Record<string, number[]>;
+    expected: { components: number; upper: number; currentChunks: [number, number, number, boolean][] };
+  };
+  const csv = (file: string, data: Record<string, (number | string)[]>) => {
+    const cols = Object.keys(data);
+    fs.writeFileSync(file, [cols.join(','), ...data[cols[0]!]!.map((_, i) => cols.map((c) => data[c]![i]).join(','))].join('\n'));
+  };
+
+  it('finds a broken correlation no per-feature test sees (data reconstruction, as scikit-learn) and runs the gbt domain classifier, in JSON, the table and the HTML', async () => {
+    const dir = tempDir('sextant-drift-mv-');
+    csv(path.join(dir, 'ref.csv'), mv.reference);
+    csv(path.join(dir, 'cur.csv'), mv.current);
+    const args = ['drift', '--reference', path.join(dir, 'ref.csv'), '--current', path.join(dir, 'cur.csv'), '--multivariate', '--chunk-size', '100'];
+    const r = await runCli([...args, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const { multivariate } = JSON.parse(r.stdout);
+    expect(multivariate.reconstruction).toMatchObject({ method: 'data_reconstruction', components: mv.expected.components, chunkSize: 100 });
+    expect(Math.abs(multivariate.reconstruction.reference.upper - mv.expected.upper)).toBeLessThan(1e-9);
+    expect(multivariate.reconstruction.current.chunks.map((c: { alert: boolean }) => c.alert)).toEqual(mv.expected.currentChunks.map((c) => c[3]));
+    expect(multivariate.domainClassifier).toMatchObject({ method: 'domain_classifier', folds: 5, threshold: 0.65, rows: { reference: 1000, current: 900 } });
+    expect(multivariate.domainClassifier.auc).toBeGreaterThanOrEqual(0);
+    expect(multivariate.domainClassifier.auc).toBeLessThanOrEqual(1);
+    expect(multivariate.drifted).toBe(true);
+    const table = await runCli([...args, '--html', path.join(dir, 'r.html')]);
+    expect(table.stdout).toMatch(/data reconstruction: PCA keeps 2 of 6 dimensions.*3 of 9 current chunks outside the band \(rows 300–399, 400–499, 500–599\)/);
+    expect(table.stdout).toMatch(/domain classifier: 5-fold ROC AUC [0-9.]+ \(threshold 0.65\) on 1000 \+ 900 rows/);
+    expect(table.stdout).toMatch(/multivariate drift: YES/);
+    const page = fs.readFileSync(path.join(dir, 'r.html'), 'utf8');
+    expect(page).toMatch(/Data reconstruction <small>PCA 2 components of 6 features · 3 of 9 current chunks outside/);
+    expect(page).toMatch(/Domain classifier <small>5-fold ROC AUC/);
+    expect(page).not.toMatch(/<script|https?:\/\//);
+    const bad = await runCli([...args.slice(0, 5), '--multivariate', '--auc-threshold', '2']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--auc-threshold 2: expected a number between 0 and 1/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the domain classifier (the gbt trainer, cross-validated) calls drift on a shifted feature', async () => {
+    const dir = tempDir('sextant-drift-dc-');
+    const wave = (n: number, shift: number) => Array.from({ length: n }, (_, i) => Math.sin(i * 1.7) * 2 + Math.cos(i * 0.31) + shift);
+    csv(path.join(dir, 'ref.csv'), { a: wave(400, 0), b: wave(400, 0).reverse() });
+    csv(path.join(dir, 'cur.csv'), { a: wave(300, 1.5), b: wave(300, 0).reverse() });
+    const r = await runCli(['drift', '--reference', path.join(dir, 'ref.csv'), '--current', path.join(dir, 'cur.csv'), '--multivariate', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const d = JSON.parse(r.stdout).multivariate.domainClassifier;
+    expect(d.auc).toBeGreaterThan(0.65);
+    expect(d.drifted).toBe(true);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -5,6 +5,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir, testApp, type TestApp } from './helpers/app.js';
+import { runCli } from './helpers/processes.js';
 
 // MLflow model directories on S3 (the artifact store's bucket, as MLflow's own artifact store
 // writes them), and a version created through the MLflow API served by its MLmodel signature.
@@ -95,6 +96,14 @@ describe('MLflow model-versions/create from s3:// on the configured store, serve
     expect(alias).toMatchObject({ status: 409, body: { error_code: 'RESOURCE_CONFLICT' } });
     const version = await call('DELETE', '/api/2.0/mlflow/model-versions/delete', { name: 'iris', version: '1' });
     expect(version).toMatchObject({ status: 409, body: { error_code: 'RESOURCE_CONFLICT', message: expect.stringMatching(/served by deployment\(s\) iris/) } });
+  });
+
+  it('the CLI takes models:/NAME@ALIAS and models:/NAME/VERSION where it takes model references', async () => {
+    const byAlias = await runCli(['versions', 'show', 'models:/iris@champion', '--json'], { SEXTANT_URL: url });
+    expect(byAlias.code, byAlias.stderr).toBe(0);
+    expect(JSON.parse(byAlias.stdout)).toMatchObject({ model: 'iris', version: 1, aliases: ['champion'] });
+    const byVersion = await runCli(['versions', 'show', 'models:/iris/1', '--json'], { SEXTANT_URL: url });
+    expect(JSON.parse(byVersion.stdout)).toMatchObject({ model: 'iris', version: 1 });
   });
 
   it('paths under the MLflow prefixes that Sextant does not serve are ENDPOINT_NOT_FOUND', async () => {

@@ -42,10 +42,10 @@ export function positiveInt(name: string, value: string): number {
   return Number(value);
 }
 
-/** Splits MODEL/N, MODEL@ALIAS or MODEL (latest). */
+/** Splits MODEL/N, MODEL@ALIAS or MODEL (latest), also as MLflow writes them (`models:/MODEL@ALIAS`, `models:/MODEL/N`). */
 export function parseRef(ref: string): { model: string; ref: string } {
-  const m = /^([^@/]+)(?:@([^@/]+)|\/(\d+))?$/.exec(ref);
-  if (!m) throw new CliError(`${ref}: expected MODEL/VERSION, MODEL@ALIAS or MODEL`);
+  const m = /^(?:models:\/)?([^@/]+)(?:@([^@/]+)|\/(\d+))?$/.exec(ref);
+  if (!m) throw new CliError(`${ref}: expected MODEL/VERSION, MODEL@ALIAS or MODEL (or models:/MODEL@ALIAS, models:/MODEL/VERSION)`);
   return { model: m[1]!, ref: m[2] ?? m[3] ?? 'latest' };
 }
 

@@ -22,6 +22,7 @@ export function packItems(body: Body): Array<[string, unknown]> {
     ...body.validations.map((v): [string, unknown] => [`validations/${v.version}`, v]),
     ...body.aliasHistory.map((p, i): [string, unknown] => [`aliasHistory/${i}`, p]),
     ...body.approvals.map((a): [string, unknown] => [`approvals/${a.id}`, a]),
+    ...body.grants.map((g): [string, unknown] => [`grants/${g.model}/${g.principal}`, g]),
     ['audit.targets', body.audit.targets],
     ['audit.range', body.audit.range],
     ['audit.head', body.audit.head],
@@ -138,8 +139,8 @@ export function verifyAuditPack(raw: unknown, options: { publicKeyPem?: string }
     if (!ok) throw new Broken('signature', `does not verify with key ${verdict.keyId}: the signed body or the signature changed`);
     verdict.ok = true;
   } catch (err) {
-    if (!(err instanceof Broken)) throw err;
-    verdict.firstBroken = { item: err.item, reason: err.reason };
+    // Whatever a hostile file holds (nesting past the stack, say) is a broken pack, not a crash.
+    verdict.firstBroken = err instanceof Broken ? { item: err.item, reason: err.reason } : { item: 'pack', reason: `cannot be checked: ${(err as Error).message}` };
   }
   return verdict;
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AliasPeriod } from '../contracts/aliases.js';
 import { AUDIT_PACK_FORMAT, type AuditPack, type AuditPackBody, AuditPackQuery } from '../contracts/audit-pack.js';
+import type { Grant } from '../contracts/grants.js';
 import type { Model } from '../contracts/models.js';
 import type { ValidationResult } from '../contracts/pipelines.js';
 import type { ModelVersion } from '../contracts/versions.js';
@@ -24,6 +25,8 @@ export interface AuditPackSources {
   validation(name: string, version: number): Promise<ValidationResult | null>;
   /** Deployments serving the model: their audited specs say what served when beside the aliases. */
   deployments(name: string): Promise<string[]>;
+  /** Grants on the model and on every model (`*`). */
+  grants(name: string): Promise<Grant[]>;
 }
 
 /** Parent links of `version`, nearest first; ends at a version not in the model or at a loop. */
@@ -64,11 +67,12 @@ export class AuditPackService {
       versions = all.filter((v) => wanted.has(v.version));
     }
     const numbers = versions.map((v) => v.version);
-    const [aliasHistory, validations, approvals, deployments] = await Promise.all([
+    const [aliasHistory, validations, approvals, deployments, grants] = await Promise.all([
       this.sources.aliasHistory(name),
       Promise.all(numbers.map((v) => this.sources.validation(name, v))),
       readApprovals(this.db, name, q.version === undefined ? null : [q.version]),
       this.sources.deployments(name),
+      this.sources.grants(name),
     ]);
     const targets = [
       `model:${name}`,
@@ -88,6 +92,7 @@ export class AuditPackService {
         validations: validations.filter((v): v is ValidationResult => v !== null),
         aliasHistory,
         approvals,
+        grants,
         audit: { targets, ...chain },
       }),
     );

@@ -227,8 +227,13 @@ export class MlflowRegistry {
     return toMlflowVersion(await this.registry.versions.get(name, aliasRef(alias)));
   }
 
-  async setAlias(name: string, alias: string, version: number, by: Actor): Promise<void> {
-    await this.registry.aliases.set(name, alias, { version }, by);
+  /**
+   * Moves an alias. A protected alias is not moved: the move becomes an approval request, which
+   * is returned for the route to answer (MLflow has no message for "accepted, pending").
+   */
+  async setAlias(name: string, alias: string, version: number, by: Actor): Promise<{ approval?: { id: string } & Record<string, unknown> }> {
+    const result: object = await this.registry.aliases.set(name, alias, { version }, by);
+    return 'approval' in result ? { approval: result.approval as { id: string } & Record<string, unknown> } : {};
   }
 
   async deleteAlias(name: string, alias: string, by: Actor): Promise<void> {

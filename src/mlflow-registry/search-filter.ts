@@ -143,10 +143,32 @@ export function parseFilter(filter: string | undefined, fields: readonly string[
   }
 }
 
-/** SQL LIKE as a regular expression: `%` any run, `_` one character, everything else literal. */
-function likeRegex(pattern: string, caseless: boolean): RegExp {
-  const body = [...pattern].map((c) => (c === '%' ? '.*' : c === '_' ? '.' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
-  return new RegExp(`^${body}$`, caseless ? 'is' : 's');
+/**
+ * SQL LIKE: `%` any run, `_` one character, everything else literal. Matched by the greedy
+ * wildcard walk (backtracking only to the last `%`), so a pattern of many `%` costs at most
+ * pattern × text steps, where a regular expression could take exponential time.
+ */
+export function likeMatch(pattern: string, text: string, caseless: boolean): boolean {
+  const p = [...(caseless ? pattern.toLowerCase() : pattern)];
+  const t = [...(caseless ? text.toLowerCase() : text)];
+  let i = 0;
+  let j = 0;
+  let star = -1;
+  let mark = 0;
+  while (j < t.length) {
+    if (i < p.length && (p[i] === '_' || (p[i] !== '%' && p[i] === t[j]))) {
+      i++;
+      j++;
+    } else if (i < p.length && p[i] === '%') {
+      star = i++;
+      mark = j;
+    } else if (star >= 0) {
+      i = star + 1;
+      j = ++mark;
+    } else return false;
+  }
+  while (i < p.length && p[i] === '%') i++;
+  return i === p.length;
 }
 
 /** Whether an entity satisfies every comparison. A tag the entity lacks matches no comparison. */
@@ -168,7 +190,7 @@ export function matches(entity: Searchable, filter: readonly Comparison[]): bool
     if (actual === undefined) return false;
     if (c.op === '=') return actual === c.value;
     if (c.op === '!=') return actual !== c.value;
-    return likeRegex(c.value, c.op === 'ILIKE').test(actual);
+    return likeMatch(c.value, actual, c.op === 'ILIKE');
   });
 }
 

@@ -10,3 +10,4 @@ export { trainLogistic } from './trainers/index.js';
 export { toCsv, toTrainingData } from './training-set.js';
 export { checkMetric } from './gate.js';
 export { parseCron, cronMatches, lastTick } from './cron.js';
+export { gbtRegressor } from './nanny-regressor.js';

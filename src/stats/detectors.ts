@@ -105,14 +105,18 @@ export class Eddm implements Detector {
   }
 }
 
-/** Page–Hinkley for a change in the mean, both ways (river: min_instances=30, delta=0.005, threshold=50, alpha=1-1e-4). */
+/**
+ * Page–Hinkley for a change in the mean, both ways (river: min_instances=30, delta=0.005,
+ * threshold=50, alpha=1-1e-4, mode="both"); as river, the smallest upward sum starts at +∞ and the
+ * largest downward sum at −1.
+ */
 export class PageHinkley implements Detector {
   private n = 0;
   private mean = 0;
   private sumUp = 0;
   private sumDown = 0;
-  private minUp = 0;
-  private maxDown = 0;
+  private minUp = Infinity;
+  private maxDown = -1;
 
   constructor(
     private readonly minInstances = 30,
@@ -122,7 +126,9 @@ export class PageHinkley implements Detector {
   ) {}
 
   reset(): void {
-    this.n = this.mean = this.sumUp = this.sumDown = this.minUp = this.maxDown = 0;
+    this.n = this.mean = this.sumUp = this.sumDown = 0;
+    this.minUp = Infinity;
+    this.maxDown = -1;
   }
 
   update(x: number): { drift: boolean; warning: boolean } {
@@ -144,7 +150,9 @@ export class PageHinkley implements Detector {
 /**
  * KSWIN (Raab et al. 2020): keeps the last 100 values; drift when the newest 30 differ from 30
  * drawn (seeded) from the older 70 by a KS test at α = 0.005 with a statistic above 0.1
- * (river: alpha=0.005, window_size=100, stat_size=30). The window restarts from the newest 30.
+ * (river: alpha=0.005, window_size=100, stat_size=30). After a drift it starts over with an empty
+ * window and its seed, as river's does on the next value. River draws with Python's `random`
+ * (unseeded by default); Sextant's seed 42 drives its own generator, so the samples differ.
  */
 export class Kswin implements Detector {
   private window: number[] = [];
@@ -182,7 +190,7 @@ export class Kswin implements Detector {
     const recent = this.window.slice(-this.statSize);
     const r = ks2samp(older.slice(0, this.statSize), recent);
     if (r.pValue !== null && r.pValue <= this.alpha && r.statistic > 0.1) {
-      this.window = recent;
+      this.reset();
       return { drift: true, warning: false };
     }
     return none;

@@ -58,7 +58,7 @@ export function registerAuditCommands(program: Command): void {
       writeFile(o.output, text);
       const body = (JSON.parse(text) as { body: { versions: unknown[]; approvals: unknown[]; audit: { events: unknown[] } } }).body;
       process.stdout.write(
-        `wrote ${o.output}: ${body.versions.length} versions, ${body.approvals.length} approvals, ${body.audit.events.length} audit events (${Buffer.byteLength(text)} bytes)\n`,
+        `wrote ${o.output}: ${count(body.versions.length, 'version')}, ${count(body.approvals.length, 'approval')}, ${count(body.audit.events.length, 'audit event')} (${Buffer.byteLength(text)} bytes)\n`,
       );
     });
 
@@ -100,6 +100,8 @@ export function registerAuditCommands(program: Command): void {
       if (!v.ok) process.exitCode = 1;
     });
 }
+
+const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 function readText(file: string, what: string): string {
   try {

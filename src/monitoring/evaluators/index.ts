@@ -15,3 +15,5 @@ export { valueEvaluator } from './value-evaluator.js';
 export type { ValueSources } from './value-evaluator.js';
 export { detectorEvaluator } from './detector-evaluator.js';
 export type { Detection, DetectorReport } from './detector-evaluator.js';
+export { estimateEvaluator } from './estimate-evaluator.js';
+export type { EstimateSection, FitRegressor } from './estimate-evaluator.js';

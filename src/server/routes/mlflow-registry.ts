@@ -58,7 +58,7 @@ interface Endpoint<S extends z.ZodObject> {
   role: Role;
   request: S;
   response: z.ZodType;
-  handler(input: z.output<S>, actor: Actor, req: FastifyRequest): Promise<unknown>;
+  handler(input: z.output<S>, actor: Actor, req: FastifyRequest, reply: FastifyReply): Promise<unknown>;
 }
 
 /**
@@ -78,7 +78,7 @@ function endpoint<S extends z.ZodObject>(e: Endpoint<S>): RouteSpec[] {
       ...where,
       response: e.response,
       errorHandler: sendMlflowError,
-      handler: async ({ query, body, actor, req }: HandlerContext<unknown, unknown, unknown>) => {
+      handler: async ({ query, body, actor, req, reply }: HandlerContext<unknown, unknown, unknown>) => {
         const input =
           e.method === 'GET'
             ? (query as z.output<S>)
@@ -86,7 +86,7 @@ function endpoint<S extends z.ZodObject>(e: Endpoint<S>): RouteSpec[] {
               ? parseInput(e.request, { ...(query as object), ...(body as object) }, 'body')
               : (body as z.output<S>);
         // MLflow answers an empty message `{}`, never an empty body.
-        return (await e.handler(input, actor, req)) ?? {};
+        return (await e.handler(input, actor, req, reply)) ?? {};
       },
     }),
   );
@@ -158,7 +158,20 @@ export function mlflowRegistryRoutes(app: App): RouteSpec[] {
     endpoint({
       method: 'POST', path: '/registered-models/alias', summary: 'Set an alias', role: 'viewer',
       request: SetRegisteredModelAlias, response: Empty,
-      handler: (r, actor) => m.setAlias(r.name, r.alias, r.version, actor),
+      handler: async (r, actor, req, reply) => {
+        const { approval } = await m.setAlias(r.name, r.alias, r.version, actor);
+        if (!approval) return {};
+        // Accepted, not done: MLflow clients raise any answer but 200 with its error_code and
+        // message, so the caller learns the alias did not move and which request to approve.
+        return reply
+          .code(202)
+          .send({
+            error_code: 'PERMISSION_DENIED',
+            message: `alias ${r.alias} of model ${r.name} is protected: moving it to version ${r.version} is approval request ${approval.id}, which waits for approval (sextant approvals approve ${approval.id})`,
+            request_id: String(req.id),
+            approval,
+          });
+      },
     }),
     endpoint({
       method: 'DELETE', path: '/registered-models/alias', summary: 'Delete an alias', role: 'viewer',
