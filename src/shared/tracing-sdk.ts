@@ -51,6 +51,11 @@ export async function startTracing(config: TracingOptions, logger: Logger): Prom
         }),
       ],
     });
+    // The SDK reports failed exports (a receiver down or refusing) through its diagnostics logger:
+    // they reach Sextant's log as warnings, and never a request.
+    const warn = (message: string, ...args: unknown[]) => logger.warn({ detail: args.map(String).join(' ').slice(0, 500) || undefined }, `tracing: ${String(message).slice(0, 300)}`);
+    const quiet = () => {};
+    api.diag.setLogger({ error: warn, warn, info: quiet, debug: quiet, verbose: quiet }, api.DiagLogLevel.WARN);
     const contextManager = new AsyncLocalStorageContextManager().enable();
     api.context.setGlobalContextManager(contextManager);
     api.propagation.setGlobalPropagator(new W3CTraceContextPropagator());
@@ -66,6 +71,7 @@ export async function startTracing(config: TracingOptions, logger: Logger): Prom
         api.trace.disable();
         api.propagation.disable();
         api.context.disable();
+        api.diag.disable();
       },
     };
   }
