@@ -170,7 +170,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   try {
     database = openDatabase(config.database);
   } catch (err) {
-    await tracing?.stop();
+    await tracing?.close();
     throw err;
   }
   try {
@@ -468,12 +468,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await cache.close();
         await events.close();
         await database.close();
-        await tracing?.stop();
+        await tracing?.close();
       },
     };
   } catch (err) {
     await database.close();
-    await tracing?.stop();
+    await tracing?.close();
     throw err;
   }
 }
