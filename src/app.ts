@@ -24,6 +24,7 @@ import {
   DEFAULT_EVALUATORS,
   detectorEvaluator,
   estimateEvaluator,
+  multivariateEvaluator,
   fairnessEvaluator,
   valueEvaluator,
   FeedbackService,
@@ -40,7 +41,7 @@ import {
   SEGMENT_BOUNDS,
   tableLogWriter,
 } from './monitoring/index.js';
-import { gbtRegressor, JobQueue, JobWorker, PolicyService, PromotionService, RETRAIN, RetrainService, RetrainTriggers } from './pipelines/index.js';
+import { gbtFitScore, gbtRegressor, JobQueue, JobWorker, PolicyService, PromotionService, RETRAIN, RetrainService, RetrainTriggers } from './pipelines/index.js';
 import { createRegistry, type Registry } from './registry/index.js';
 import { MlflowRegistry } from './mlflow-registry/index.js';
 import { checkRemoteArtifact, loadPredictor } from './runtime/index.js';
@@ -169,7 +170,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   try {
     database = openDatabase(config.database);
   } catch (err) {
-    await tracing?.stop();
+    await tracing?.close();
     throw err;
   }
   try {
@@ -273,6 +274,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       fairnessEvaluator(log),
       detectorEvaluator(log),
       estimateEvaluator(log, references, gbtRegressor),
+      multivariateEvaluator(references, gbtFitScore()),
       valueEvaluator(log, {
         kpi: (deployment) => kpis.ofDeployment(deployment),
         calibration: (model, version) => references.calibration(model, version),
@@ -466,12 +468,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await cache.close();
         await events.close();
         await database.close();
-        await tracing?.stop();
+        await tracing?.close();
       },
     };
   } catch (err) {
     await database.close();
-    await tracing?.stop();
+    await tracing?.close();
     throw err;
   }
 }

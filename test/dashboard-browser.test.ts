@@ -116,6 +116,9 @@ describe.skipIf(!available)('the dashboard in a browser', () => {
     const quality = page.locator('section[aria-labelledby="quality-title"]');
     await expect.poll(() => quality.getByRole('table', { name: 'Quality per window' }).getByRole('row').count()).toBe(3);
     expect(await quality.textContent()).toMatch(/0\.81/);
+    // The business value panel: the quick start's model has no KPI, so the panel says how to set one.
+    const value = page.locator('section[aria-labelledby="value-title"]');
+    await expect.poll(() => value.textContent()).toMatch(/No business value yet: set the model's KPI with sextant kpi set/);
     const log = page.locator('section[aria-labelledby="log-title"]');
     await log.getByRole('row').nth(5).waitFor();
     await log.getByLabel('Version').selectOption('2');

@@ -4,6 +4,7 @@ import { CanaryRequest, CreateDeploymentRequest, Deployment, DeploymentList, Dep
 import {
   DataQualityResult,
   DriftQuery,
+  DriftReportQuery,
   DriftResult,
   FeedbackRequest,
   FeedbackResult,
@@ -16,6 +17,7 @@ import {
 import { ModelName } from '../../contracts/common.js';
 import { AppError } from '../../shared/app-error.js';
 import { DriftViews } from '../../monitoring/index.js';
+import { gbtFitScore } from '../../pipelines/index.js';
 import type { App } from '../../app.js';
 import { route } from '../route-spec.js';
 import { ReasonQuery } from './models.js';
@@ -78,9 +80,13 @@ export function deploymentRoutes(app: App) {
       tag: 'monitoring',
       role: 'viewer',
       params: Params,
-      query: DriftQuery,
+      query: DriftReportQuery,
       produces: 'text/html',
-      handler: async ({ params, query, reply }) => reply.type('text/html; charset=utf-8').send(await driftViews.report(params.name, query)),
+      handler: async ({ params, query, reply }) => {
+        const { multivariate, ...window } = query;
+        const html = await driftViews.report(params.name, window, multivariate ? { fitScore: multivariate === 'both' ? gbtFitScore() : null } : undefined);
+        return reply.type('text/html; charset=utf-8').send(html);
+      },
     }),
     route({
       method: 'GET',
