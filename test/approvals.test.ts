@@ -55,6 +55,9 @@ describe.each(await databaseTargets())('protected aliases and four-eyes approval
     expect(approval).toMatchObject({ status: 'pending', model: 'fraud', alias: 'champion', version: 3, fromVersion: 1, required: 2, requestedBy: 'token:dep', versionAuthor: 'token:carl', approvals: [], reason: 'better recall' });
     expect(Date.parse(approval.expiresAt) - Date.parse(approval.requestedAt)).toBe(72 * 3600 * 1000);
     expect(await champion('fraud')).toBe(1);
+    const deleted = await call('root', 'DELETE', '/api/v1/models/fraud/aliases/champion');
+    expect(deleted.statusCode).toBe(409);
+    expect(deleted.json().error.message).toMatch(/is protected and cannot be deleted; unprotect it first/);
     const listed = (await call('ap1', 'GET', '/api/v1/approvals?model=fraud&status=pending')).json().approvals;
     expect(listed.map((a: { id: string }) => a.id)).toEqual([approval.id]);
     expect((await call('ap1', 'GET', `/api/v1/approvals/${approval.id}`)).json()).toEqual(approval);
