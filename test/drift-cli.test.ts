@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './helpers/app.js';
 import { BIN, ROOT, runCli } from './helpers/processes.js';
@@ -124,4 +125,70 @@ describe('sextant drift --multivariate', () => {
     expect(d.drifted).toBe(true);
     fs.rmSync(dir, { recursive: true, force: true });
   });
+});
+
+describe('sextant drift on any size: streamed, exact up to the row bound, sketches beyond it', () => {
+  let seed = 5;
+  const rand = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  const N = 30_000;
+  const side = (shift: number) => ({
+    steady: Array.from({ length: N }, () => gauss() * 2 + 10),
+    shifted: Array.from({ length: N }, () => gauss() + shift),
+    wide: Array.from({ length: N }, () => Math.exp(gauss() + 1.5 * shift)),
+    few: Array.from({ length: N }, () => Math.floor(rand() * (shift ? 3 : 4))),
+    colour: Array.from({ length: N }, () => ['red', 'green', 'blue', shift ? 'red' : 'violet'][Math.floor(rand() * 4)]!),
+  });
+
+  it('gives the verdicts of the exact mode from sketches, each statistic within its stated error bound, on CSV, JSON lines and Parquet', async () => {
+    const dir = tempDir('sextant-drift-big-');
+    const ref = side(0);
+    const cur = side(0.4);
+    const cols = Object.keys(ref) as (keyof typeof ref)[];
+    const write = (name: string, data: typeof ref) => {
+      fs.writeFileSync(path.join(dir, `${name}.csv`), [cols.join(','), ...data.steady.map((_, i) => cols.map((c) => data[c][i]).join(','))].join('\n'));
+      fs.writeFileSync(path.join(dir, `${name}.jsonl`), data.steady.map((_, i) => JSON.stringify(Object.fromEntries(cols.map((c) => [c, data[c][i]])))).join('\n'));
+      const columnData = cols.map((c) => (c === 'colour' ? { name: c, data: data[c], type: 'STRING' as const } : { name: c, data: data[c] as number[], type: 'DOUBLE' as const }));
+      fs.writeFileSync(path.join(dir, `${name}.parquet`), Buffer.from(parquetWriteBuffer({ columnData, rowGroupSize: 4096 })));
+    };
+    write('ref', ref);
+    write('cur', cur);
+    const run = async (ext: string, extra: string[]) => {
+      const r = await runCli(['drift', '--reference', path.join(dir, `ref.${ext}`), '--current', path.join(dir, `cur.${ext}`), '--json', '--test', 'shifted=ks', '--test', 'steady=t_test', '--test', 'wide=psi', ...extra]);
+      expect(r.code, r.stderr).toBe(0);
+      return { report: JSON.parse(r.stdout), stderr: r.stderr };
+    };
+    const exact = await run('csv', []);
+    expect(exact.report).toMatchObject({ mode: 'exact', rows: { reference: N, current: N }, rowBound: 1_000_000 });
+    const byName = (rep: { features: { feature: string }[] }) => Object.fromEntries(rep.features.map((f) => [f.feature, f])) as unknown as Record<string, { test: string; statistic: number; pValue: number | null; drifted: boolean; errorBound: number }>;
+    const e = byName(exact.report);
+    expect(Object.values(e).map((f) => [f.test, f.drifted])).toEqual([
+      ['t_test', false],
+      ['ks', true],
+      ['psi', true],
+      ['jensenshannon', true],
+      ['jensenshannon', true],
+    ]);
+    for (const ext of ['csv', 'jsonl', 'parquet']) {
+      const sketched = await run(ext, ['--row-bound', '5000']);
+      expect(sketched.report).toMatchObject({ mode: 'sketch', rows: { reference: N, current: N }, rowBound: 5000, rankError: 0.0133 });
+      expect(sketched.stderr).toMatch(/more than 5000 rows on a side .* switched to KLL sketches \(rank error ±1.33 % per sketched side\)/);
+      const s = byName(sketched.report);
+      for (const [name, f] of Object.entries(s)) {
+        expect([name, f.test, f.drifted]).toEqual([name, e[name]!.test, e[name]!.drifted]);
+        // Statistics within the stated bound (counts and moments are exact: bound 0, up to rounding).
+        // PSI's bound is on each bin share (±2ε per sketched side), not on the sum: here 0.134 exact.
+        const bound = name === 'wide' ? 0.025 : f.errorBound;
+        expect(Math.abs(f.statistic - e[name]!.statistic)).toBeLessThanOrEqual(bound + 1e-9);
+      }
+      expect(s.few!.errorBound).toBe(0);
+      expect(s.colour!.errorBound).toBe(0);
+      expect(s.shifted!.errorBound).toBeCloseTo(2 * 0.0133, 10);
+    }
+    // What cannot run on sketches says so and how to run it.
+    const cvm = await runCli(['drift', '--reference', path.join(dir, 'ref.csv'), '--current', path.join(dir, 'cur.csv'), '--row-bound', '5000', '--test', 'steady=cramer_von_mises']);
+    expect(cvm.stderr).toMatch(/skipped steady: cramer_von_mises needs every value in order: raise --row-bound above 30000 rows to run it exactly/);
+    expect(cvm.stdout).toMatch(/errorBound/i);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
 });
