@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Adwin, Ddm, type Detector, Kswin, PageHinkley } from '../src/stats/index.js';
 import { bytes, tempDir, testApp, type TestApp } from './helpers/app.js';
 import { databaseTargets } from './helpers/databases.js';
+import { runCli } from './helpers/processes.js';
 
 const who = { actor: 'test' };
 const targets = await databaseTargets();
@@ -124,6 +125,25 @@ describe.each(targets)('streaming detectors in live monitors on $name', (target)
     expect(alerts.join('\n')).toMatch(new RegExp(`DDM on the error stream detected a change at row ${expected.ddm[0]}`));
     const open = (await t.server.inject({ method: 'GET', url: '/api/v1/alerts?deployment=m' })).json().alerts;
     expect(open.some((a: { rule: string }) => a.rule === 'detector')).toBe(true);
+  });
+
+  it('the CLI: --detector and the estimate thresholds on monitor create, detections in monitor results', async () => {
+    const env = { SEXTANT_URL: await t.server.listen({ port: 0, host: '127.0.0.1' }) };
+    await t.app.serving.deployments.create({ name: 'm3', model: 'm', alias: 'champion' }, who);
+    const made = await runCli(['monitor', 'create', 'm3', '--window-rows', '50', '--detector', 'adwin:error', '--detector', 'kswin:feature:x', '--min-roc-auc', '0.7', '--max-mae', '2', '--json'], env);
+    expect(made.code, made.stderr).toBe(0);
+    expect(JSON.parse(made.stdout).thresholds).toMatchObject({
+      detectors: [{ detector: 'adwin', stream: 'error' }, { detector: 'kswin', stream: 'feature', feature: 'x' }],
+      minRocAuc: 0.7,
+      maxMae: 2,
+    });
+    const bad = await runCli(['monitor', 'create', 'm3', '--detector', 'ddm:score'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--detector ddm:score: DDM and EDDM watch a 0/1 error stream');
+    const results = await runCli(['monitor', 'results', 'm'], env);
+    expect(results.code, results.stderr).toBe(0);
+    expect(results.stdout).toMatch(/DETECTORS/);
+    expect(results.stdout).toMatch(/page_hinkley feature x @3\d\d/);
   });
 
   it('refuses a detector rule that cannot run, with 400 naming the field', async () => {

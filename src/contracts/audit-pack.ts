@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AliasPeriod } from './aliases.js';
 import { AuditEvent } from './audit.js';
 import { ModelName, Timestamp, VersionNumber } from './common.js';
+import { Grant } from './grants.js';
 import { Model } from './models.js';
 import { ValidationResult } from './pipelines.js';
 import { Lineage, ModelVersion } from './versions.js';
@@ -86,6 +87,7 @@ export const AuditPackBody = z.object({
   validations: z.array(ValidationResult),
   aliasHistory: z.array(AliasPeriod),
   approvals: z.array(AuditPackApproval),
+  grants: z.array(Grant).describe('who holds a role on the model, or on every model (`*`), when the pack was made'),
   audit: AuditPackAudit,
   digests: z.record(z.string(), z.string()).describe('item → sha256 of its canonical JSON, so a verifier names the item that changed'),
 });

@@ -142,6 +142,11 @@ const WindowSpan = {
   currentRows: z.number().int(),
 };
 
+/** The drift report page of a window; `multivariate` adds the multivariate section (as `sextant drift --multivariate --html`). */
+export const DriftReportQuery = DriftQuery.extend({
+  multivariate: z.enum(['reconstruction', 'both']).optional().describe('add multivariate drift: data reconstruction, and with both the gbt domain classifier'),
+}).strict();
+
 export const DriftResult = z
   .object({
     ...WindowSpan,
@@ -194,8 +199,8 @@ export type DetectorRule = z.infer<typeof DetectorRule>;
 export const MonitorThresholds = z
   .object({
     driftShare: z.number().min(0).max(1).default(0.5).describe('dataset drift when this share of features drifts'),
-    minAccuracy: z.number().min(0).max(1).optional(),
-    maxRmse: z.number().positive().optional(),
+    minAccuracy: z.number().min(0).max(1).optional().describe('alert (rule accuracy) when the measured accuracy falls below this, and (rule estimated_quality) when the label-free estimate does'),
+    maxRmse: z.number().positive().optional().describe('alert (rule rmse) when the measured RMSE exceeds this, and (rule estimated_quality) when the label-free estimate does'),
     predictionDrift: z.boolean().default(true).describe('alert when the distribution of predictions drifts'),
     maxMissingShare: z.number().min(0).max(1).default(0.05).describe('missing values above the reference share by more than this'),
     maxOutOfRangeShare: z.number().min(0).max(1).default(0.05).describe("numbers outside the reference's range"),
@@ -207,6 +212,13 @@ export const MonitorThresholds = z
     minDisparateImpact: z.number().min(0).optional().describe("alert (rule fairness) when a group's disparate impact falls below this"),
     minValue: z.number().finite().optional().describe('alert (rule value) when the business value per 1,000 predictions falls below this: the estimate (CBPE, DLE) when there is one, so before labels arrive, else the measured value'),
     detectors: z.array(DetectorRule).max(10).optional().describe('streaming change detectors run across windows; a detection raises rule detector'),
+    multivariate: z
+      .enum(['reconstruction', 'both'])
+      .optional()
+      .describe('multivariate drift per window (rule multivariate_drift): NannyML data reconstruction, and with both also the gbt domain classifier'),
+    minRocAuc: z.number().min(0).max(1).optional().describe('classifiers: alert (rule estimated_quality) when the label-free ROC AUC estimate (CBPE) falls below this'),
+    minF1: z.number().min(0).max(1).optional().describe('classifiers: alert (rule estimated_quality) when the label-free F1 estimate (CBPE) falls below this'),
+    maxMae: z.number().positive().optional().describe('regressions: alert (rule estimated_quality) when the label-free MAE estimate (DLE) exceeds this'),
   })
   .strict();
 
@@ -264,6 +276,41 @@ export const MonitorResult = z
       .nullable()
       .optional()
       .describe('monitors with detectors: what each streaming detector saw in this window'),
+    multivariate: z
+      .object({
+        drifted: z.boolean().optional(),
+        reconstruction: z
+          .object({ error: z.number(), lower: z.number(), upper: z.number(), mean: z.number(), components: z.number().int(), chunkSize: z.number().int(), chunks: z.number().int(), alerting: z.number().int(), drifted: z.boolean() })
+          .nullable()
+          .optional(),
+        domainClassifier: z.object({ auc: z.number(), threshold: z.number(), drifted: z.boolean(), rows: z.object({ reference: z.number().int(), current: z.number().int() }) }).nullable().optional(),
+        skipped: z.array(z.object({ method: z.string(), reason: z.string() })).optional(),
+        error: z.string().optional(),
+      })
+      .nullable()
+      .optional()
+      .describe('monitors with multivariate drift: data reconstruction (and the domain classifier) of this window'),
+    estimated: z
+      .object({
+        method: z.enum(['cbpe', 'dle']).optional(),
+        rows: z.number().int().optional().describe('rows estimated on: every logged row of the window, labelled or not'),
+        calibrated: z.boolean().optional(),
+        metrics: z
+          .record(
+            z.string(),
+            z.object({
+              value: z.number().nullable(),
+              samplingError: z.number().nullable(),
+              lower: z.number().nullable().describe('value − 3 sampling errors'),
+              upper: z.number().nullable().describe('value + 3 sampling errors'),
+            }),
+          )
+          .optional(),
+        error: z.string().optional(),
+      })
+      .nullable()
+      .optional()
+      .describe('quality estimated without labels (CBPE for classifiers, DLE for regressions), each metric with its sampling-error band'),
   })
   .meta({ id: 'MonitorResult' });
 export type MonitorResult = z.infer<typeof MonitorResult>;

@@ -81,7 +81,7 @@ function profileOf(columns: Columns): NonNullable<ReferenceInfo['profile']> {
 /** Reference data per version, and drift of a deployment's logged inputs against it. */
 export class ReferenceService {
   /** The model's outputs on each reference, computed once per process. */
-  private readonly referencePredictions = new Map<string, unknown[]>();
+  private readonly referencePredictions = new Map<string, OutputTensor[]>();
   private readonly parsed = new Map<string, Columns>();
 
   constructor(
@@ -247,9 +247,8 @@ export class ReferenceService {
     return out;
   }
 
-  /** Drift of the model's predictions: its outputs on the reference rows against the window's outputs. */
-  /** The version's outputs on its reference rows (class-1 probability for binary scores), computed once per process. */
-  private async referenceOutputs(model: string, version: number, reference: Columns): Promise<unknown[] | null> {
+  /** The version's output tensors on its reference rows, computed once per process; null when it cannot score them. */
+  private async referenceTensors(model: string, version: number, reference: Columns): Promise<OutputTensor[] | null> {
     if (!this.predictor) return null;
     const key = `${model}/${version}/${Object.values(reference)[0]?.length ?? 0}`;
     const cached = this.referencePredictions.get(key);
@@ -260,15 +259,36 @@ export class ReferenceService {
       const col = reference[f.name]!;
       return f.type === 'string' ? col.map((v) => String(v ?? '')) : Float64Array.from(col, (v) => (typeof v === 'number' ? v : v === null ? Number.NaN : Number(v)));
     });
-    let outputs: unknown[];
+    let outputs: OutputTensor[];
     try {
-      outputs = predictionValues(await p.predict({ rows: Object.values(reference)[0]?.length ?? 0, columns }));
+      outputs = await p.predict({ rows: Object.values(reference)[0]?.length ?? 0, columns });
     } catch {
       return null;
     }
     this.referencePredictions.set(key, outputs);
     if (this.referencePredictions.size > 64) this.referencePredictions.delete(this.referencePredictions.keys().next().value!);
     return outputs;
+  }
+
+  /** The version's outputs on its reference rows (class-1 probability for binary scores). */
+  private async referenceOutputs(model: string, version: number, reference: Columns): Promise<unknown[] | null> {
+    const tensors = await this.referenceTensors(model, version, reference);
+    return tensors ? predictionValues(tensors) : null;
+  }
+
+  /**
+   * A version's labelled reference as label-free estimation fits on it: its columns, the model's
+   * output tensors on them, and the label column (the policy's target, else `label` or `target`).
+   * Null without a reference, a label column, or a way to score the rows.
+   */
+  async scoredReference(model: string, version: number): Promise<{ columns: Columns; outputs: OutputTensor[]; target: string } | null> {
+    const m = await this.db.selectFrom('models').select('id').where('name', '=', model).executeTakeFirst();
+    if (!m) return null;
+    const columns = await this.load(m.id, model, version).catch(() => null);
+    if (!columns) return null;
+    const target = [await this.targetColumn(model), 'label', 'target'].find((c) => c !== undefined && c in columns);
+    const outputs = target ? await this.referenceTensors(model, version, columns) : null;
+    return target && outputs ? { columns, outputs, target } : null;
   }
 
   private async predictionDrift(model: string, version: number, w: Awaited<ReturnType<ReferenceService['window']>>): Promise<DriftResult['prediction']> {

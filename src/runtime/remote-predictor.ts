@@ -58,10 +58,6 @@ export function remotePredictor(bytes: Uint8Array, signature: Signature | null, 
   const names = spec.features ?? signature?.inputs.map((i) => i.name);
   if (!names) throw new AppError('invalid_argument', 'remote artifact: list "features" or register the version with a signature');
   /** Posts a body and reads the answer with `schema`; anything but a 2xx of that shape is the remote's fault, a 503. */
-  const post = <S extends z.ZodType>(body: unknown, schema: S): Promise<z.output<S>> =>
-    tracingOn()
-      ? withSpan('POST', { 'http.request.method': 'POST', 'url.full': spec.url, 'sextant.remote.protocol': spec.protocol }, () => call(body, schema), SpanKind.CLIENT)
-      : call(body, schema);
   const call = async <S extends z.ZodType>(body: unknown, schema: S): Promise<z.output<S>> => {
     let res: Response;
     try {
@@ -80,6 +76,11 @@ export function remotePredictor(bytes: Uint8Array, signature: Signature | null, 
     if (!answer.success) throw new AppError('unavailable', `remote model at ${spec.url} answered with a body that is not a ${spec.protocol} prediction`);
     return answer.data;
   };
+  /** `call` in a client span when tracing is on. */
+  const post = <S extends z.ZodType>(body: unknown, schema: S): Promise<z.output<S>> =>
+    tracingOn()
+      ? withSpan('POST', { 'http.request.method': 'POST', 'url.full': spec.url, 'sextant.remote.protocol': spec.protocol }, () => call(body, schema), SpanKind.CLIENT)
+      : call(body, schema);
   return {
     format: 'remote',
     features: names.map((name) => ({ name, type: 'double' as const })),

@@ -22,10 +22,11 @@ export function setTracing(value: boolean): void {
   on = value;
 }
 
-/** The status a failure answers with: a caller's mistake (4xx) does not mark a span as failed. */
-function failed(span: Span, err: unknown): void {
+/** Marks a failure on a span: a caller's mistake (4xx) does not make it a failed span; a server span gets the status answered. */
+function failed(span: Span, err: unknown, server: boolean): void {
   // A ZodError is a 400 wherever it is thrown (the server's error handler says so).
   const status = err instanceof AppError ? err.status : err instanceof ZodError ? 400 : 500;
+  if (server) span.setAttribute('http.response.status_code', status);
   if (status >= 500) {
     span.recordException(err as Error);
     span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
@@ -33,12 +34,12 @@ function failed(span: Span, err: unknown): void {
   if (err instanceof AppError) span.setAttribute('sextant.error.code', err.code);
 }
 
-function finish<T>(span: Span, run: () => T): T {
+function finish<T>(span: Span, run: () => T, server: boolean): T {
   let result: T;
   try {
     result = run();
   } catch (err) {
-    failed(span, err);
+    failed(span, err, server);
     span.end();
     throw err;
   }
@@ -46,7 +47,7 @@ function finish<T>(span: Span, run: () => T): T {
     return result.then(
       (v: unknown) => (span.end(), v),
       (err: unknown) => {
-        failed(span, err);
+        failed(span, err, server);
         span.end();
         throw err;
       },
@@ -63,7 +64,7 @@ function finish<T>(span: Span, run: () => T): T {
  */
 export function withSpan<T>(name: string, attributes: Attributes, fn: (span: Span | undefined) => T, kind: SpanKind = SpanKind.INTERNAL): T {
   if (!on) return fn(undefined);
-  return tracer.startActiveSpan(name, { kind, attributes }, (span) => finish(span, () => fn(span)));
+  return tracer.startActiveSpan(name, { kind, attributes }, (span) => finish(span, () => fn(span), kind === SpanKind.SERVER));
 }
 
 /**

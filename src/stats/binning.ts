@@ -72,7 +72,7 @@ export function categoryShares(reference: Values, current: Values): { keys: (str
 }
 
 /** Replaces zero shares as Evidently does: min non-zero / 1e6 when that is ≤ 1e-4, else 1e-4. */
-function floorZeroes(p: number[]): number[] {
+export function floorZeroes(p: number[]): number[] {
   const nonZero = p.filter((x) => x !== 0);
   if (nonZero.length === 0) return p;
   const min = Math.min(...nonZero);

@@ -1,5 +1,7 @@
 import { categoryShares, numbers, present, sturgesEdges, histogram, type Values } from './binning.js';
 import type { DriftReport } from './drift-report.js';
+import type { MultivariateDrift } from './multivariate-drift.js';
+import { multivariateSection } from './multivariate-html.js';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -46,8 +48,11 @@ function chart(d: { labels: string[]; ref: number[]; cur: number[] }): string {
   return `<svg viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img"><line x1="28" y1="${h - 20}" x2="${w - 8}" y2="${h - 20}" stroke="#999"/>${bars}<text x="30" y="${h - 5}" font-size="10">${first}</text><text x="${w - 10}" y="${h - 5}" font-size="10" text-anchor="end">${last}</text></svg>`;
 }
 
-/** A self-contained HTML drift report: summary, one row and one distribution chart per feature. */
-export function driftHtml(report: DriftReport, reference: Record<string, Values>, current: Record<string, Values>, title = 'Sextant data drift report'): string {
+/**
+ * A self-contained HTML drift report: summary, one row and one distribution chart per feature, and
+ * the multivariate methods when they ran.
+ */
+export function driftHtml(report: DriftReport, reference: Record<string, Values>, current: Record<string, Values>, title = 'Sextant data drift report', multivariate?: MultivariateDrift): string {
   const rows = report.features
     .map(
       (f) =>
@@ -67,6 +72,7 @@ export function driftHtml(report: DriftReport, reference: Record<string, Values>
 <table><thead><tr><th>feature</th><th>kind</th><th>test</th><th>statistic</th><th>p-value</th><th>threshold</th><th>result</th></tr></thead><tbody>
 ${rows}
 </tbody></table>
+${multivariate ? multivariateSection(multivariate) : ''}
 <p class="legend"><span style="background:#4c78a8"></span>reference<span style="background:#f58518"></span>current</p>
 ${charts}
 </body></html>

@@ -12,6 +12,13 @@ export { Adwin, Ddm, DETECTOR_LABELS, DETECTORS, detectorState, Eddm, Kswin, new
 export type { Detector, DetectorName } from './detectors.js';
 export { besselK, cramerVonMises } from './cramer-von-mises.js';
 export { andersonDarling } from './anderson-darling.js';
+export { eppsSingleton, energyDistance, mannWhitney, tTest } from './drift-rank-tests.js';
+export { fisherExact, gTest, totalVariation } from './drift-count-tests.js';
+export type { DriftTestInfo, VerdictRule } from './drift-registry.js';
+export { chunkBounds, fitReconstruction, reconstructionDrift } from './data-reconstruction.js';
+export type { ReconstructionChunk, ReconstructionDrift, ReconstructionModel, ReconstructionOptions } from './data-reconstruction.js';
+export { domainClassifierDrift } from './domain-classifier.js';
+export type { DomainClassifierDrift, DomainClassifierOptions, FitScore } from './domain-classifier.js';
 export { binaryMetrics, calibrationError, estimateBinaryMetrics, logLoss, multiclassMetrics, regressionMetrics, rocAuc, scoreMetrics } from './quality-metrics.js';
 export type { ClassificationMetrics, RegressionMetrics } from './quality-metrics.js';
 export { classifyInputError, dataQuality, DEFAULT_DATA_QUALITY } from './data-quality.js';
@@ -25,5 +32,27 @@ export { fairnessMetrics } from './fairness.js';
 export type { FairnessMetrics, GroupFairness } from './fairness.js';
 export { fairnessOfRows } from './fairness-rows.js';
 export type { Decisions, FairnessOfRows, FairnessOptions } from './fairness-rows.js';
-export { band1000, binaryConfusion, confusionValue, estimateBinaryValue, multiclassValue, per1000, regressionValue, Z95 } from './business-value.js';
+export { multivariateDrift } from './multivariate-drift.js';
+export type { MultivariateDrift, MultivariateOptions } from './multivariate-drift.js';
+export { multivariateSection } from './multivariate-html.js';
+export {
+  argmax,
+  CBPE_METRICS,
+  cbpeBinary,
+  cbpeBinaryComponents,
+  cbpeBinarySamplingErrors,
+  cbpeMulticlass,
+  cbpeMulticlassComponents,
+  cbpeMulticlassSamplingErrors,
+  estimateRocAuc,
+  SAMPLING_ERROR_RANGE,
+  withBand,
+} from './cbpe.js';
+export type { CbpeMetric, Estimate, SamplingComponents } from './cbpe.js';
+export { dleComponents, dleEstimates } from './dle.js';
+export type { DleComponents } from './dle.js';
+export { band1000, binaryConfusion, confusionValue, estimateBinaryValue, estimateMulticlassValue, multiclassValue, per1000, regressionValue, Z95 } from './business-value.js';
 export type { Confusion, OutcomeValues, ValueEstimate } from './business-value.js';
+export { DriftSide, KLL_RANK_ERROR, streamDriftReport } from './drift-stream.js';
+export type { StreamedDriftReport, StreamedFeatureDrift } from './drift-stream.js';
+export { ColumnStore } from './column-store.js';

@@ -8,11 +8,21 @@ const row = (r: MonitorResult) => ({
   window: `${r.windowStart} → ${r.windowEnd}`,
   drift: r.drift ? `${(r.drift.driftedShare * 100).toFixed(0)}%${r.drift.drifted ? ' DRIFT' : ''}` : (r.driftError ?? '-'),
   accuracy: typeof r.quality?.accuracy === 'number' ? r.quality.accuracy.toFixed(3) : '-',
+  estimated: estimatedCell(r),
   fairness: fairnessCell((r as { fairness?: unknown }).fairness),
   ...valueCells(r.value),
   detectors: detectorsCell(r),
   alert: r.alert.join('; ') || '-',
 });
+
+/** A window's headline label-free estimate in a cell: accuracy (classifiers) or MAE (regressions), ± its sampling error. */
+function estimatedCell(r: MonitorResult): string {
+  const e = r.estimated;
+  if (!e) return '-';
+  if (e.error) return e.error;
+  const [name, m] = e.metrics?.accuracy ? ['accuracy', e.metrics.accuracy] : ['mae', e.metrics?.mae];
+  return m && m.value !== null ? `${name} ${m.value.toFixed(3)} ± ${(m.samplingError ?? 0).toFixed(3)} (${e.method})` : '-';
+}
 
 /** A window's detector detections in a cell: each detector that fired and the first row. */
 const detectorsCell = (r: MonitorResult) =>
@@ -62,8 +72,12 @@ export function registerMonitorCommands(program: Command): void {
     .option('--window <seconds>', 'window length', '3600')
     .option('--window-rows <n>', 'count windows instead: one every N requests')
     .option('--drift-share <share>', 'dataset drift when this share of features drifts', '0.5')
-    .option('--min-accuracy <value>', 'alert below this accuracy')
-    .option('--max-rmse <value>', 'alert above this RMSE')
+    .option('--min-accuracy <value>', 'alert below this accuracy (measured, and estimated without labels)')
+    .option('--max-rmse <value>', 'alert above this RMSE (measured, and estimated without labels)')
+    .option('--multivariate <methods>', 'multivariate drift per window: reconstruction (NannyML data reconstruction) or both (with the gbt domain classifier)')
+    .option('--min-roc-auc <value>', 'classifiers: alert when the label-free ROC AUC estimate (CBPE) falls below this')
+    .option('--min-f1 <value>', 'classifiers: alert when the label-free F1 estimate (CBPE) falls below this')
+    .option('--max-mae <value>', 'regressions: alert when the label-free MAE estimate (DLE) exceeds this')
     .option('--sensitive <feature>', 'fairness of each window’s labelled predictions by this logged feature')
     .option('--privileged <value>', 'with --sensitive: the group disparate impact compares with')
     .option('--max-dp-difference <value>', 'with --sensitive: alert above this demographic parity difference')
@@ -95,6 +109,10 @@ export function registerMonitorCommands(program: Command): void {
           minDisparateImpact: num('--min-disparate-impact', o.minDisparateImpact),
           minValue: num('--min-value', o.minValue),
           detectors: o.detector,
+          multivariate: o.multivariate,
+          minRocAuc: num('--min-roc-auc', o.minRocAuc),
+          minF1: num('--min-f1', o.minF1),
+          maxMae: num('--max-mae', o.maxMae),
         },
       });
       if (o.json) printJson(m);
@@ -116,7 +134,7 @@ export function registerMonitorCommands(program: Command): void {
       const results = await client().monitors.results(deployment);
       if (o.json) return printJson({ results });
       const valued = results.some((r) => r.value) ? ['value/1k', 'estimate/1k', 'cost/1k'] : [];
-      printTable(results.map(row), ['window', 'drift', 'accuracy', ...(results.some((r) => 'fairness' in r) ? ['fairness'] : []), ...(results.some((r) => r.detectors) ? ['detectors'] : []), ...valued, 'alert']);
+      printTable(results.map(row), ['window', 'drift', 'accuracy', ...(results.some((r) => r.estimated) ? ['estimated'] : []), ...(results.some((r) => 'fairness' in r) ? ['fairness'] : []), ...(results.some((r) => r.detectors) ? ['detectors'] : []), ...valued, 'alert']);
     });
 }
 
