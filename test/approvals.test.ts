@@ -26,7 +26,8 @@ describe.each(await databaseTargets())('protected aliases and four-eyes approval
     const dir = tempDir('sextant-approvals-');
     const db = await target.create(dir);
     drop = db.drop;
-    t = await testApp({ database: db.config, home: dir, auth: true, clock, env: { SEXTANT_RUN_JOBS: '0' } });
+    // The test takes promotion steps and expiry passes itself: the background pass waits a minute.
+    t = await testApp({ database: db.config, home: dir, auth: true, clock, env: { SEXTANT_RUN_JOBS: '0', SEXTANT_PROMOTION_INTERVAL_MS: '60000' } });
     for (const [name, role] of [['root', 'admin'], ['dep', 'deployer'], ['ap1', 'approver'], ['ap2', 'approver'], ['carl', 'approver']] as const) {
       secrets[name] = (await t.app.tokens.create({ name, role }, LOCAL)).token;
     }
@@ -119,7 +120,9 @@ describe.each(await databaseTargets())('protected aliases and four-eyes approval
     const refused = await call('ap2', 'POST', `/api/v1/approvals/${stale.id}/approve`, {});
     expect(refused.statusCode).toBe(409);
     expect(refused.json().error.message).toMatch(/^stale: churn@champion points at version 3, not version 1/);
-    expect((await call('ap1', 'GET', `/api/v1/approvals/${stale.id}`)).json()).toMatchObject({ status: 'rejected' });
+    // A refusal changes nothing: the stale request stays open until someone rejects it or it expires.
+    expect((await call('ap1', 'GET', `/api/v1/approvals/${stale.id}`)).json()).toMatchObject({ status: 'pending', approvals: [] });
+    expect((await call('ap1', 'POST', `/api/v1/approvals/${stale.id}/reject`, { reason: 'stale' })).json()).toMatchObject({ status: 'rejected' });
     expect(await champion('churn')).toBe(3);
 
     const old = (await call('dep', 'PUT', '/api/v1/models/churn/aliases/champion', { version: 2 })).json().approval;
@@ -128,6 +131,9 @@ describe.each(await databaseTargets())('protected aliases and four-eyes approval
     const expired = await call('ap1', 'POST', `/api/v1/approvals/${old.id}/approve`, {});
     expect(expired.statusCode).toBe(409);
     expect(expired.json().error.message).toMatch(/expired at/);
+    expect((await t.app.audit.list({ target: `approval:${old.id}` })).events.map((e) => e.action)).toEqual(['approval.request']);
+    // The sweep (under the promotions lease) records the expiry.
+    await t.app.governance.approvals.expireDue();
     expect((await t.app.audit.list({ target: `approval:${old.id}` })).events.map((e) => e.action)).toEqual(['approval.request', 'approval.expired']);
     expect(await champion('churn')).toBe(3);
   });
@@ -194,7 +200,7 @@ describe.each(await databaseTargets())('protected aliases and four-eyes approval
     const [again] = await t.app.pipelines.promotions.list({ model: 'churn', status: 'waiting' });
     expect((await t.app.serving.deployments.get('churn-web')).canary).toEqual({ version: 2, weight: 100 });
     clock.advance(3601_000);
-    expect(await t.app.governance.approvals.expireDue()).toBe(1);
+    await t.app.governance.approvals.expireDue();
     expect((await t.app.governance.approvals.get(again!.approvalId!)).status).toBe('expired');
     expect((await t.app.pipelines.promotions.list({ model: 'churn' }))[0]).toMatchObject({ status: 'rolled-back', reason: `approval ${again!.approvalId} expired` });
     expect((await t.app.serving.deployments.get('churn-web')).canary).toBeNull();

@@ -199,17 +199,16 @@ export class ApprovalService implements AliasGate {
   private async decide(id: string, decision: 'approve' | 'reject', input: unknown, by: Actor): Promise<Approval> {
     const req = parseInput(DecideApprovalRequest, input ?? {});
     const { model } = await this.row(id);
-    // Expiry and staleness close the request for good, so they commit before the refusal.
-    let refusal: AppError | null = null;
-    const result = await this.writes.run({
+    // A refusal changes nothing: the expiry sweep records an expired request, a stale one stays
+    // refused until it expires.
+    return this.writes.run({
       by,
       permission: { role: 'approver', model },
       apply: async (tx) => {
         const r = await this.row(id, tx.db);
         const votes = await this.rows(tx.db, [id]);
         if (r.status === 'pending' && r.expires_at <= tx.now) {
-          refusal = new AppError('conflict', `approval ${id} expired at ${r.expires_at}; request the move again`, { approval: id, status: 'expired' });
-          return this.close(tx, r, 'expired', `expired at ${r.expires_at}`);
+          throw new AppError('conflict', `approval ${id} expired at ${r.expires_at}; request the move again`, { approval: id, status: 'expired' });
         }
         if (r.status !== 'pending') throw new AppError('conflict', `approval ${id} is already ${r.status}`, { approval: id, status: r.status });
         if (decision === 'approve' && by.actor === r.requested_by) {
@@ -231,8 +230,7 @@ export class ApprovalService implements AliasGate {
         const now = current ? Number(current.version) : null;
         if (decision === 'approve' && now !== (r.from_version === null ? null : Number(r.from_version))) {
           const why = `stale: ${r.model}@${r.alias} points at ${now === null ? 'nothing' : `version ${now}`}, not version ${r.from_version ?? '(none)'} as when approval ${id} was requested`;
-          refusal = new AppError('conflict', `${why}; request the move again`, { approval: id, status: 'rejected' });
-          return this.close(tx, r, 'rejected', why);
+          throw new AppError('conflict', `${why}; request the move again (or reject this one)`, { approval: id, stale: true });
         }
         await tx.db.insertInto('approval_votes').values({ approval_id: id, approver: by.actor, decision, reason: req.reason ?? null, at: tx.now }).execute();
         tx.audit({ action: `approval.${decision}`, target: `approval:${id}`, reason: req.reason ?? null });
@@ -254,8 +252,6 @@ export class ApprovalService implements AliasGate {
         return this.close(tx, r, 'approved', req.reason ?? named, approvers);
       },
     });
-    if (refusal) throw refusal;
-    return result;
   }
 
   /** Closes a request inside its write: status, audit, the listeners and an event. */
