@@ -23,9 +23,18 @@ export class DriftSide {
     return this.rows <= this.rowBound;
   }
 
+  private stores: ColumnStore[] = [];
+  private names: string[] = [];
+
   push(row: Record<string, unknown>): void {
-    for (const k in row) if (!this.columns.has(k)) this.columns.set(k, new ColumnStore(this.distinctCap, this.rows));
-    for (const [k, s] of this.columns) s.push(row[k] as Cell | undefined);
+    for (const k in row) {
+      if (this.columns.has(k)) continue;
+      const store = new ColumnStore(this.distinctCap, this.rows);
+      this.columns.set(k, store);
+      this.stores.push(store);
+      this.names.push(k);
+    }
+    for (let i = 0; i < this.stores.length; i++) this.stores[i]!.push(row[this.names[i]!] as Cell | undefined);
     this.rows++;
     if (this.rows === this.rowBound + 1) for (const s of this.columns.values()) s.sketch();
   }
