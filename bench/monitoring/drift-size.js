@@ -40,14 +40,18 @@ function writeCsv(file, rows, shift) {
   fs.closeSync(out);
 }
 
-/** Runs a command under GNU time: wall seconds, peak RSS in MB, stdout. */
+/**
+ * Runs a command under GNU time: wall seconds, CPU seconds (user + system: what the run costs when
+ * other work shares the cores), peak RSS in MB, stdout.
+ */
 function timed(cmd, cmdArgs) {
-  const p = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...cmdArgs], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const p = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', cmd, ...cmdArgs], { encoding: 'utf8', maxBuffer: 1 << 28 });
   if (p.status !== 0) throw new Error(`${cmd} failed: ${p.stderr}`);
-  const [seconds, kb] = p.stderr.trim().split('\n').pop().split(' ').map(Number);
-  return { seconds, peakRssMb: Math.round(kb / 1024), stdout: p.stdout };
+  const [seconds, user, sys, kb] = p.stderr.trim().split('\n').pop().split(' ').map(Number);
+  return { seconds, cpuSeconds: Math.round((user + sys) * 100) / 100, peakRssMb: Math.round(kb / 1024), stdout: p.stdout };
 }
 
+const loadAverage = os.loadavg()[0];
 for (const rows of args.rows.split(',').map(Number)) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-bench-drift-size-'));
   const ref = path.join(tmp, 'ref.csv');
@@ -62,13 +66,14 @@ for (const rows of args.rows.split(',').map(Number)) {
     rows,
     columns: COLS,
     fileMbPerSide: Math.round(fs.statSync(ref).size / 2 ** 20),
-    sextant: { seconds: s.seconds, peakRssMb: s.peakRssMb, mode: report.mode, drifted: report.features.filter((f) => f.drifted).length, tests: [...new Set(report.features.map((f) => f.test))] },
+    loadAverage: Math.round(loadAverage * 10) / 10,
+    sextant: { seconds: s.seconds, cpuSeconds: s.cpuSeconds, peakRssMb: s.peakRssMb, mode: report.mode, drifted: report.features.filter((f) => f.drifted).length, tests: [...new Set(report.features.map((f) => f.test))] },
   };
   if (args.peer) {
     const p = timed('/usr/bin/python3', [path.join(import.meta.dirname, 'peer_drift_files.py'), ref, cur]);
     const peer = JSON.parse(p.stdout);
-    line.peer = { seconds: p.seconds, peakRssMb: p.peakRssMb, drifted: peer.drifted };
-    line.ratioToPeer = Math.round((s.seconds / p.seconds) * 100) / 100;
+    line.peer = { seconds: p.seconds, cpuSeconds: p.cpuSeconds, peakRssMb: p.peakRssMb, drifted: peer.drifted };
+    line.cpuRatioToPeer = Math.round((s.cpuSeconds / p.cpuSeconds) * 100) / 100;
   }
   fs.rmSync(tmp, { recursive: true, force: true });
   console.log(JSON.stringify(line));
