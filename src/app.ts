@@ -1,14 +1,30 @@
 import { openBlobStore, S3BlobStore, type BlobStore } from './artifacts/index.js';
 import { Cluster, LEASES, nodeIdentity } from './cluster/index.js';
 import type { Config } from './config/index.js';
+import type { CardFields } from './contracts/cards.js';
 import { type EventBus, InProcessBus, NatsBus, OutboxRelay } from './events/index.js';
-import { AccessControl, AuditLog, AuditPackService, AuditSigner, CardService, cardSources, FairnessService, GrantService, TokenService, WritePath } from './governance/index.js';
+import {
+  AccessControl,
+  ApprovalService,
+  AuditLog,
+  AuditPackService,
+  AuditSigner,
+  CardService,
+  cardSources,
+  FairnessService,
+  GrantService,
+  PromotionRulesService,
+  ProtectionService,
+  TokenService,
+  WritePath,
+} from './governance/index.js';
 import {
   AlertService,
   blobBodies,
   DEFAULT_EVALUATORS,
   detectorEvaluator,
   estimateEvaluator,
+  multivariateEvaluator,
   fairnessEvaluator,
   valueEvaluator,
   FeedbackService,
@@ -25,7 +41,7 @@ import {
   SEGMENT_BOUNDS,
   tableLogWriter,
 } from './monitoring/index.js';
-import { gbtRegressor, JobQueue, JobWorker, PolicyService, PromotionService, RETRAIN, RetrainService, RetrainTriggers } from './pipelines/index.js';
+import { gbtFitScore, gbtRegressor, JobQueue, JobWorker, PolicyService, PromotionService, RETRAIN, RetrainService, RetrainTriggers } from './pipelines/index.js';
 import { createRegistry, type Registry } from './registry/index.js';
 import { MlflowRegistry } from './mlflow-registry/index.js';
 import { checkRemoteArtifact, loadPredictor } from './runtime/index.js';
@@ -115,6 +131,11 @@ export interface App {
   /** Who may change what: per-model grants. */
   readonly governance: {
     grants: GrantService;
+    protections: ProtectionService;
+    /** Four-eyes approvals of protected alias moves; also the write path's approval check. */
+    approvals: ApprovalService;
+    /** What the version an alias moves to must show. */
+    rules: PromotionRulesService;
   };
   /** Fairness reports, model cards. */
   readonly transparency: {
@@ -149,7 +170,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   try {
     database = openDatabase(config.database);
   } catch (err) {
-    await tracing?.stop();
+    await tracing?.close();
     throw err;
   }
   try {
@@ -189,6 +210,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       logger.info({ model: m.model, version: m.version, err }, 'model released'),
     );
     const deployments = new DeploymentService(db, writes, registry.models, registry.aliases);
+    const protections = new ProtectionService(db, writes);
+    // The card and fairness rules read through the judging write (cards and fairness are built below).
+    const rules: PromotionRulesService = new PromotionRulesService(db, writes, {
+      cardFields: (tx, model, version): Promise<CardFields> => cards.fieldsIn(tx, model, version),
+      latestFairness: (tx, model, version) => fairness.latest(model, version, tx),
+    });
+    const approvals: ApprovalService = new ApprovalService(db, writes, clock, protections, rules);
+    // Every alias move passes the approval check; an approved request replays its move.
+    registry.aliases.gate = approvals;
+    approvals.register('alias.set', (tx, a, _input, by) => registry.aliases.moveApproved(tx, a, by));
+    approvals.register('alias.rollback', (tx, a, _input, by) => registry.aliases.moveApproved(tx, a, by));
+    approvals.register('deployment.promote', (tx, a, input, by) => deployments.promoteApproved(tx, a, input, by));
     // PostgreSQL announces changes (storage/change-feed.ts); its poll is only the safety net.
     const pollMs = database.dialect === 'postgres' ? Math.max(5000, config.serving.refreshMs) : config.serving.refreshMs;
     const live = new LiveDeployments({ db, cache, logger, metrics, pollMs });
@@ -241,6 +274,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       fairnessEvaluator(log),
       detectorEvaluator(log),
       estimateEvaluator(log, references, gbtRegressor),
+      multivariateEvaluator(references, gbtFitScore()),
       valueEvaluator(log, {
         kpi: (deployment) => kpis.ofDeployment(deployment),
         calibration: (model, version) => references.calibration(model, version),
@@ -288,9 +322,23 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         reference: (model, version) => references.info(model, version),
         fairness: (model, version) => fairness.latest(model, version),
         importance: (model, version) => explain.importance(model, version),
-        approvals: async () => [],
+        approvals: async (model, version) =>
+          (await approvals.forVersion(model, version)).map((a) => ({
+            id: a.id,
+            status: a.status,
+            requestedBy: a.requestedBy,
+            decidedBy: a.status === 'rejected' ? (a.rejectedBy?.approver ?? null) : a.approvals.map((v) => v.approver).join(', ') || null,
+            decidedAt: a.decidedAt,
+            reason: a.decisionReason ?? a.reason,
+            alias: a.alias,
+            fromVersion: a.fromVersion,
+            requestedAt: a.requestedAt,
+            approvers: a.approvals.map((v) => v.approver),
+            rules: a.rules,
+          })),
       }),
     );
+    approvals.onClosed((tx, a) => promotions.approvalClosed(tx, a));
     // Made (or read) now, so a fresh home has its key from the first start, not the first export.
     const signer = AuditSigner.fromConfig(config.home, config.audit.signingKey);
     const auditPacks = new AuditPackService(
@@ -359,7 +407,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       auditPacks,
       signer,
       tokens: new TokenService(db, writes, clock),
-      governance: { grants },
+      governance: { grants, protections, approvals, rules },
       transparency: { fairness, cards },
       clock,
       logger,
@@ -390,7 +438,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           }
           cluster.want(async () => (await monitors.watched()).map(LEASES.monitor));
           monitors.start(config.pipelines.monitorIntervalMs, (deployment, pass) => cluster.run(LEASES.monitor(deployment), pass));
-          cluster.every(LEASES.promotions, config.pipelines.promotionIntervalMs, () => promotions.advance());
+          cluster.every(LEASES.promotions, config.pipelines.promotionIntervalMs, async () => {
+            await approvals.expireDue().catch((err) => logger.warn({ err }, 'approval expiry pass failed'));
+            return promotions.advance();
+          });
           cluster.every(LEASES.outbox, 1000, () => outbox.sweep());
           await triggers.start(undefined, (pass) => cluster.run(LEASES.scheduler, pass));
           cluster.want(() => [LEASES.scheduler, LEASES.slo]);
@@ -417,12 +468,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await cache.close();
         await events.close();
         await database.close();
-        await tracing?.stop();
+        await tracing?.close();
       },
     };
   } catch (err) {
     await database.close();
-    await tracing?.stop();
+    await tracing?.close();
     throw err;
   }
 }

@@ -26,6 +26,9 @@ interface Op {
 interface Fixture {
   alert: string;
   job: string;
+  /** Pending approval requests, one to approve and one to reject. */
+  approve: string;
+  reject: string;
 }
 
 /**
@@ -41,6 +44,7 @@ const OPS: Op[] = [
   { name: 'post feedback', needs: 'editor', method: 'POST', url: (m) => `/api/v1/deployments/${m}-d/feedback`, body: () => [{ requestId: 'r-1', label: 1 }] },
   { name: 'edit card', needs: 'editor', method: 'PUT', url: (m) => `/api/v1/models/${m}/card`, body: () => ({ overview: 'scores x' }) },
   { name: 'fairness report', needs: 'editor', method: 'POST', url: (m) => `/api/v1/models/${m}/versions/1/fairness?label=label&sensitive=group`, body: () => CSV, type: 'text/csv' },
+  { name: 'set kpi', needs: 'editor', method: 'PUT', url: (m) => `/api/v1/models/${m}/kpi`, body: () => ({ computePrice: 0.05 }) },
   { name: 'set alias', needs: 'deployer', method: 'PUT', url: (m) => `/api/v1/models/${m}/aliases/staging`, body: () => ({ version: 2 }) },
   { name: 'rollback', needs: 'deployer', method: 'POST', url: (m) => `/api/v1/models/${m}/rollback`, body: () => ({ alias: 'staging' }) },
   { name: 'delete alias', needs: 'deployer', method: 'DELETE', url: (m) => `/api/v1/models/${m}/aliases/staging` },
@@ -56,6 +60,11 @@ const OPS: Op[] = [
   { name: 'set policy', needs: 'deployer', method: 'PUT', url: (m) => `/api/v1/models/${m}/policy`, body: () => ({ cooldownSeconds: 0 }) },
   { name: 'cancel job', needs: 'deployer', method: 'POST', url: (_m, f) => `/api/v1/jobs/${f.job}/cancel`, body: () => ({}) },
   { name: 'start retrain', needs: 'deployer', method: 'POST', url: (m) => `/api/v1/models/${m}/retrain`, body: () => ({}) },
+  { name: 'approve', needs: 'approver', method: 'POST', url: (_m, f) => `/api/v1/approvals/${f.approve}/approve`, body: () => ({}) },
+  { name: 'reject', needs: 'approver', method: 'POST', url: (_m, f) => `/api/v1/approvals/${f.reject}/reject`, body: () => ({}) },
+  { name: 'protect alias', needs: 'admin', method: 'PUT', url: (m) => `/api/v1/models/${m}/aliases/guarded/protection`, body: () => ({ approvals: 2 }) },
+  { name: 'unprotect alias', needs: 'admin', method: 'DELETE', url: (m) => `/api/v1/models/${m}/aliases/guarded/protection` },
+  { name: 'set rules', needs: 'admin', method: 'PUT', url: (m) => `/api/v1/models/${m}/rules/guarded`, body: () => ({ requireValidation: true }) },
   { name: 'set grant', needs: 'admin', method: 'PUT', url: (m) => `/api/v1/models/${m}/grants/token:someone`, body: () => ({ role: 'viewer' }) },
   { name: 'revoke grant', needs: 'admin', method: 'DELETE', url: (m) => `/api/v1/models/${m}/grants/token:someone` },
   { name: 'delete model', needs: 'admin', method: 'DELETE', url: (m) => `/api/v1/models/${m}-gone` },
@@ -89,7 +98,11 @@ describe.each(await databaseTargets())('every role × every mutating operation o
         .execute();
       await pipelines.policies.set(m, { cooldownSeconds: 0 }, LOCAL);
       const job = await pipelines.retrain.request(m, {}, LOCAL);
-      fixtures.set(key, { alert, job: job.id });
+      await governance.protections.protect(m, 'gate', {}, LOCAL);
+      const requests = [];
+      for (let i = 0; i < 2; i++) requests.push(await registry.aliases.set(m, 'gate', { version: 2 }, { actor: 'local:requester' }));
+      const [approve, reject] = requests.map((r) => ('approval' in r ? r.approval.id : ''));
+      fixtures.set(key, { alert, job: job.id, approve: approve!, reject: reject! });
       secrets.set(key, (await tokens.create({ name: `u-${key}`, role: mode === 'global' ? role : 'viewer' }, LOCAL)).token);
       if (mode === 'grant') {
         // The role under test on its own models only.
@@ -123,7 +136,7 @@ describe.each(await databaseTargets())('every role × every mutating operation o
   it.each(CASES)('a $role ($mode role) does exactly what its role allows on its model, and is told what it lacks', async ({ mode, role, key }) => {
     // A model that does not exist yet has no grants: only the global role (or `*`) lets one create it.
     const ops = mode === 'grant' ? OPS.filter((op) => op.name !== 'create model') : OPS;
-    expect(ops).toHaveLength(mode === 'grant' ? 25 : 26);
+    expect(ops).toHaveLength(mode === 'grant' ? 31 : 32);
     const outcome: string[] = [];
     for (const op of ops) {
       const res = await send(key, op);

@@ -1,13 +1,15 @@
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type App, buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config/index.js';
 import type { AuditPack } from '../src/contracts/audit-pack.js';
 import { AuditSigner, itemDigest, packItems } from '../src/governance/index.js';
 import { canonicalJson } from '../src/shared/canonical-json.js';
+import { silentLogger } from '../src/shared/logger.js';
 import { tempDir } from './helpers/app.js';
+import { recordApproval } from './helpers/approval-records.js';
 import { databaseTargets } from './helpers/databases.js';
 import { ROOT, runCli, startCliServer, type ServerProcess } from './helpers/processes.js';
 
@@ -22,8 +24,8 @@ describe.each(targets)('sextant audit export and verify-pack through a server on
   let server: ServerProcess;
   let env: Record<string, string>;
   let drop: () => Promise<void>;
-  let exec: (statement: string, values: unknown[]) => Promise<void>;
-  let closeDb: () => Promise<void>;
+  // A second app on the server's database writes what the approvals service would.
+  let side: App;
   // SQLite's server takes its key from SEXTANT_SIGNING_KEY, PostgreSQL's makes one in its home.
   const configuredKey = target.name === 'sqlite' ? newKeyPem() : undefined;
   const cli = (...args: string[]) => runCli(args, env);
@@ -38,26 +40,14 @@ describe.each(targets)('sextant audit export and verify-pack through a server on
       const url = new URL(created.config.url);
       url.searchParams.set('options', `-c search_path=${created.config.schema}`);
       serverEnv.SEXTANT_DATABASE_URL = url.href;
-      const client = new pg.Client({ connectionString: url.href });
-      await client.connect();
-      exec = async (statement, values) => {
-        let n = 0;
-        await client.query(statement.replace(/\?/g, () => `$${++n}`), values);
-      };
-      closeDb = () => client.end();
     }
     server = await startCliServer(['server', '--port', '0', '--home', home], serverEnv);
-    if (created.config.kind === 'sqlite') {
-      const db = new Database(path.join(home, 'sextant.db'));
-      db.pragma('busy_timeout = 5000');
-      exec = async (statement, values) => void db.prepare(statement).run(...(values as never[]));
-      closeDb = async () => void db.close();
-    }
+    side = await buildApp(loadConfig({ env: { SEXTANT_HOME: home, SEXTANT_LOG_LEVEL: 'silent', ...serverEnv } }), { logger: silentLogger });
     env = { SEXTANT_URL: server.url };
   }, 90_000);
   afterAll(async () => {
     server?.child.kill('SIGKILL');
-    await closeDb?.();
+    await side?.close();
     await drop?.();
     fs.rmSync(home, { recursive: true, force: true });
   });
@@ -68,16 +58,20 @@ describe.each(targets)('sextant audit export and verify-pack through a server on
     expect(await cli('register', 'fraud', '--file', ONNX, '--format', 'onnx', '--parent', '1')).toMatchObject({ code: 0, stdout: '2\n' });
     expect((await cli('models', 'create', 'other', '--task', 'regression')).code).toBe(0);
     expect((await cli('alias', 'set', 'fraud', 'champion', '2', '--reason', 'better auc')).code).toBe(0);
-    // An approval as the approvals service stores it (its own CLI lands with protected aliases).
-    const cols = 'id, model, alias, version, from_version, action, input, reason, status, required, requested_by, request_id, version_author, rules, created_at, expires_at, decided_at, decision_reason';
-    await exec(`insert into approvals (${cols}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
-      APPROVAL, 'fraud', 'champion', 2, 1, 'alias.set', '{"version":2}', 'better auc', 'approved', 1, 'token:dave', null, 'e2e', null,
-      '2030-01-01T00:00:00.000Z', '2030-01-04T00:00:00.000Z', '2030-01-01T01:00:00.000Z', null,
-    ]);
-    await exec('insert into approval_votes (approval_id, approver, decision, reason, at) values (?, ?, ?, ?, ?)', [APPROVAL, 'token:erin', 'approve', 'ok', '2030-01-01T01:00:00.000Z']);
-
+    // An approval as the approvals service records it (rows and approval.* events).
+    await recordApproval(side, {
+      id: APPROVAL,
+      model: 'fraud',
+      alias: 'champion',
+      version: 2,
+      fromVersion: 1,
+      requestedBy: 'token:dave',
+      versionAuthor: 'e2e',
+      votes: [{ approver: 'token:erin', decision: 'approve', reason: 'ok' }],
+      status: 'approved',
+    });
     const exported = await cli('audit', 'export', 'fraud', '--output', file('pack.json'));
-    expect(exported).toMatchObject({ code: 0, stdout: expect.stringMatching(/^wrote \S+pack\.json: 2 versions, 1 approval, 6 audit events \(\d+ bytes\)\n$/) });
+    expect(exported).toMatchObject({ code: 0, stdout: expect.stringMatching(/^wrote \S+pack\.json: 2 versions, 1 approval, 9 audit events \(\d+ bytes\)\n$/) });
     // The file holds the server's bytes as sent.
     const rest = await fetch(`${server.url}/api/v1/models/fraud/audit-pack`);
     expect(rest.status).toBe(200);
@@ -89,7 +83,7 @@ describe.each(targets)('sextant audit export and verify-pack through a server on
     const alone = await runCli(['audit', 'verify-pack', file('pack.json')], offline);
     expect(alone).toMatchObject({
       code: 0,
-      stdout: `audit pack intact: model fraud, 12 items match their signed digests, 6 audit events hashed and linked (5 of the model), signed by key ${pack.signature.keyId}, the one the pack carries (pass --public-key to check who signed)\n`,
+      stdout: `audit pack intact: model fraud, 12 items match their signed digests, 9 audit events hashed and linked (8 of the model), signed by key ${pack.signature.keyId}, the one the pack carries (pass --public-key to check who signed)\n`,
     });
     expect(await cli('audit', 'public-key', '--output', file('server.pem'))).toMatchObject({ code: 0, stdout: `wrote ${file('server.pem')} (Ed25519 key ${pack.signature.keyId})\n` });
     expect(fs.readFileSync(file('server.pem'), 'utf8')).toBe(pack.signature.publicKey);
@@ -123,7 +117,8 @@ describe.each(targets)('sextant audit export and verify-pack through a server on
 
     // Edited, re-digested and re-signed with another key: consistent alone, refused against the server's key.
     const other = AuditSigner.fromConfig(home, newKeyPem());
-    const forged = structuredClone(edited);
+    const forged = structuredClone(pack);
+    forged.body.model.description = 'nothing to see';
     const { digests: _old, ...unsigned } = forged.body;
     forged.body.digests = Object.fromEntries(packItems(unsigned).map(([item, value]) => [item, itemDigest(value)]));
     forged.signature = { algorithm: 'Ed25519', keyId: other.keyId, publicKey: other.publicKeyPem, value: other.sign(canonicalJson(forged.body)) };

@@ -7,6 +7,7 @@ import { loadConfig } from '../src/config/index.js';
 import { AuditSigner, itemDigest, packItems, SIGNING_KEY_FILE, verifyAuditPack } from '../src/governance/index.js';
 import { canonicalJson } from '../src/shared/canonical-json.js';
 import { bytes, tempDir, testApp, type TestApp } from './helpers/app.js';
+import { recordApproval } from './helpers/approval-records.js';
 import { databaseTargets } from './helpers/databases.js';
 
 const FIX = path.join(import.meta.dirname, 'fixtures', 'onnx');
@@ -54,38 +55,23 @@ describe.each(targets)('audit packs on $name', (target) => {
     await r.aliases.set('fraud', 'champion', { version: 2, reason: 'better auc' }, { actor: 'carol' });
     await t.app.serving.deployments.create({ name: 'fraud-live', model: 'fraud', alias: 'champion' }, who);
     await r.models.update('fraud', { description: 'card fraud' }, who);
-    const db = t.app.database.db;
     // Approvals and gate results are written by their own services; the pack reads their tables.
-    await db
-      .insertInto('approvals')
-      .values({
-        id: approvalId,
-        model: 'fraud',
-        alias: 'champion',
-        version: 3,
-        from_version: 2,
-        action: 'alias.set',
-        input: JSON.stringify({ version: 3 }),
-        reason: 'promote the onnx model',
-        status: 'approved',
-        required: 2,
-        requested_by: 'token:dave',
-        request_id: 'req-1',
-        version_author: 'alice',
-        rules: JSON.stringify([{ rule: 'accuracy>=0.9', passed: true, value: 0.93 }]),
-        created_at: '2030-01-01T00:00:00.000Z',
-        expires_at: '2030-01-04T00:00:00.000Z',
-        decided_at: '2030-01-01T02:00:00.000Z',
-        decision_reason: null,
-      })
-      .execute();
-    await db
-      .insertInto('approval_votes')
-      .values([
-        { approval_id: approvalId, approver: 'token:erin', decision: 'approve', reason: 'looked at the card', at: '2030-01-01T01:00:00.000Z' },
-        { approval_id: approvalId, approver: 'token:frank', decision: 'approve', reason: null, at: '2030-01-01T02:00:00.000Z' },
-      ])
-      .execute();
+    await recordApproval(t.app, {
+      id: approvalId,
+      model: 'fraud',
+      alias: 'champion',
+      version: 3,
+      fromVersion: 2,
+      requestedBy: 'token:dave',
+      versionAuthor: 'alice',
+      rules: [{ rule: 'accuracy>=0.9', passed: true, value: 0.93 }],
+      votes: [
+        { approver: 'token:erin', decision: 'approve', reason: 'looked at the card' },
+        { approver: 'token:frank', decision: 'approve', reason: null },
+      ],
+      status: 'approved',
+    });
+    const db = t.app.database.db;
     const validation = { model: 'fraud', version: 3, champion: 2, holdoutRows: 100, passed: true, checks: [], dataChecks: [], jobId: null, createdAt: '2030-01-01T00:00:00.000Z' };
     await db.insertInto('version_validations').values({ model: 'fraud', version: 3, job_id: null, result: JSON.stringify(validation), created_at: validation.createdAt }).execute();
     await t.app.governance.grants.set('fraud', 'token:ann', { role: 'deployer' }, who);
@@ -125,8 +111,8 @@ describe.each(targets)('audit packs on $name', (target) => {
         versionAuthor: 'alice',
         rules: [{ rule: 'accuracy>=0.9', passed: true, value: 0.93 }],
         votes: [
-          { approver: 'token:erin', decision: 'approve', reason: 'looked at the card', at: '2030-01-01T01:00:00.000Z' },
-          { approver: 'token:frank', decision: 'approve', reason: null, at: '2030-01-01T02:00:00.000Z' },
+          { approver: 'token:erin', decision: 'approve', reason: 'looked at the card', at: expect.any(String) },
+          { approver: 'token:frank', decision: 'approve', reason: null, at: expect.any(String) },
         ],
       }),
     ]);
@@ -212,7 +198,10 @@ describe.each(targets)('audit packs on $name', (target) => {
       p.body.digests[`approvals/${approvalId}`] = itemDigest(p.body.approvals[0]);
     });
     expect(verifyAuditPack(redigested).firstBroken).toEqual({ item: 'signature', reason: `does not verify with key ${pack.signature.keyId}: the signed body or the signature changed` });
-    const other = forged(pack, (p) => (p.body.approvals[0]!.status = 'rejected'));
+    // A forged approval contradicts the chain's approval events, even with no key given.
+    const forgedApproval = forged(pack, (p) => (p.body.approvals[0]!.status = 'rejected'));
+    expect(verifyAuditPack(forgedApproval).firstBroken).toEqual({ item: `approvals/${approvalId}`, reason: expect.stringMatching(/^is rejected but event \d+ records it approved$/) });
+    const other = forged(pack, (p) => (p.body.model.description = 'nothing to see'));
     // Alone, a forged pack is consistent with the key it carries: only the server's key exposes it.
     expect(verifyAuditPack(other)).toMatchObject({ ok: true, keyPinned: false, keyId: other.signature.keyId });
     expect(verifyAuditPack(other, { publicKeyPem: pack.signature.publicKey }).firstBroken).toEqual({
@@ -264,6 +253,59 @@ describe.each(targets)('audit packs on $name', (target) => {
     expect(doc.paths['/api/v1/models/{name}/audit-pack'].get.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['name', 'version']));
     expect(doc.paths['/api/v1/audit/public-key'].get.responses['200']).toBeTruthy();
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['AuditPack', 'AuditPublicKey']));
+  });
+
+  it('exports packs that verify while approvals are being decided', async () => {
+    const writing = (async () => {
+      for (let i = 0; i < 8; i++) {
+        await recordApproval(t.app, {
+          id: `01900000-0000-7000-8000-0000000c${String(i).padStart(4, '0')}`,
+          model: 'fraud',
+          alias: 'canary',
+          version: 3,
+          fromVersion: null,
+          requestedBy: 'token:dave',
+          versionAuthor: 'alice',
+          votes: [
+            { approver: 'token:erin', decision: 'approve', reason: null },
+            { approver: 'token:frank', decision: i % 2 === 0 ? 'approve' : 'reject', reason: null },
+          ],
+          status: i % 2 === 0 ? 'approved' : 'rejected',
+        });
+      }
+    })();
+    const verdicts: Array<boolean | string> = [];
+    let done = false;
+    void writing.finally(() => (done = true));
+    while (!done || verdicts.length === 0) {
+      const res = await t.server.inject({ method: 'GET', url: '/api/v1/models/fraud/audit-pack' });
+      // A pack is refused (503) only when approvals changed on every read; any pack given verifies.
+      verdicts.push(res.statusCode === 200 ? verifyAuditPack(res.json()).ok : res.json().error.code);
+    }
+    await writing;
+    expect(verdicts.filter((v) => v !== true && v !== 'unavailable')).toEqual([]);
+    expect(verdicts).toContain(true);
+    const last: AuditPack = (await t.server.inject({ method: 'GET', url: '/api/v1/models/fraud/audit-pack' })).json();
+    expect(last.body.approvals).toHaveLength(9);
+    expect(verifyAuditPack(last)).toMatchObject({ ok: true });
+  });
+
+  it('names an approval the database holds differently from its audit events', async () => {
+    const db = t.app.database.db;
+    const exportNow = async () => verifyAuditPack((await t.server.inject({ method: 'GET', url: '/api/v1/models/fraud/audit-pack?version=3' })).json()).firstBroken;
+    const item = `approvals/${approvalId}`;
+    await db.insertInto('approval_votes').values({ approval_id: approvalId, approver: 'token:zed', decision: 'approve', reason: null, at: '2030-01-01T03:00:00.000Z' }).execute();
+    expect(await exportNow()).toEqual({ item, reason: 'the approve vote of token:zed has no approval.approve event by token:zed in the audit chain' });
+    await db.deleteFrom('approval_votes').where('approval_id', '=', approvalId).where('approver', '=', 'token:zed').execute();
+    await db.deleteFrom('approval_votes').where('approval_id', '=', approvalId).where('approver', '=', 'token:erin').execute();
+    expect(await exportNow()).toEqual({ item, reason: expect.stringMatching(/^event \d+ records a approve vote of token:erin that the approval does not show$/) });
+    await db.insertInto('approval_votes').values({ approval_id: approvalId, approver: 'token:erin', decision: 'approve', reason: 'looked at the card', at: '2030-01-01T01:00:00.000Z' }).execute();
+    await db.updateTable('approvals').set({ requested_by: 'token:ivy' }).where('id', '=', approvalId).execute();
+    expect(await exportNow()).toEqual({ item, reason: 'the audit chain has no approval.request event by token:ivy for it' });
+    await db.updateTable('approvals').set({ requested_by: 'token:dave' }).where('id', '=', approvalId).execute();
+    await db.deleteFrom('approval_votes').where('approval_id', '=', approvalId).execute();
+    await db.deleteFrom('approvals').where('id', '=', approvalId).execute();
+    expect(await exportNow()).toEqual({ item, reason: expect.stringMatching(/^was requested \(event \d+\) but is missing from the pack$/) });
   });
 
   it('carries an event edited or deleted in the database, and the verifier names it', async () => {

@@ -77,8 +77,20 @@ describe.each(await databaseTargets())('business value on $name', (target) => {
     expect(negative.statusCode).toBe(400);
     expect(negative.json().error.message).toContain('body.absErrorCost');
     expect((await api('PUT', '/api/v1/models/nobody/kpi', { computePrice: 1 })).statusCode).toBe(404);
+    // The OpenAPI document has both operations and the contract.
+    const doc = (await api('GET', '/api/v1/openapi.json')).json();
+    expect(Object.keys(doc.paths['/api/v1/models/{name}/kpi']).sort()).toEqual(['get', 'put']);
+    expect(Object.keys(doc.components.schemas.KpiSpec.properties).sort()).toEqual(['absErrorCost', 'classes', 'computePrice', 'outcomes']);
     // The failed writes left the KPI as it was.
     expect((await api('GET', '/api/v1/models/loan/kpi')).json().spec).toEqual({ outcomes: VALUES, computePrice: 0.36 });
+    // A rename carries the KPI along; deleting the model deletes it, so a new model of that name starts without one.
+    await t.app.registry.models.create({ name: 'scratch', task: 'regression' }, who);
+    expect((await api('PUT', '/api/v1/models/scratch/kpi', { absErrorCost: 1 })).statusCode).toBe(200);
+    await t.app.registry.models.rename('scratch', 'scratch2', who);
+    expect((await api('GET', '/api/v1/models/scratch2/kpi')).json().spec).toEqual({ absErrorCost: 1 });
+    await t.app.registry.models.delete('scratch2', who);
+    await t.app.registry.models.create({ name: 'scratch2', task: 'regression' }, who);
+    expect((await api('GET', '/api/v1/models/scratch2/kpi')).statusCode).toBe(404);
   });
 
   it('every window reports the estimated value before labels (and the min-value alert fires on it), then the measured value, per 1,000 predictions, with the compute cost', async () => {
@@ -132,20 +144,68 @@ describe.each(await databaseTargets())('business value on $name', (target) => {
     expect(card.quantitative_analysis.performance_metrics).toContainEqual({ type: 'business value per 1,000 predictions', value: (handValue() / 40) * 1000, slice: `loan ${end.toISOString()} (measured)` });
   });
 
-  it('a regression model values absolute error at its cost; without DLE its estimate is null with the reason', async () => {
+  it('a multiclass model is valued one-vs-rest per class from labels, and estimated from its class probabilities before them', async () => {
+    const pets = { format: 'sextant-linear', features: ['x'], link: 'softmax', classes: ['cat', 'dog', 'fox'], coefficients: [[1], [0], [-1]], intercept: [0, 0.5, 0] };
+    await t.app.registry.models.create({ name: 'pets', task: 'multiclass-classification' }, who);
+    await t.app.registry.versions.register('pets', bytes(JSON.stringify(pets)), { format: 'sextant-linear', alias: 'champion' }, who);
+    await t.app.serving.deployments.create({ name: 'pets', model: 'pets', alias: 'champion' }, who);
+    await t.app.serving.live.refresh();
+    const cat = { tp: 10, fp: -2, fn: -5, tn: 0 };
+    const dog = { tp: 7, fp: -1, fn: -3, tn: 0 };
+    expect((await api('PUT', '/api/v1/models/pets/kpi', { classes: { cat, dog } })).statusCode).toBe(200);
+    expect((await api('POST', '/api/v1/monitors', { deployment: 'pets', windowSeconds: 60 })).statusCode).toBe(201);
+    const xs2 = [-2, -1, 0, 0.2, 1, 2];
+    const truth = ['fox', 'dog', 'dog', 'cat', 'cat', 'dog'];
+    const ids: string[] = [];
+    for (const x of xs2) ids.push((await api('POST', '/v1/deployments/pets/invocations', { dataframe_records: [{ x }] })).headers['x-request-id'] as string);
+    await t.app.monitoring.predictions.flush();
+    expect((await api('POST', '/api/v1/deployments/pets/feedback', ids.map((requestId, i) => ({ requestId, label: truth[i] })))).statusCode).toBe(200);
+    const m = await t.app.monitoring.monitors.get('pets');
+    const r = (await t.app.monitoring.monitors.evaluate(m, new Date(Date.now() - 3_600_000), new Date(Date.now() + 60_000)))!;
+    // By hand: softmax of (x, 0.5, −x); the served class is the largest.
+    const names = ['cat', 'dog', 'fox'];
+    const probs = xs2.map((x) => {
+      const e = [Math.exp(x), Math.exp(0.5), Math.exp(-x)];
+      const s = e[0]! + e[1]! + e[2]!;
+      return e.map((v) => v / s);
+    });
+    const served = probs.map((p) => names[p.indexOf(Math.max(...p))]!);
+    const outcome = (v: typeof cat, c: string, pred: string, y: string) => (pred === c ? (y === c ? v.tp : v.fp) : y === c ? v.fn : v.tn);
+    const f = (pred: string, y: string) => outcome(cat, 'cat', pred, y) + outcome(dog, 'dog', pred, y);
+    const measured = served.reduce((s, pred, i) => s + f(pred, truth[i]!), 0);
+    const expected = served.reduce((s, pred, i) => s + names.reduce((a, y, k) => a + probs[i]![k]! * f(pred, y), 0), 0);
+    expect(r.value!.measured).toEqual({ rows: 6, total: measured, per1000: (measured / 6) * 1000 });
+    expect(r.value!.estimated).toMatchObject({ method: 'cbpe', rows: 6 });
+    expect(r.value!.estimated!.total).toBeCloseTo(expected, 9);
+  });
+
+  it('a regression model values absolute error at its cost, and its estimate before labels comes from DLE', async () => {
     expect((await api('PUT', '/api/v1/models/price/kpi', { absErrorCost: 2.5 })).statusCode).toBe(200);
     expect((await api('POST', '/api/v1/monitors', { deployment: 'price', windowSeconds: 60 })).statusCode).toBe(201);
+    const m = await t.app.monitoring.monitors.get('price');
     const ys = [3, 5, 9];
     const ids: string[] = [];
     for (const x of [1, 2, 3]) ids.push((await api('POST', '/v1/deployments/price/invocations', { dataframe_records: [{ x }] })).headers['x-request-id'] as string);
     await t.app.monitoring.predictions.flush();
+    // Without a labelled reference DLE has no nanny model: no estimate, and the reason.
+    const bare = (await t.app.monitoring.monitors.evaluate(m, new Date(Date.now() - 7_200_000), new Date(Date.now() + 30_000)))!;
+    expect(bare.value!.estimated).toBeNull();
+    expect(bare.value!.estimatedError).toMatch(/^no DLE estimate: /);
+
     expect((await api('POST', '/api/v1/deployments/price/feedback', ids.map((requestId, i) => ({ requestId, label: ys[i] })))).statusCode).toBe(200);
-    const m = await t.app.monitoring.monitors.get('price');
+    // A labelled reference: the truth is 2x + 1 give or take 0.5, so DLE expects errors of about a quarter.
+    const ref = Array.from({ length: 300 }, (_, i) => [(i % 30) / 10, i % 2 ? 0.5 : -0.5] as const);
+    await t.app.monitoring.references.upload('price', 1, ['x,label', ...ref.map(([x, e]) => `${x},${2 * x + 1 + e}`)].join('\n'), 'csv');
     const r = (await t.app.monitoring.monitors.evaluate(m, new Date(Date.now() - 3_600_000), new Date(Date.now() + 60_000)))!;
     // Predictions 3, 5, 7 against 3, 5, 9: one error of 2, costing 5 over 3 rows.
     expect(r.value!.measured).toEqual({ rows: 3, total: -5, per1000: (-5 / 3) * 1000 });
-    expect(r.value!.estimated).toBeNull();
-    expect(r.value!.estimatedError).toMatch(/DLE/);
+    const dle = (r as unknown as { estimated: { method: string; rows: number; metrics: { mae: { value: number; samplingError: number } } } }).estimated;
+    expect(dle.method).toBe('dle');
+    const e = r.value!.estimated!;
+    expect(e).toMatchObject({ method: 'dle', rows: 3 });
+    expect(e.per1000).toBeCloseTo(-2.5 * dle.metrics.mae.value * 1000, 9);
+    expect(e.total).toBeCloseTo(-2.5 * dle.metrics.mae.value * 3, 9);
+    expect(e.low).toBeCloseTo(-2.5 * (dle.metrics.mae.value + 1.959963984540054 * dle.metrics.mae.samplingError) * 1000, 6);
     expect(r.value!.compute.costPer1000).toBeNull();
   });
 });

@@ -32,7 +32,7 @@ describe("the dashboard's read routes", () => {
   it('whoami: without auth the caller may do everything and is named by x-sextant-actor', async () => {
     const res = await get('/api/v1/whoami', { 'x-sextant-actor': 'dashboard' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ signedIn: true, actor: 'dashboard', role: 'admin', allows: expect.arrayContaining(['viewer', 'editor', 'admin']), auth: false, features: { approvals: false, modelCards: true } });
+    expect(res.json()).toEqual({ signedIn: true, actor: 'dashboard', role: 'admin', allows: expect.arrayContaining(['viewer', 'editor', 'admin']), auth: false, features: { approvals: true, modelCards: true } });
   });
 
   it('traffic: what the serving process answered, per step and version, and the overview\'s last minute', async () => {
@@ -170,16 +170,16 @@ describe('whoami with auth on', () => {
   afterAll(async () => t?.close());
 
   it('names the token and lists only the roles it satisfies; without a good token, says to sign in', async () => {
-    // Optional APIs show as features once their routes exist (this one stands in for approvals).
-    t.server.get('/api/v1/approvals', async () => ({ approvals: [] }));
+    // Optional APIs show as features once their routes exist.
     const viewer = await t.app.tokens.create({ name: 'ann', role: 'viewer' }, { actor: 'test' });
     const editor = await t.app.tokens.create({ name: 'ed', role: 'editor' }, { actor: 'test' });
     const ask = (token?: string) => t.server.inject({ method: 'GET', url: '/api/v1/whoami', headers: token ? { authorization: `Bearer ${token}` } : {} });
     expect((await ask(viewer.token)).json()).toEqual({ signedIn: true, actor: 'token:ann', role: 'viewer', allows: ['viewer'], auth: true, features: { approvals: true, modelCards: true } });
     expect((await ask(editor.token)).json()).toMatchObject({ signedIn: true, actor: 'token:ed', role: 'editor', allows: expect.arrayContaining(['viewer', 'editor']), auth: true });
     expect((await ask(editor.token)).json().allows).not.toContain('admin');
-    // A grant on one model raises the role there only (the grants API writes this row).
-    await t.app.database.db.insertInto('grants').values({ model: 'fraud', principal: 'token:ed', role: 'deployer', granted_by: 'test', granted_at: new Date().toISOString() }).execute();
+    // A grant on one model raises the role there only.
+    await t.app.registry.models.create({ name: 'fraud', task: 'regression' }, { actor: 'test' });
+    await t.app.governance.grants.set('fraud', 'token:ed', { role: 'deployer' }, { actor: 'test' });
     const onModel = (model: string) => t.server.inject({ method: 'GET', url: `/api/v1/whoami?model=${model}`, headers: { authorization: `Bearer ${editor.token}` } });
     expect((await onModel('fraud')).json()).toMatchObject({ role: 'deployer', allows: ['viewer', 'editor', 'deployer'] });
     expect((await onModel('other')).json()).toMatchObject({ role: 'editor' });

@@ -116,6 +116,9 @@ describe.skipIf(!available)('the dashboard in a browser', () => {
     const quality = page.locator('section[aria-labelledby="quality-title"]');
     await expect.poll(() => quality.getByRole('table', { name: 'Quality per window' }).getByRole('row').count()).toBe(3);
     expect(await quality.textContent()).toMatch(/0\.81/);
+    // The business value panel: the quick start's model has no KPI, so the panel says how to set one.
+    const value = page.locator('section[aria-labelledby="value-title"]');
+    await expect.poll(() => value.textContent()).toMatch(/No business value yet: set the model's KPI with sextant kpi set/);
     const log = page.locator('section[aria-labelledby="log-title"]');
     await log.getByRole('row').nth(5).waitFor();
     await log.getByLabel('Version').selectOption('2');
@@ -167,7 +170,7 @@ describe.skipIf(!available)('the dashboard in a browser', () => {
 
   it('approvals and audit: filters, and the chain verified', async () => {
     const page = await visit('/governance', (p) => p.getByRole('heading', { name: 'Audit log' }).waitFor());
-    await page.getByText('This server has no approvals').waitFor();
+    await page.getByText('Nothing waits for a decision.').waitFor();
     const audit = page.locator('section[aria-labelledby="audit-title"]');
     await audit.getByRole('row').nth(3).waitFor();
     await audit.getByLabel('Action').fill('alias.set');

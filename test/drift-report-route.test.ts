@@ -63,6 +63,43 @@ describe.each(targets)('the drift report route and drift alerts on $name', (targ
     expect(page.body).not.toMatch(/<script|src="http/);
   });
 
+  it('multivariate drift as a monitor rule: a flipped correlation that no single feature shows, linked to the report with its multivariate section', async () => {
+    await t.app.registry.models.create({ name: 'mv', task: 'regression' }, who);
+    const model = { format: 'sextant-linear', features: ['a', 'b'], link: 'identity', coefficients: [[1, 1]], intercept: [0] };
+    await t.app.registry.versions.register('mv', bytes(JSON.stringify(model)), { format: 'sextant-linear', alias: 'champion' }, who);
+    // Reference: b follows a. Window: b follows −a. Each feature alone is still N(0, ~1).
+    const a = normals(21, 400);
+    const e = normals(22, 400).map((v) => v * 0.2);
+    await t.app.monitoring.references.upload('mv', 1, ['a,b', ...a.slice(0, 300).map((v, i) => `${v},${v + e[i]!}`)].join('\n'), 'csv');
+    await t.app.serving.deployments.create({ name: 'mv', model: 'mv', alias: 'champion' }, who);
+    await t.app.serving.live.refresh();
+    const created = await t.server.inject({ method: 'POST', url: '/api/v1/monitors', payload: { deployment: 'mv', windowRows: 20, thresholds: { multivariate: 'reconstruction' } } });
+    expect(created.statusCode, created.body).toBe(201);
+    const flipped = a.slice(300).map((v, i) => [v, -v + e[300 + i]!]);
+    for (let i = 0; i < 100; i += 5) {
+      expect((await t.server.inject({ method: 'POST', url: '/v1/deployments/mv/invocations', payload: { instances: flipped.slice(i, i + 5) } })).statusCode).toBe(200);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await t.app.monitoring.predictions.flush();
+    const [w] = (await t.app.monitoring.monitors.evaluateDue()).filter((r) => r.deployment === 'mv');
+    const mv = (w as { multivariate?: { drifted: boolean; reconstruction: { error: number; upper: number; chunkSize: number } } }).multivariate!;
+    expect(w!.drift).toMatchObject({ drifted: false, driftedShare: 0 });
+    expect(mv.drifted).toBe(true);
+    expect(mv.reconstruction.error).toBeGreaterThan(mv.reconstruction.upper);
+    expect(mv.reconstruction.chunkSize).toBe(30);
+    expect(w!.alert.join('\n')).toMatch(/multivariate drift: reconstruction error \S+ outside the reference band/);
+    const [alert] = (await t.server.inject({ method: 'GET', url: '/api/v1/alerts?deployment=mv' })).json().alerts.filter((x: { rule: string }) => x.rule === 'multivariate_drift');
+    expect(alert.report).toBe(`/api/v1/deployments/mv/drift/report.html?${new URLSearchParams({ since: w!.windowStart, until: w!.windowEnd })}&multivariate=reconstruction`);
+    const page = await t.server.inject({ method: 'GET', url: alert.report });
+    expect(page.statusCode, page.body).toBe(200);
+    expect(page.body).toContain('Multivariate drift: <strong>yes</strong>');
+    expect(page.body).toContain('Data reconstruction');
+    // With both methods, the gbt domain classifier tells the window from the reference too.
+    const both = await t.server.inject({ method: 'GET', url: alert.report.replace('multivariate=reconstruction', 'multivariate=both') });
+    expect(both.body).toMatch(/Domain classifier <small>5-fold ROC AUC 0\.9\d+ \(threshold 0\.65\) · drift/);
+    expect((await t.server.inject({ method: 'GET', url: alert.report.replace('multivariate=reconstruction', 'multivariate=pca') })).json().error.message).toMatch(/query\.multivariate/);
+  });
+
   it('refuses a bad window with 400 naming the field and an unknown deployment with 404', async () => {
     const bad = await t.server.inject({ method: 'GET', url: '/api/v1/deployments/m/drift/report.html?since=yesterday' });
     expect(bad.statusCode).toBe(400);

@@ -49,4 +49,47 @@ describe('grants, protected aliases and approvals through the CLI against the bu
     expect((await as('root', 'revoke', 'bc', 'token:alice')).stdout).toBe('revoked the grant of token:alice on model bc\n');
     expect((await as('alice', 'alias', 'set', 'bc', 'staging', '3')).code).toBe(1);
   });
+
+  it('alias protect, a move that becomes `approval <id> requested`, approvals list/show/approve/reject', async () => {
+    expect((await as('dave', 'alias', 'protect', 'bc', 'champion')).stderr).toMatch(/needs admin on model bc/);
+    const protect = await as('root', 'alias', 'protect', 'bc', 'champion', '--approvals', '2', '--ttl', '48h');
+    expect(protect, protect.stderr).toMatchObject({ code: 0, stdout: 'bc@champion is protected: a move needs 2 approval(s); requests expire after 48 h\n' });
+    const moved = await as('dave', 'alias', 'set', 'bc', 'champion', '2', '--reason', 'v2 is better');
+    expect(moved.code, moved.stderr).toBe(0);
+    const id = /^approval (\S+) requested\n$/.exec(moved.stdout)![1]!;
+    expect(moved.stderr).toMatch(/bc@champion is protected: it moves to version 2 after 2 approval\(s\)/);
+    const list = await as('bob', 'approvals', 'list', '--model', 'bc', '--status', 'pending');
+    expect(list.stdout).toMatch(new RegExp(`^ID\\s+STATUS\\s+MODEL\\s+ALIAS\\s+MOVE\\s+APPROVALS\\s+REQUESTEDBY\\s+EXPIRES\\n${id}\\s+pending\\s+bc\\s+champion\\s+1 -> 2\\s+0/2\\s+token:dave\\s+\\S+\\n$`));
+    const own = await as('dave', 'approvals', 'approve', id);
+    expect(own.code).toBe(1);
+    const first = await as('bob', 'approvals', 'approve', id, '--reason', 'checked');
+    expect(first.stdout).toBe(`approval ${id}: 1 of 2 approvals\n`);
+    const shown = await as('alice', 'approvals', 'show', id);
+    expect(shown.stdout).toMatch(/status:\s+pending/);
+    expect(shown.stdout).toMatch(/move:\s+bc@champion: 1 -> 2/);
+    expect(shown.stdout).toMatch(/approvals:\s+1 of 2: token:bob/);
+    const last = await as('carol', 'approvals', 'approve', id);
+    expect(last.stdout).toBe(`approval ${id} approved: bc@champion -> 2\n`);
+    expect(JSON.parse((await as('alice', 'models', 'show', 'bc', '--json')).stdout).aliases.champion).toBe(2);
+
+    const rollback = await as('dave', 'rollback', 'bc', '--alias', 'champion');
+    const second = /^approval (\S+) requested\n$/.exec(rollback.stdout)![1]!;
+    expect((await as('bob', 'approvals', 'reject', second, '--reason', 'keep v2')).stdout).toBe(`approval ${second} rejected\n`);
+    expect(JSON.parse((await as('alice', 'approvals', 'list', '--status', 'rejected', '--json')).stdout).approvals[0]).toMatchObject({ id: second, rejectedBy: { approver: 'token:bob', reason: 'keep v2' } });
+    expect((await as('root', 'alias', 'unprotect', 'bc', 'champion')).stdout).toBe('bc@champion is no longer protected\n');
+    expect((await as('dave', 'alias', 'set', 'bc', 'champion', '3')).stdout).toBe('bc@champion -> 3 (was 2)\n');
+  });
+
+  it('rules set and show; a failing rule refuses the move naming what it measured', async () => {
+    const set = await as('root', 'rules', 'set', 'bc', '--alias', 'champion', '--min-metric', 'accuracy>=0.9', '--require-card', 'intendedUse,limitations', '--require-validation', '--max-drift-share', '0.3', '--max-fairness', 'demographicParityDifference<=0.1');
+    expect(set, set.stderr).toMatchObject({
+      code: 0,
+      stdout: 'rules of bc@champion set: accuracy>=0.9; card fills intendedUse, limitations; validation gate passed; drifted share <= 0.3; demographicParityDifference<=0.1\n',
+    });
+    expect((await as('alice', 'rules', 'show', 'bc')).stdout).toMatch(/^bc@champion \(set by token:root at \S+\):\n {2}accuracy>=0\.9\n {2}card fills intendedUse, limitations\n/);
+    const refused = await as('dave', 'alias', 'set', 'bc', 'champion', '1');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^error: bc@champion cannot move to version 1: accuracy>=0\.9 failed \(version 1 records no accuracy .*\[failed_precondition/);
+    expect((await as('root', 'rules', 'set', 'bc', '--alias', 'champion', '--min-metric', 'accuracy=0.9')).stderr).toMatch(/--min-metric must look like METRIC>=NUMBER/);
+  });
 });

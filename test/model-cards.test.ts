@@ -60,7 +60,7 @@ describe.each(await databaseTargets())('model cards on $name', (target) => {
     await drop?.();
   });
 
-  it('a card for a retrained version shows its parent and its gate result', async () => {
+  it('a card for a retrained version shows its parent, its gate result and its approval', async () => {
     const res = await api('POST', '/api/v1/models/bc/retrain', { reason: 'card test' });
     expect(res.statusCode, res.body).toBe(202);
     for (let i = 0; i < 300; i++) {
@@ -83,6 +83,17 @@ describe.each(await databaseTargets())('model cards on $name', (target) => {
     expect((v1.quantitative_analysis as Obj).performance_metrics).toContainEqual({ type: 'accuracy', value: 0.37, slice: 'registration' });
     expect((((card.quantitative_analysis as Obj).sextant as Obj).importance as Obj).features).toEqual(expect.any(Array));
     expect(((v1.model_details as Obj).sextant as Obj).aliasHistory).toContainEqual(expect.objectContaining({ alias: 'champion', version: 1, actor: 'alice' }));
+    // The champion is protected: moving it to the retrained version takes an approval, which the card shows.
+    await t.app.governance.protections.protect('bc', 'champion', {}, who);
+    const moved = await t.app.registry.aliases.set('bc', 'champion', { version: 2, reason: 'the retrain beats it' }, who);
+    const id = 'approval' in moved ? moved.approval.id : '';
+    await t.app.governance.approvals.approve(id, { reason: 'gate passed, card read' }, { actor: 'bob' });
+    const approved = (await api('GET', '/api/v1/models/bc/versions/2/card')).json() as ModelCard;
+    expect(((approved.model_details as Obj).sextant as Obj).approvals).toEqual([
+      expect.objectContaining({ id, status: 'approved', requestedBy: 'alice', decidedBy: 'bob', alias: 'champion', fromVersion: 1, approvers: ['bob'], reason: 'gate passed, card read' }),
+    ]);
+    expect(await t.app.transparency.cards.card('bc', 2).then((c) => ((c.model_details as Obj).version as Obj).name)).toBe('2');
+    expect((await api('GET', '/api/v1/models/bc/versions/2/card?format=md')).body).toMatch(/\| approved \| alice \| bob \|/);
   });
 
   it('sextant card edit sets the human fields from YAML; card show renders JSON, Markdown and printable HTML', async () => {

@@ -140,8 +140,8 @@ describe.each(targets)('registry store contract on $name', (target) => {
     await app.registry.versions.update('alias', 3, { status: 'deprecated' }, who);
     expect((await app.registry.versions.get('alias', 'latest')).version).toBe(2);
     await expectCode(app.registry.versions.update('alias', 3, { status: 'archived' }, who), 'conflict');
-    expect((await app.registry.aliases.rollback('alias', { alias: 'champion' }, who)).version).toBe(2);
-    expect((await app.registry.aliases.rollback('alias', { alias: 'champion' }, who)).version).toBe(1);
+    expect(await app.registry.aliases.rollback('alias', { alias: 'champion' }, who)).toMatchObject({ version: 2 });
+    expect(await app.registry.aliases.rollback('alias', { alias: 'champion' }, who)).toMatchObject({ version: 1 });
     await expectCode(app.registry.aliases.rollback('alias', { alias: 'champion' }, who), 'conflict');
     await expectCode(app.registry.aliases.rollback('alias', { alias: 'ghost' }, who), 'not_found');
     const history = await app.registry.aliases.history('alias', 'champion');

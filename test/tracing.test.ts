@@ -214,6 +214,8 @@ describe('without OTEL_EXPORTER_OTLP_ENDPOINT', () => {
 describe('tracing configuration', () => {
   it('reads the standard OTEL_* variables', () => {
     expect(loadTracingConfig({}).endpoint).toBeUndefined();
+    // compose passes an unset variable on as empty
+    expect(loadTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: '' }).endpoint).toBeUndefined();
     expect(loadTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).endpoint).toBe('http://collector:4318/v1/traces');
     expect(loadTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/otlp/' }).endpoint).toBe('http://collector:4318/otlp/v1/traces');
     expect(loadTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://b/traces' }).endpoint).toBe('https://b/traces');

@@ -36,3 +36,18 @@ export const formatTags = (tags: Record<string, string>): string =>
   Object.entries(tags)
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
+
+/**
+ * Prints what a move of a protected alias answered: `approval <id> requested` on stdout (the
+ * command succeeded: the request is made), what it waits for on stderr. True when it was a request.
+ */
+export function printIfRequested(result: unknown, json: boolean | undefined): boolean {
+  if (typeof result !== 'object' || result === null || !('approval' in result)) return false;
+  const a = (result as { approval: { id: string; model: string; alias: string; version: number; required: number; expiresAt: string } }).approval;
+  if (json) printJson(result);
+  else {
+    process.stdout.write(`approval ${a.id} requested\n`);
+    process.stderr.write(`${a.model}@${a.alias} is protected: it moves to version ${a.version} after ${a.required} approval(s) (sextant approvals approve ${a.id}); the request expires at ${a.expiresAt}\n`);
+  }
+  return true;
+}

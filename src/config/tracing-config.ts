@@ -53,7 +53,7 @@ function parseUrl(variable: string, text: string): URL {
 /**
  * Tracing settings from the environment. `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is the traces URL
  * as given; `OTEL_EXPORTER_OTLP_ENDPOINT` is a base URL that `/v1/traces` is appended to, as the
- * specification says. Neither set, or `OTEL_SDK_DISABLED=true`, turns tracing off.
+ * specification says. Neither set, or `OTEL_SDK_DISABLED=true`, switches tracing off.
  */
 export function loadTracingConfig(env: NodeJS.ProcessEnv): TracingConfig {
   const tracesUrl = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();

@@ -44,8 +44,8 @@ export const Alert = z
     id: z.string(),
     deployment: z.string(),
     rule: z
-      .enum(['drift', 'prediction_drift', 'data_quality', 'accuracy', 'rmse', 'fairness', 'detector', 'estimated_quality', 'value'])
-      .describe('detector: a streaming change detector fired; estimated_quality: a label-free estimate (CBPE, DLE) fell past a threshold; value: the business value per 1,000 predictions fell below the monitor\'s minValue'),
+      .enum(['drift', 'prediction_drift', 'data_quality', 'accuracy', 'rmse', 'fairness', 'detector', 'estimated_quality', 'multivariate_drift', 'value'])
+      .describe('detector: a streaming change detector fired; estimated_quality: a label-free estimate (CBPE, DLE) fell past a threshold; multivariate_drift: data reconstruction or a domain classifier found the features drifted together; value: the business value per 1,000 predictions fell below the monitor\'s minValue'),
     message: z.string().describe('the evidence of the latest breaching window'),
     report: z.string().nullable().describe('drift alerts: the path of the HTML drift report of the window that last breached'),
     status: z.enum(['open', 'acked', 'resolved']),

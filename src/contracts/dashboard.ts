@@ -179,26 +179,3 @@ export const DriftDistribution = z
   .meta({ id: 'DriftDistribution' });
 export type DriftDistribution = z.infer<typeof DriftDistribution>;
 
-/**
- * An approval request as the dashboard lists it. Loose on purpose: the approvals API carries more
- * (rule evaluations, approvers), which passes through untouched.
- */
-export const ApprovalSummary = z
-  .object({
-    id: z.string(),
-    status: z.string(),
-    model: z.string().optional(),
-    alias: z.string().optional(),
-    version: z.number().int().optional(),
-    action: z.string().optional(),
-    requestedBy: z.string().optional(),
-    requestedAt: z.string().optional(),
-    reason: z.string().nullable().optional(),
-    required: z.number().int().optional().describe('distinct approvers needed'),
-    approvals: z.array(z.object({ approver: z.string() }).loose()).optional().describe('approvals given so far'),
-    expiresAt: z.string().optional(),
-  })
-  .loose();
-export type ApprovalSummary = z.infer<typeof ApprovalSummary>;
-
-export const ApprovalSummaryList = z.object({ approvals: z.array(ApprovalSummary) }).loose();

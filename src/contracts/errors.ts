@@ -7,6 +7,7 @@ export const ErrorCode = z.enum([
   'not_found',
   'already_exists',
   'conflict',
+  'failed_precondition',
   'payload_too_large',
   'unsupported_media_type',
   'resource_exhausted',

@@ -19,3 +19,5 @@ export * from './dashboard.js';
 export * from './kpi.js';
 export * from './drift.js';
 export * from './grants.js';
+export * from './approvals.js';
+export * from './promotion-rules.js';

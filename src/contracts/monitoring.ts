@@ -142,6 +142,11 @@ const WindowSpan = {
   currentRows: z.number().int(),
 };
 
+/** The drift report page of a window; `multivariate` adds the multivariate section (as `sextant drift --multivariate --html`). */
+export const DriftReportQuery = DriftQuery.extend({
+  multivariate: z.enum(['reconstruction', 'both']).optional().describe('add multivariate drift: data reconstruction, and with both the gbt domain classifier'),
+}).strict();
+
 export const DriftResult = z
   .object({
     ...WindowSpan,
@@ -207,6 +212,10 @@ export const MonitorThresholds = z
     minDisparateImpact: z.number().min(0).optional().describe("alert (rule fairness) when a group's disparate impact falls below this"),
     minValue: z.number().finite().optional().describe('alert (rule value) when the business value per 1,000 predictions falls below this: the estimate (CBPE, DLE) when there is one, so before labels arrive, else the measured value'),
     detectors: z.array(DetectorRule).max(10).optional().describe('streaming change detectors run across windows; a detection raises rule detector'),
+    multivariate: z
+      .enum(['reconstruction', 'both'])
+      .optional()
+      .describe('multivariate drift per window (rule multivariate_drift): NannyML data reconstruction, and with both also the gbt domain classifier'),
     minRocAuc: z.number().min(0).max(1).optional().describe('classifiers: alert (rule estimated_quality) when the label-free ROC AUC estimate (CBPE) falls below this'),
     minF1: z.number().min(0).max(1).optional().describe('classifiers: alert (rule estimated_quality) when the label-free F1 estimate (CBPE) falls below this'),
     maxMae: z.number().positive().optional().describe('regressions: alert (rule estimated_quality) when the label-free MAE estimate (DLE) exceeds this'),
@@ -267,6 +276,20 @@ export const MonitorResult = z
       .nullable()
       .optional()
       .describe('monitors with detectors: what each streaming detector saw in this window'),
+    multivariate: z
+      .object({
+        drifted: z.boolean().optional(),
+        reconstruction: z
+          .object({ error: z.number(), lower: z.number(), upper: z.number(), mean: z.number(), components: z.number().int(), chunkSize: z.number().int(), chunks: z.number().int(), alerting: z.number().int(), drifted: z.boolean() })
+          .nullable()
+          .optional(),
+        domainClassifier: z.object({ auc: z.number(), threshold: z.number(), drifted: z.boolean(), rows: z.object({ reference: z.number().int(), current: z.number().int() }) }).nullable().optional(),
+        skipped: z.array(z.object({ method: z.string(), reason: z.string() })).optional(),
+        error: z.string().optional(),
+      })
+      .nullable()
+      .optional()
+      .describe('monitors with multivariate drift: data reconstruction (and the domain classifier) of this window'),
     estimated: z
       .object({
         method: z.enum(['cbpe', 'dle']).optional(),

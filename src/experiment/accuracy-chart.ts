@@ -55,18 +55,22 @@ export function accuracyChart(r: ExperimentResult): string {
 
 /** The seed study's Table 1, with measured figures. */
 export function resultTable(r: ExperimentResult): string {
-  const head = ['set-up', 'accuracy', 'p50 ms', 'p99 ms', 'error rate', 'human actions', 'retrains', 'promotions'];
+  const head = ['set-up', 'accuracy', 'value/1k', 'lost to drift/1k', 'p50 ms', 'p99 ms', 'error rate', 'human actions', 'retrains', 'retrain CPU s', 'promotions'];
   const rows = r.setups.map((s) => [
     s.name,
     `${(s.accuracy * 100).toFixed(1)} %`,
+    s.valuePer1000.toFixed(1),
+    s.valueLostToDrift.toFixed(1),
     s.p50Ms.toFixed(2),
     s.p99Ms.toFixed(2),
     `${(s.errorRate * 100).toFixed(2)} %`,
     String(s.humanActions),
     String(s.retrains),
+    s.cpuSecondsRetraining.toFixed(2),
     String(s.promotions),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(head), ...rows.map(line)].join('\n');
+  const oracle = `oracle (retrained before every window): ${r.oracle.valuePer1000.toFixed(1)} per 1,000 predictions; outcome values tp ${r.kpi.tp}, fp ${r.kpi.fp}, fn ${r.kpi.fn}, tn ${r.kpi.tn}`;
+  return [line(head), ...rows.map(line), '', oracle].join('\n');
 }

@@ -10,6 +10,8 @@ import { loadPredictor } from '../runtime/index.js';
 import { createClient, type SextantClient } from '../sdk/index.js';
 import { startServer } from '../server/index.js';
 import { waitFor } from '../shared/wait-for.js';
+import { type Confusion, type OutcomeValues } from '../stats/index.js';
+import { addConfusion, oracleValue, valueOf } from './oracle.js';
 import { makeStream, type Stream } from './streams.js';
 
 export const SETUPS = ['static', 'monitored', 'automated'] as const;
@@ -24,8 +26,19 @@ export interface ExperimentOptions {
   /** Windows between an alert and a person acting on it, in the monitored set-up. */
   humanDelayWindows: number;
   datasetPath: string;
+  /** What each outcome is worth (the positive class is 1); default: a right answer is worth 1, a wrong one costs 1. */
+  kpi?: OutcomeValues;
   log?: (line: string) => void;
 }
+
+/** The default outcome values: value per 1,000 predictions is then 1,000 × (2 × accuracy − 1). */
+export const DEFAULT_KPI: OutcomeValues = { tp: 1, fp: -1, fn: -1, tn: 1 };
+
+/** Process CPU time (user + system) in seconds. */
+const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 
 export interface Marker {
   row: number;
@@ -41,6 +54,12 @@ export interface SetupResult {
   errorRate: number;
   humanActions: number;
   retrains: number;
+  /** Business value per 1,000 predictions under the experiment's outcome values. */
+  valuePer1000: number;
+  /** The oracle's value per 1,000 predictions minus this set-up's: what drift cost it. */
+  valueLostToDrift: number;
+  /** Process CPU seconds while this set-up's retrain jobs ran (the replay waits for them; see docs/experiment.md). */
+  cpuSecondsRetraining: number;
   promotions: number;
   requests: number;
   windows: { row: number; accuracy: number; versions: Record<string, number> }[];
@@ -54,10 +73,15 @@ export interface ExperimentResult {
   windowRows: number;
   warmupRows: number;
   changes: Stream['changes'];
+  kpi: OutcomeValues;
+  /** A model retrained before every window on the rows just before it. */
+  oracle: { valuePer1000: number };
   setups: SetupResult[];
 }
 
 const MODEL = 'stream';
+/** The automated set-up retrains on this many windows of labelled rows; so does the oracle. */
+const ORACLE_TRAIN_WINDOWS = 2;
 
 const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : 0);
 
@@ -82,7 +106,8 @@ async function waitJobs(api: SextantClient): Promise<{ id: string; status: strin
  * temporary folder, real HTTP): every row is one request; labels follow as feedback; monitors
  * close a window every `windowRows` requests.
  */
-async function runSetup(name: SetupName, stream: Stream, o: ExperimentOptions, warmup: number): Promise<SetupResult> {
+async function runSetup(name: SetupName, stream: Stream, o: ExperimentOptions, warmup: number): Promise<Omit<SetupResult, 'valueLostToDrift'>> {
+  const kpi = o.kpi ?? DEFAULT_KPI;
   const log = o.log ?? (() => {});
   const home = mkdtempSync(path.join(os.tmpdir(), `sextant-experiment-${name}-`));
   const config = loadConfig({ env: { SEXTANT_HOME: home, SEXTANT_PORT: '0', SEXTANT_LOG_LEVEL: 'silent', SEXTANT_MONITOR_INTERVAL_MS: '50', SEXTANT_PROMOTION_INTERVAL_MS: '100' } });
@@ -94,13 +119,14 @@ async function runSetup(name: SetupName, stream: Stream, o: ExperimentOptions, w
     await api.versions.register(MODEL, { format: first.trained.format, alias: 'champion', metrics: { holdout_accuracy: first.accuracy } }, { file: Readable.from([Buffer.from(first.trained.artifact)]) });
     await api.versions.uploadReference(MODEL, 1, first.csv, 'csv');
     await api.deployments.create({ name: MODEL, model: MODEL, alias: 'champion', slo: { p99LatencyMs: 250, maxErrorRate: 0.05, minRequests: 50, windowSeconds: 30 } });
+    await api.kpi.set(MODEL, { outcomes: kpi });
     if (name !== 'static') {
       await api.monitors.create({ deployment: MODEL, windowRows: o.windowRows, thresholds: { driftShare: 0.5, minAccuracy: Math.max(0.5, first.accuracy - 0.05) } });
       const policy: PolicyInput = {
         trainer: { type: 'logistic', params: {} },
         triggers: { drift: name === 'automated', quality: name === 'automated' },
         cooldownSeconds: 0,
-        data: { includeReference: false, maxRows: 2 * o.windowRows, holdoutFraction: 0.2, seed: o.seed },
+        data: { includeReference: false, maxRows: ORACLE_TRAIN_WINDOWS * o.windowRows, holdoutFraction: 0.2, seed: o.seed },
         promotion: name === 'automated' ? { strategy: 'canary', steps: [10, 50, 100], stepSeconds: 0 } : { strategy: 'manual' },
       };
       await api.retraining.setPolicy(MODEL, policy);
@@ -109,6 +135,8 @@ async function runSetup(name: SetupName, stream: Stream, o: ExperimentOptions, w
     const windows: SetupResult['windows'] = [];
     const markers: Marker[] = [];
     let correct = 0;
+    let confusion: Confusion = { tp: 0, fp: 0, fn: 0, tn: 0 };
+    let retrainCpu = 0;
     let errors = 0;
     let humanActions = 0;
     let retrains = 0;
@@ -136,6 +164,7 @@ async function runSetup(name: SetupName, stream: Stream, o: ExperimentOptions, w
           const p = r.predictions[0] as { label?: unknown } | number;
           const label = Number(typeof p === 'object' && p !== null ? p.label : p);
           if (label === row.y) right++;
+          confusion = addConfusion(confusion, { tp: Number(label === 1 && row.y === 1), fp: Number(label === 1 && row.y !== 1), fn: Number(label !== 1 && row.y === 1), tn: Number(label !== 1 && row.y !== 1) });
           versions[r.version] = (versions[r.version] ?? 0) + 1;
           labels.push({ requestId: r.requestId, label: row.y });
         } catch {
@@ -155,6 +184,9 @@ async function runSetup(name: SetupName, stream: Stream, o: ExperimentOptions, w
         const r = await api.monitors.results(MODEL);
         return r.length >= k + 1 ? r : null;
       });
+      // The replay waits from here until the window's retrain jobs are done: the server's CPU time
+      // meanwhile is the retraining (and a monitor pass or two), as it runs in this process.
+      const cpuMark = cpuSeconds();
       if (name === 'automated' && results[0]!.alert.length > 0) {
         // The breach reaches the retraining trigger over the event bus; give it a moment to queue a job
         // (it declines while a retrain or a promotion is still in progress).
@@ -174,7 +206,9 @@ async function runSetup(name: SetupName, stream: Stream, o: ExperimentOptions, w
         humanActions++;
         humanAt = null;
       }
-      for (const job of await waitJobs(api)) {
+      const finished = await waitJobs(api);
+      if (finished.length > 0) retrainCpu += cpuSeconds() - cpuMark;
+      for (const job of finished) {
         retrains++;
         const result = job.result as { version?: number; gate?: { passed: boolean } } | null;
         markers.push({ row: rowAt, kind: 'retrain', detail: `job ${job.status}; version ${result?.version ?? '-'}, gate ${result?.gate?.passed ? 'passed' : 'failed'}` });
@@ -201,6 +235,8 @@ async function runSetup(name: SetupName, stream: Stream, o: ExperimentOptions, w
       errorRate: errors / total,
       humanActions,
       retrains,
+      valuePer1000: valueOf(confusion, kpi).per1000,
+      cpuSecondsRetraining: retrainCpu,
       promotions,
       requests: total,
       windows,
@@ -220,10 +256,13 @@ async function runSetup(name: SetupName, stream: Stream, o: ExperimentOptions, w
 export async function runExperiment(o: ExperimentOptions): Promise<ExperimentResult> {
   const stream = makeStream(o.stream, o.rows, o.seed, o.datasetPath);
   const warmup = Math.min(1000, Math.floor(o.rows / 10));
+  const kpi = o.kpi ?? DEFAULT_KPI;
+  const oracle = await oracleValue(stream, warmup, o.windowRows, ORACLE_TRAIN_WINDOWS * o.windowRows, kpi);
   const setups: SetupResult[] = [];
   for (const name of SETUPS) {
     o.log?.(`${name}: replaying ${o.rows - warmup} rows of ${stream.name}`);
-    setups.push(await runSetup(name, stream, o, warmup));
+    const s = await runSetup(name, stream, o, warmup);
+    setups.push({ ...s, valueLostToDrift: oracle.per1000 - s.valuePer1000 });
   }
-  return { stream: stream.name, rows: o.rows, seed: o.seed, windowRows: o.windowRows, warmupRows: warmup, changes: stream.changes, setups };
+  return { stream: stream.name, rows: o.rows, seed: o.seed, windowRows: o.windowRows, warmupRows: warmup, changes: stream.changes, kpi, oracle: { valuePer1000: oracle.per1000 }, setups };
 }

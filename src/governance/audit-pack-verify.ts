@@ -98,15 +98,60 @@ function readChain(audit: AuditPackBody['audit']): { events: number; subjectEven
   return { events: events.length, subjectEvents };
 }
 
+const CLOSING = /^approval\.(approved|rejected|expired)$/;
+
+/**
+ * The approvals as the tables hold them against the hash chain, which is tamper-evident where the
+ * tables are not: each approval's request, every vote and its decision must each be an
+ * `approval.*` event in the pack, every vote event must be a vote the approval shows, and a
+ * request of the subject in the chain must be among the approvals.
+ */
+function readApprovals(body: AuditPackBody): void {
+  const byTarget = new Map<string, AuditEvent[]>();
+  for (const e of body.audit.events) {
+    if (!e.target.startsWith('approval:')) continue;
+    byTarget.set(e.target, [...(byTarget.get(e.target) ?? []), e]);
+  }
+  const shown = new Set(body.approvals.map((a) => a.id));
+  for (const a of body.approvals) {
+    const item = `approvals/${a.id}`;
+    const events = byTarget.get(`approval:${a.id}`) ?? [];
+    const has = (action: string, actor: string) => events.some((e) => e.action === action && e.actor === actor);
+    if (!has('approval.request', a.requestedBy)) throw new Broken(item, `the audit chain has no approval.request event by ${a.requestedBy} for it`);
+    for (const v of a.votes) {
+      if (!has(`approval.${v.decision}`, v.approver)) throw new Broken(item, `the ${v.decision} vote of ${v.approver} has no approval.${v.decision} event by ${v.approver} in the audit chain`);
+    }
+    for (const e of events) {
+      const decision = e.action === 'approval.approve' ? 'approve' : e.action === 'approval.reject' ? 'reject' : null;
+      if (decision !== null && !a.votes.some((v) => v.decision === decision && v.approver === e.actor)) {
+        throw new Broken(item, `event ${e.seq} records a ${decision} vote of ${e.actor} that the approval does not show`);
+      }
+    }
+    const closing = events.find((e) => CLOSING.test(e.action));
+    const closedAs = closing?.action.slice('approval.'.length);
+    if (closing && closedAs !== a.status) throw new Broken(item, `is ${a.status} but event ${closing.seq} records it ${closedAs}`);
+    if (!closing && a.status !== 'pending') throw new Broken(item, `is ${a.status} but the audit chain records no decision for it`);
+  }
+  const scope = body.export;
+  for (const e of body.audit.events) {
+    if (e.action !== 'approval.request') continue;
+    const after = (e.after ?? {}) as { model?: unknown; version?: unknown };
+    const id = e.target.slice('approval:'.length);
+    if (after.model === scope.model && (scope.version === null || after.version === scope.version) && !shown.has(id)) {
+      throw new Broken(`approvals/${id}`, `was requested (event ${e.seq}) but is missing from the pack`);
+    }
+  }
+}
+
 function pathOf(issuePath: readonly PropertyKey[]): string {
   return issuePath.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || 'pack';
 }
 
 /**
  * Verifies a parsed pack: its shape, each item against its signed digest, each audit event's hash
- * and link, and the Ed25519 signature over the canonical JSON of `body` — with `publicKeyPem` when
- * given, else with the key the pack carries (which proves integrity, not who signed). Reports the
- * first broken item.
+ * and link, the Ed25519 signature over the canonical JSON of `body` — with `publicKeyPem` when
+ * given, else with the key the pack carries (which proves integrity, not who signed) — and each
+ * approval against its `approval.*` events. Reports the first broken item.
  */
 export function verifyAuditPack(raw: unknown, options: { publicKeyPem?: string } = {}): AuditPackVerdict {
   const verdict: AuditPackVerdict = { ok: false, model: null, keyId: null, keyPinned: options.publicKeyPem !== undefined, events: 0, subjectEvents: 0, items: 0, firstBroken: null };
@@ -137,6 +182,8 @@ export function verifyAuditPack(raw: unknown, options: { publicKeyPem?: string }
     }
     const ok = verifySignature(null, Buffer.from(canonicalJson(pack.body), 'utf8'), key, Buffer.from(pack.signature.value, 'base64'));
     if (!ok) throw new Broken('signature', `does not verify with key ${verdict.keyId}: the signed body or the signature changed`);
+    // Signed as the server wrote it; now whether the server's approvals agree with its own chain.
+    readApprovals(pack.body);
     verdict.ok = true;
   } catch (err) {
     // Whatever a hostile file holds (nesting past the stack, say) is a broken pack, not a crash.

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AliasPeriod } from '../contracts/aliases.js';
-import { AUDIT_PACK_FORMAT, type AuditPack, type AuditPackBody, AuditPackQuery } from '../contracts/audit-pack.js';
+import { AUDIT_PACK_FORMAT, type AuditPack, type AuditPackApproval, type AuditPackBody, AuditPackQuery } from '../contracts/audit-pack.js';
 import type { Grant } from '../contracts/grants.js';
 import type { Model } from '../contracts/models.js';
 import type { ValidationResult } from '../contracts/pipelines.js';
@@ -28,6 +28,8 @@ export interface AuditPackSources {
   /** Grants on the model and on every model (`*`). */
   grants(name: string): Promise<Grant[]>;
 }
+
+const READ_ATTEMPTS = 5;
 
 /** Parent links of `version`, nearest first; ends at a version not in the model or at a loop. */
 function ancestorsOf(version: number, byNumber: Map<number, ModelVersion>): number[] {
@@ -67,21 +69,33 @@ export class AuditPackService {
       versions = all.filter((v) => wanted.has(v.version));
     }
     const numbers = versions.map((v) => v.version);
-    const [aliasHistory, validations, approvals, deployments, grants] = await Promise.all([
+    const onlyVersion = q.version === undefined ? null : [q.version];
+    const [aliasHistory, validations, deployments, grants] = await Promise.all([
       this.sources.aliasHistory(name),
       Promise.all(numbers.map((v) => this.sources.validation(name, v))),
-      readApprovals(this.db, name, q.version === undefined ? null : [q.version]),
       this.sources.deployments(name),
       this.sources.grants(name),
     ]);
-    const targets = [
+    const targetsOf = (approvals: AuditPackApproval[]) => [
       `model:${name}`,
       `model:${name}@*`,
       ...(q.version === undefined ? [`model:${name}/*`] : numbers.map((v) => `model:${name}/${v}`)),
       ...deployments.map((d) => `deployment:${d}`),
       ...approvals.map((a) => `approval:${a.id}`),
     ];
-    const chain = await readChainSegment(this.db, targets);
+    // A verifier holds the approvals against their events, so both must come from one moment: the
+    // chain is read between two reads of the approvals, and read again when a vote came between.
+    let approvals = await readApprovals(this.db, name, onlyVersion);
+    let targets: string[];
+    let chain: Awaited<ReturnType<typeof readChainSegment>>;
+    for (let attempt = 1; ; attempt++) {
+      targets = targetsOf(approvals);
+      chain = await readChainSegment(this.db, targets);
+      const after = await readApprovals(this.db, name, onlyVersion);
+      if (canonicalJson(after) === canonicalJson(approvals)) break;
+      if (attempt === READ_ATTEMPTS) throw new AppError('unavailable', `the approvals of model ${name} kept changing while the pack was read; export it again`);
+      approvals = after;
+    }
     // Plain JSON values from here on, so what is digested and signed is what a reader parses back.
     const unsigned: Omit<AuditPackBody, 'digests'> = JSON.parse(
       JSON.stringify({

@@ -110,8 +110,8 @@ export class CardService {
     private readonly sources: CardSources,
   ) {}
 
-  private async fields(modelId: string, version: number): Promise<CardFields> {
-    const rows = await this.db.selectFrom('model_cards').selectAll().where('model_id', '=', modelId).where('version', 'in', [0, version]).execute();
+  private async fields(modelId: string, version: number, db: Kysely<DB> = this.db): Promise<CardFields> {
+    const rows = await db.selectFrom('model_cards').selectAll().where('model_id', '=', modelId).where('version', 'in', [0, version]).execute();
     const of = (v: number) => JSON.parse(rows.find((r) => Number(r.version) === v)?.fields ?? '{}') as CardFields;
     return merge(of(0), of(version));
   }
@@ -120,6 +120,13 @@ export class CardService {
     const m = await this.db.selectFrom('models').select('id').where('name', '=', name).executeTakeFirst();
     if (!m) throw new AppError('not_found', `model ${name} not found`, { model: name });
     return m.id;
+  }
+
+  /** The human fields of a version's card read through `db` (an open write judging promotion rules). */
+  async fieldsIn(db: Kysely<DB>, name: string, version: number): Promise<CardFields> {
+    const m = await db.selectFrom('models').select('id').where('name', '=', name).executeTakeFirst();
+    if (!m) throw new AppError('not_found', `model ${name} not found`, { model: name });
+    return this.fields(m.id, version, db);
   }
 
   /** The human fields of a version's card: the model's, with the version's own over them. */

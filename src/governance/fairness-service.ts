@@ -23,8 +23,8 @@ export class FairnessService {
     private readonly ports: FairnessPorts,
   ) {}
 
-  private async modelId(model: string, version: number): Promise<string> {
-    const row = await this.db
+  private async modelId(model: string, version: number, db: Kysely<DB> = this.db): Promise<string> {
+    const row = await db
       .selectFrom('model_versions as v')
       .innerJoin('models as m', 'm.id', 'v.model_id')
       .select('m.id')
@@ -68,9 +68,9 @@ export class FairnessService {
   }
 
   /** A version's reports, newest first. */
-  async list(model: string, version: number, limit = 50): Promise<StoredFairnessReport[]> {
-    const modelId = await this.modelId(model, version);
-    const rows = await this.db
+  async list(model: string, version: number, limit = 50, db: Kysely<DB> = this.db): Promise<StoredFairnessReport[]> {
+    const modelId = await this.modelId(model, version, db);
+    const rows = await db
       .selectFrom('fairness_reports')
       .selectAll()
       .where('model_id', '=', modelId)
@@ -83,7 +83,7 @@ export class FairnessService {
   }
 
   /** The newest report of a version, or null. */
-  async latest(model: string, version: number): Promise<StoredFairnessReport | null> {
-    return (await this.list(model, version, 1))[0] ?? null;
+  async latest(model: string, version: number, db: Kysely<DB> = this.db): Promise<StoredFairnessReport | null> {
+    return (await this.list(model, version, 1, db))[0] ?? null;
   }
 }

@@ -19,3 +19,8 @@ export { cardSources } from './card-sources.js';
 export type { CardSourceDeps } from './card-sources.js';
 export { maxFairnessEvaluator, requireCardEvaluator } from './transparency-rules.js';
 export { GrantService } from './grant-service.js';
+export { ProtectionService } from './protection-service.js';
+export { ApprovalService, noRules, rulesFailed } from './approval-service.js';
+export type { ApprovalAction, ApprovalListener, RuleJudge } from './approval-service.js';
+export { PromotionRulesService } from './promotion-rules.js';
+export type { RuleSources } from './promotion-rules.js';

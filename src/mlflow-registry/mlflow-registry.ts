@@ -303,8 +303,13 @@ export class MlflowRegistry {
       body = await dir.open(choice.file);
       if (choice.flavor === 'xgboost') body = await xgboostJson(body, req.source, choice.file);
     }
-    const created = await this.registry.versions.register(req.name, body, meta, by);
-    return toMlflowVersion(created);
+    try {
+      return toMlflowVersion(await this.registry.versions.register(req.name, body, meta, by));
+    } catch (err) {
+      // A registration refused before it read the file must not leave its file or socket open.
+      body.destroy();
+      throw err;
+    }
   }
 }
 

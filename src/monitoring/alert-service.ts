@@ -6,7 +6,7 @@ import { newId } from '../shared/ids.js';
 import type { AlertsTable, DB, Writes } from '../storage/index.js';
 
 export type AlertRule = Alert['rule'];
-export const ALERT_RULES: AlertRule[] = ['drift', 'prediction_drift', 'data_quality', 'accuracy', 'rmse', 'fairness', 'detector', 'estimated_quality', 'value'];
+export const ALERT_RULES: AlertRule[] = ['drift', 'prediction_drift', 'data_quality', 'accuracy', 'rmse', 'fairness', 'detector', 'estimated_quality', 'multivariate_drift', 'value'];
 
 const toAlert = (r: AlertsTable): Alert => ({
   id: r.id,

@@ -1,7 +1,7 @@
 import { DriftDistributionQuery, type DriftDistribution, DriftWindowQuery } from '../contracts/dashboard.js';
 import { AppError } from '../shared/app-error.js';
 import { parseInput } from '../shared/parse.js';
-import { distribution, driftHtml, driftReport } from '../stats/index.js';
+import { distribution, driftHtml, driftReport, type FitScore, multivariateDrift } from '../stats/index.js';
 import type { ReferenceService } from './reference-service.js';
 
 /**
@@ -11,12 +11,19 @@ import type { ReferenceService } from './reference-service.js';
 export class DriftViews {
   constructor(private readonly references: ReferenceService) {}
 
-  /** The HTML report of a window of a deployment's logged inputs against the reference. */
-  async report(deployment: string, query: unknown): Promise<string> {
+  /**
+   * The HTML report of a window of a deployment's logged inputs against the reference; with
+   * `multivariate`, also its multivariate drift (data reconstruction, and the domain classifier
+   * when a classifier is given), chunked as the monitor rule chunks a window.
+   */
+  async report(deployment: string, query: unknown, multivariate?: { fitScore: FitScore | null }): Promise<string> {
     const c = await this.references.columns(deployment, parseInput(DriftWindowQuery, query ?? {}, 'query'));
     const report = driftReport(c.reference, c.current);
     const span = c.since || c.until ? ` from ${c.since ?? 'the start'} to ${c.until ?? 'now'}` : '';
-    return driftHtml(report, c.reference, c.current, `Drift of ${deployment} (version ${c.version})${span}`);
+    const refRows = Math.max(0, ...Object.values(c.reference).map((v) => v.length));
+    const chunkSize = Math.max(2, Math.min(Math.floor(refRows / 10), c.currentRows));
+    const m = multivariate ? await multivariateDrift(c.reference, c.current, multivariate.fitScore, { reconstruction: { chunkSize } }) : undefined;
+    return driftHtml(report, c.reference, c.current, `Drift of ${deployment} (version ${c.version})${span}`, m);
   }
 
   /** One feature of a window: shares over shared bins (or categories) on both sides, and its test. */

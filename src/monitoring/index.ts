@@ -17,7 +17,7 @@ export { parseRows, ReferenceService } from './reference-service.js';
 export { MonitorService } from './monitor-service.js';
 export type { MonitorGuard } from './monitor-service.js';
 export { AlertService } from './alert-service.js';
-export { DEFAULT_EVALUATORS, detectorEvaluator, estimateEvaluator, fairnessEvaluator, once, valueEvaluator } from './evaluators/index.js';
+export { DEFAULT_EVALUATORS, detectorEvaluator, estimateEvaluator, fairnessEvaluator, multivariateEvaluator, once, valueEvaluator } from './evaluators/index.js';
 export type { FitRegressor, ValueSources } from './evaluators/index.js';
 export type { Breach, DriftSection, Evaluation, WindowEvaluator, WindowInput } from './evaluators/index.js';
 export { PII_PREFIX, PiiHasher } from './pii-hasher.js';

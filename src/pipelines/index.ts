@@ -11,3 +11,4 @@ export { toCsv, toTrainingData } from './training-set.js';
 export { checkMetric } from './gate.js';
 export { parseCron, cronMatches, lastTick } from './cron.js';
 export { gbtRegressor } from './nanny-regressor.js';
+export { gbtFitScore } from './trainers/gbt-scorer.js';

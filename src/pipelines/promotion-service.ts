@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { type Approval, isApprovalRequested } from '../contracts/approvals.js';
 import type { Promotion, PromotionSpec } from '../contracts/pipelines.js';
 import type { Registry } from '../registry/index.js';
 import type { DeploymentService } from '../serving/index.js';
@@ -6,7 +7,7 @@ import { AppError } from '../shared/app-error.js';
 import { type Clock, isoNow } from '../shared/clock.js';
 import { newId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
-import type { DB, PromotionsTable, Writes } from '../storage/index.js';
+import type { DB, PromotionsTable, Writes, WriteTx } from '../storage/index.js';
 import { periodic } from '../shared/periodic.js';
 
 const ACTOR = 'sextant:promotion';
@@ -26,10 +27,18 @@ const toPromotion = (r: PromotionsTable): Promotion => ({
   status: r.status as Promotion['status'],
   nextAt: r.next_at,
   jobId: r.job_id,
+  approvalId: r.approval_id,
   reason: r.reason,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
+
+/** Adds a line to a job's log, inside a write or not (a promotion outlives the job that began it). */
+async function noteOnJob(db: Kysely<DB>, jobId: string | null | undefined, line: string, time: string): Promise<void> {
+  if (!jobId) return;
+  const last = await db.selectFrom('job_logs').select((eb) => eb.fn.max('seq').as('seq')).where('job_id', '=', jobId).executeTakeFirst();
+  await db.insertInto('job_logs').values({ job_id: jobId, seq: Number(last?.seq ?? 0) + 1, time, line }).execute();
+}
 
 /** The event shape every promotion event shares: model and version first, then the details. */
 function promotionEvent(type: string, p: { model: string; deployment?: string; version: number }, data: Record<string, unknown>) {
@@ -85,7 +94,11 @@ export class PromotionService {
     }
     const following = (await this.deployments.specs()).filter((d) => d.model === model && d.spec.alias === spec.alias);
     if (following.length === 0) {
-      await this.registry.aliases.set(model, spec.alias, { version, reason: `${by.reason}; no deployment follows ${spec.alias}` }, by);
+      const moved = await this.registry.aliases.set(model, spec.alias, { version, reason: `${by.reason}; no deployment follows ${spec.alias}` }, by);
+      if (isApprovalRequested(moved)) {
+        await this.publish('promotion.waiting', { model, version }, { alias: spec.alias, strategy: spec.strategy, approval: moved.approval.id });
+        return { strategy: spec.strategy, summary: `waiting for approval ${moved.approval.id} to move the protected ${model}@${spec.alias} to ${version}`, promotions: [] };
+      }
       await this.publish('promotion.promoted', { model, version }, { alias: spec.alias, strategy: spec.strategy, deployments: [] });
       return { strategy: spec.strategy, summary: `no deployment follows ${model}@${spec.alias}; moved the alias to ${version}`, promotions: [] };
     }
@@ -223,14 +236,57 @@ export class PromotionService {
       if (d.shadow.includes(p.version)) await this.deployments.update(p.deployment, { shadow: d.shadow.filter((v) => v !== p.version) }, by);
       await this.deployments.canary(p.deployment, { version: p.version, weight: next, reason }, by);
       if (next === 100) {
-        await this.deployments.promote(p.deployment, { ...by, reason });
-        await this.finish(p, 'promoted', `serving 100 % after ${p.steps.length} steps`);
-        await this.publish('promotion.promoted', p, { promotion: p.id, deployment: p.deployment });
+        const promoted = await this.deployments.promote(p.deployment, { ...by, reason });
+        if (isApprovalRequested(promoted)) await this.wait(p, promoted.approval);
+        else {
+          await this.finish(p, 'promoted', `serving 100 % after ${p.steps.length} steps`);
+          await this.publish('promotion.promoted', p, { promotion: p.id, deployment: p.deployment });
+        }
       }
     }
     await this.refresh();
     await this.publish('promotion.step', p, { promotion: p.id, step: nextIndex, weight: next });
     return true;
+  }
+
+  /** The last step met a protected alias: the challenger keeps its canary share until the decision. */
+  private async wait(p: Promotion, approval: Approval): Promise<void> {
+    const now = isoNow(this.clock);
+    const line = `waiting for approval ${approval.id} to move the protected ${p.model}@${approval.alias} to version ${p.version}; the canary keeps its share until the decision`;
+    await this.db
+      .updateTable('promotions')
+      .set({ status: 'waiting', approval_id: approval.id, reason: line, updated_at: now })
+      .where('id', '=', p.id)
+      .where('status', '=', 'running')
+      .execute();
+    await noteOnJob(this.db, p.jobId, line, now);
+    this.logger.info({ promotion: p.id, approval: approval.id }, 'promotion waits for approval');
+    await this.publish('promotion.waiting', p, { promotion: p.id, deployment: p.deployment, approval: approval.id });
+  }
+
+  /**
+   * Closes a promotion waiting for `approval` inside the write that decided it: promoted when
+   * approved (the move already happened), rolled back (canary removed) otherwise.
+   */
+  async approvalClosed(tx: WriteTx, approval: Approval): Promise<void> {
+    const rows = await tx.db.selectFrom('promotions').selectAll().where('approval_id', '=', approval.id).where('status', '=', 'waiting').execute();
+    for (const row of rows) {
+      const p = toPromotion(row);
+      const approved = approval.status === 'approved';
+      const reason = approved ? `approval ${approval.id} approved by ${approval.approvals.map((a) => a.approver).join(', ')}` : `approval ${approval.id} ${approval.status}`;
+      await tx.db.updateTable('promotions').set({ status: approved ? 'promoted' : 'rolled-back', reason, updated_at: tx.now }).where('id', '=', p.id).execute();
+      if (!approved) {
+        await this.deployments
+          .changeIn(tx, p.deployment, { actor: ACTOR, reason: `promotion of version ${p.version} rolled back: ${reason}` }, 'abort', (spec) =>
+            spec.canary?.version === p.version ? { ...spec, canary: null } : spec,
+          )
+          .catch((err: unknown) => {
+            if (!(err instanceof AppError && err.code === 'not_found')) throw err;
+          });
+      }
+      await noteOnJob(tx.db, p.jobId, `${reason}: ${approved ? `version ${p.version} promoted` : 'the canary was removed'}`, tx.now);
+      tx.emit(promotionEvent(approved ? 'promotion.promoted' : 'promotion.rolled_back', p, { promotion: p.id, deployment: p.deployment, approval: approval.id, reason }));
+    }
   }
 
   start(intervalMs = 1000): void {

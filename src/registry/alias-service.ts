@@ -6,17 +6,22 @@ import {
   RollbackRequest,
   SetAliasRequest,
 } from '../contracts/aliases.js';
+import type { Approval, ApprovalRequested } from '../contracts/approvals.js';
 import { AliasName } from '../contracts/common.js';
 import type { Actor } from '../shared/actor.js';
 import { AppError } from '../shared/app-error.js';
 import { parseInput } from '../shared/parse.js';
 import type { DB, ModelsTable, Writes, WriteTx } from '../storage/index.js';
+import { type AliasGate, openGate } from './alias-gate.js';
 import { type ModelReferences, type ModelService, noReferences } from './model-service.js';
 
 type Change = Actor & { reason?: string | null };
 
 /** Aliases: movable names on versions. Every move is a history row and an audit event. */
 export class AliasService {
+  /** The approval check every move passes (protected aliases, promotion rules); set once governance is wired. */
+  gate: AliasGate = openGate;
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly writes: Writes,
@@ -74,7 +79,11 @@ export class AliasService {
     };
   }
 
-  async set(modelName: string, alias: string, input: unknown, by: Actor): Promise<Alias> {
+  /**
+   * Points an alias at a version; a protected alias answers the approval request instead of
+   * moving (HTTP 202).
+   */
+  async set(modelName: string, alias: string, input: unknown, by: Actor): Promise<Alias | ApprovalRequested> {
     parseInput(AliasName, alias, 'alias');
     const req = parseInput(SetAliasRequest, input);
     return this.writes.run({
@@ -82,19 +91,43 @@ export class AliasService {
       permission: { role: 'deployer', model: modelName },
       apply: async (tx) => {
         const model = await this.models.row(modelName, tx.db);
-        await this.moveIn(tx, model, alias, req.version, { ...by, reason: req.reason });
+        const pending = await this.moveIn(tx, model, alias, req.version, { ...by, reason: req.reason });
+        if (pending) return { approval: pending };
         return this.describe(model, alias, tx.db);
       },
     });
   }
 
+  /** Replays an approved move (`alias.set` or `alias.rollback`) inside the approving write. */
+  async moveApproved(tx: WriteTx, approval: Approval, by: Change): Promise<void> {
+    const model = await this.models.row(approval.model, tx.db);
+    await this.moveIn(tx, model, approval.alias, approval.version, by, approval.action === 'alias.rollback' ? 'rollback' : 'set');
+  }
+
+  /** Where an alias points now, inside a write (null: it does not exist). */
+  async current(db: Kysely<DB>, model: ModelsTable, alias: string): Promise<number | null> {
+    const row = await db.selectFrom('aliases').select('version').where('model_id', '=', model.id).where('alias', '=', alias).executeTakeFirst();
+    return row ? Number(row.version) : null;
+  }
+
   /**
    * Points `alias` at `version` inside an open write (registration with an alias, a deployment's
    * promotion, an approved move): the alias row, its history row, the audit event and the change
-   * sequence, as every move.
+   * sequence, as every move. The gate judges the move first; when it answers an approval request
+   * the alias stays where it is and the request is returned.
    */
-  async moveIn(tx: WriteTx, model: ModelsTable, alias: string, version: number, by: Change, action: 'set' | 'rollback' = 'set'): Promise<void> {
+  async moveIn(tx: WriteTx, model: ModelsTable, alias: string, version: number, by: Change, action: 'set' | 'rollback' = 'set'): Promise<Approval | null> {
     const trx = tx.db;
+    const pending = await this.gate.check(tx, {
+      model: model.name,
+      alias,
+      version,
+      fromVersion: await this.current(trx, model, alias),
+      action: `alias.${action}`,
+      input: { version, reason: by.reason ?? null },
+      reason: by.reason ?? null,
+    });
+    if (pending) return pending;
     const target = await trx
       .selectFrom('model_versions')
       .select('status')
@@ -121,6 +154,7 @@ export class AliasService {
       await trx.insertInto('aliases').values({ model_id: model.id, alias, version, updated_at: tx.now, updated_by: by.actor }).execute();
     }
     await this.recordMove(tx, model, alias, from, version, action, by);
+    return null;
   }
 
   /** One alias move: its history row, the change sequence for serving, and the audit event. */
@@ -205,7 +239,7 @@ export class AliasService {
   }
 
   /** Moves the alias back to the version it held before its last move, in one transaction. */
-  async rollback(modelName: string, input: unknown, by: Actor): Promise<Alias> {
+  async rollback(modelName: string, input: unknown, by: Actor): Promise<Alias | ApprovalRequested> {
     const req = parseInput(RollbackRequest, input);
     return this.writes.run({
       by,
@@ -218,7 +252,8 @@ export class AliasService {
         if (previous === undefined) {
           throw new AppError('conflict', `alias ${req.alias} of model ${modelName} has no earlier version to roll back to (it is at version ${current})`);
         }
-        await this.moveIn(tx, model, req.alias, previous, { ...by, reason: req.reason ?? `rollback from version ${current}` }, 'rollback');
+        const pending = await this.moveIn(tx, model, req.alias, previous, { ...by, reason: req.reason ?? `rollback from version ${current}` }, 'rollback');
+        if (pending) return { approval: pending };
         return this.describe(model, req.alias, tx.db);
       },
     });

@@ -7,6 +7,8 @@ import { ModelService, noReferences, type ModelReferences } from './model-servic
 import { type ArtifactInspector, VersionService } from './version-service.js';
 
 export { AliasService } from './alias-service.js';
+export { openGate } from './alias-gate.js';
+export type { AliasGate, AliasMove } from './alias-gate.js';
 export { ModelService } from './model-service.js';
 export type { ModelReferences } from './model-service.js';
 export { VersionService } from './version-service.js';

@@ -35,6 +35,7 @@ const NAMED_BY_MODEL = [
   'promotions',
   'approvals',
   'jobs',
+  'model_kpis',
 ] as const;
 
 export const noReferences: ModelReferences = { deploymentsUsing: async () => [] };
@@ -245,7 +246,7 @@ export class ModelService {
         await db.deleteFrom('model_tags').where('model_id', '=', row.id).execute();
         await db.deleteFrom('model_versions').where('model_id', '=', row.id).execute();
         await db.deleteFrom('models').where('id', '=', row.id).execute();
-        for (const table of ['grants', 'protected_aliases', 'promotion_rules'] as const) await db.deleteFrom(table).where('model', '=', name).execute();
+        for (const table of ['grants', 'protected_aliases', 'promotion_rules', 'model_kpis'] as const) await db.deleteFrom(table).where('model', '=', name).execute();
         audit({ action: 'model.delete', target: `model:${name}`, before: toModel(row, aliases), after: null, reason: by.reason });
         return [...new Set(versions.map((v) => v.digest))];
       },

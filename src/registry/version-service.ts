@@ -147,13 +147,12 @@ export class VersionService {
           await trx.insertInto('model_versions').values(row).execute();
           const created = toVersion(modelName, row, []);
           tx.audit({ action: 'version.create', target: `model:${modelName}/${version}`, after: created, reason: meta.reason });
-          if (meta.alias) {
-            await this.aliases.moveIn(tx, model, meta.alias, version, { ...by, reason: meta.reason });
-            created.aliases = [meta.alias];
-          }
+          const pending = meta.alias ? await this.aliases.moveIn(tx, model, meta.alias, version, { ...by, reason: meta.reason }) : null;
+          if (meta.alias && !pending) created.aliases = [meta.alias];
           const warnings = same.length
             ? [`the same artifact (sha256 ${stored.digest}) is already registered as version(s) ${same.map((s) => s.version).join(', ')}`]
             : [];
+          if (pending) warnings.push(`approval ${pending.id} requested: ${modelName}@${meta.alias} is protected and moves to version ${version} once approved`);
           return { ...created, warnings };
         },
       });

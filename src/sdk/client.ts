@@ -13,6 +13,7 @@ import {
   ModelKpi,
   Alias,
   AliasHistory,
+  ApprovalRequested,
   AliasList,
   AuditPage,
   AuditPublicKey,
@@ -167,14 +168,14 @@ export function createBaseClient(options: ClientOptions) {
     },
     aliases: {
       list: async (model: string) => (await call(AliasList, 'GET', `/api/v1/models/${enc(model)}/aliases`)).aliases,
-      /** Points an alias at a version, recording the reason. */
+      /** Points an alias at a version, recording the reason; a protected alias answers `{approval}` (HTTP 202) instead. */
       set: (model: string, alias: string, version: number, reason?: string) =>
-        call(Alias, 'PUT', `/api/v1/models/${enc(model)}/aliases/${enc(alias)}`, { body: { version, reason } }),
+        call(Alias.or(ApprovalRequested), 'PUT', `/api/v1/models/${enc(model)}/aliases/${enc(alias)}`, { body: { version, reason } }),
       delete: (model: string, alias: string, reason?: string) =>
         none('DELETE', `/api/v1/models/${enc(model)}/aliases/${enc(alias)}`, { query: { reason } }),
-      /** Moves the alias back to the version it held before its last move. */
+      /** Moves the alias back to the version it held before its last move; a protected alias answers `{approval}` instead. */
       rollback: (model: string, alias: string, reason?: string) =>
-        call(Alias, 'POST', `/api/v1/models/${enc(model)}/rollback`, { body: { alias, reason } }),
+        call(Alias.or(ApprovalRequested), 'POST', `/api/v1/models/${enc(model)}/rollback`, { body: { alias, reason } }),
       /** Which version each alias held over time. */
       history: (model: string, alias?: string) => call(AliasHistory, 'GET', `/api/v1/models/${enc(model)}/history`, { query: { alias } }),
     },
@@ -188,7 +189,7 @@ export function createBaseClient(options: ClientOptions) {
       /** Sends `weight` percent of traffic to a canary version. */
       canary: (name: string, req: CanaryRequest) => call(Deployment, 'POST', `/api/v1/deployments/${enc(name)}/canary`, { body: req }),
       /** Makes the canary the primary (moves the followed alias). */
-      promote: (name: string, reason?: string) => call(Deployment, 'POST', `/api/v1/deployments/${enc(name)}/promote`, { body: { reason } }),
+      promote: (name: string, reason?: string) => call(Deployment.or(ApprovalRequested), 'POST', `/api/v1/deployments/${enc(name)}/promote`, { body: { reason } }),
       /** Removes the canary. */
       abort: (name: string, reason?: string) => call(Deployment, 'POST', `/api/v1/deployments/${enc(name)}/abort`, { body: { reason } }),
       /** Sends ground truth for logged requests; repeats are idempotent, unknown ids are reported. */

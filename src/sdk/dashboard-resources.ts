@@ -1,7 +1,4 @@
-import { z } from 'zod';
 import {
-  ApprovalSummary,
-  ApprovalSummaryList,
   DriftDistribution,
   type DriftDistributionQuery,
   Overview,
@@ -15,7 +12,7 @@ import { enc, type Query, type Transport } from './transport.js';
 
 type Window = { since?: string; until?: string; version?: number };
 
-/** The reads the dashboard makes, plus approvals as their API defines them. */
+/** The reads the dashboard makes (approvals are in `governance-resources.ts`). */
 export function dashboardResources(t: Transport) {
   const { call, text } = t;
   return {
@@ -37,15 +34,5 @@ export function dashboardResources(t: Transport) {
       /** The self-contained HTML drift report of a window (what `sextant drift --html` writes). */
       driftReport: (deployment: string, window: Window = {}) => text('GET', `/api/v1/deployments/${enc(deployment)}/drift/report`, { query: window as Query }),
     },
-    approvals: {
-      /** Approval requests (four-eyes promotions), filtered by status or model. */
-      list: async (query: { status?: string; model?: string } = {}) => (await call(ApprovalSummaryList, 'GET', '/api/v1/approvals', { query })).approvals,
-      /** Approves a request; the last approval needed makes the move happen. */
-      approve: (id: string, reason?: string) => call(z.unknown(), 'POST', `/api/v1/approvals/${enc(id)}/approve`, { body: { reason } }),
-      /** Rejects a request. */
-      reject: (id: string, reason?: string) => call(z.unknown(), 'POST', `/api/v1/approvals/${enc(id)}/reject`, { body: { reason } }),
-    },
   };
 }
-
-export type { ApprovalSummary };

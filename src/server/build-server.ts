@@ -15,6 +15,8 @@ import type { RouteSpec } from './route-spec.js';
 import { routeInput } from './route-input.js';
 import { aliasRoutes } from './routes/aliases.js';
 import { governanceRoutes } from './routes/governance.js';
+import { approvalRoutes } from './routes/approvals.js';
+import { isApprovalRequested } from '../contracts/approvals.js';
 import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
 import { versionRoutes } from './routes/versions.js';
@@ -48,6 +50,7 @@ export function allRoutes(app: App): RouteSpec[] {
     ...pipelineRoutes(app),
     ...kpiRoutes(app),
     ...governanceRoutes(app),
+    ...approvalRoutes(app),
     ...clusterRoutes(app),
     ...dashboardRoutes(app),
     ...inferenceRoutes(app),
@@ -132,7 +135,8 @@ export async function buildServer(app: App, options: BuildServerOptions = {}): P
       const actor = who instanceof Promise ? await who : who;
       const result = await spec.handler({ ...input(req), actor, req, reply });
       if (reply.sent) return reply;
-      const status = result === undefined ? 204 : (spec.status ?? 200);
+      // A move of a protected alias became a request: accepted, not done.
+      const status = result === undefined ? 204 : isApprovalRequested(result) ? 202 : (spec.status ?? 200);
       span?.setAttribute('http.response.status_code', status);
       if (result === undefined) return reply.code(204).send();
       return reply.code(status).send(result);

@@ -15,7 +15,8 @@ const cpuNow = (): number => {
 
 interface Call {
   deployment: string;
-  cpu: number;
+  /** The running share per call when the call began. */
+  from: number;
 }
 
 type Step = Map<string, { cpu: number; predictions: number }>;
@@ -30,7 +31,10 @@ type Step = Map<string, { cpu: number; predictions: number }>;
  * flushed to `serving_cpu` like the traffic history; readers sum every process's rows.
  */
 export class CpuMeter {
-  private readonly calls = new Set<Call>();
+  /** Calls in flight. */
+  private inFlight = 0;
+  /** CPU microseconds one call in flight has been charged since the meter began: each call's charge is this at its end minus this at its start, O(1) per call however many overlap. */
+  private share = 0;
   private last = cpuNow();
   private step = 0;
   private current: Step = new Map();
@@ -52,29 +56,27 @@ export class CpuMeter {
     const t = this.cpu();
     const spent = t - this.last;
     this.last = t;
-    if (this.calls.size === 0 || spent <= 0) return;
-    const share = spent / this.calls.size;
-    for (const c of this.calls) c.cpu += share;
+    if (this.inFlight > 0 && spent > 0) this.share += spent / this.inFlight;
   }
 
   /** An inference call of `deployment` starts; hand the result to `end`. */
   begin(deployment: string): Call {
     this.settle();
-    const call = { deployment, cpu: 0 };
-    this.calls.add(call);
-    return call;
+    this.inFlight++;
+    return { deployment, from: this.share };
   }
 
   /** The call ends having predicted `predictions` rows (0 when it failed); returns its CPU microseconds. */
   end(call: Call, predictions: number): number {
     this.settle();
-    this.calls.delete(call);
+    this.inFlight--;
+    const cpu = this.share - call.from;
     this.roll();
     let cell = this.current.get(call.deployment);
     if (!cell) this.current.set(call.deployment, (cell = { cpu: 0, predictions: 0 }));
-    cell.cpu += call.cpu;
+    cell.cpu += cpu;
     cell.predictions += predictions;
-    return call.cpu;
+    return cpu;
   }
 
   private roll(): void {

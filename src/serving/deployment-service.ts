@@ -7,6 +7,7 @@ import {
   UpdateDeploymentRequest,
 } from '../contracts/deployments.js';
 import { DeploymentName } from '../contracts/deployments.js';
+import type { Approval, ApprovalRequested } from '../contracts/approvals.js';
 import type { AliasService, ModelService } from '../registry/index.js';
 import type { Actor } from '../shared/actor.js';
 import { AppError } from '../shared/app-error.js';
@@ -224,9 +225,45 @@ export class DeploymentService {
     return this.change(name, { ...by, reason: req.reason }, 'canary', (spec) => ({ ...spec, canary: { version: req.version, weight: req.weight } }));
   }
 
-  /** Makes the canary the primary: moves the alias (alias mode) or pins it at 100 %. */
-  async promote(name: string, by: Actor & { reason?: string }): Promise<Deployment> {
-    return this.change(name, by, 'promote', this.promotion(name, by));
+  /**
+   * Makes the canary the primary: moves the alias (alias mode) or pins it at 100 %. When the
+   * followed alias is protected, answers the approval request instead; the canary keeps its share
+   * until the decision.
+   */
+  async promote(name: string, by: Actor & { reason?: string }): Promise<Deployment | ApprovalRequested> {
+    return this.writes.run({
+      by,
+      permission: { role: 'deployer', model: await this.modelOf(name) },
+      apply: async (tx) => {
+        const row = await this.row(name, tx.db);
+        const spec = JSON.parse(row.spec) as DeploymentSpec;
+        if (spec.alias && spec.canary) {
+          const model = await tx.db.selectFrom('models').selectAll().where('id', '=', row.model_id).executeTakeFirstOrThrow();
+          const reason = by.reason ?? `promoted canary of deployment ${name}`;
+          const pending = await this.aliases.gate.check(tx, {
+            model: model.name,
+            alias: spec.alias,
+            version: spec.canary.version,
+            fromVersion: await this.aliases.current(tx.db, model, spec.alias),
+            action: 'deployment.promote',
+            input: { deployment: name, reason },
+            reason,
+          });
+          if (pending) return { approval: pending };
+        }
+        return this.changeIn(tx, name, by, 'promote', this.promotion(name, by));
+      },
+    });
+  }
+
+  /** Replays an approved promotion inside the approving write; refused when the canary changed since. */
+  async promoteApproved(tx: WriteTx, approval: Approval, input: Record<string, unknown>, by: Change): Promise<void> {
+    const name = String(input.deployment);
+    const spec = JSON.parse((await this.row(name, tx.db)).spec) as DeploymentSpec;
+    if (spec.alias !== approval.alias || spec.canary?.version !== approval.version) {
+      throw new AppError('conflict', `stale: deployment ${name} no longer has version ${approval.version} as the canary of ${approval.model}@${approval.alias}; request the promotion again`, { approval: approval.id });
+    }
+    await this.changeIn(tx, name, by, 'promote', this.promotion(name, by));
   }
 
   /** The promote change: the canary's version takes the followed alias, or all the traffic. */
@@ -241,10 +278,6 @@ export class DeploymentService {
     };
   }
 
-  /** Promotes inside an open write (an approved promotion). */
-  async promoteIn(tx: WriteTx, name: string, by: Change): Promise<Deployment> {
-    return this.changeIn(tx, name, by, 'promote', this.promotion(name, by));
-  }
 
   /** Removes the canary; all traffic returns to the primary versions. */
   async abort(name: string, by: Actor & { reason?: string }): Promise<Deployment> {

@@ -7,6 +7,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   already_exists: 409,
   conflict: 409,
+  failed_precondition: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,
   resource_exhausted: 429,

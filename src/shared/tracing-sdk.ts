@@ -1,7 +1,7 @@
 import type { Logger } from './logger.js';
 import { setTracing } from './tracing.js';
 
-/** The process's exporter, shared by every app it builds; stopped with the last of them. */
+/** The process's exporter, shared by every app it builds; shut down with the last of them. */
 let running: { users: number; flush: () => Promise<void>; shutdown: () => Promise<void> } | null = null;
 
 /** What the SDK needs to know (the `tracing` part of the server's configuration). */
@@ -19,7 +19,7 @@ export interface TracingHandle {
   /** Sends the spans that ended so far. */
   flush(): Promise<void>;
   /** Sends what is left and, for the last user in the process, removes the SDK. */
-  stop(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /**
@@ -51,6 +51,11 @@ export async function startTracing(config: TracingOptions, logger: Logger): Prom
         }),
       ],
     });
+    // The SDK reports failed exports (a receiver down or refusing) through its diagnostics logger:
+    // they reach Sextant's log as warnings, and never a request.
+    const warn = (message: string, ...args: unknown[]) => logger.warn({ detail: args.map(String).join(' ').slice(0, 500) || undefined }, `tracing: ${String(message).slice(0, 300)}`);
+    const quiet = () => {};
+    api.diag.setLogger({ error: warn, warn, info: quiet, debug: quiet, verbose: quiet }, api.DiagLogLevel.WARN);
     const contextManager = new AsyncLocalStorageContextManager().enable();
     api.context.setGlobalContextManager(contextManager);
     api.propagation.setGlobalPropagator(new W3CTraceContextPropagator());
@@ -66,17 +71,18 @@ export async function startTracing(config: TracingOptions, logger: Logger): Prom
         api.trace.disable();
         api.propagation.disable();
         api.context.disable();
+        api.diag.disable();
       },
     };
   }
   const shared = running;
   shared.users++;
-  let stopped = false;
+  let closed = false;
   return {
     flush: () => shared.flush(),
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
+    close: async () => {
+      if (closed) return;
+      closed = true;
       if (--shared.users > 0) return shared.flush();
       running = null;
       await shared.shutdown();

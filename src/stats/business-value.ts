@@ -104,3 +104,37 @@ export function band1000(e: ValueEstimate, rows: number): { per1000: number; low
   const half = ((Z95 * Math.sqrt(e.variance)) / rows) * 1000;
   return { per1000: mid, low: mid - half, high: mid + half };
 }
+
+/**
+ * CBPE's estimate of a multiclass classifier's value, one-vs-rest per valued class, from each
+ * row's class probabilities and served prediction. The row's true class K is drawn from its
+ * probabilities, and its value f(K) sums every valued class's outcome, so the row's expected value
+ * is Σₖ pₖ f(k) and its variance Σₖ pₖ f(k)² − (Σₖ pₖ f(k))², exactly (the classes of one row are
+ * not independent). `column` maps each valued class to its column of the probabilities; columns
+ * of classes not valued only count through the classes that are.
+ */
+export function estimateMulticlassValue(
+  probabilities: readonly (readonly number[])[],
+  predicted: readonly string[],
+  classes: Readonly<Record<string, OutcomeValues>>,
+  column: Readonly<Record<string, number>>,
+): ValueEstimate {
+  const valued = Object.entries(classes).map(([c, v]) => ({ c, v, j: column[c]! }));
+  let total = 0;
+  let variance = 0;
+  probabilities.forEach((p, i) => {
+    const pred = predicted[i];
+    // f(k) for a true class k in column k: each valued class's outcome.
+    const f = (k: number) => valued.reduce((s, { c, v, j }) => s + (pred === c ? (k === j ? v.tp : v.fp) : k === j ? v.fn : v.tn), 0);
+    let mean = 0;
+    let square = 0;
+    for (let k = 0; k < p.length; k++) {
+      const fk = f(k);
+      mean += p[k]! * fk;
+      square += p[k]! * fk * fk;
+    }
+    total += mean;
+    variance += Math.max(0, square - mean * mean);
+  });
+  return { total, variance };
+}

@@ -14,7 +14,7 @@ const none = { drift: false, warning: false };
 
 /**
  * DDM (Gama et al. 2004) on a 0/1 error stream: drift when p + s > p_min + 3·s_min, warning above
- * 2·s_min, judged from the 30th value on (river: warm_start=30, warning_threshold=2, drift_threshold=3).
+ * 2·s_min, judged from the 31st value on (river: warm_start=30, warning_threshold=2, drift_threshold=3).
  */
 export class Ddm implements Detector {
   private n = 0;
@@ -39,7 +39,8 @@ export class Ddm implements Detector {
     this.n++;
     this.p += (x - this.p) / this.n;
     const s = Math.sqrt((this.p * (1 - this.p)) / this.n);
-    if (this.n < this.warmStart) return none;
+    // As river: judged once more than `warmStart` values were seen.
+    if (this.n <= this.warmStart) return none;
     if (this.p + s <= this.psMin) {
       this.pMin = this.p;
       this.sMin = s;
@@ -207,7 +208,7 @@ interface Bucket {
  * ADWIN (Bifet & Gavaldà 2007): an adaptive window kept as an exponential histogram (at most
  * 5 buckets of each size 2^i); every 32 values it drops the oldest part while two sub-windows of
  * at least 5 values differ in mean by more than
- * ε = sqrt(2/m · σ² · ln(2/δ')) + 2/(3m) · ln(2/δ'), m = 1/(1/n0 + 1/n1), δ' = δ / ln n
+ * ε = sqrt(2 · r · σ² · ln(2 ln n / δ)) + 2/3 · r · ln(2 ln n / δ), r = 1/(n0 − 4) + 1/(n1 − 4), as river's
  * (river: delta=0.002, clock=32, max_buckets=5, min_window_length=5, grace_period=10).
  */
 export class Adwin implements Detector {
@@ -293,8 +294,9 @@ export class Adwin implements Detector {
         total0 += buckets[k]!.total;
         const n1 = this.width - n0;
         if (n0 < this.minWindowLength || n1 < this.minWindowLength) continue;
-        const m = 1 / (1 / n0 + 1 / n1);
-        const epsilon = Math.sqrt((2 / m) * sigma2 * logTerm) + (2 / (3 * m)) * logTerm;
+        // River's harmonic term counts each side from its minimum length: 1/(n0 − 5 + 1) + 1/(n1 − 5 + 1).
+        const mRecip = 1 / (n0 - this.minWindowLength + 1) + 1 / (n1 - this.minWindowLength + 1);
+        const epsilon = Math.sqrt(2 * mRecip * sigma2 * logTerm) + (2 / 3) * logTerm * mRecip;
         if (Math.abs(total0 / n0 - (this.total - total0) / n1) > epsilon) {
           cut = true;
           break;

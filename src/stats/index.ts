@@ -51,7 +51,7 @@ export {
 export type { CbpeMetric, Estimate, SamplingComponents } from './cbpe.js';
 export { dleComponents, dleEstimates } from './dle.js';
 export type { DleComponents } from './dle.js';
-export { band1000, binaryConfusion, confusionValue, estimateBinaryValue, multiclassValue, per1000, regressionValue, Z95 } from './business-value.js';
+export { band1000, binaryConfusion, confusionValue, estimateBinaryValue, estimateMulticlassValue, multiclassValue, per1000, regressionValue, Z95 } from './business-value.js';
 export type { Confusion, OutcomeValues, ValueEstimate } from './business-value.js';
 export { DriftSide, KLL_RANK_ERROR, streamDriftReport } from './drift-stream.js';
 export type { StreamedDriftReport, StreamedFeatureDrift } from './drift-stream.js';

@@ -38,11 +38,11 @@ export interface FuzzServer {
 /**
  * Tables written by background work or as observations of requests, not by the request's own
  * change: the prediction log (refused inference requests are logged on purpose, as data-quality
- * evidence), SLO samples, the dashboard's traffic history, deliveries, monitor results and alerts,
+ * evidence), SLO samples, the dashboard's traffic history, serving CPU time, deliveries, monitor results and alerts,
  * schedule ticks, job logs, the outbox relay's rows, leases and SQLite's own bookkeeping
  * (`sqlite_sequence`, which those inserts advance). Everything else must be untouched by a 4xx.
  */
-const OBSERVATIONS = /^(sqlite_|prediction_|slo_|traffic_|deliveries$|monitor_results$|alerts$|schedule_ticks$|job_logs$|outbox|leases?$|sextant_migrations$)/;
+const OBSERVATIONS = /^(sqlite_|prediction_|slo_|traffic_|serving_cpu$|deliveries$|monitor_results$|alerts$|schedule_ticks$|job_logs$|outbox|leases?$|sextant_migrations$)/;
 
 /**
  * A real HTTP server (port 0) on SQLite with real models behind real deployments: ONNX (per-feature

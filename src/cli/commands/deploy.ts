@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { CreateDeploymentRequest, Deployment } from '../../contracts/index.js';
 import { CliError } from '../cli-error.js';
 import { client, collectList, positiveInt } from '../context.js';
-import { printFields, printJson, printTable, withJson } from '../output.js';
+import { printFields, printIfRequested, printJson, printTable, withJson } from '../output.js';
 
 /** Parses `3` or `3:40` (version, weight). */
 function weighted(values: string[]): { version: number; weight: number }[] | undefined {
@@ -114,9 +114,12 @@ export function registerDeployCommands(program: Command): void {
     .action(async (name: string, o) => out(o)(await client().deployments.canary(name, { version: positiveInt('--version', o.version), weight: Number(o.weight), reason: o.reason })));
 
   withJson(deploy.command('promote <name>'))
-    .description('make the canary the primary (moves the followed alias)')
+    .description('make the canary the primary (moves the followed alias; a protected alias makes an approval request)')
     .option('--reason <text>')
-    .action(async (name: string, o) => out(o)(await client().deployments.promote(name, o.reason)));
+    .action(async (name: string, o) => {
+      const d = await client().deployments.promote(name, o.reason);
+      if (!printIfRequested(d, o.json) && !('approval' in d)) out(o)(d);
+    });
 
   withJson(deploy.command('abort <name>'))
     .description('remove the canary')

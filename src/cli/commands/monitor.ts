@@ -74,6 +74,7 @@ export function registerMonitorCommands(program: Command): void {
     .option('--drift-share <share>', 'dataset drift when this share of features drifts', '0.5')
     .option('--min-accuracy <value>', 'alert below this accuracy (measured, and estimated without labels)')
     .option('--max-rmse <value>', 'alert above this RMSE (measured, and estimated without labels)')
+    .option('--multivariate <methods>', 'multivariate drift per window: reconstruction (NannyML data reconstruction) or both (with the gbt domain classifier)')
     .option('--min-roc-auc <value>', 'classifiers: alert when the label-free ROC AUC estimate (CBPE) falls below this')
     .option('--min-f1 <value>', 'classifiers: alert when the label-free F1 estimate (CBPE) falls below this')
     .option('--max-mae <value>', 'regressions: alert when the label-free MAE estimate (DLE) exceeds this')
@@ -108,6 +109,7 @@ export function registerMonitorCommands(program: Command): void {
           minDisparateImpact: num('--min-disparate-impact', o.minDisparateImpact),
           minValue: num('--min-value', o.minValue),
           detectors: o.detector,
+          multivariate: o.multivariate,
           minRocAuc: num('--min-roc-auc', o.minRocAuc),
           minF1: num('--min-f1', o.minF1),
           maxMae: num('--max-mae', o.maxMae),

@@ -15,5 +15,7 @@ export { valueEvaluator } from './value-evaluator.js';
 export type { ValueSources } from './value-evaluator.js';
 export { detectorEvaluator } from './detector-evaluator.js';
 export type { Detection, DetectorReport } from './detector-evaluator.js';
+export { multivariateEvaluator } from './multivariate-evaluator.js';
+export type { MultivariateSection } from './multivariate-evaluator.js';
 export { estimateEvaluator } from './estimate-evaluator.js';
 export type { EstimateSection, FitRegressor } from './estimate-evaluator.js';

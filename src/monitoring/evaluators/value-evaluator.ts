@@ -1,6 +1,7 @@
 import type { WindowValue } from '../../contracts/kpi.js';
 import { positiveScores } from '../../runtime/index.js';
-import { band1000, binaryConfusion, confusionValue, estimateBinaryValue, multiclassValue, per1000, regressionValue } from '../../stats/index.js';
+import { band1000, binaryConfusion, confusionValue, estimateBinaryValue, estimateMulticlassValue, multiclassValue, per1000, regressionValue, Z95 } from '../../stats/index.js';
+import type { EstimateSection } from './estimate-evaluator.js';
 import type { KpiOf } from '../kpi-service.js';
 import type { PredictionStore } from '../prediction-store.js';
 import type { Breach, Evaluation, WindowEvaluator, WindowInput } from './window-evaluator.js';
@@ -24,26 +25,41 @@ export interface ValueSources {
   cpu(deployment: string, since: string, until: string): Promise<{ cpuSeconds: number; predictions: number }>;
 }
 
-/** An estimate another evaluator of the window may publish for regression (DLE): its expected mean absolute error and band. */
+/** A row's class probabilities (a `probabilities` output, or the first numeric two-dimensional one) and served labels, or null. */
+function classRows(outputs: readonly Tensor[]): { probs: number[][]; labels: string[] } | null {
+  const t = outputs.find((o) => o.name === 'probabilities') ?? outputs.find((o) => o.shape.length === 2 && (o.shape[1] ?? 0) >= 2 && typeof o.data[0] === 'number');
+  const label = outputs.find((o) => o.name === 'label') ?? outputs[0];
+  const k = t?.shape[1];
+  if (!t || !label || t === label || !k || k < 2) return null;
+  const probs: number[][] = [];
+  for (let i = 0; i + k <= t.data.length; i += k) probs.push((t.data.slice(i, i + k) as unknown[]).map(Number));
+  return { probs, labels: probs.map((_, i) => String(label.data[i])) };
+}
+
+const argmax = (p: readonly number[]) => p.reduce((best, v, i) => (v > p[best]! ? i : best), 0);
+
+/** The window's DLE estimate of the mean absolute error (the `estimated` section) and its sampling error. */
 interface MaeEstimate {
   mae: number;
-  low?: number;
-  high?: number;
+  samplingError: number | null;
   rows: number;
 }
 
-/** A regression estimate of the window's mean absolute error, if an evaluator before this one made one (DLE). */
-function dleEstimate(input: WindowInput): MaeEstimate | null {
-  const s = input.section('dle') as { mae?: unknown; maeLow?: unknown; maeHigh?: unknown; rows?: unknown } | null;
-  if (!s || typeof s.mae !== 'number' || typeof s.rows !== 'number') return null;
-  return { mae: s.mae, rows: s.rows, low: typeof s.maeLow === 'number' ? s.maeLow : undefined, high: typeof s.maeHigh === 'number' ? s.maeHigh : undefined };
+/** The regression estimate of the window's mean absolute error, when the estimate evaluator made one (DLE). */
+function dleEstimate(input: WindowInput): MaeEstimate | { error: string } {
+  const s = input.section('estimated') as EstimateSection | null;
+  if (!s) return { error: 'no label-free estimate in this window (DLE did not run)' };
+  if (s.error) return { error: `no DLE estimate: ${s.error}` };
+  const mae = s.metrics?.mae;
+  if (s.method !== 'dle' || !mae || mae.value === null || !s.rows) return { error: 'no DLE estimate of the mean absolute error in this window' };
+  return { mae: mae.value, samplingError: mae.samplingError, rows: s.rows };
 }
 
 /**
  * The business value of each window, for models with a KPI (`sextant kpi set`): measured from the
  * window's labelled rows (outcome values times the confusion matrix; minus the cost of absolute
  * error for regression), estimated for every row before labels arrive (CBPE's expected value for
- * binary classifiers, with a 95 % band; DLE's for regression when the window has one), per 1,000
+ * classifiers, with a 95 % band; from DLE's estimated mean absolute error for regression), per 1,000
  * predictions, and the compute cost per 1,000 predictions from the serving CPU time measured per
  * deployment. Breaches `value` when the value per 1,000 predictions (the estimate when there is
  * one, else the measured value) falls below the monitor's `minValue`.
@@ -62,6 +78,8 @@ export function valueEvaluator(log: PredictionStore, sources: ValueSources): Win
       const pred: (number | string)[] = [];
       const scores: number[] = [];
       const versions = new Map<string, { model: string; version: number; rows: number }>();
+      const classProbs: number[][] = [];
+      const served: string[] = [];
       for (const { record: r, label } of logged) {
         const outputs = (r.outputs ?? []) as Tensor[];
         const p1 = task === 'binary-classification' ? positiveScores(outputs) : null;
@@ -72,6 +90,11 @@ export function valueEvaluator(log: PredictionStore, sources: ValueSources): Win
             const v = versions.get(key) ?? { model: r.model, version: r.version, rows: 0 };
             versions.set(key, { ...v, rows: v.rows + r.rows });
           }
+        }
+        const c = task === 'multiclass-classification' ? classRows(outputs) : null;
+        if (c) {
+          classProbs.push(...c.probs);
+          served.push(...c.labels);
         }
         if (label === undefined) continue;
         const labels = JSON.parse(label) as unknown;
@@ -106,12 +129,25 @@ export function valueEvaluator(log: PredictionStore, sources: ValueSources): Win
         }
       } else if (task === 'regression' && spec.absErrorCost !== undefined) {
         const dle = dleEstimate(input);
-        if (dle && dle.rows > 0) {
+        if ('error' in dle) estimatedError = dle.error;
+        else {
           const c = spec.absErrorCost;
-          // Value per row is −cost × |error|: the band's ends swap.
-          estimated = { method: 'dle', rows: dle.rows, total: -c * dle.mae * dle.rows, per1000: -c * dle.mae * 1000, low: -c * (dle.high ?? dle.mae) * 1000, high: -c * (dle.low ?? dle.mae) * 1000 };
-        } else estimatedError = 'no estimate of regression error without labels in this window (DLE has not run)';
-      } else if (task === 'multiclass-classification') estimatedError = 'the value of multiclass classifiers is estimated only from labels';
+          // Value per row is −cost × |error|, so the band's ends swap; 95 % from DLE's sampling error of the MAE.
+          const half = Z95 * (dle.samplingError ?? 0);
+          estimated = { method: 'dle', rows: dle.rows, total: -c * dle.mae * dle.rows, per1000: -c * dle.mae * 1000, low: -c * (dle.mae + half) * 1000, high: -c * Math.max(0, dle.mae - half) * 1000 };
+        }
+      } else if (task === 'multiclass-classification' && spec.classes) {
+        // A probability column is matched to its class by the rows that served it (the class of its argmax).
+        const column: Record<string, number> = {};
+        classProbs.forEach((p, i) => (column[served[i]!] ??= argmax(p)));
+        const unmatched = Object.keys(spec.classes).filter((c) => column[c] === undefined);
+        if (classProbs.length === 0) estimatedError = 'no class probabilities logged in this window';
+        else if (unmatched.length > 0) estimatedError = `no row of this window was predicted ${unmatched.slice(0, 5).join(', ')}, so its probability column is unknown`;
+        else {
+          const e = estimateMulticlassValue(classProbs, served, spec.classes, column);
+          estimated = { method: 'cbpe', rows: classProbs.length, total: e.total, ...band1000(e, classProbs.length) };
+        }
+      }
       else estimatedError = `the KPI values no outcome of a ${task} model`;
 
       const used = await sources.cpu(monitor.deployment, window.since, window.until);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Alias, AliasHistory, AliasList, RollbackRequest, SetAliasRequest } from '../../contracts/aliases.js';
+import { ApprovalRequested, ProtectAliasRequest, ProtectedAlias, ProtectedAliasList } from '../../contracts/approvals.js';
 import { ModelName } from '../../contracts/common.js';
 import { ModelVersion } from '../../contracts/versions.js';
 import type { App } from '../../app.js';
@@ -20,7 +21,38 @@ export function parseModelRef(ref: string): { name: string; ref: string } {
 
 export function aliasRoutes(app: App) {
   const { aliases, versions } = app.registry;
+  const { protections } = app.governance;
   return [
+    route({
+      method: 'PUT',
+      url: '/api/v1/models/:name/aliases/:alias/protection',
+      summary: 'Protect an alias: every move becomes an approval request (admin on the model)',
+      tag: 'approvals',
+      role: 'viewer',
+      params: AliasParams,
+      body: ProtectAliasRequest,
+      response: ProtectedAlias,
+      handler: ({ params, body, actor }) => protections.protect(params.name, params.alias, body, actor),
+    }),
+    route({
+      method: 'DELETE',
+      url: '/api/v1/models/:name/aliases/:alias/protection',
+      summary: 'Unprotect an alias (admin on the model); open requests stay open',
+      tag: 'approvals',
+      role: 'viewer',
+      params: AliasParams,
+      handler: ({ params, actor }) => protections.unprotect(params.name, params.alias, actor),
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/models/:name/protections',
+      summary: 'The protected aliases of a model',
+      tag: 'approvals',
+      role: 'viewer',
+      params: NameParams,
+      response: ProtectedAliasList,
+      handler: async ({ params }) => ({ protections: await protections.list(params.name) }),
+    }),
     route({
       method: 'GET',
       url: '/api/v1/models/:name/aliases',
@@ -34,12 +66,12 @@ export function aliasRoutes(app: App) {
     route({
       method: 'PUT',
       url: '/api/v1/models/:name/aliases/:alias',
-      summary: 'Set or move an alias (recorded with who, when and why)',
+      summary: 'Set or move an alias (recorded with who, when and why); a protected alias answers 202 with the approval request',
       tag: 'aliases',
       role: 'viewer',
       params: AliasParams,
       body: SetAliasRequest,
-      response: Alias,
+      response: z.union([Alias, ApprovalRequested]),
       handler: ({ params, body, actor }) => aliases.set(params.name, params.alias, body, actor),
     }),
     route({
@@ -57,12 +89,12 @@ export function aliasRoutes(app: App) {
     route({
       method: 'POST',
       url: '/api/v1/models/:name/rollback',
-      summary: 'Move an alias back to the version it held before its last move',
+      summary: 'Move an alias back to the version it held before its last move; a protected alias answers 202 with the approval request',
       tag: 'aliases',
       role: 'viewer',
       params: NameParams,
       body: RollbackRequest,
-      response: Alias,
+      response: z.union([Alias, ApprovalRequested]),
       handler: ({ params, body, actor }) => aliases.rollback(params.name, body, actor),
     }),
     route({

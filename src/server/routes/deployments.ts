@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { ApprovalRequested } from '../../contracts/approvals.js';
 import { CanaryRequest, CreateDeploymentRequest, Deployment, DeploymentList, DeploymentName, UpdateDeploymentRequest } from '../../contracts/deployments.js';
 import {
   DataQualityResult,
   DriftQuery,
+  DriftReportQuery,
   DriftResult,
   FeedbackRequest,
   FeedbackResult,
@@ -15,6 +17,7 @@ import {
 import { ModelName } from '../../contracts/common.js';
 import { AppError } from '../../shared/app-error.js';
 import { DriftViews } from '../../monitoring/index.js';
+import { gbtFitScore } from '../../pipelines/index.js';
 import type { App } from '../../app.js';
 import { route } from '../route-spec.js';
 import { ReasonQuery } from './models.js';
@@ -77,9 +80,13 @@ export function deploymentRoutes(app: App) {
       tag: 'monitoring',
       role: 'viewer',
       params: Params,
-      query: DriftQuery,
+      query: DriftReportQuery,
       produces: 'text/html',
-      handler: async ({ params, query, reply }) => reply.type('text/html; charset=utf-8').send(await driftViews.report(params.name, query)),
+      handler: async ({ params, query, reply }) => {
+        const { multivariate, ...window } = query;
+        const html = await driftViews.report(params.name, window, multivariate ? { fitScore: multivariate === 'both' ? gbtFitScore() : null } : undefined);
+        return reply.type('text/html; charset=utf-8').send(html);
+      },
     }),
     route({
       method: 'GET',
@@ -195,12 +202,12 @@ export function deploymentRoutes(app: App) {
     route({
       method: 'POST',
       url: '/api/v1/deployments/:name/promote',
-      summary: 'Make the canary the primary (moves the followed alias)',
+      summary: 'Make the canary the primary (moves the followed alias); a protected alias answers 202 with the approval request',
       tag: 'deployments',
       role: 'viewer',
       params: Params,
       body: ReasonBody,
-      response: Deployment,
+      response: z.union([Deployment, ApprovalRequested]),
       handler: ({ params, body, actor }) => applied(deployments.promote(params.name, { ...actor, reason: body.reason })),
     }),
     route({

@@ -15,7 +15,7 @@ export function kpiRoutes(app: App) {
       url: '/api/v1/models/:name/kpi',
       summary: "Set a model's business value: outcome values (classifiers), cost per unit of absolute error (regression), price per CPU-hour",
       tag: 'monitoring',
-      role: 'editor',
+      role: 'viewer',
       params: ModelParams,
       body: KpiSpec,
       response: ModelKpi,

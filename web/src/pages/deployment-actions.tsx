@@ -24,6 +24,14 @@ export function DeploymentActions({ d }: { d: Deployment }) {
   const [version, setVersion] = useState<number | ''>('');
   const [weight, setWeight] = useState(10);
   const chosen = version === '' ? candidates[0]?.version : version;
+  // A protected alias answers a move with an approval request (HTTP 202): say so, nothing moved yet.
+  const [requested, setRequested] = useState<string | null>(null);
+  const noteRequest = async (result: object) => {
+    if (!('approval' in result)) return setRequested(null);
+    const a = (result as { approval: { id: string; model: string; alias: string; version: number; required: number } }).approval;
+    setRequested(`approval ${a.id} requested: ${a.model}@${a.alias} moves to version ${a.version} after ${a.required} approval(s)`);
+    await queries.invalidateQueries({ queryKey: ['approvals'] });
+  };
   const refresh = async () => {
     await queries.invalidateQueries({ queryKey: ['deployment', d.name] });
     await queries.invalidateQueries({ queryKey: ['model', d.model] });
@@ -84,7 +92,7 @@ export function DeploymentActions({ d }: { d: Deployment }) {
           )
         }
         onConfirm={async (reason) => {
-          await client.deployments.promote(d.name, reason);
+          await noteRequest(await client.deployments.promote(d.name, reason));
           await refresh();
         }}
       />
@@ -112,10 +120,15 @@ export function DeploymentActions({ d }: { d: Deployment }) {
           </p>
         }
         onConfirm={async (reason) => {
-          await client.aliases.rollback(d.model, d.alias!, reason);
+          await noteRequest(await client.aliases.rollback(d.model, d.alias!, reason));
           await refresh();
         }}
       />
+      {requested && (
+        <p role="status" className="notice">
+          {requested}
+        </p>
+      )}
     </div>
   );
 }

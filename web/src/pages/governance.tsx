@@ -1,6 +1,6 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, Fragment, useState } from 'react';
-import type { ApprovalSummary, ListAuditQuery } from '../../../src/sdk/browser.js';
+import type { Approval, ListAuditQuery } from '../../../src/sdk/browser.js';
 import { NEEDS } from '../api.js';
 import { ConfirmAction } from '../components/confirm-action.js';
 import { Empty, ErrorNote, Loaded } from '../components/notes.js';
@@ -8,13 +8,13 @@ import { Pill } from '../components/status.js';
 import { fromLocalInput, time } from '../format.js';
 import { useAccess, useClient, useSession } from '../session.js';
 
-function Decide({ a }: { a: ApprovalSummary }) {
+function Decide({ a }: { a: Approval }) {
   const client = useClient();
   const { can, role } = useAccess(a.model);
   const queries = useQueryClient();
   const allowed = can(NEEDS.approve);
-  const denied = `Your role${a.model ? ` on ${a.model}` : ''} (${role}) cannot decide approvals; ${NEEDS.approve} can.`;
-  const what = `${a.model ?? 'the model'}@${a.alias ?? '?'} → version ${a.version ?? '?'}`;
+  const denied = `Your role on ${a.model} (${role}) cannot decide approvals; ${NEEDS.approve} can.`;
+  const what = `${a.model}@${a.alias} → version ${a.version}`;
   const done = () => queries.invalidateQueries({ queryKey: ['approvals'] });
   return (
     <div className="actions">
@@ -82,11 +82,11 @@ function Approvals() {
                       <td>
                         {a.model}@{a.alias} → v{a.version}
                       </td>
-                      <td>{a.requestedBy ?? '–'}</td>
+                      <td>{a.requestedBy}</td>
                       <td>{time(a.requestedAt)}</td>
                       <td>
-                        {a.approvals?.length ?? 0} of {a.required ?? '?'}
-                        {a.expiresAt && <div className="muted small">expires {time(a.expiresAt)}</div>}
+                        {a.approvals.length} of {a.required}
+                        <div className="muted small">expires {time(a.expiresAt)}</div>
                       </td>
                       <td className="small">{a.reason ?? '–'}</td>
                       <td>
