@@ -11,7 +11,8 @@ export const cellKey = (v: number | string | boolean) => `${typeof v}:${String(v
  * (numbers in a Float64Array, anything else as codes into a dictionary) until `sketch()` is called;
  * from then on numbers go into a KLL sketch and running moments, so memory stops growing with
  * rows. Value counts are kept either way while the column has at most `distinctCap` distinct
- * values: categories and few-valued numbers stay exact at any size.
+ * values (numbers: at most 1,000, counting is most of the cost of a continuous column): categories
+ * and few-valued numbers stay exact at any size.
  */
 export class ColumnStore {
   rows = 0;
@@ -22,7 +23,8 @@ export class ColumnStore {
   private codes: Int32Array | null = null;
   private dict: (number | string | boolean)[] = [];
   private dictIndex = new Map<string, number>();
-  counts: Map<string, { value: number | string | boolean; n: number }> | null = new Map();
+  /** Count per value (keyed by the value itself: 1 and "1" are different keys), null past the cap. */
+  counts: Map<number | string | boolean, number> | null = new Map();
   kll: KllSketch | null = null;
   /** Welford moments of the numbers (finite), and their range. */
   mean = 0;
@@ -79,10 +81,10 @@ export class ColumnStore {
         if (this.nums) this.toCodes();
       }
       if (this.counts) {
-        const k = cellKey(value as number | string | boolean);
-        const e = this.counts.get(k);
-        if (e) e.n++;
-        else if (this.counts.size < this.distinctCap) this.counts.set(k, { value: value as number | string | boolean, n: 1 });
+        const k = value as number | string | boolean;
+        const n = this.counts.get(k);
+        if (n !== undefined) this.counts.set(k, n + 1);
+        else if (this.counts.size < (typeof k === 'number' ? Math.min(1000, this.distinctCap) : this.distinctCap)) this.counts.set(k, 1);
         else this.counts = null;
       }
     }
@@ -146,7 +148,7 @@ export class ColumnStore {
    * values, the stored values in exact mode, else the sketch's retained items.
    */
   weighted(): { points: [number, number][]; exact: boolean } {
-    if (this.counts && this.numeric) return { points: [...this.counts.values()].map((e): [number, number] => [e.value as number, e.n]).sort((a, b) => a[0] - b[0]), exact: true };
+    if (this.counts && this.numeric) return { points: [...this.counts].map((e) => e as [number, number]).sort((a, b) => a[0] - b[0]), exact: true };
     if (this.exact) {
       const xs = Float64Array.from(this.values().filter((v): v is number => typeof v === 'number' && Number.isFinite(v))).sort();
       return { points: Array.from(xs, (x): [number, number] => [x, 1]), exact: true };

@@ -95,8 +95,8 @@ export function sketchedTest(
   if (!numeric && NUMERIC_TESTS.includes(test)) return { feature, reason: `${test} needs numbers, and the column holds other values too` };
   const nR = ref.present;
   const nC = cur.present;
-  const rc = keys.map((k) => ref.counts?.get(k)?.n ?? 0);
-  const cc = keys.map((k) => cur.counts?.get(k)?.n ?? 0);
+  const rc = keys.map((k) => ref.counts?.get(k) ?? 0);
+  const cc = keys.map((k) => cur.counts?.get(k) ?? 0);
   const needCounts = () => (counted ? null : { feature, reason: `${test} on more than the row bound needs value counts, and the column has too many distinct values` });
   const done = (r: TestResult, errorBound = 0): Result => ({ feature, kind, ...r, errorBound });
   const sketchedSides = (ref.counts && ref.numeric ? 0 : ref.exact ? 0 : 1) + (cur.counts && cur.numeric ? 0 : cur.exact ? 0 : 1);
@@ -127,7 +127,7 @@ export function sketchedTest(
       const miss = needCounts();
       if (miss) return miss;
       if (ref.counts!.size === 1 && cur.counts!.size === 1 && rc.every((x, i) => (x > 0) === (cc[i]! > 0))) return done(pTest('z', 0, 1, threshold));
-      const values = keys.map((k) => (ref.counts!.get(k) ?? cur.counts!.get(k))!.value);
+      const values = keys;
       const first = values.map((_, i) => i).sort((a, b) => pyLess(values[a], values[b]))[0]!;
       const p1 = 1 - rc[first]! / nR;
       const p2 = 1 - cc[first]! / nC;
@@ -177,7 +177,7 @@ export function sketchedTest(
       let bc = 0;
       if (kind === 'cat') for (let i = 0; i < keys.length; i++) bc += Math.sqrt((rc[i]! / nR) * (cc[i]! / nC));
       else {
-        const values = keys.map((k) => (ref.counts!.get(k) ?? cur.counts!.get(k))!.value as number);
+        const values = keys as number[];
         const lo = Math.min(...values);
         const hi = Math.max(...values);
         const edges = sturgesFrom(lo, hi, values.length);

@@ -23,9 +23,43 @@ export class DriftSide {
     return this.rows <= this.rowBound;
   }
 
-  push(row: Record<string, unknown>): void {
-    for (const k in row) if (!this.columns.has(k)) this.columns.set(k, new ColumnStore(this.distinctCap, this.rows));
-    for (const [k, s] of this.columns) s.push(row[k] as Cell | undefined);
+  private stores: ColumnStore[] = [];
+  private names: string[] = [];
+
+  private lastNames: readonly string[] | null = null;
+  private lastStores: ColumnStore[] = [];
+  private others: ColumnStore[] = [];
+
+  /** Appends a record given in the order of `names` (distinct names, usually a file's header), without a row object. */
+  pushValues(names: readonly string[], values: readonly Cell[]): void {
+    if (names !== this.lastNames) {
+      for (const k of names) if (!this.columns.has(k)) this.push({ [k]: null }, false);
+      this.lastNames = names;
+      this.lastStores = names.map((k) => this.columns.get(k)!);
+      this.others = this.stores.filter((s) => !this.lastStores.includes(s));
+    }
+    for (let i = 0; i < names.length; i++) this.lastStores[i]!.push(values[i]);
+    for (const s of this.others) s.push(null);
+    this.rowDone();
+  }
+
+  push(row: Record<string, unknown>, counted = true): void {
+    for (const k in row) {
+      if (this.columns.has(k)) continue;
+      const store = new ColumnStore(this.distinctCap, this.rows);
+      this.columns.set(k, store);
+      this.stores.push(store);
+      this.names.push(k);
+    }
+    if (!counted) {
+      // Registering a column only: its store was back-filled with missing values for earlier rows.
+      return;
+    }
+    for (let i = 0; i < this.stores.length; i++) this.stores[i]!.push(row[this.names[i]!] as Cell | undefined);
+    this.rowDone();
+  }
+
+  private rowDone(): void {
     this.rows++;
     if (this.rows === this.rowBound + 1) for (const s of this.columns.values()) s.sketch();
   }
