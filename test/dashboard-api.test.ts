@@ -103,7 +103,8 @@ describe("the dashboard's read routes", () => {
   });
 
   it('drift: one feature\'s distributions agree with the drift endpoint, and the HTML report names the features', async () => {
-    // Version 2 serves now; give it the reference too and log a shifted window.
+    // Version 2 serves now (the routing table is refreshed here rather than waiting for its poll); give it the reference too and log a shifted window.
+    await t.app.serving.live.refresh();
     await t.app.monitoring.references.upload('bc', 2, fs.readFileSync(DATASET, 'utf8'), 'csv');
     const shifted = bc.rows.map((r) => r.map((v, i) => (i === 0 ? v * 1.4 : v)));
     for (let i = 0; i < shifted.length; i += 10) await infer(shifted.slice(i, i + 10));

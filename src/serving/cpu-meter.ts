@@ -1,11 +1,8 @@
-import os from 'node:os';
 import type { Kysely } from 'kysely';
-import { periodic } from '../shared/periodic.js';
 import type { Logger } from '../shared/logger.js';
 import type { DB } from '../storage/index.js';
-import { TRAFFIC_RETENTION_SECONDS, TRAFFIC_STEP_SECONDS } from './traffic-recorder.js';
-
-const MAX_UNFLUSHED_STEPS = 360;
+import { StepSeries, TRAFFIC_STEP_SECONDS } from './step-series.js';
+import { insertRows } from './traffic-recorder.js';
 
 /** Process CPU time (user + system) in microseconds. */
 const cpuNow = (): number => {
@@ -19,7 +16,7 @@ interface Call {
   from: number;
 }
 
-type Step = Map<string, { cpu: number; predictions: number }>;
+type Cells = Map<string, { cpu: number; predictions: number }>;
 
 /**
  * CPU time a serving process spends in the inference path, per deployment. The process's CPU time
@@ -36,20 +33,29 @@ export class CpuMeter {
   /** CPU microseconds one call in flight has been charged since the meter began: each call's charge is this at its end minus this at its start, O(1) per call however many overlap. */
   private share = 0;
   private last = cpuNow();
-  private step = 0;
-  private current: Step = new Map();
-  private readonly finished: { second: number; cells: Step }[] = [];
-  private readonly worker = `${os.hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
-  private timer: NodeJS.Timeout | undefined;
-  private lastPrune = 0;
-  private flushing: Promise<void> = Promise.resolve();
+  private readonly series: StepSeries<Cells>;
 
   constructor(
-    private readonly db: Kysely<DB>,
-    private readonly logger: Logger,
-    private readonly now: () => number = Date.now,
+    db: Kysely<DB>,
+    logger: Logger,
+    now: () => number = Date.now,
     private readonly cpu: () => number = cpuNow,
-  ) {}
+  ) {
+    this.series = new StepSeries<Cells>({
+      what: 'serving CPU',
+      logger,
+      now,
+      newCells: () => new Map(),
+      isEmpty: (cells) => cells.size === 0,
+      store: (steps, worker) =>
+        insertRows(
+          db,
+          'serving_cpu',
+          steps.flatMap(({ second, cells }) => [...cells].map(([deployment, c]) => ({ deployment, worker, second, cpu_us: Math.round(c.cpu), predictions: c.predictions }))),
+        ),
+      prune: async (second) => void (await db.deleteFrom('serving_cpu').where('second', '<', second).execute()),
+    });
+  }
 
   /** Shares the CPU time spent since the last reading among the calls in flight. */
   private settle(): void {
@@ -71,63 +77,25 @@ export class CpuMeter {
     this.settle();
     this.inFlight--;
     const cpu = this.share - call.from;
-    this.roll();
-    let cell = this.current.get(call.deployment);
-    if (!cell) this.current.set(call.deployment, (cell = { cpu: 0, predictions: 0 }));
+    const current = this.series.cells();
+    let cell = current.get(call.deployment);
+    if (!cell) current.set(call.deployment, (cell = { cpu: 0, predictions: 0 }));
     cell.cpu += cpu;
     cell.predictions += predictions;
     return cpu;
   }
 
-  private roll(): void {
-    const step = Math.floor(this.now() / 1000 / TRAFFIC_STEP_SECONDS);
-    if (step === this.step) return;
-    if (this.current.size > 0) this.finished.push({ second: this.step * TRAFFIC_STEP_SECONDS, cells: this.current });
-    if (this.finished.length > MAX_UNFLUSHED_STEPS) this.finished.splice(0, this.finished.length - MAX_UNFLUSHED_STEPS);
-    this.current = new Map();
-    this.step = step;
-  }
-
   start(intervalMs = 1000): void {
-    this.timer = periodic(() => this.flush(), intervalMs, (err) => this.logger.warn({ err }, 'serving CPU flush failed'));
+    this.series.start(intervalMs);
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.series.stop();
   }
 
   /** Writes the finished steps (and the current one when `all`); resolves once everything recorded before the call is stored. */
   flush(all = false): Promise<void> {
-    const pass = this.flushing.then(() => this.write(all));
-    this.flushing = pass.catch(() => {});
-    return pass;
-  }
-
-  private async write(all: boolean): Promise<void> {
-    this.roll();
-    const steps = this.finished.splice(0);
-    if (all && this.current.size > 0) {
-      steps.push({ second: this.step * TRAFFIC_STEP_SECONDS, cells: this.current });
-      this.current = new Map();
-    }
-    const rows = steps.flatMap(({ second, cells }) =>
-      [...cells].map(([deployment, c]) => ({ deployment, worker: this.worker, second, cpu_us: Math.round(c.cpu), predictions: c.predictions })),
-    );
-    try {
-      if (rows.length > 0) {
-        await this.db.transaction().execute(async (trx) => {
-          for (let i = 0; i < rows.length; i += 500) await trx.insertInto('serving_cpu').values(rows.slice(i, i + 500)).execute();
-        });
-      }
-    } catch (err) {
-      this.finished.unshift(...steps);
-      throw err;
-    }
-    const nowSeconds = Math.floor(this.now() / 1000);
-    if (nowSeconds - this.lastPrune > 600) {
-      this.lastPrune = nowSeconds;
-      await this.db.deleteFrom('serving_cpu').where('second', '<', nowSeconds - TRAFFIC_RETENTION_SECONDS).execute();
-    }
+    return this.series.flush(all);
   }
 }
 

@@ -1,15 +1,10 @@
-import os from 'node:os';
-import type { Kysely } from 'kysely';
-import { periodic } from '../shared/periodic.js';
+import type { Insertable, Kysely } from 'kysely';
 import type { Logger } from '../shared/logger.js';
 import type { DB } from '../storage/index.js';
 import { addTo, type Histogram } from './latency-histogram.js';
+import { StepSeries, type Step } from './step-series.js';
 
-/** Width of one step of the traffic history, in seconds. */
-export const TRAFFIC_STEP_SECONDS = 10;
-/** How long the history is kept. */
-export const TRAFFIC_RETENTION_SECONDS = 7 * 86_400;
-const MAX_UNFLUSHED_STEPS = 360;
+export { TRAFFIC_RETENTION_SECONDS, TRAFFIC_STEP_SECONDS } from './step-series.js';
 
 /** What became of one request, for the counters. */
 export type Outcome = 'ok' | 'error' | 'invalid';
@@ -22,7 +17,7 @@ interface Cell {
   histogram: Histogram;
 }
 
-type Step = Map<string, Map<number, Cell>>;
+type Cells = Map<string, Map<number, Cell>>;
 
 const newCell = (): Cell => ({ count: 0, errors: 0, invalid: 0, shed: 0, histogram: new Map() });
 
@@ -33,35 +28,24 @@ const newCell = (): Cell => ({ count: 0, errors: 0, invalid: 0, shed: 0, histogr
  * their own rows; readers (`TrafficHistory`) add them up.
  */
 export class TrafficRecorder {
-  private step = 0;
-  private current: Step = new Map();
-  private readonly finished: { second: number; cells: Step }[] = [];
-  private readonly worker = `${os.hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
-  private timer: NodeJS.Timeout | undefined;
-  private lastPrune = 0;
-  private flushing: Promise<void> = Promise.resolve();
+  private readonly series: StepSeries<Cells>;
 
-  constructor(
-    private readonly db: Kysely<DB>,
-    private readonly logger: Logger,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  /** Moves the current step to the finished ones once its time is over. */
-  private roll(): void {
-    const step = Math.floor(this.now() / 1000 / TRAFFIC_STEP_SECONDS);
-    if (step === this.step) return;
-    if (this.current.size > 0) this.finished.push({ second: this.step * TRAFFIC_STEP_SECONDS, cells: this.current });
-    // A database that stays away for an hour costs the oldest steps, not the process's memory.
-    if (this.finished.length > MAX_UNFLUSHED_STEPS) this.finished.splice(0, this.finished.length - MAX_UNFLUSHED_STEPS);
-    this.current = new Map();
-    this.step = step;
+  constructor(db: Kysely<DB>, logger: Logger, now: () => number = Date.now) {
+    this.series = new StepSeries<Cells>({
+      what: 'traffic history',
+      logger,
+      now,
+      newCells: () => new Map(),
+      isEmpty: (cells) => cells.size === 0,
+      store: (steps, worker) => insertRows(db, 'traffic_samples', trafficRows(steps, worker)),
+      prune: async (second) => void (await db.deleteFrom('traffic_samples').where('second', '<', second).execute()),
+    });
   }
 
   private cell(deployment: string, version: number): Cell {
-    this.roll();
-    let versions = this.current.get(deployment);
-    if (!versions) this.current.set(deployment, (versions = new Map()));
+    const current = this.series.cells();
+    let versions = current.get(deployment);
+    if (!versions) current.set(deployment, (versions = new Map()));
     let cell = versions.get(version);
     if (!cell) versions.set(version, (cell = newCell()));
     return cell;
@@ -82,61 +66,41 @@ export class TrafficRecorder {
   }
 
   start(intervalMs = 1000): void {
-    this.timer = periodic(() => this.flush(), intervalMs, (err) => this.logger.warn({ err }, 'traffic history flush failed'));
+    this.series.start(intervalMs);
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.series.stop();
   }
 
-  /**
-   * Writes the finished steps (and the current one too when `all`, at shutdown). Passes run one
-   * after another, so when this resolves everything recorded before the call is in the database.
-   */
+  /** Writes the finished steps (and the current one when `all`); resolves once everything recorded before the call is stored. */
   flush(all = false): Promise<void> {
-    const pass = this.flushing.then(() => this.write(all));
-    this.flushing = pass.catch(() => {});
-    return pass;
+    return this.series.flush(all);
   }
+}
 
-  private async write(all: boolean): Promise<void> {
-    this.roll();
-    const steps = this.finished.splice(0);
-    if (all && this.current.size > 0) {
-      steps.push({ second: this.step * TRAFFIC_STEP_SECONDS, cells: this.current });
-      this.current = new Map();
-    }
-    const rows = steps.flatMap(({ second, cells }) =>
-      [...cells].flatMap(([deployment, versions]) =>
-        [...versions].map(([version, c]) => ({
-          deployment,
-          version,
-          worker: this.worker,
-          second,
-          count: c.count,
-          errors: c.errors,
-          invalid: c.invalid,
-          shed: c.shed,
-          histogram: JSON.stringify(Object.fromEntries(c.histogram)),
-        })),
-      ),
-    );
-    try {
-      // One transaction, so a failed pass inserted nothing and the retry counts nothing twice.
-      if (rows.length > 0) {
-        await this.db.transaction().execute(async (trx) => {
-          for (let i = 0; i < rows.length; i += 500) await trx.insertInto('traffic_samples').values(rows.slice(i, i + 500)).execute();
-        });
-      }
-    } catch (err) {
-      // Kept for the next pass rather than lost: the database may be busy for a moment.
-      this.finished.unshift(...steps);
-      throw err;
-    }
-    const nowSeconds = Math.floor(this.now() / 1000);
-    if (nowSeconds - this.lastPrune > 600) {
-      this.lastPrune = nowSeconds;
-      await this.db.deleteFrom('traffic_samples').where('second', '<', nowSeconds - TRAFFIC_RETENTION_SECONDS).execute();
-    }
-  }
+function trafficRows(steps: Step<Cells>[], worker: string) {
+  return steps.flatMap(({ second, cells }) =>
+    [...cells].flatMap(([deployment, versions]) =>
+      [...versions].map(([version, c]) => ({
+        deployment,
+        version,
+        worker,
+        second,
+        count: c.count,
+        errors: c.errors,
+        invalid: c.invalid,
+        shed: c.shed,
+        histogram: JSON.stringify(Object.fromEntries(c.histogram)),
+      })),
+    ),
+  );
+}
+
+/** Inserts rows in chunks of 500 in one transaction, so a failed pass stored nothing and its retry counts nothing twice. */
+export async function insertRows<T extends 'traffic_samples' | 'serving_cpu'>(db: Kysely<DB>, table: T, rows: Insertable<DB[T]>[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    for (let i = 0; i < rows.length; i += 500) await trx.insertInto(table).values(rows.slice(i, i + 500)).execute();
+  });
 }
