@@ -293,6 +293,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       logger,
       () => (serves ? slo.flush(true).then(() => slo.check()) : Promise.resolve()),
       () => (serves ? live.refresh() : Promise.resolve()),
+      async (model, alias) => (await protections.find(model, alias)) !== null,
     );
     const retrain = new RetrainService({
       db,

@@ -21,6 +21,8 @@ interface Op {
   body?: (m: string, f: Fixture) => unknown;
   /** Content type when the body is not JSON. */
   type?: string;
+  /** Sextant-wide (tokens, channels): only the global role counts, grants never. */
+  wide?: boolean;
 }
 
 interface Fixture {
@@ -67,6 +69,10 @@ const OPS: Op[] = [
   { name: 'set rules', needs: 'admin', method: 'PUT', url: (m) => `/api/v1/models/${m}/rules/guarded`, body: () => ({ requireValidation: true }) },
   { name: 'set grant', needs: 'admin', method: 'PUT', url: (m) => `/api/v1/models/${m}/grants/token:someone`, body: () => ({ role: 'viewer' }) },
   { name: 'revoke grant', needs: 'admin', method: 'DELETE', url: (m) => `/api/v1/models/${m}/grants/token:someone` },
+  { name: 'create token', needs: 'admin', wide: true, method: 'POST', url: () => '/api/v1/tokens', body: (m) => ({ name: `${m}-t`, role: 'viewer' }) },
+  { name: 'revoke token', needs: 'admin', wide: true, method: 'DELETE', url: (m) => `/api/v1/tokens/${m}-old` },
+  { name: 'create channel', needs: 'admin', wide: true, method: 'POST', url: () => '/api/v1/channels', body: (m) => ({ name: `${m}-ch`, url: 'http://127.0.0.1:9/hook', secret: 'a-secret-of-sixteen+' }) },
+  { name: 'delete channel', needs: 'admin', wide: true, method: 'DELETE', url: (m) => `/api/v1/channels/${m}-old` },
   { name: 'delete model', needs: 'admin', method: 'DELETE', url: (m) => `/api/v1/models/${m}-gone` },
 ];
 
@@ -103,6 +109,8 @@ describe.each(await databaseTargets())('every role × every mutating operation o
       for (let i = 0; i < 2; i++) requests.push(await registry.aliases.set(m, 'gate', { version: 2 }, { actor: 'local:requester' }));
       const [approve, reject] = requests.map((r) => ('approval' in r ? r.approval.id : ''));
       fixtures.set(key, { alert, job: job.id, approve: approve!, reject: reject! });
+      await tokens.create({ name: `${m}-old`, role: 'viewer' }, LOCAL);
+      await t.app.monitoring.notifications.createChannel({ name: `${m}-old`, url: 'http://127.0.0.1:9/hook', secret: 'a-secret-of-sixteen+' });
       secrets.set(key, (await tokens.create({ name: `u-${key}`, role: mode === 'global' ? role : 'viewer' }, LOCAL)).token);
       if (mode === 'grant') {
         // The role under test on its own models only.
@@ -136,19 +144,21 @@ describe.each(await databaseTargets())('every role × every mutating operation o
   it.each(CASES)('a $role ($mode role) does exactly what its role allows on its model, and is told what it lacks', async ({ mode, role, key }) => {
     // A model that does not exist yet has no grants: only the global role (or `*`) lets one create it.
     const ops = mode === 'grant' ? OPS.filter((op) => op.name !== 'create model') : OPS;
-    expect(ops).toHaveLength(mode === 'grant' ? 31 : 32);
+    expect(ops).toHaveLength(mode === 'grant' ? 35 : 36);
+    const allowed = (op: Op) => RANK[role] >= RANK[op.needs] && !(op.wide && mode === 'grant');
     const outcome: string[] = [];
     for (const op of ops) {
       const res = await send(key, op);
-      if (RANK[role] >= RANK[op.needs]) {
+      if (allowed(op)) {
         outcome.push(`${op.name}: ${res.statusCode < 300 ? 'done' : `${res.statusCode} ${res.body}`}`);
       } else {
         const err = res.json().error;
-        const named = err?.code === 'permission_denied' && err.message.includes(`needs ${op.needs}`) && err.message.includes(`model m-${key}`);
+        const where = op.wide ? !err?.message.includes(' model ') : err?.message.includes(`model m-${key}`);
+        const named = err?.code === 'permission_denied' && err.message.includes(`needs ${op.needs}`) && where;
         outcome.push(`${op.name}: ${res.statusCode === 403 && named ? 'denied' : `${res.statusCode} ${res.body}`}`);
       }
     }
-    expect(outcome).toEqual(ops.map((op) => `${op.name}: ${RANK[role] >= RANK[op.needs] ? 'done' : 'denied'}`));
+    expect(outcome).toEqual(ops.map((op) => `${op.name}: ${allowed(op) ? 'done' : 'denied'}`));
   });
 
   it('a grant on one model gives nothing on another; `*` gives it on all; the global role counts everywhere', async () => {

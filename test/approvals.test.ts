@@ -55,6 +55,9 @@ describe.each(await databaseTargets())('protected aliases and four-eyes approval
     expect(approval).toMatchObject({ status: 'pending', model: 'fraud', alias: 'champion', version: 3, fromVersion: 1, required: 2, requestedBy: 'token:dep', versionAuthor: 'token:carl', approvals: [], reason: 'better recall' });
     expect(Date.parse(approval.expiresAt) - Date.parse(approval.requestedAt)).toBe(72 * 3600 * 1000);
     expect(await champion('fraud')).toBe(1);
+    const deleted = await call('root', 'DELETE', '/api/v1/models/fraud/aliases/champion');
+    expect(deleted.statusCode).toBe(409);
+    expect(deleted.json().error.message).toMatch(/is protected and cannot be deleted; unprotect it first/);
     const listed = (await call('ap1', 'GET', '/api/v1/approvals?model=fraud&status=pending')).json().approvals;
     expect(listed.map((a: { id: string }) => a.id)).toEqual([approval.id]);
     expect((await call('ap1', 'GET', `/api/v1/approvals/${approval.id}`)).json()).toEqual(approval);
@@ -168,7 +171,8 @@ describe.each(await databaseTargets())('protected aliases and four-eyes approval
     for (let i = 0; i < 4; i++) await t.app.pipelines.promotions.advance();
     const [p] = await t.app.pipelines.promotions.list({ model: 'fraud' });
     expect(p).toMatchObject({ status: 'waiting', approvalId: expect.any(String) });
-    expect((await t.app.serving.deployments.get('fraud-web')).canary).toEqual({ version: 3, weight: 100 });
+    // The challenger keeps the share of the step before: it does not take all the traffic unapproved.
+    expect((await t.app.serving.deployments.get('fraud-web')).canary).toEqual({ version: 3, weight: 30 });
     const logs = (await t.app.pipelines.jobs.logs(job.id, {})).lines.map((l) => l.line);
     expect(logs).toContain(`waiting for approval ${p!.approvalId} to move the protected fraud@champion to version 3; the canary keeps its share until the decision`);
     const approval = (await call('ap1', 'GET', `/api/v1/approvals/${p!.approvalId}`)).json();
@@ -198,7 +202,8 @@ describe.each(await databaseTargets())('protected aliases and four-eyes approval
     await t.app.pipelines.promotions.begin({ model: 'churn', version: 2, spec, jobId: null });
     for (let i = 0; i < 3; i++) await t.app.pipelines.promotions.advance();
     const [again] = await t.app.pipelines.promotions.list({ model: 'churn', status: 'waiting' });
-    expect((await t.app.serving.deployments.get('churn-web')).canary).toEqual({ version: 2, weight: 100 });
+    // A ramp that starts at 100 waits with the challenger loaded but idle.
+    expect((await t.app.serving.deployments.get('churn-web')).canary).toEqual({ version: 2, weight: 0 });
     clock.advance(3601_000);
     await t.app.governance.approvals.expireDue();
     expect((await t.app.governance.approvals.get(again!.approvalId!)).status).toBe('expired');

@@ -2,19 +2,14 @@ import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type App, buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config/index.js';
 import type { AuditPack } from '../src/contracts/audit-pack.js';
 import { AuditSigner, itemDigest, packItems } from '../src/governance/index.js';
 import { canonicalJson } from '../src/shared/canonical-json.js';
-import { silentLogger } from '../src/shared/logger.js';
 import { tempDir } from './helpers/app.js';
-import { recordApproval } from './helpers/approval-records.js';
 import { databaseTargets } from './helpers/databases.js';
 import { ROOT, runCli, startCliServer, type ServerProcess } from './helpers/processes.js';
 
 const ONNX = path.join(ROOT, 'test', 'fixtures', 'onnx', 'linear-classifier.onnx');
-const APPROVAL = '01900000-0000-7000-8000-00000000b001';
 const newKeyPem = () => generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 
 const targets = await databaseTargets();
@@ -24,8 +19,6 @@ describe.each(targets)('sextant audit export and verify-pack through a server on
   let server: ServerProcess;
   let env: Record<string, string>;
   let drop: () => Promise<void>;
-  // A second app on the server's database writes what the approvals service would.
-  let side: App;
   // SQLite's server takes its key from SEXTANT_SIGNING_KEY, PostgreSQL's makes one in its home.
   const configuredKey = target.name === 'sqlite' ? newKeyPem() : undefined;
   const cli = (...args: string[]) => runCli(args, env);
@@ -42,12 +35,10 @@ describe.each(targets)('sextant audit export and verify-pack through a server on
       serverEnv.SEXTANT_DATABASE_URL = url.href;
     }
     server = await startCliServer(['server', '--port', '0', '--home', home], serverEnv);
-    side = await buildApp(loadConfig({ env: { SEXTANT_HOME: home, SEXTANT_LOG_LEVEL: 'silent', ...serverEnv } }), { logger: silentLogger });
     env = { SEXTANT_URL: server.url };
   }, 90_000);
   afterAll(async () => {
     server?.child.kill('SIGKILL');
-    await side?.close();
     await drop?.();
     fs.rmSync(home, { recursive: true, force: true });
   });
@@ -57,33 +48,31 @@ describe.each(targets)('sextant audit export and verify-pack through a server on
     expect(await cli('register', 'fraud', '--file', ONNX, '--format', 'onnx', '--alias', 'champion')).toMatchObject({ code: 0, stdout: '1\n' });
     expect(await cli('register', 'fraud', '--file', ONNX, '--format', 'onnx', '--parent', '1')).toMatchObject({ code: 0, stdout: '2\n' });
     expect((await cli('models', 'create', 'other', '--task', 'regression')).code).toBe(0);
-    expect((await cli('alias', 'set', 'fraud', 'champion', '2', '--reason', 'better auc')).code).toBe(0);
-    // An approval as the approvals service records it (rows and approval.* events).
-    await recordApproval(side, {
-      id: APPROVAL,
-      model: 'fraud',
-      alias: 'champion',
-      version: 2,
-      fromVersion: 1,
-      requestedBy: 'token:dave',
-      versionAuthor: 'e2e',
-      votes: [{ approver: 'token:erin', decision: 'approve', reason: 'ok' }],
-      status: 'approved',
-    });
+    // A protected alias: the move waits for two approvers, neither the requester nor the author (e2e).
+    expect((await cli('alias', 'protect', 'fraud', 'champion', '--approvals', '2')).code).toBe(0);
+    const as = (actor: string, ...args: string[]) => runCli(args, { ...env, SEXTANT_ACTOR: actor });
+    const requested = await as('dave', 'alias', 'set', 'fraud', 'champion', '2', '--reason', 'better auc');
+    expect(requested).toMatchObject({ code: 0, stdout: expect.stringMatching(/^approval \S+ requested\n$/) });
+    const id = /^approval (\S+) requested/.exec(requested.stdout)![1]!;
+    expect((await as('erin', 'approvals', 'approve', id, '--reason', 'ok')).code).toBe(0);
+    expect(await as('frank', 'approvals', 'approve', id)).toMatchObject({ code: 0, stdout: expect.stringMatching(/approved: fraud@champion -> 2/) });
+
     const exported = await cli('audit', 'export', 'fraud', '--output', file('pack.json'));
-    expect(exported).toMatchObject({ code: 0, stdout: expect.stringMatching(/^wrote \S+pack\.json: 2 versions, 1 approval, 9 audit events \(\d+ bytes\)\n$/) });
+    expect(exported).toMatchObject({ code: 0, stdout: expect.stringMatching(/^wrote \S+pack\.json: 2 versions, 1 approval, 11 audit events \(\d+ bytes\)\n$/) });
     // The file holds the server's bytes as sent.
     const rest = await fetch(`${server.url}/api/v1/models/fraud/audit-pack`);
     expect(rest.status).toBe(200);
     const pack: AuditPack = JSON.parse(fs.readFileSync(file('pack.json'), 'utf8'));
-    expect(pack.body.approvals[0]).toMatchObject({ id: APPROVAL, requestedBy: 'token:dave', votes: [{ approver: 'token:erin' }] });
+    expect(pack.body.approvals[0]).toMatchObject({ id, status: 'approved', requestedBy: 'dave', versionAuthor: 'e2e', votes: [{ approver: 'erin', reason: 'ok' }, { approver: 'frank' }] });
+    expect(pack.body.protections).toMatchObject([{ alias: 'champion', approvals: 2 }]);
+    expect(pack.body.audit.events.map((e) => `${e.actor}:${e.action}`).slice(-5)).toEqual(['dave:approval.request', 'erin:approval.approve', 'frank:approval.approve', 'dave:alias.set', 'frank:approval.approved']);
 
     // No server is needed to verify: the CLI points at nothing.
     const offline = { SEXTANT_URL: 'http://127.0.0.1:9' };
     const alone = await runCli(['audit', 'verify-pack', file('pack.json')], offline);
     expect(alone).toMatchObject({
       code: 0,
-      stdout: `audit pack intact: model fraud, 12 items match their signed digests, 9 audit events hashed and linked (8 of the model), signed by key ${pack.signature.keyId}, the one the pack carries (pass --public-key to check who signed)\n`,
+      stdout: `audit pack intact: model fraud, 13 items match their signed digests, 11 audit events hashed and linked (10 of the model), signed by key ${pack.signature.keyId}, the one the pack carries (pass --public-key to check who signed)\n`,
     });
     expect(await cli('audit', 'public-key', '--output', file('server.pem'))).toMatchObject({ code: 0, stdout: `wrote ${file('server.pem')} (Ed25519 key ${pack.signature.keyId})\n` });
     expect(fs.readFileSync(file('server.pem'), 'utf8')).toBe(pack.signature.publicKey);
@@ -112,8 +101,11 @@ describe.each(targets)('sextant audit export and verify-pack through a server on
     expect(await verify('removed.json', JSON.stringify(removed))).toMatchObject({ code: 1, stdout: `audit pack BROKEN at event ${gone.seq}: is missing (the events go from ${gone.seq - 1} to ${gone.seq + 1})\n` });
 
     const edited = structuredClone(pack);
-    edited.body.approvals[0]!.votes[0]!.approver = 'token:dave';
-    expect(await verify('approval.json', JSON.stringify(edited))).toMatchObject({ code: 1, stdout: expect.stringMatching(new RegExp(`^audit pack BROKEN at approvals/${APPROVAL}: its contents changed after signing`)) });
+    edited.body.approvals[0]!.votes[0]!.approver = 'dave';
+    expect(await verify('approval.json', JSON.stringify(edited))).toMatchObject({
+      code: 1,
+      stdout: expect.stringMatching(new RegExp(`^audit pack BROKEN at approvals/${pack.body.approvals[0]!.id}: its contents changed after signing`)),
+    });
 
     // Edited, re-digested and re-signed with another key: consistent alone, refused against the server's key.
     const other = AuditSigner.fromConfig(home, newKeyPem());

@@ -74,6 +74,12 @@ describe.each(targets)('audit packs on $name', (target) => {
     const db = t.app.database.db;
     const validation = { model: 'fraud', version: 3, champion: 2, holdoutRows: 100, passed: true, checks: [], dataChecks: [], jobId: null, createdAt: '2030-01-01T00:00:00.000Z' };
     await db.insertInto('version_validations').values({ model: 'fraud', version: 3, job_id: null, result: JSON.stringify(validation), created_at: validation.createdAt }).execute();
+    // Protections and rules as their services store them (the pack reads their tables).
+    await db.insertInto('protected_aliases').values({ model: 'fraud', alias: 'champion', approvals: 2, ttl_seconds: 259_200, protected_by: 'token:root', protected_at: '2030-01-01T00:00:00.000Z' }).execute();
+    await db
+      .insertInto('promotion_rules')
+      .values({ model: 'fraud', alias: 'champion', rules: JSON.stringify({ minMetric: [{ metric: 'accuracy', op: '>=', value: 0.9 }] }), updated_by: 'token:root', updated_at: '2030-01-01T00:00:00.000Z' })
+      .execute();
     await t.app.governance.grants.set('fraud', 'token:ann', { role: 'deployer' }, who);
     await t.app.governance.grants.set('*', 'token:gus', { role: 'approver' }, who);
     await t.app.governance.grants.set('fraud-2', 'token:hal', { role: 'admin' }, who);
@@ -120,6 +126,8 @@ describe.each(targets)('audit packs on $name', (target) => {
       ['fraud', 'token:ann', 'deployer'],
       ['*', 'token:gus', 'approver'],
     ]);
+    expect(b.protections).toEqual([{ alias: 'champion', approvals: 2, ttlSeconds: 259_200, protectedBy: 'token:root', protectedAt: '2030-01-01T00:00:00.000Z' }]);
+    expect(b.rules).toEqual([{ alias: 'champion', rules: { minMetric: [{ metric: 'accuracy', op: '>=', value: 0.9 }] }, updatedBy: 'token:root', updatedAt: '2030-01-01T00:00:00.000Z' }]);
     const events = b.audit.events;
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => events[0]!.seq + i));
     expect(events.map((e) => e.target)).toContain('model:fraud-2');
@@ -175,7 +183,7 @@ describe.each(targets)('audit packs on $name', (target) => {
     expect(verifyAuditPack(hidden).firstBroken).toMatchObject({ item: 'audit.range' });
   });
 
-  it('names the approval when one is edited, removed or added, and a grant when one is edited', () => {
+  it('names the approval when one is edited, removed or added, and a grant, a protection or rules when edited', () => {
     const item = `approvals/${approvalId}`;
     const edited = tampered(pack, (p) => (p.body.approvals[0]!.votes[1]!.approver = 'token:dave'));
     expect(verifyAuditPack(edited).firstBroken).toEqual({ item, reason: expect.stringMatching(/^its contents changed after signing/) });
@@ -186,6 +194,10 @@ describe.each(targets)('audit packs on $name', (target) => {
     expect(verifyAuditPack(extraKey).firstBroken).toMatchObject({ item });
     const raised = tampered(pack, (p) => (p.body.grants[0]!.role = 'admin'));
     expect(verifyAuditPack(raised).firstBroken).toMatchObject({ item: 'grants/fraud/token:ann' });
+    const unguarded = tampered(pack, (p) => (p.body.protections[0]!.approvals = 1));
+    expect(verifyAuditPack(unguarded).firstBroken).toMatchObject({ item: 'protections/champion' });
+    const loosened = tampered(pack, (p) => p.body.rules.splice(0, 1));
+    expect(verifyAuditPack(loosened).firstBroken).toEqual({ item: 'rules/champion', reason: 'was signed but is missing from the pack (removed)' });
     const removed = tampered(pack, (p) => p.body.approvals.splice(0, 1));
     expect(verifyAuditPack(removed).firstBroken).toEqual({ item, reason: 'was signed but is missing from the pack (removed)' });
     const added = tampered(pack, (p) => p.body.approvals.push({ ...p.body.approvals[0]!, id: 'made-up' }));

@@ -235,6 +235,16 @@ describe.skipIf(!available)('the dashboard in a browser', () => {
       ]),
     );
     await screenshot(page, 'deployment-after-rollback');
+
+    // A protected alias: the move becomes an approval request, and the page says so.
+    await api.protections.protect(DEMO, 'champion');
+    await confirm('Roll back', 'needs four eyes');
+    const notice = await page.getByRole('status').filter({ hasText: /^approval \S+ requested/ }).textContent();
+    const [pending] = await api.approvals.list({ model: DEMO, status: 'pending' });
+    expect(notice).toBe(`approval ${pending!.id} requested: ${DEMO}@champion moves to version ${pending!.version} after 1 approval(s)`);
+    expect((await api.versions.get(DEMO, 'champion')).version).toBe(championBefore);
+    await api.approvals.reject(pending!.id, 'only checking the page');
+    await api.protections.unprotect(DEMO, 'champion');
   });
 
   it('with --auth: a token login; a viewer sees write controls disabled and the server refuses them too; a deployer may use them', async () => {

@@ -76,6 +76,11 @@ describe('grants, protected aliases and approvals through the CLI against the bu
     const second = /^approval (\S+) requested\n$/.exec(rollback.stdout)![1]!;
     expect((await as('bob', 'approvals', 'reject', second, '--reason', 'keep v2')).stdout).toBe(`approval ${second} rejected\n`);
     expect(JSON.parse((await as('alice', 'approvals', 'list', '--status', 'rejected', '--json')).stdout).approvals[0]).toMatchObject({ id: second, rejectedBy: { approver: 'token:bob', reason: 'keep v2' } });
+    expect((await as('root', 'deploy', 'create', 'bc-web', '--model', 'bc', '--alias', 'champion')).code).toBe(0);
+    expect((await as('dave', 'deploy', 'canary', 'bc-web', '--version', '3', '--weight', '10')).code).toBe(0);
+    const promoted = await as('dave', 'deploy', 'promote', 'bc-web', '--reason', 'canary healthy');
+    expect(promoted, promoted.stderr).toMatchObject({ code: 0, stdout: expect.stringMatching(/^approval \S+ requested\n$/) });
+    expect(JSON.parse((await as('alice', 'deploy', 'show', 'bc-web', '--json')).stdout).canary).toEqual({ version: 3, weight: 10 });
     expect((await as('root', 'alias', 'unprotect', 'bc', 'champion')).stdout).toBe('bc@champion is no longer protected\n');
     expect((await as('dave', 'alias', 'set', 'bc', 'champion', '3')).stdout).toBe('bc@champion -> 3 (was 2)\n');
   });

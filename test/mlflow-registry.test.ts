@@ -407,6 +407,29 @@ describe.each(await databaseTargets())('MLflow Model Registry REST API on %s', (
       expect((await call('GET', '/registered-models/alias', { name: 'iris', alias: 'champion' })).body.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
     });
 
+    it('a move of a protected alias through MLflow becomes an approval request: 202 in MLflow’s shape, the alias stays until approved', async () => {
+      const admin = { actor: 'admin' };
+      await t.app.governance.protections.protect('iris', 'prod', { approvals: 1 }, admin);
+      const requested = await call('POST', '/registered-models/alias', { name: 'iris', alias: 'prod', version: '1' });
+      expect(requested.status).toBe(202);
+      expect(requested.body).toMatchObject({
+        error_code: 'PERMISSION_DENIED',
+        message: expect.stringMatching(/^alias prod of model iris is protected: moving it to version 1 is approval request \S+, which waits for approval/),
+        approval: { model: 'iris', alias: 'prod', version: 1, status: 'pending', requestedBy: 'alice', required: 1 },
+      });
+      const id = requested.body.approval.id as string;
+      // Nothing moved: MLflow clients see no alias, and the request waits in Sextant's queue.
+      expect((await call('GET', '/registered-models/alias', { name: 'iris', alias: 'prod' })).body.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
+      expect((await t.app.governance.approvals.get(id)).status).toBe('pending');
+      // The requester may not approve their own move; another approver's approval moves the alias.
+      await expect(t.app.governance.approvals.approve(id, {}, { actor: 'alice' })).rejects.toThrow(/may not approve/);
+      expect((await t.app.governance.approvals.approve(id, {}, { actor: 'bob' })).status).toBe('approved');
+      const moved = await call('GET', '/registered-models/alias', { name: 'iris', alias: 'prod' });
+      expect(moved.body.model_version).toMatchObject({ version: '1', aliases: ['prod'] });
+      await t.app.governance.protections.unprotect('iris', 'prod', admin);
+      expect(await call('DELETE', '/registered-models/alias', { name: 'iris', alias: 'prod' })).toEqual({ status: 200, body: {} });
+    });
+
     it('get-latest-versions by stage (POST and GET), delete of a version', async () => {
       const latest = await call('POST', '/registered-models/get-latest-versions', { name: 'iris', stages: ['None'] });
       expect(latest.body.model_versions.map((v: Json) => [v.version, v.current_stage])).toEqual([['2', 'None']]);

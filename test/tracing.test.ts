@@ -146,6 +146,20 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     expect(otlp.contentTypes.every((c) => c.startsWith('application/json'))).toBe(true);
   });
 
+  it('continues the trace on the Fastify routes too (a CSV body is not taken by the direct path)', async () => {
+    const traceId = 'cccccccccccccccccccccccccccccccc';
+    const caller = '1111111111111111';
+    const res = await fetch(`${base}/v1/deployments/r/invocations`, { method: 'POST', headers: { 'content-type': 'text/csv', traceparent: `00-${traceId}-${caller}-01` }, body: 'x\n1\n' });
+    expect(res.status).toBe(200);
+    const server = await waitForSpan('POST /v1/deployments/:name/invocations', traceId);
+    expect(server.parentSpanId).toBe(caller);
+    const predict = await waitForSpan('sextant.predict', traceId);
+    expect(predict.parentSpanId).toBe(server.spanId);
+    const client = await waitForSpan('POST', traceId);
+    expect(client.parentSpanId).toBe(predict.spanId);
+    expect(parentOf(remote.headers().at(-1)!.traceparent)?.[2]).toBe(client.spanId);
+  });
+
   it('traces control-plane writes through the write seam, and webhooks continue the trace of the write that emitted their event', async () => {
     const traceId = 'aaaabbbbccccddddeeeeffff00001111';
     const caller = '0102030405060708';

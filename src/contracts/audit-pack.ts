@@ -61,6 +61,18 @@ export const AuditPackApproval = z.object({
 });
 export type AuditPackApproval = z.infer<typeof AuditPackApproval>;
 
+/** A protected alias: its moves wait for this many approvals. */
+export const AuditPackProtection = z.object({
+  alias: z.string(),
+  approvals: z.number().int(),
+  ttlSeconds: z.number().int(),
+  protectedBy: z.string(),
+  protectedAt: Timestamp,
+});
+
+/** The promotion rules an alias's target must pass before it moves. */
+export const AuditPackRules = z.object({ alias: z.string(), rules: z.unknown(), updatedBy: z.string(), updatedAt: Timestamp });
+
 /** One stored hash of the chain: an event's sequence number and hash. */
 export const ChainPoint = z.object({ seq: z.number().int().nonnegative(), hash: z.string() });
 
@@ -88,6 +100,8 @@ export const AuditPackBody = z.object({
   aliasHistory: z.array(AliasPeriod),
   approvals: z.array(AuditPackApproval),
   grants: z.array(Grant).describe('who holds a role on the model, or on every model (`*`), when the pack was made'),
+  protections: z.array(AuditPackProtection).describe('the model\'s protected aliases when the pack was made'),
+  rules: z.array(AuditPackRules).describe('the model\'s promotion rules per alias when the pack was made'),
   audit: AuditPackAudit,
   digests: z.record(z.string(), z.string()).describe('item → sha256 of its canonical JSON, so a verifier names the item that changed'),
 });

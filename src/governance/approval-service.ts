@@ -150,6 +150,12 @@ export class ApprovalService implements AliasGate {
     return approval;
   }
 
+  async checkDelete(tx: WriteTx, model: string, alias: string): Promise<void> {
+    if (await this.protections.find(model, alias, tx.db)) {
+      throw new AppError('conflict', `alias ${alias} of model ${model} is protected and cannot be deleted; unprotect it first (sextant alias unprotect ${model} ${alias}, admin)`, { model, alias });
+    }
+  }
+
   private async rows(db: Kysely<DB>, ids: string[]): Promise<ApprovalVotesTable[]> {
     if (ids.length === 0) return [];
     return db.selectFrom('approval_votes').selectAll().where('approval_id', 'in', ids).orderBy('at').orderBy('approver').execute();

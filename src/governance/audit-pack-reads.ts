@@ -48,6 +48,24 @@ export async function readApprovals(db: Kysely<DB>, model: string, versions: rea
   }));
 }
 
+/** A model's protected aliases and promotion rules as they stand, from migration 012's tables. */
+export async function readAliasGuards(db: Kysely<DB>, model: string): Promise<Pick<AuditPackBody, 'protections' | 'rules'>> {
+  const [protections, rules] = await Promise.all([
+    db.selectFrom('protected_aliases').selectAll().where('model', '=', model).orderBy('alias').execute(),
+    db.selectFrom('promotion_rules').selectAll().where('model', '=', model).orderBy('alias').execute(),
+  ]);
+  return {
+    protections: protections.map((r) => ({
+      alias: r.alias,
+      approvals: Number(r.approvals),
+      ttlSeconds: Number(r.ttl_seconds),
+      protectedBy: r.protected_by,
+      protectedAt: r.protected_at,
+    })),
+    rules: rules.map((r) => ({ alias: r.alias, rules: parsed(r.rules), updatedBy: r.updated_by, updatedAt: r.updated_at })),
+  };
+}
+
 /** Rows whose target is one of `targets` (exact, or a prefix ending in `*`). */
 function targetFilter(targets: readonly string[]) {
   return (eb: ExpressionBuilder<DB, 'audit_events'>): Expression<SqlBool> =>

@@ -23,6 +23,8 @@ export function packItems(body: Body): Array<[string, unknown]> {
     ...body.aliasHistory.map((p, i): [string, unknown] => [`aliasHistory/${i}`, p]),
     ...body.approvals.map((a): [string, unknown] => [`approvals/${a.id}`, a]),
     ...body.grants.map((g): [string, unknown] => [`grants/${g.model}/${g.principal}`, g]),
+    ...body.protections.map((p): [string, unknown] => [`protections/${p.alias}`, p]),
+    ...body.rules.map((r): [string, unknown] => [`rules/${r.alias}`, r]),
     ['audit.targets', body.audit.targets],
     ['audit.range', body.audit.range],
     ['audit.head', body.audit.head],

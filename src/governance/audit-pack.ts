@@ -11,7 +11,7 @@ import { canonicalJson } from '../shared/canonical-json.js';
 import type { Clock } from '../shared/clock.js';
 import { parseInput } from '../shared/parse.js';
 import type { DB } from '../storage/index.js';
-import { readApprovals, readChainSegment } from './audit-pack-reads.js';
+import { readAliasGuards, readApprovals, readChainSegment } from './audit-pack-reads.js';
 import { itemDigest, packItems } from './audit-pack-verify.js';
 import type { AuditSigner } from './audit-signer.js';
 
@@ -70,11 +70,12 @@ export class AuditPackService {
     }
     const numbers = versions.map((v) => v.version);
     const onlyVersion = q.version === undefined ? null : [q.version];
-    const [aliasHistory, validations, deployments, grants] = await Promise.all([
+    const [aliasHistory, validations, deployments, grants, guards] = await Promise.all([
       this.sources.aliasHistory(name),
       Promise.all(numbers.map((v) => this.sources.validation(name, v))),
       this.sources.deployments(name),
       this.sources.grants(name),
+      readAliasGuards(this.db, name),
     ]);
     const targetsOf = (approvals: AuditPackApproval[]) => [
       `model:${name}`,
@@ -107,6 +108,7 @@ export class AuditPackService {
         aliasHistory,
         approvals,
         grants,
+        ...guards,
         audit: { targets, ...chain },
       }),
     );

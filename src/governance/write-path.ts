@@ -3,7 +3,7 @@ import { appendOutbox, type OutboxRelay } from '../events/index.js';
 import type { Actor } from '../shared/actor.js';
 import { AppError } from '../shared/app-error.js';
 import type { Clock } from '../shared/clock.js';
-import { currentTraceparent, type Span, tracingOn, withSpan } from '../shared/tracing.js';
+import { type Span, type TraceContext, traceparentOf, tracingOn, withSpan } from '../shared/tracing.js';
 import type { AuditRecord, OutboxEvent, Permission, Write } from '../shared/write-seam.js';
 import type { DB, Writes, WriteTx } from '../storage/index.js';
 import { bumpChangeSeq } from '../storage/index.js';
@@ -33,10 +33,10 @@ export class WritePath implements Writes {
     if (!tracingOn()) return this.write(write);
     const p = write.permission;
     const attributes = { 'sextant.actor': write.by.actor, 'sextant.permission': p === 'internal' ? 'internal' : `${p.role}@${p.model ?? '*'}` };
-    return withSpan('sextant.write', attributes, (span) => this.write(write, span));
+    return withSpan(write.by.trace, 'sextant.write', attributes, (span, trace) => this.write(write, span, trace));
   }
 
-  private async write<T>(write: Write<Kysely<DB>, T>, span?: Span): Promise<T> {
+  private async write<T>(write: Write<Kysely<DB>, T>, span?: Span, trace?: TraceContext): Promise<T> {
     await this.authorize(write.by, write.permission);
     const { by } = write;
     const now = this.clock.now();
@@ -88,7 +88,7 @@ export class WritePath implements Writes {
     });
     // Subscribers (webhooks among them) continue the write's trace; the traceparent travels with
     // the events this process publishes, not with the outbox rows a sweep may republish.
-    const traceparent = span && currentTraceparent();
+    const traceparent = traceparentOf(trace);
     if (traceparent) for (const e of outbox) e.event.traceparent = traceparent;
     await this.relay.publish(outbox);
     return result;

@@ -14,6 +14,7 @@ const TABLE: Partial<Record<ErrorCode, { code: MlflowErrorCode; status: number }
   not_found: { code: 'RESOURCE_DOES_NOT_EXIST', status: 404 },
   already_exists: { code: 'RESOURCE_ALREADY_EXISTS', status: 400 },
   conflict: { code: 'RESOURCE_CONFLICT', status: 409 },
+  failed_precondition: { code: 'INVALID_STATE', status: 412 },
   payload_too_large: { code: 'INVALID_PARAMETER_VALUE', status: 400 },
   unsupported_media_type: { code: 'BAD_REQUEST', status: 400 },
   resource_exhausted: { code: 'REQUEST_LIMIT_EXCEEDED', status: 429 },

@@ -11,7 +11,7 @@ import { parseInput } from '../shared/parse.js';
 import type { ChannelsTable, DB, DeliveriesTable } from '../storage/index.js';
 import { isUniqueViolation } from '../storage/index.js';
 import { periodic } from '../shared/periodic.js';
-import { SpanKind, traceHeaders, tracingOn, withSpanUnder } from '../shared/tracing.js';
+import { SpanKind, type TraceContext, traceHeaders, tracingOn, withSpanUnder } from '../shared/tracing.js';
 
 /** Attempts before a delivery is marked failed; waits double from 1 s between them. */
 export const MAX_ATTEMPTS = 6;
@@ -181,16 +181,16 @@ export class NotificationService {
     const { traceparent, ...event } = stored;
     if (!tracingOn()) return this.post(channel, id, event);
     const attributes = { 'http.request.method': 'POST', 'url.full': channel.url, 'sextant.channel': channel.name, 'sextant.event.type': event.type };
-    return withSpanUnder(traceparent, 'POST', attributes, async (span) => {
-      const code = await this.post(channel, id, event);
+    return withSpanUnder(traceparent, 'POST', attributes, async (span, trace) => {
+      const code = await this.post(channel, id, event, trace);
       span?.setAttribute('http.response.status_code', code);
       return code;
     }, SpanKind.CLIENT);
   }
 
-  private async post(channel: ChannelsTable, id: string, event: SextantEvent): Promise<number> {
+  private async post(channel: ChannelsTable, id: string, event: SextantEvent, trace?: TraceContext): Promise<number> {
     const body = channel.kind === 'slack' ? JSON.stringify({ text: slackText(event) }) : JSON.stringify(event);
-    const headers: Record<string, string> = traceHeaders({ 'content-type': 'application/json' });
+    const headers: Record<string, string> = traceHeaders(trace, { 'content-type': 'application/json' });
     if (channel.kind === 'webhook' && channel.secret) {
       const timestamp = Math.floor(this.clock.now().getTime() / 1000);
       headers['webhook-id'] = id;

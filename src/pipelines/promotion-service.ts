@@ -74,6 +74,8 @@ export class PromotionService {
     private readonly checkSlo: () => Promise<unknown> = async () => {},
     /** Called after a deployment change so this process serves the new split at once. */
     private readonly refresh: () => Promise<unknown> = async () => {},
+    /** Whether an alias waits for approvals: then the last step asks before the challenger gets all the traffic. */
+    private readonly isProtected: (model: string, alias: string) => Promise<boolean> = async () => false,
   ) {}
 
   /** A promotion event, written through the outbox on its own (the change it reports committed already). */
@@ -234,7 +236,13 @@ export class PromotionService {
       if (!d.shadow.includes(p.version)) await this.deployments.update(p.deployment, { shadow: [...d.shadow, p.version] }, by);
     } else {
       if (d.shadow.includes(p.version)) await this.deployments.update(p.deployment, { shadow: d.shadow.filter((v) => v !== p.version) }, by);
-      await this.deployments.canary(p.deployment, { version: p.version, weight: next, reason }, by);
+      // A protected alias: the request is made at the share the challenger already has (none on a
+      // ramp that starts at 100), which it keeps until the decision: an unapproved version never
+      // takes all the traffic.
+      const asks = next === 100 && d.alias !== null && (await this.isProtected(p.model, d.alias));
+      const share = d.canary?.version === p.version ? d.canary.weight : 0;
+      if (!asks) await this.deployments.canary(p.deployment, { version: p.version, weight: next, reason }, by);
+      else if (d.canary?.version !== p.version) await this.deployments.canary(p.deployment, { version: p.version, weight: share, reason: `${reason}; waits for approval at ${share} %` }, by);
       if (next === 100) {
         const promoted = await this.deployments.promote(p.deployment, { ...by, reason });
         if (isApprovalRequested(promoted)) await this.wait(p, promoted.approval);

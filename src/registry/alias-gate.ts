@@ -23,7 +23,9 @@ export interface AliasMove {
  */
 export interface AliasGate {
   check(tx: WriteTx, move: AliasMove): Promise<Approval | null>;
+  /** Refuses to delete a protected alias (a deletion cannot wait for approvals: unprotect first). */
+  checkDelete(tx: WriteTx, model: string, alias: string): Promise<void>;
 }
 
 /** No protection and no rules (the registry on its own, before governance is wired). */
-export const openGate: AliasGate = { check: async () => null };
+export const openGate: AliasGate = { check: async () => null, checkDelete: async () => {} };

@@ -206,6 +206,7 @@ export class AliasService {
       apply: async (tx) => {
         const model = await this.models.row(modelName, tx.db);
         const current = await this.resolveAlias(tx.db, model, alias);
+        await this.gate.checkDelete(tx, model.name, alias);
         await tx.db.deleteFrom('aliases').where('model_id', '=', model.id).where('alias', '=', alias).execute();
         await this.recordMove(tx, model, alias, current, null, 'delete', by);
       },

@@ -1,4 +1,4 @@
-export type { Column, Datatype, FeatureBatch, FeatureSpec, OutputSpec, OutputTensor, Predictor } from './predictor.js';
+export type { Column, Datatype, FeatureBatch, FeatureSpec, OutputSpec, OutputTensor, PredictCall, Predictor } from './predictor.js';
 export { loadPredictor, type LoadOptions } from './load-predictor.js';
 export { checkRemoteArtifact } from './remote-predictor.js';
 export { parseLinear, linearPredictor } from './linear-predictor.js';

@@ -1,3 +1,4 @@
+import type { TraceContext } from '../shared/tracing.js';
 import type { ValueType } from '../contracts/versions.js';
 import type { Explainer } from './explanation.js';
 
@@ -32,6 +33,12 @@ export interface OutputSpec {
   shape: number[];
 }
 
+/** What a caller hands one `predict` beyond the rows. */
+export interface PredictCall {
+  /** The span the call is made under, when tracing is on: a remote model's request continues it. */
+  trace?: TraceContext;
+}
+
 /**
  * A loaded model, ready to score batches. Implementations are pure in-process evaluators
  * (sextant-linear, xgboost-json), onnxruntime sessions, or remote endpoints.
@@ -52,7 +59,7 @@ export interface Predictor {
   /** Approximate resident size, for the cache's memory bound. */
   readonly bytes: number;
   /** Scores a batch; the first output is the primary prediction (label or value). */
-  predict(batch: FeatureBatch): Promise<OutputTensor[]>;
+  predict(batch: FeatureBatch, call?: PredictCall): Promise<OutputTensor[]>;
   /**
    * The model's SHAP explainer, built on first use; absent for formats that cannot be explained.
    * Throws `unimplemented` for a model of an explainable format it cannot explain (an ONNX graph

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { Signature } from '../contracts/versions.js';
 import { AppError } from '../shared/app-error.js';
 import type { OutboundFetch, OutboundGuard } from '../shared/outbound-guard.js';
-import { SpanKind, traceHeaders, tracingOn, withSpan } from '../shared/tracing.js';
-import type { FeatureBatch, OutputTensor, Predictor } from './predictor.js';
+import { SpanKind, type TraceContext, traceHeaders, tracingOn, withSpan } from '../shared/tracing.js';
+import type { FeatureBatch, OutputTensor, PredictCall, Predictor } from './predictor.js';
 
 /** The `remote` artifact: where the model is served and which protocol it speaks. */
 export const RemoteSpec = z
@@ -58,13 +58,13 @@ export function remotePredictor(bytes: Uint8Array, signature: Signature | null, 
   const names = spec.features ?? signature?.inputs.map((i) => i.name);
   if (!names) throw new AppError('invalid_argument', 'remote artifact: list "features" or register the version with a signature');
   /** Posts a body and reads the answer with `schema`; anything but a 2xx of that shape is the remote's fault, a 503. */
-  const call = async <S extends z.ZodType>(body: unknown, schema: S): Promise<z.output<S>> => {
+  const call = async <S extends z.ZodType>(body: unknown, schema: S, trace?: TraceContext): Promise<z.output<S>> => {
     let res: Response;
     try {
       res = await fetch(spec.url, {
         method: 'POST',
         // The client span's traceparent, so the remote model's spans join the caller's trace.
-        headers: traceHeaders({ 'content-type': 'application/json', ...spec.headers }),
+        headers: traceHeaders(trace, { 'content-type': 'application/json', ...spec.headers }),
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(spec.timeoutMs),
       });
@@ -77,9 +77,9 @@ export function remotePredictor(bytes: Uint8Array, signature: Signature | null, 
     return answer.data;
   };
   /** `call` in a client span when tracing is on. */
-  const post = <S extends z.ZodType>(body: unknown, schema: S): Promise<z.output<S>> =>
-    tracingOn()
-      ? withSpan('POST', { 'http.request.method': 'POST', 'url.full': spec.url, 'sextant.remote.protocol': spec.protocol }, () => call(body, schema), SpanKind.CLIENT)
+  const post = <S extends z.ZodType>(body: unknown, schema: S, parent: TraceContext | undefined): Promise<z.output<S>> =>
+    tracingOn() && parent
+      ? withSpan(parent, 'POST', { 'http.request.method': 'POST', 'url.full': spec.url, 'sextant.remote.protocol': spec.protocol }, (_span, trace) => call(body, schema, trace), SpanKind.CLIENT)
       : call(body, schema);
   return {
     format: 'remote',
@@ -87,13 +87,13 @@ export function remotePredictor(bytes: Uint8Array, signature: Signature | null, 
     outputs: [{ name: 'prediction', datatype: 'FP64', shape: [-1] }],
     acceptsMissing: true,
     bytes: 1024,
-    async predict(batch: FeatureBatch): Promise<OutputTensor[]> {
+    async predict(batch: FeatureBatch, predictCall?: PredictCall): Promise<OutputTensor[]> {
       const rows = columnsToRows(batch);
       if (spec.protocol === 'v2') {
-        const r = await post({ inputs: [{ name: 'input-0', shape: [batch.rows, names.length], datatype: 'FP64', data: rows.flat() }] }, V2Response);
+        const r = await post({ inputs: [{ name: 'input-0', shape: [batch.rows, names.length], datatype: 'FP64', data: rows.flat() }] }, V2Response, predictCall?.trace);
         return r.outputs.map((o) => ({ name: o.name, datatype: o.datatype as OutputTensor['datatype'], shape: o.shape, data: o.data as number[] }));
       }
-      const r = await post({ dataframe_split: { columns: names, data: rows } }, MlflowResponse);
+      const r = await post({ dataframe_split: { columns: names, data: rows } }, MlflowResponse, predictCall?.trace);
       const width = Array.isArray(r.predictions[0]) ? (r.predictions[0] as unknown[]).length : 0;
       return [{ name: 'prediction', datatype: 'FP64', shape: width ? [batch.rows, width] : [batch.rows], data: (width ? r.predictions.flat() : r.predictions) as number[] }];
     },

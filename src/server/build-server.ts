@@ -3,7 +3,7 @@ import multipart from '@fastify/multipart';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { App } from '../app.js';
 import { newRequestId } from '../shared/ids.js';
-import { type Span, tracingOn, withRequestSpan } from '../shared/tracing.js';
+import { type Span, type TraceContext, tracingOn, withRequestSpan } from '../shared/tracing.js';
 import { authenticate } from './auth.js';
 import { directInference } from './direct-inference.js';
 import { parseJsonBody, textBody } from './json-body.js';
@@ -130,9 +130,11 @@ export async function buildServer(app: App, options: BuildServerOptions = {}): P
   const routes = allRoutes(app);
   const register = (instance: FastifyInstance, spec: RouteSpec) => {
     const input = routeInput(spec);
-    const handle = async (req: FastifyRequest, reply: FastifyReply, span: Span | undefined) => {
+    const handle = async (req: FastifyRequest, reply: FastifyReply, span: Span | undefined, trace: TraceContext | undefined) => {
       const who = authenticate(req, spec.role, app.tokens, app.config.auth.enabled);
-      const actor = who instanceof Promise ? await who : who;
+      const authenticated = who instanceof Promise ? await who : who;
+      // The request's span travels with the actor, so writes (and inference) are made under it.
+      const actor = trace ? { ...authenticated, trace } : authenticated;
       const result = await spec.handler({ ...input(req), actor, req, reply });
       if (reply.sent) return reply;
       // A move of a protected alias became a request: accepted, not done.
@@ -149,8 +151,8 @@ export async function buildServer(app: App, options: BuildServerOptions = {}): P
       handler: (req, reply) =>
         // A server span per request, the child of the caller's traceparent; without tracing, nothing is built.
         tracingOn()
-          ? withRequestSpan(req.headers, `${spec.method} ${spec.url}`, { 'http.request.method': spec.method, 'http.route': spec.url, 'url.path': req.url, 'sextant.request_id': String(req.id) }, (span) => handle(req, reply, span))
-          : handle(req, reply, undefined),
+          ? withRequestSpan(req.headers, `${spec.method} ${spec.url}`, { 'http.request.method': spec.method, 'http.route': spec.url, 'url.path': req.url, 'sextant.request_id': String(req.id) }, (span, trace) => handle(req, reply, span, trace))
+          : handle(req, reply, undefined, undefined),
     });
   };
   for (const spec of routes.filter((r) => !r.multipart)) register(server, spec);

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from '../app.js';
 import { AppError } from '../shared/app-error.js';
-import { tracingOn, withRequestSpan } from '../shared/tracing.js';
+import { type TraceContext, tracingOn, withRequestSpan } from '../shared/tracing.js';
 import { authenticate } from './auth.js';
 import { errorPayload } from './errors.js';
 import { type InferenceHandler, inferenceHandlers } from './inference-handlers.js';
@@ -55,11 +55,11 @@ export function directInference(app: App, options: DirectInferenceOptions): (req
     send(res, status, JSON.stringify(body), requestId, undefined, headers);
   }
 
-  async function answer(req: IncomingMessage, res: ServerResponse, handler: InferenceHandler, deployment: string, version: number | undefined, requestId: string, body: Buffer) {
+  async function answer(req: IncomingMessage, res: ServerResponse, handler: InferenceHandler, deployment: string, version: number | undefined, requestId: string, body: Buffer, trace?: TraceContext) {
     try {
       const who = authenticate({ id: requestId, headers: req.headers }, 'viewer', tokens, config.auth.enabled);
       if (who instanceof Promise) await who;
-      const a = await handler({ deployment, version, body: parseJsonBody(body), headers: req.headers, requestId });
+      const a = await handler({ deployment, version, body: parseJsonBody(body), headers: req.headers, requestId, trace });
       send(res, 200, JSON.stringify(a.body), requestId, a.version);
     } catch (err) {
       fail(res, requestId, err);
@@ -68,8 +68,8 @@ export function directInference(app: App, options: DirectInferenceOptions): (req
 
   /** `answer` in a server span, the child of the caller's traceparent, when tracing is on. */
   function traced(req: IncomingMessage, res: ServerResponse, handler: InferenceHandler, route: string, deployment: string, version: number | undefined, requestId: string, body: Buffer): Promise<void> {
-    return withRequestSpan(req.headers, `POST ${route}`, { 'http.request.method': 'POST', 'http.route': route, 'url.path': req.url, 'sextant.request_id': requestId, 'sextant.deployment': deployment }, async (span) => {
-      await answer(req, res, handler, deployment, version, requestId, body);
+    return withRequestSpan(req.headers, `POST ${route}`, { 'http.request.method': 'POST', 'http.route': route, 'url.path': req.url, 'sextant.request_id': requestId, 'sextant.deployment': deployment }, async (span, trace) => {
+      await answer(req, res, handler, deployment, version, requestId, body, trace);
       span?.setAttribute('http.response.status_code', res.statusCode);
     });
   }

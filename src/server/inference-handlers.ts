@@ -3,6 +3,7 @@ import type { App } from '../app.js';
 import type { OutputTensor, Predictor } from '../runtime/index.js';
 import { mlflowResponse, oipResponse, parseCsv, parseMlflowJson, parseOipRequest, type InferInput, type InferResult } from '../serving/index.js';
 import { AppError } from '../shared/app-error.js';
+import type { TraceContext } from '../shared/tracing.js';
 import { toAppError } from './errors.js';
 
 /** What an inference request answers: the response body and the version that produced it. */
@@ -20,6 +21,8 @@ export interface InferenceCall {
   body: unknown;
   headers: IncomingHttpHeaders;
   requestId: string;
+  /** The request's span when tracing is on. */
+  trace?: TraceContext;
 }
 
 export type InferenceHandler = (call: InferenceCall) => Promise<InferenceAnswer>;
@@ -42,7 +45,7 @@ export function inferenceHandlers(app: App): { mlflow: InferenceHandler; oip: In
       const sticky = d.spec.stickyHeader ? call.headers[d.spec.stickyHeader] : undefined;
       // An id the caller did not send was made here: unique, so the log need not index it.
       const ownRequestId = call.headers['x-request-id'] !== call.requestId;
-      result = await inference.infer(name, parse, { version, stickyKey: typeof sticky === 'string' ? sticky : undefined, requestId: call.requestId, ownRequestId });
+      result = await inference.infer(name, parse, { version, stickyKey: typeof sticky === 'string' ? sticky : undefined, requestId: call.requestId, ownRequestId, trace: call.trace });
       return result;
     } catch (err) {
       metrics.requests.labels(name, version === undefined ? 'routed' : String(version), String(toAppError(err).status)).inc();

@@ -2,7 +2,7 @@ import type { PredictionRecord } from '../monitoring/index.js';
 import type { FeatureBatch, OutputTensor, Predictor } from '../runtime/index.js';
 import { AppError } from '../shared/app-error.js';
 import type { Logger } from '../shared/logger.js';
-import { tracingOn, withSpan } from '../shared/tracing.js';
+import { type TraceContext, tracingOn, withSpan } from '../shared/tracing.js';
 import type { InferInput } from './infer-input.js';
 import { toFeatureBatch } from './infer-input.js';
 import { type LiveDeployment, type LiveDeployments, pickRoute } from './live-deployments.js';
@@ -30,6 +30,8 @@ export interface InferOptions {
   requestId?: string;
   /** True when the server made the request id rather than taking the caller's (see `PredictionRecord.ownRequestId`). */
   ownRequestId?: boolean;
+  /** The request's span when tracing is on; routing, runtime and log spans go under it. */
+  trace?: TraceContext;
 }
 
 // The log record names the features; one array per predictor, not one per request.
@@ -139,7 +141,7 @@ export class InferenceService {
 
   /** `target` in a span naming the version routing picked. */
   private async tracedTarget(d: LiveDeployment, options: InferOptions): Promise<LoadedModel> {
-    return withSpan('sextant.route', { 'sextant.deployment': d.name, 'sextant.routed': options.version === undefined }, async (span) => {
+    return withSpan(options.trace, 'sextant.route', { 'sextant.deployment': d.name, 'sextant.routed': options.version === undefined }, async (span) => {
       const model = await this.target(d, options);
       span?.setAttributes({ 'sextant.model': model.model, 'sextant.version': model.version });
       return model;
@@ -147,13 +149,14 @@ export class InferenceService {
   }
 
   /** The runtime call: through the route's batch queue when it batches, straight to the model otherwise. */
-  private predict(model: LoadedModel, batcher: Batcher | null | undefined, batch: FeatureBatch): Promise<OutputTensor[]> {
-    return batcher ? batcher.submit(batch) : model.predictor.predict(batch);
+  private predict(model: LoadedModel, batcher: Batcher | null | undefined, batch: FeatureBatch, trace?: TraceContext): Promise<OutputTensor[]> {
+    // A batched call serves several requests: it goes under none of them.
+    return batcher ? batcher.submit(batch) : model.predictor.predict(batch, trace && { trace });
   }
 
-  private tracedPredict(model: LoadedModel, batcher: Batcher | null | undefined, batch: FeatureBatch): Promise<OutputTensor[]> {
+  private tracedPredict(model: LoadedModel, batcher: Batcher | null | undefined, batch: FeatureBatch, parent: TraceContext | undefined): Promise<OutputTensor[]> {
     const attributes = { 'sextant.runtime': model.predictor.format, 'sextant.model': model.model, 'sextant.version': model.version, 'sextant.rows': batch.rows, 'sextant.batched': Boolean(batcher) };
-    return withSpan('sextant.predict', attributes, () => this.predict(model, batcher, batch));
+    return withSpan(parent, 'sextant.predict', attributes, (_span, trace) => this.predict(model, batcher, batch, trace));
   }
 
   private async admitted(d: LiveDeployment, parse: (p: Predictor) => InferInput, options: InferOptions): Promise<InferResult> {
@@ -173,7 +176,7 @@ export class InferenceService {
       const route = options.version === undefined ? d.routes.find((r) => r.model === model) : undefined;
       let outputs: OutputTensor[];
       try {
-        outputs = await (traced ? this.tracedPredict(model, route?.batcher, batch) : this.predict(model, route?.batcher, batch));
+        outputs = await (traced ? this.tracedPredict(model, route?.batcher, batch, options.trace) : this.predict(model, route?.batcher, batch));
       } catch (err) {
         if (err instanceof AppError) throw err;
         throw new AppError('internal', `model ${model.model}/${model.version} failed to predict: ${(err as Error).message}`, undefined, { cause: err });
@@ -181,7 +184,7 @@ export class InferenceService {
       failed = false;
       model.lastUsed = Date.now();
       const ms = performance.now() - started;
-      if (traced) withSpan('sextant.log.enqueue', { 'sextant.deployment': d.name }, () => this.log(d, 'primary', model, options, batch, outputs, ms, null));
+      if (traced) withSpan(options.trace, 'sextant.log.enqueue', { 'sextant.deployment': d.name }, () => this.log(d, 'primary', model, options, batch, outputs, ms, null));
       else this.log(d, 'primary', model, options, batch, outputs, ms, null);
       for (const shadow of d.shadows) this.shadow(d, shadow, input, options);
       return { deployment: d, model, outputs, rows: batch.rows };

@@ -1,4 +1,5 @@
 import type { Role } from '../contracts/tokens.js';
+import type { TraceContext } from './tracing.js';
 
 /** Who is acting and under which request; every state change carries one into the audit trail. */
 export interface Actor {
@@ -10,4 +11,6 @@ export interface Actor {
    * (auth off, or Sextant's own loops): then the write path checks no role.
    */
   role?: Role;
+  /** The request's span when tracing is on: the write's span is made under it. */
+  trace?: TraceContext;
 }

@@ -24,16 +24,15 @@ export interface TracingHandle {
 
 /**
  * Loads the OpenTelemetry SDK and registers it for this process: an OTLP/HTTP exporter (JSON
- * bodies) behind a batching span processor, W3C trace context as the propagator, and context
- * carried across `await` by AsyncLocalStorage. The SDK packages are imported here, on first use,
+ * bodies) behind a batching span processor, and W3C trace context as the propagator (the context
+ * itself travels explicitly, see `tracing.ts`). The SDK packages are imported here, on first use,
  * so a server without `OTEL_EXPORTER_OTLP_ENDPOINT` never loads them. Export failures are the
  * SDK's to log (it retries); they never fail a request.
  */
 export async function startTracing(config: TracingOptions, logger: Logger): Promise<TracingHandle> {
   if (!running) {
-    const [api, { AsyncLocalStorageContextManager }, { W3CTraceContextPropagator }, { resourceFromAttributes }, sdk, { OTLPTraceExporter }] = await Promise.all([
+    const [api, { W3CTraceContextPropagator }, { resourceFromAttributes }, sdk, { OTLPTraceExporter }] = await Promise.all([
       import('@opentelemetry/api'),
-      import('@opentelemetry/context-async-hooks'),
       import('@opentelemetry/core'),
       import('@opentelemetry/resources'),
       import('@opentelemetry/sdk-trace'),
@@ -56,8 +55,6 @@ export async function startTracing(config: TracingOptions, logger: Logger): Prom
     const warn = (message: string, ...args: unknown[]) => logger.warn({ detail: args.map(String).join(' ').slice(0, 500) || undefined }, `tracing: ${String(message).slice(0, 300)}`);
     const quiet = () => {};
     api.diag.setLogger({ error: warn, warn, info: quiet, debug: quiet, verbose: quiet }, api.DiagLogLevel.WARN);
-    const contextManager = new AsyncLocalStorageContextManager().enable();
-    api.context.setGlobalContextManager(contextManager);
     api.propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     api.trace.setGlobalTracerProvider(provider);
     setTracing(true);
@@ -70,7 +67,6 @@ export async function startTracing(config: TracingOptions, logger: Logger): Prom
         await provider.shutdown();
         api.trace.disable();
         api.propagation.disable();
-        api.context.disable();
         api.diag.disable();
       },
     };

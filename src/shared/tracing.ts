@@ -1,16 +1,23 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { type Attributes, context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Attributes, type Context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ZodError } from 'zod';
 import { AppError } from './app-error.js';
 
 /**
  * Sextant's spans, over the OpenTelemetry API. The API is the port; the SDK behind it (an OTLP/HTTP
  * exporter, `tracing-sdk.ts`) is loaded only when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. Until then
- * every function here calls its callback and nothing else: no span objects, no context switches,
- * no header parsing, so a server without tracing pays one boolean test per span site.
+ * every function here calls its callback and nothing else: no span objects, no header parsing,
+ * so a server without tracing pays one boolean test per span site.
+ *
+ * The trace context travels explicitly (a `TraceContext` handed to children: in `Actor.trace`,
+ * `InferOptions.trace`, a predictor call), not in AsyncLocalStorage: on Node 20 that keeps a hook
+ * on every promise of the process, which cost a 1-row request more than its spans did.
  */
 let on = false;
 const tracer = trace.getTracer('sextant');
+
+/** Where a span sits in its trace; children are made under it. Opaque outside this module. */
+export type TraceContext = Context;
 
 /** True while an SDK is exporting Sextant's spans. */
 export function tracingOn(): boolean {
@@ -58,45 +65,59 @@ function finish<T>(span: Span, run: () => T, server: boolean): T {
 }
 
 /**
- * Runs `fn` inside a span, a child of the active one, when tracing is on; calls `fn(undefined)`
- * otherwise. A thrown error or rejected promise ends the span too (marked failed unless it is a
+ * Runs `fn` inside a span, a child of `parent` (a new trace without one), when tracing is on;
+ * calls `fn(undefined, undefined)` otherwise. `fn` gets the span and the context its own children
+ * go under. A thrown error or rejected promise ends the span too (marked failed unless it is a
  * caller's 4xx).
  */
-export function withSpan<T>(name: string, attributes: Attributes, fn: (span: Span | undefined) => T, kind: SpanKind = SpanKind.INTERNAL): T {
-  if (!on) return fn(undefined);
-  return tracer.startActiveSpan(name, { kind, attributes }, (span) => finish(span, () => fn(span), kind === SpanKind.SERVER));
+export function withSpan<T>(
+  parent: TraceContext | undefined,
+  name: string,
+  attributes: Attributes,
+  fn: (span: Span | undefined, context: TraceContext | undefined) => T,
+  kind: SpanKind = SpanKind.INTERNAL,
+): T {
+  if (!on) return fn(undefined, undefined);
+  const from = parent ?? ROOT_CONTEXT;
+  const span = tracer.startSpan(name, { kind, attributes }, from);
+  return finish(span, () => fn(span, trace.setSpan(from, span)), kind === SpanKind.SERVER);
 }
 
 /**
  * A server span for one incoming request, the child of the caller's W3C `traceparent` (and
  * `tracestate`) when it sent one, a new trace otherwise.
  */
-export function withRequestSpan<T>(headers: IncomingHttpHeaders, name: string, attributes: Attributes, fn: (span: Span | undefined) => T): T {
-  if (!on) return fn(undefined);
-  return context.with(propagation.extract(ROOT_CONTEXT, headers), () => withSpan(name, attributes, fn, SpanKind.SERVER));
+export function withRequestSpan<T>(headers: IncomingHttpHeaders, name: string, attributes: Attributes, fn: (span: Span | undefined, context: TraceContext | undefined) => T): T {
+  if (!on) return fn(undefined, undefined);
+  return withSpan(propagation.extract(ROOT_CONTEXT, headers), name, attributes, fn, SpanKind.SERVER);
 }
 
 /**
  * A span under a `traceparent` Sextant kept (an event's), or a new trace without one: for work
  * done later than, and outside of, the request that caused it.
  */
-export function withSpanUnder<T>(traceparent: string | undefined, name: string, attributes: Attributes, fn: (span: Span | undefined) => T, kind: SpanKind = SpanKind.INTERNAL): T {
-  if (!on) return fn(undefined);
-  const parent = traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent }) : ROOT_CONTEXT;
-  return context.with(parent, () => withSpan(name, attributes, fn, kind));
+export function withSpanUnder<T>(
+  traceparent: string | undefined,
+  name: string,
+  attributes: Attributes,
+  fn: (span: Span | undefined, context: TraceContext | undefined) => T,
+  kind: SpanKind = SpanKind.INTERNAL,
+): T {
+  if (!on) return fn(undefined, undefined);
+  return withSpan(traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent }) : undefined, name, attributes, fn, kind);
 }
 
-/** Adds the active span's `traceparent` (and `tracestate`) to outgoing headers when tracing is on. */
-export function traceHeaders<H extends Record<string, string>>(headers: H): H {
-  if (on) propagation.inject(context.active(), headers);
+/** Adds the `traceparent` (and `tracestate`) of `context` to outgoing headers when tracing is on. */
+export function traceHeaders<H extends Record<string, string>>(context: TraceContext | undefined, headers: H): H {
+  if (on && context) propagation.inject(context, headers);
   return headers;
 }
 
-/** The active span's `traceparent`, to keep with work that outlives it (an event); undefined when tracing is off. */
-export function currentTraceparent(): string | undefined {
-  if (!on) return undefined;
+/** The `traceparent` of `context`, to keep with work that outlives it (an event); undefined when tracing is off. */
+export function traceparentOf(context: TraceContext | undefined): string | undefined {
+  if (!on || !context) return undefined;
   const carrier: Record<string, string> = {};
-  propagation.inject(context.active(), carrier);
+  propagation.inject(context, carrier);
   return carrier.traceparent;
 }
 

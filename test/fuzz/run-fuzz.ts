@@ -53,7 +53,7 @@ export async function runFuzz(options: FuzzOptions): Promise<void> {
         const answer = await send(server.url, r);
         options.onAnswer?.(r, answer.status);
         // 501 `unimplemented` is the documented answer for explaining a model format explanations do
-        // not cover (issue 20): a refusal of the request, held to the same rule as a 4xx.
+        // not cover (docs/transparency.md): a refusal of the request, held to the same rule as a 4xx.
         const unimplemented = answer.status === 501 && /"code":"unimplemented"/.test(answer.body);
         if (answer.status >= 500 && !unimplemented) throw new Error(`${answer.status}: ${answer.body.slice(0, 500)}`);
         const health = await send(server.url, { method: 'GET', path: '/healthz', headers: {}, summary: 'health' });

@@ -120,6 +120,21 @@ class _Reports(_Base):
 
     # -- approvals ----------------------------------------------------------------------------
 
+    def protect_alias(self, model: str, alias: str, *, approvals: int = 1, ttl_seconds: Optional[int] = None) -> JSON:
+        """Protects an alias (admin): every move of it becomes an approval request needing ``approvals`` distinct approvers."""
+        body: JSON = {"approvals": int(approvals)}
+        if ttl_seconds is not None:
+            body["ttlSeconds"] = int(ttl_seconds)
+        return self._send("PUT", f"/api/v1/models/{_q(model)}/aliases/{_q(alias)}/protection", body)
+
+    def unprotect_alias(self, model: str, alias: str) -> None:
+        """Lifts an alias's protection (admin); requests already open stay open."""
+        self._http.request("DELETE", f"/api/v1/models/{_q(model)}/aliases/{_q(alias)}/protection")
+
+    def protections(self, model: str) -> List[JSON]:
+        """The protected aliases of a model."""
+        return self._items(f"/api/v1/models/{_q(model)}/protections", "protections")
+
     def approvals(self, *, model: Optional[str] = None, status: Optional[str] = None) -> List[JSON]:
         """Approval requests (moves of protected aliases), by model and status (pending, approved, rejected, expired)."""
         return self._items("/api/v1/approvals", "approvals", model=model, status=status)

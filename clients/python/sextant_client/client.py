@@ -123,7 +123,8 @@ class Client(_Reports):
         """Uploads the model file at ``path`` as a new version of ``model`` and returns the version.
 
         ``format`` is ``onnx``, ``xgboost-json``, ``sextant-linear`` or ``remote``. With ``alias``
-        the alias moves to the new version (a protected alias becomes an approval request instead).
+        the alias moves to the new version; when the alias is protected, an approval request is made
+        instead and the answer's ``warnings`` name it.
         The file is streamed, not read into memory; ``digest`` (sha256 hex) makes the server refuse
         a file that differs.
         """

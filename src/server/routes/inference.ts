@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DeploymentName } from '../../contracts/deployments.js';
 import type { App } from '../../app.js';
 import type { LiveDeployment, LoadedModel } from '../../serving/index.js';
+import type { Actor } from '../../shared/actor.js';
 import { type InferenceHandler, inferenceHandlers } from '../inference-handlers.js';
 import { API_VERSION_TEXT } from '../version.js';
 import { route } from '../route-spec.js';
@@ -28,8 +29,8 @@ export function inferenceRoutes(app: App) {
   const { inference } = app.serving;
 
   const handlers = inferenceHandlers(app);
-  const answer = async (handler: InferenceHandler, req: FastifyRequest, reply: FastifyReply, deployment: string, version?: number) => {
-    const a = await handler({ deployment, version, body: req.body, headers: req.headers, requestId: String(req.id) });
+  const answer = async (handler: InferenceHandler, req: FastifyRequest, reply: FastifyReply, actor: Actor, deployment: string, version?: number) => {
+    const a = await handler({ deployment, version, body: req.body, headers: req.headers, requestId: String(req.id), trace: actor.trace });
     reply.header('x-model-version', String(a.version));
     return a.body;
   };
@@ -95,7 +96,7 @@ export function inferenceRoutes(app: App) {
       tag: 'inference',
       role: 'viewer',
       params: Params,
-      handler: ({ params, req, reply }) => answer(handlers.oip, req, reply, params.name),
+      handler: ({ params, req, reply, actor }) => answer(handlers.oip, req, reply, actor, params.name),
     }),
     route({
       method: 'POST',
@@ -104,7 +105,7 @@ export function inferenceRoutes(app: App) {
       tag: 'inference',
       role: 'viewer',
       params: VersionParams,
-      handler: ({ params, req, reply }) => answer(handlers.oip, req, reply, params.name, params.version),
+      handler: ({ params, req, reply, actor }) => answer(handlers.oip, req, reply, actor, params.name, params.version),
     }),
     route({
       method: 'POST',
@@ -113,7 +114,7 @@ export function inferenceRoutes(app: App) {
       tag: 'inference',
       role: 'viewer',
       params: Params,
-      handler: ({ params, req, reply }) => answer(handlers.mlflow, req, reply, params.name),
+      handler: ({ params, req, reply, actor }) => answer(handlers.mlflow, req, reply, actor, params.name),
     }),
   ];
 }
