@@ -4,14 +4,14 @@
 // included, wall time and peak RSS of the process (GNU time), against the numpy + scipy + pandas
 // peer running the same default tests in one run (peer_drift_files.py). Each size in --rows
 // (comma-separated) is one line of JSON; the growth between sizes is the curve to extrapolate from.
-//   node bench/monitoring/drift-size.js --rows 25000,50000,100000 --columns 100 [--row-bound N]
+//   node bench/monitoring/drift-size.js --rows 25000,50000,100000 --columns 100 [--row-bound N] [--no-peer]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '25000,50000,100000' }, columns: { type: 'string', default: '100' }, 'row-bound': { type: 'string' }, peer: { type: 'boolean', default: true } } });
+const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '25000,50000,100000' }, columns: { type: 'string', default: '100' }, 'row-bound': { type: 'string' }, 'no-peer': { type: 'boolean', default: false } } });
 const COLS = Number(args.columns);
 const CATS = ['a', 'b', 'c', 'd', 'e', 'f'];
 const BIN = path.join(import.meta.dirname, '..', '..', 'bin', 'sextant.js');
@@ -69,7 +69,7 @@ for (const rows of args.rows.split(',').map(Number)) {
     loadAverage: Math.round(loadAverage * 10) / 10,
     sextant: { seconds: s.seconds, cpuSeconds: s.cpuSeconds, peakRssMb: s.peakRssMb, mode: report.mode, drifted: report.features.filter((f) => f.drifted).length, tests: [...new Set(report.features.map((f) => f.test))] },
   };
-  if (args.peer) {
+  if (!args['no-peer']) {
     const p = timed('/usr/bin/python3', [path.join(import.meta.dirname, 'peer_drift_files.py'), ref, cur]);
     const peer = JSON.parse(p.stdout);
     line.peer = { seconds: p.seconds, cpuSeconds: p.cpuSeconds, peakRssMb: p.peakRssMb, drifted: peer.drifted };
