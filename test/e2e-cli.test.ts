@@ -192,7 +192,8 @@ describe('server lifecycle', () => {
     const code = await Promise.race([s.exited, new Promise((r) => setTimeout(() => r('still running after 15 s'), 15_000))]);
     expect(code).toBe(0);
     fs.rmSync(home, { recursive: true, force: true });
-  });
+    // Starting two workers may take most of a minute on a loaded 2-core machine; the stop is what is timed.
+  }, 120_000);
 
   it('refuses to listen on a public address without auth', async () => {
     const r = await runCli(['server', '--host', '0.0.0.0', '--port', '0', '--home', tempDir()]);
