@@ -138,7 +138,7 @@ describe('server lifecycle', () => {
   it('serves from several worker processes on one port and stops them all on SIGTERM', async () => {
     const home = tempDir('sextant-workers-');
     const port = String(20000 + Math.floor(Math.random() * 20000));
-    const s = await startCliServer(['server', '--port', port, '--home', home, '--workers', '2']);
+    const s = await startCliServer(['server', '--port', port, '--home', home, '--workers', '2'], {}, undefined, 100_000);
     expect(s.output()).toMatch(/2 workers/);
     const api = createClient({ baseUrl: s.url });
     await api.models.create({ name: 'shared', task: 'regression' });
@@ -187,7 +187,7 @@ describe('server lifecycle', () => {
     // listener for the primary's request to stop, and the primary used to wait for it forever.
     const home = tempDir('sextant-early-stop-');
     const port = String(20000 + Math.floor(Math.random() * 20000));
-    const s = await startCliServer(['server', '--port', port, '--home', home, '--workers', '2']);
+    const s = await startCliServer(['server', '--port', port, '--home', home, '--workers', '2'], {}, undefined, 100_000);
     s.child.kill('SIGTERM');
     const code = await Promise.race([s.exited, new Promise((r) => setTimeout(() => r('still running after 15 s'), 15_000))]);
     expect(code).toBe(0);
