@@ -180,7 +180,7 @@ describe('server lifecycle', () => {
     const logged = segments.flatMap((s) => segmentHead(s.body).ids).filter((id) => id.startsWith('logged-'));
     expect(logged.sort()).toEqual(answers.map((_, i) => `logged-${i}`).sort());
     fs.rmSync(home, { recursive: true, force: true });
-  });
+  }, 150_000);
 
   it('stops on SIGTERM right after it listens, while the jobs process is still starting', async () => {
     // The jobs process starts once the serving processes listen; one still starting has no
