@@ -11,6 +11,8 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const CSV = fs.readFileSync(path.join(ROOT, 'assets/datasets/breast-cancer.csv'), 'utf8');
 const FEATURES = CSV.split('\n')[0]!.split(',').slice(0, -1);
 const ROWS = CSV.trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+/** The background promotion pass a minute apart: the tests advance ramps themselves, and a concurrent pass raced them. */
+const ONLY_MANUAL_PASSES = { SEXTANT_PROMOTION_INTERVAL_MS: '60000' };
 const who = { actor: 'alice' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A champion that always answers 0 (about 37 % accurate): any sensible retrain beats it. */
@@ -59,7 +61,7 @@ describe.each(targets)('automated retraining on $name', (target) => {
     dbDir = tempDir();
     const db = await target.create(dbDir);
     drop = db.drop;
-    t = await testApp({ database: db.config, clock, home: tempDir() });
+    t = await testApp({ database: db.config, clock, home: tempDir(), env: ONLY_MANUAL_PASSES });
   });
   afterAll(async () => {
     await t?.close();
@@ -172,7 +174,7 @@ describe.each(targets)('automated retraining on $name', (target) => {
     // Restart: a new process over the same database picks the ramp up where it stood.
     const config = t.config;
     await t.close();
-    t = await testApp({ database: config.database, clock, home: t.home });
+    t = await testApp({ database: config.database, clock, home: t.home, env: ONLY_MANUAL_PASSES });
     const [p] = await t.app.pipelines.promotions.list({ model: 'resume' });
     expect(p).toMatchObject({ status: 'running', step: 0, steps: ['shadow', 10, 100] });
     offset.ms += 601_000;
