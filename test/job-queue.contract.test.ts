@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobQueue, JobWorker } from '../src/pipelines/index.js';
 import { silentLogger } from '../src/shared/logger.js';
 import { systemClock } from '../src/shared/clock.js';
-import { migrate, openDatabase, type Database } from '../src/storage/index.js';
+import { migrate, untyped, openDatabase, type Database } from '../src/storage/index.js';
 import type { DatabaseConfig } from '../src/config/index.js';
 import { tempDir } from './helpers/app.js';
 import { databaseTargets } from './helpers/databases.js';
@@ -22,7 +22,7 @@ describe.each(targets)('job queue contract on $name', (target) => {
     config = db.config;
     drop = db.drop;
     database = openDatabase(config);
-    await migrate(database.db as never, database.dialect);
+    await migrate(untyped(database.db), database.dialect);
     queue = new JobQueue(database.db, database.dialect, systemClock);
   });
   afterAll(async () => {

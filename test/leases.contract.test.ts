@@ -3,7 +3,7 @@ import { LeaseKeeper } from '../src/cluster/index.js';
 import type { DatabaseConfig } from '../src/config/index.js';
 import type { Clock } from '../src/shared/clock.js';
 import { silentLogger } from '../src/shared/logger.js';
-import { type Database, type LeaseHolder, migrate, openDatabase, SqlLeaseStore } from '../src/storage/index.js';
+import { type Database, type LeaseHolder, migrate, untyped, openDatabase, SqlLeaseStore } from '../src/storage/index.js';
 import { tempDir } from './helpers/app.js';
 import { databaseTargets } from './helpers/databases.js';
 
@@ -30,7 +30,7 @@ describe.each(await databaseTargets())('lease store contract on $name', (target)
     config = db.config;
     drop = db.drop;
     database = openDatabase(config);
-    await migrate(database.db as never, database.dialect);
+    await migrate(untyped(database.db), database.dialect);
     store = new SqlLeaseStore(database.db, clock);
   });
   afterAll(async () => {

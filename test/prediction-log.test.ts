@@ -6,7 +6,7 @@ import { databaseTargets } from './helpers/databases.js';
 import { MessageChannel } from 'node:worker_threads';
 import { channelLogWriter, encodeSegments, PredictionStore, segmentInserter, serveLogWrites } from '../src/monitoring/index.js';
 import { ks2samp } from '../src/stats/index.js';
-import { migrate, openDatabase } from '../src/storage/index.js';
+import { migrate, untyped, openDatabase } from '../src/storage/index.js';
 import { FsBlobStore } from '../src/artifacts/index.js';
 import { silentLogger } from '../src/shared/logger.js';
 
@@ -335,7 +335,7 @@ describe('prediction log batches handed to another process (the SQLite cluster p
 
   it('inserts on the far side of a real message channel, reports its failures, and fails in-flight batches when it goes away', async () => {
     const database = openDatabase({ kind: 'sqlite', path: path.join(tempDir(), 'log.db') });
-    await migrate(database.db as never, database.dialect);
+    await migrate(untyped(database.db), database.dialect);
     const { port1, port2 } = new MessageChannel();
     // The receiving side inserts for real; 'fail' in a batch makes it answer with an error.
     const insert = segmentInserter(database);

@@ -6,7 +6,7 @@ import { blobBodies, encodeSegments, PredictionStore, type PredictionRecord, tab
 import { MAX_ID_SPAN } from '../src/monitoring/own-request-ids.js';
 import { ownRequestPrefix } from '../src/shared/ids.js';
 import { silentLogger } from '../src/shared/logger.js';
-import { type Database, migrate, openDatabase } from '../src/storage/index.js';
+import { type Database, migrate, untyped, openDatabase } from '../src/storage/index.js';
 import { tempDir } from './helpers/app.js';
 import { databaseTargets } from './helpers/databases.js';
 
@@ -42,7 +42,7 @@ describe.each(await databaseTargets())('prediction store on $name', (target) => 
     const db = await target.create(dir);
     drop = db.drop;
     database = openDatabase(db.config);
-    await migrate(database.db as never, database.dialect);
+    await migrate(untyped(database.db), database.dialect);
     blobRoot = path.join(dir, 'blobs');
     const logger = { ...silentLogger, warn: (o: unknown) => void warnings.push(o) } as typeof silentLogger;
     store = new PredictionStore(database.db, new FsBlobStore(blobRoot), logger);
@@ -184,7 +184,7 @@ describe.each(await databaseTargets())('migration 010 on $name', (target) => {
     const db = await target.create(dir);
     const database = openDatabase(db.config);
     try {
-      await migrate(database.db as never, database.dialect, '009-pipelines');
+      await migrate(untyped(database.db), database.dialect, '009-pipelines');
       const legacy = (id: string, role: string, seconds: number, inputs: string | null, error: string | null = null) => ({
         request_id: id,
         role,
@@ -207,7 +207,7 @@ describe.each(await databaseTargets())('migration 010 on $name', (target) => {
           legacy('old-2', 'primary', 2, null, 'expected 2 features'),
         ] as never)
         .execute();
-      expect(await migrate(database.db as never, database.dialect)).toContain('010-prediction-segments');
+      expect(await migrate(untyped(database.db), database.dialect)).toContain('010-prediction-segments');
       const store = new PredictionStore(database.db, new FsBlobStore(path.join(dir, 'blobs')), silentLogger);
       const all = await store.newest({ deployment: 'd' }, 10);
       expect(all.map((r) => [r.requestId, r.role, r.version, r.time, r.rows, r.latencyMs, r.error])).toEqual([

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/shared/logger.js';
-import { type Database, migrate, openDatabase, prepareSchema, schemaState } from '../src/storage/index.js';
+import { type Database, migrate, untyped, openDatabase, prepareSchema, schemaState } from '../src/storage/index.js';
 import { migrationNames } from '../src/storage/migrate.js';
 import { tempDir } from './helpers/app.js';
 import { databaseTargets } from './helpers/databases.js';
@@ -30,7 +30,7 @@ describe.each(await databaseTargets())('schema check on $name', (target) => {
   const applied = async () => (await sql<{ n: string }>`select name as n from sextant_migrations order by name`.execute(database.db)).rows.map((r) => r.n);
 
   it('refuses a schema behind this release with `never`, naming what is missing, and changes nothing', async () => {
-    await migrate(database.db as never, database.dialect, beforeLast);
+    await migrate(untyped(database.db), database.dialect, beforeLast);
     expect(await schemaState(database)).toEqual({ pending: [last], unknown: [] });
     await expect(prepareSchema(database, { mode: 'never', logger: silentLogger })).rejects.toThrow(
       new RegExp(`schema is older than this release.*${last} is not applied yet.*sextant db migrate`),
@@ -46,7 +46,7 @@ describe.each(await databaseTargets())('schema check on $name', (target) => {
     await new Promise((r) => setTimeout(r, 150));
     expect(waited).toBe(false);
     expect(warnings[0]).toMatch(/waiting for another node or `sextant db migrate`/);
-    expect(await migrate(other.db as never, other.dialect)).toEqual([last]);
+    expect(await migrate(untyped(other.db), other.dialect)).toEqual([last]);
     expect(await waiting).toEqual([]);
     expect(warnings[1]).toMatch(/up to date; starting/);
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrafficHistory, TrafficRecorder } from '../src/serving/index.js';
 import { silentLogger } from '../src/shared/logger.js';
-import { migrate, openDatabase, type Database } from '../src/storage/index.js';
+import { migrate, untyped, openDatabase, type Database } from '../src/storage/index.js';
 import { tempDir } from './helpers/app.js';
 import { databaseTargets } from './helpers/databases.js';
 
@@ -21,7 +21,7 @@ describe.each(targets)('traffic history on $name', (target) => {
     const db = await target.create(tempDir());
     drop = db.drop;
     database = openDatabase(db.config);
-    await migrate(database.db as never, database.dialect);
+    await migrate(untyped(database.db), database.dialect);
   });
   afterAll(async () => {
     await database?.close();

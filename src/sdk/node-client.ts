@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createBaseClient } from './client.js';
 import type { ClientOptions } from './transport.js';
 
@@ -23,7 +24,7 @@ export function createClient(options: ClientOptions) {
       /** Streams the artifact; the server checks its digest while sending. */
       artifact: async (model: string, ref: string | number): Promise<ArtifactDownload> => {
         const { body, digest, size } = await client.versions.artifact(model, ref);
-        return { stream: Readable.fromWeb(body as never), digest, size };
+        return { stream: Readable.fromWeb(body as WebReadableStream<Uint8Array>), digest, size };
       },
     },
   };

@@ -1,6 +1,7 @@
 export { openDatabase } from './database.js';
 export type { Database, Dialect } from './database.js';
 export { migrate } from './migrate.js';
+export { untyped } from './untyped.js';
 export { GENESIS_HASH } from './migrations/001-registry.js';
 export { isUnavailable, isUniqueViolation, mapStorageError } from './storage-errors.js';
 export type * from './schema.js';

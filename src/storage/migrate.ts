@@ -68,17 +68,10 @@ export async function migrate(db: Kysely<unknown>, dialect: Dialect, until?: str
     const done = await db.transaction().execute(async (trx) => {
       // SQLite transactions begin IMMEDIATE (see database.ts), which already serialises starters.
       if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(7355608)`.execute(trx);
-      const row = await trx
-        .selectFrom('sextant_migrations' as never)
-        .select('name' as never)
-        .where('name' as never, '=', m.name as never)
-        .executeTakeFirst();
-      if (row) return false;
+      const { rows } = await sql`select name from sextant_migrations where name = ${m.name}`.execute(trx);
+      if (rows.length > 0) return false;
       await m.up(trx, dialect);
-      await trx
-        .insertInto('sextant_migrations' as never)
-        .values({ name: m.name, applied_at: new Date().toISOString() } as never)
-        .execute();
+      await sql`insert into sextant_migrations (name, applied_at) values (${m.name}, ${new Date().toISOString()})`.execute(trx);
       return true;
     });
     if (done) applied.push(m.name);
@@ -86,3 +79,4 @@ export async function migrate(db: Kysely<unknown>, dialect: Dialect, until?: str
   }
   return applied;
 }
+

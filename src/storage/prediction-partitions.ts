@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { DB } from './schema.js';
+import { untyped } from './untyped.js';
 
 /**
  * On PostgreSQL the prediction log's two tables are partitioned by day: `prediction_segments` by
@@ -82,7 +83,7 @@ export class PredictionPartitions {
   constructor(private readonly db: Kysely<DB>) {}
 
   private get raw(): Kysely<unknown> {
-    return this.db as unknown as Kysely<unknown>;
+    return untyped(this.db);
   }
 
   /** Days that have partitions, ascending. */

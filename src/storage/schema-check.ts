@@ -4,6 +4,7 @@ import type { Logger } from '../shared/logger.js';
 import { sleep } from '../shared/wait-for.js';
 import type { Database } from './database.js';
 import { migrate, migrationNames } from './migrate.js';
+import { untyped } from './untyped.js';
 
 /** How the database's migrations compare with this release's. */
 export interface SchemaState {
@@ -61,7 +62,7 @@ export async function prepareSchema(database: Database, options: PrepareSchemaOp
   if (state.pending.length === 0) return [];
   if (options.mode === 'auto') {
     // Under the migration lock another node may have gone first; migrate() skips what it applied.
-    const applied = await migrate(database.db as never, database.dialect);
+    const applied = await migrate(untyped(database.db), database.dialect);
     state = await schemaState(database);
     if (state.unknown.length > 0) throw newerSchema(state.unknown);
     return applied;

@@ -102,10 +102,7 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('seq', sql.raw(bigint), (c) => c.notNull())
     .addColumn('hash', 'text', (c) => c.notNull())
     .execute();
-  await db
-    .insertInto('audit_head' as never)
-    .values({ id: 1, seq: 0, hash: GENESIS_HASH } as never)
-    .execute();
+  await sql`insert into audit_head (id, seq, hash) values (1, 0, ${GENESIS_HASH})`.execute(db);
 
   await db.schema
     .createTable('tokens')

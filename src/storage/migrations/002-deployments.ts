@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Dialect } from '../connect-types.js';
 
 /** Deployments and the change sequence that tells every worker to refresh its routing. */
@@ -14,5 +14,5 @@ export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> 
     .execute();
   await db.schema.createIndex('deployments_model').on('deployments').columns(['model_id']).execute();
   await db.schema.createTable('change_seq').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('seq', 'integer', (c) => c.notNull()).execute();
-  await db.insertInto('change_seq' as never).values({ id: 1, seq: 0 } as never).execute();
+  await sql`insert into change_seq (id, seq) values (1, 0)`.execute(db);
 }

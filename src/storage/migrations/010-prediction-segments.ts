@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Generated, type Kysely, sql } from 'kysely';
 import type { Dialect } from '../connect-types.js';
 
 interface LegacyRow {
@@ -50,13 +50,13 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .execute();
   await db.schema.createIndex('prediction_ids_segment').on('prediction_ids').column('segment_id').execute();
 
-  const legacy = (await db
-    .selectFrom('predictions' as never)
-    .selectAll()
-    .orderBy('deployment' as never)
-    .orderBy('model' as never)
-    .orderBy('time' as never)
-    .execute()) as LegacyRow[];
+  // The tables as they stand at this step: the typed schema describes the newest one.
+  const step = db.withTables<{
+    predictions: LegacyRow;
+    prediction_segments: { id: Generated<number>; deployment: string; model: string; first_time: string; last_time: string; records: number; body: Uint8Array };
+    prediction_ids: { request_id: string; segment_id: number };
+  }>();
+  const legacy = await step.selectFrom('predictions').selectAll().orderBy('deployment').orderBy('model').orderBy('time').execute();
   for (let i = 0; i < legacy.length; ) {
     const first = legacy[i]!;
     const chunk: LegacyRow[] = [];
@@ -84,13 +84,13 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     body.writeUInt32LE(head.length, 4);
     head.copy(body, 8);
     body.set(new Uint8Array(meta.buffer), start);
-    const segment = (await db
-      .insertInto('prediction_segments' as never)
-      .values({ deployment: first.deployment, model: first.model, first_time: chunk[0]!.time, last_time: chunk[chunk.length - 1]!.time, records: chunk.length, body } as never)
-      .returning('id' as never)
-      .executeTakeFirstOrThrow()) as { id: number | string };
+    const segment = await step
+      .insertInto('prediction_segments')
+      .values({ deployment: first.deployment, model: first.model, first_time: chunk[0]!.time, last_time: chunk[chunk.length - 1]!.time, records: chunk.length, body })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const ids = chunk.filter((r) => r.role !== 'shadow').map((r) => ({ request_id: r.request_id, segment_id: Number(segment.id) }));
-    for (let k = 0; k < ids.length; k += 500) await db.insertInto('prediction_ids' as never).values(ids.slice(k, k + 500) as never).execute();
+    for (let k = 0; k < ids.length; k += 500) await step.insertInto('prediction_ids').values(ids.slice(k, k + 500)).execute();
   }
   await db.schema.dropTable('predictions').execute();
 }
