@@ -1,6 +1,7 @@
-import { openBlobStore, S3BlobStore, type BlobStore } from './artifacts/index.js';
+import { openBlobStore, S3BlobStore } from './artifacts/index.js';
 import { Cluster, LEASES, nodeIdentity } from './cluster/index.js';
 import type { Config } from './config/index.js';
+import type { App, BuildOptions } from './app-types.js';
 import type { CardFields } from './contracts/cards.js';
 import { type EventBus, InProcessBus, NatsBus, OutboxRelay } from './events/index.js';
 import {
@@ -30,7 +31,6 @@ import {
   FeedbackService,
   parseRows,
   PiiHasher,
-  type LogWriter,
   MonitorService,
   KpiService,
   NotificationService,
@@ -42,11 +42,11 @@ import {
   tableLogWriter,
 } from './monitoring/index.js';
 import { gbtFitScore, gbtRegressor, JobQueue, JobWorker, PolicyService, PromotionService, RETRAIN, RetrainService, RetrainTriggers } from './pipelines/index.js';
-import { createRegistry, type Registry } from './registry/index.js';
+import { createRegistry } from './registry/index.js';
 import { MlflowRegistry } from './mlflow-registry/index.js';
 import { checkRemoteArtifact, loadPredictor } from './runtime/index.js';
 import { outboundGuard } from './shared/outbound-guard.js';
-import { startTracing, type TracingHandle } from './shared/tracing-sdk.js';
+import { startTracing } from './shared/tracing-sdk.js';
 import {
   binaryDecisions,
   DeploymentService,
@@ -66,99 +66,13 @@ import {
   servingCpu,
 } from './serving/index.js';
 import { AppError } from './shared/app-error.js';
-import { type Clock, systemClock } from './shared/clock.js';
-import { createLogger, type Logger } from './shared/logger.js';
+import { systemClock } from './shared/clock.js';
+import { createLogger } from './shared/logger.js';
 import path from 'node:path';
 import { readAll } from './shared/read-all.js';
-import { type ChangeFeed, listenForChanges, openDatabase, type Database, PredictionPartitions, prepareSchema, type Writes } from './storage/index.js';
+import { type ChangeFeed, listenForChanges, openDatabase, type Database, PredictionPartitions, prepareSchema } from './storage/index.js';
 
-export interface Serving {
-  deployments: DeploymentService;
-  live: LiveDeployments;
-  inference: InferenceService;
-  metrics: ServingMetrics;
-  slo: SloGuard;
-  cache: ModelCache;
-  explain: ExplainService;
-  /** Counts what each serving process answers, per deployment and 10-second step. */
-  traffic: TrafficRecorder;
-  cpu: CpuMeter;
-  /** Reads those counts back, summed across processes. */
-  trafficHistory: TrafficHistory;
-}
-
-/** Every service of a running Sextant, wired over one database and one blob store. */
-export interface App {
-  readonly config: Config;
-  readonly database: Database;
-  readonly blobs: BlobStore;
-  readonly registry: Registry;
-  /** MLflow's Model Registry API over `registry` (src/mlflow-registry/). */
-  readonly mlflow: MlflowRegistry;
-  readonly serving: Serving;
-  readonly events: EventBus;
-  /** The one path of every state change (authorize, approval, transaction, audit, change sequence, outbox). */
-  readonly writes: Writes;
-  /** Publishes committed outbox rows to `events`. */
-  readonly outbox: OutboxRelay;
-  /** This node's heartbeat and, where background work runs, its leases. */
-  readonly cluster: Cluster;
-  readonly monitoring: {
-    predictions: PredictionLog;
-    /** Reads the prediction log. */
-    log: PredictionStore;
-    feedback: FeedbackService;
-    quality: QualityService;
-    notifications: NotificationService;
-    references: ReferenceService;
-    monitors: MonitorService;
-    kpis: KpiService;
-    alerts: AlertService;
-  };
-  readonly pipelines: {
-    jobs: JobQueue;
-    policies: PolicyService;
-    promotions: PromotionService;
-    retrain: RetrainService;
-    triggers: RetrainTriggers;
-    worker: JobWorker;
-  };
-  readonly audit: AuditLog;
-  /** Signed audit packs of a model, and the key they are signed with. */
-  readonly auditPacks: AuditPackService;
-  readonly signer: AuditSigner;
-  readonly tokens: TokenService;
-  /** Who may change what: per-model grants. */
-  readonly governance: {
-    grants: GrantService;
-    protections: ProtectionService;
-    /** Four-eyes approvals of protected alias moves; also the write path's approval check. */
-    approvals: ApprovalService;
-    /** What the version an alias moves to must show. */
-    rules: PromotionRulesService;
-  };
-  /** Fairness reports, model cards. */
-  readonly transparency: {
-    fairness: FairnessService;
-    cards: CardService;
-  };
-  readonly clock: Clock;
-  readonly logger: Logger;
-  /** The OpenTelemetry exporter when `OTEL_EXPORTER_OTLP_ENDPOINT` is set; null (no SDK loaded) otherwise. */
-  readonly tracing: TracingHandle | null;
-  /** Starts the background loops a server needs (routing refresh, SLO guard). */
-  start(): Promise<void>;
-  close(): Promise<void>;
-}
-
-export interface BuildOptions {
-  clock?: Clock;
-  logger?: Logger;
-  /** Run pending migrations before returning (the default). */
-  migrate?: boolean;
-  /** Where logged predictions go; by default into this process's database connection. */
-  logWriter?: LogWriter;
-}
+export type { App, BuildOptions, Serving } from './app-types.js';
 
 /** Composition root: the only place that chooses adapters. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
