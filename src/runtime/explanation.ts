@@ -28,9 +28,13 @@ export interface Explainer {
   explain(batch: FeatureBatch, background: FeatureBatch | null): Explanation;
 }
 
-/** The 501 for a model Sextant cannot explain, naming its format (and why, when known). */
+/**
+ * The 501 for a model Sextant cannot explain, naming its format (and why, when known). The code
+ * `unimplemented` is the documented answer (docs/transparency.md): the request is fine, the model
+ * kind is outside what SHAP covers here (XGBoost JSON, ONNX tree ensembles, linear models).
+ */
 export function unexplainable(format: string, why?: string): AppError {
-  return new AppError('unimplemented', `explanations are not implemented for format ${format}${why ? `: ${why}` : ''}`, { format });
+  return new AppError('unimplemented', `Sextant cannot explain models of format ${format}${why ? `: ${why}` : ''}; explanations cover xgboost-json, ONNX tree ensembles and linear models`, { format });
 }
 
 /** The 409 for an explainer that needs reference data the version does not have. */
