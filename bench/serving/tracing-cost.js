@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { median, round } from '../lib/http-timing.js';
+import { deployQuickstart, oneRowBody } from '../lib/quickstart-deployment.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const { values: args } = parseArgs({
@@ -127,26 +128,8 @@ if (args.base) {
   targets.push({ name: 'base', ...base, ...start(base.dir, 18432, {}), runs: [] });
 }
 try {
-  const model = path.join(ROOT, 'assets', 'quickstart', 'breast-cancer-linear.json');
-  const sample = JSON.parse(fs.readFileSync(path.join(ROOT, 'assets', 'quickstart', 'sample.json'), 'utf8'));
-  const bodyFile = path.join(tmp, 'body.json');
-  fs.writeFileSync(bodyFile, JSON.stringify({ dataframe_split: { columns: sample.features, data: sample.rows.slice(0, 1) } }));
-  for (const t of targets) {
-    for (let i = 0; i < 300 && t.cli('models', 'list').status !== 0; i++) await sleep(100);
-    for (const step of [
-      ['models', 'create', 'bc', '--task', 'binary-classification'],
-      ['register', 'bc', '--file', model, '--format', 'sextant-linear', '--alias', 'champion'],
-      ['deploy', 'create', 'bc', '--model', 'bc', '--alias', 'champion'],
-    ]) {
-      const r = t.cli(...step);
-      if (r.status !== 0) throw new Error(`${t.name}: ${step.join(' ')}: ${r.stderr}`);
-    }
-    for (let i = 0; i < 100; i++) {
-      const res = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: fs.readFileSync(bodyFile) }).catch(() => null);
-      if (res?.ok) break;
-      await sleep(100);
-    }
-  }
+  const bodyFile = oneRowBody(tmp);
+  for (const t of targets) await deployQuickstart(t, bodyFile, t.name);
   for (const t of targets) wrk(t.url, bodyFile); // warm-up
   await sleep(6000); // the warm-up's spans leave before the timed rounds
   const sinkCount = async () => (await (await fetch(`http://127.0.0.1:${sinkPort}/`)).json()).spans;
